@@ -1,0 +1,57 @@
+# The README's commands. Each target installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint typecheck check migrate demo-data bench browser-deps clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.app-installed: api/requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r api/requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: api/requirements.txt requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.app-installed
+
+run: $(VENV)/.app-installed ## Serve the app on HOST:PORT with the embedded database and demo data
+	PYTHONPATH=api $(PY) -m courtside migrate
+	PYTHONPATH=api $(PY) -m courtside load-demo --if-empty
+	@echo "Courtside: web http://$(HOST):$(PORT)/  API docs http://$(HOST):$(PORT)/docs"
+	PYTHONPATH=api exec $(PY) -m uvicorn courtside.main:app --host $(HOST) --port $(PORT)
+
+browser-deps: ## Install Debian's Chromium for the browser test (root; skipped when present)
+	@command -v /usr/bin/chromium >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.dev-installed browser-deps ## Run the whole suite against this machine's PostgreSQL and Redis
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+migrate: $(VENV)/.app-installed ## Apply migrations to DATABASE_URL (default: the embedded SQLite file)
+	PYTHONPATH=api $(PY) -m courtside migrate
+
+demo-data: $(VENV)/.app-installed ## Load the demo season (idempotent)
+	PYTHONPATH=api $(PY) -m courtside load-demo
+
+bench: $(VENV)/.dev-installed ## Cold-start and warm-latency benchmark (ratios against a bare handler)
+	$(PY) scripts/bench/lambda_latency.py
+
+clean: ## Remove the virtualenv, caches and the local database
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache cdk.out
+
+-include infra.mk

@@ -1,0 +1,1 @@
+"""Courtside: NBA data API and simulated-betting web app."""

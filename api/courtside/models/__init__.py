@@ -1,0 +1,32 @@
+"""Every model, imported so `Base.metadata` knows all tables (Alembic, tests)."""
+
+from courtside.models.base import Base, UTCDateTime, utcnow
+from courtside.models.core import AuditEvent, FeatureFlag
+from courtside.models.league import (
+    Game,
+    GameStatus,
+    Injury,
+    InjuryStatus,
+    OddsSnapshot,
+    Player,
+    PlayerSeasonStats,
+    Prediction,
+    Team,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "FeatureFlag",
+    "Game",
+    "GameStatus",
+    "Injury",
+    "InjuryStatus",
+    "OddsSnapshot",
+    "Player",
+    "PlayerSeasonStats",
+    "Prediction",
+    "Team",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -1,0 +1,60 @@
+"""Alembic environment: runs on the app's async engine, on PostgreSQL and SQLite.
+
+On PostgreSQL the run takes a transaction-scoped advisory lock first, so two deploys
+migrating at once are serialised, and creates `DB_SCHEMA` if it is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from courtside.db import build_engine
+from courtside.models import Base
+from courtside.settings import get_database_settings
+
+MIGRATION_LOCK_KEY = 7_362_210_001
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    is_sqlite = connection.dialect.name == "sqlite"
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=is_sqlite,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        if not is_sqlite:
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+        context.run_migrations()
+
+
+async def _run_online() -> None:
+    settings = get_database_settings()
+    url = config.get_main_option("sqlalchemy.url") or None
+    engine = build_engine(settings, url=url)
+    try:
+        async with engine.connect() as connection:
+            if connection.dialect.name != "sqlite":
+                await connection.execute(
+                    text(f'CREATE SCHEMA IF NOT EXISTS "{settings.db_schema}"')
+                )
+                await connection.commit()
+            await connection.run_sync(_run)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (--sql) migrations are not supported; run against a database.")
+asyncio.run(_run_online())
