@@ -72,7 +72,9 @@ class Team(Base):
 class Player(Base):
     __tablename__ = "players"
     __table_args__ = (
-        CheckConstraint(_in("position", ("G", "F", "C", "G-F", "F-G", "F-C", "C-F")), name="position"),
+        CheckConstraint(
+            _in("position", ("G", "F", "C", "G-F", "F-G", "F-C", "C-F")), name="position"
+        ),
         Index("ix_players_last_first", "last_name", "first_name"),
     )
 

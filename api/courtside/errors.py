@@ -1,0 +1,126 @@
+"""One error shape for the API, HTML error pages for the web pages, never a stack trace.
+
+API errors look like `{"error": {"code": "...", "message": "...", "details": ...}}`.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+log = logging.getLogger(__name__)
+
+API_PREFIXES = ("/v1/", "/v1", "/token", "/health", "/openapi.json", "/docs", "/redoc")
+
+
+class ApiError(Exception):
+    """An error a client can act on. Raise it from services and routers."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+
+
+class NotFound(ApiError):
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(404, "not_found", f"{what} {key!s} was not found")
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/v1" or path.startswith(API_PREFIXES)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
+
+
+def _status_code_name(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        return "error"
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """JSON for API paths; a small HTML page for the web pages."""
+    if is_api_path(request.url.path) or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(
+            error_body(code, message, details), status_code=status_code, headers=headers
+        )
+    renderer = getattr(request.app.state, "html_error_renderer", None)
+    if renderer is not None:
+        response: Response = renderer(request, status_code, message)
+        if headers:
+            response.headers.update(headers)
+        return response
+    page = (
+        f"<!doctype html><title>{status_code}</title><h1>{status_code}</h1>"
+        f"<p>{html.escape(message)}</p>"
+    )
+    return HTMLResponse(page, status_code=status_code, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(
+            request, exc.status_code, exc.code, exc.message, exc.details, exc.headers
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        details = None if isinstance(exc.detail, str) else exc.detail
+        return error_response(
+            request,
+            exc.status_code,
+            _status_code_name(exc.status_code),
+            message,
+            details,
+            getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(
+            request, 422, "validation_error", "The request is not valid.", _validation_details(exc)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,72 @@
+"""Cached public GETs: the body is cached by namespace, served with a strong ETag and
+`Cache-Control` so the CDN can cache it too; `If-None-Match` gets a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from courtside.cache import get_cache
+from courtside.settings import get_cache_settings
+
+REFERENCE = "reference"
+"""Namespace of teams, players and injuries: changes when the pipeline sends rosters."""
+SCHEDULE = "schedule"
+"""Namespace of games, odds, predictions and standings: changes with every result or line."""
+
+_ETAG_SEPARATOR = b"\n"
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in candidates
+
+
+def cache_control() -> str:
+    settings = get_cache_settings()
+    return (
+        f"public, max-age={settings.cdn_max_age_seconds}, s-maxage={settings.cdn_s_maxage_seconds}"
+    )
+
+
+def _response(request: Request, body: bytes, etag: str, cache_status: str) -> Response:
+    headers = {"ETag": etag, "Cache-Control": cache_control(), "X-Cache": cache_status}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+async def cached_json(
+    request: Request,
+    *,
+    namespace: str,
+    key: str,
+    ttl_seconds: int,
+    build: Callable[[], Awaitable[BaseModel]],
+) -> Response:
+    """Serve `build()`'s JSON from the cache when present, else build, cache and serve it.
+
+    `key` must capture every input of `build` (resolved defaults included, e.g. today's date).
+    """
+    cache = get_cache()
+    cached = await cache.get(namespace, key)
+    if cached is not None:
+        etag, _, body = cached.partition(_ETAG_SEPARATOR)
+        return _response(request, body, etag.decode(), "hit")
+    body = (await build()).model_dump_json().encode()
+    etag = etag_for(body)
+    await cache.set(namespace, key, etag.encode() + _ETAG_SEPARATOR + body, ttl_seconds)
+    return _response(request, body, etag, "miss")

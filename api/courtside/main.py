@@ -1,0 +1,50 @@
+"""The ASGI app. `create_app()` builds it; `app` is what uvicorn and the Lambda handler serve.
+
+Building the app touches no database, cache or secret: those are created on first use, so
+import stays cheap for Lambda cold starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from courtside import cache, db
+from courtside.errors import install_error_handlers
+from courtside.middleware import BodySizeLimit
+from courtside.routers import health, league
+from courtside.settings import get_app_settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Under uvicorn: release connections on shutdown. (Lambda runs with lifespan off.)"""
+    yield
+    await db.dispose_engine()
+    await cache.get_cache().close()
+    cache.use_cache(None)
+
+
+def create_app() -> FastAPI:
+    settings = get_app_settings()
+    app = FastAPI(
+        title="Courtside",
+        version="1.0.0",
+        summary="NBA teams, players, games, moneyline odds, standings and predictions.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(league.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Pydantic schemas: `XCreate`, `XUpdate`, `XRead`, `Page[X]`. Never the ORM models."""

@@ -1,0 +1,1 @@
+"""Services hold the rules; each function takes the session explicitly."""
