@@ -82,7 +82,8 @@ def get_engine() -> AsyncEngine:
 
 
 def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
-    get_engine()
+    if _sessionmaker is None:
+        get_engine()
     assert _sessionmaker is not None
     return _sessionmaker
 
@@ -92,6 +93,12 @@ def use_engine(engine: AsyncEngine) -> None:
     global _engine, _sessionmaker
     _engine = engine
     _sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+
+
+def use_sessionmaker(maker: async_sessionmaker[AsyncSession]) -> None:
+    """Make every session come from `maker` (tests bind it to one rolled-back connection)."""
+    global _sessionmaker
+    _sessionmaker = maker
 
 
 async def dispose_engine() -> None:

@@ -1,0 +1,45 @@
+"""Operator commands: `python -m courtside migrate|create-admin ...`.
+
+A command is a function decorated with `@command`; add new ones in this module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Command]] = {}
+
+
+def command(
+    name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None] | None = None
+) -> Callable[[Command], Command]:
+    def register(func: Command) -> Command:
+        COMMANDS[name] = (help_text, configure or (lambda _parser: None), func)
+        return func
+
+    return register
+
+
+@command("migrate", "Apply every migration to DATABASE_URL (default: the embedded SQLite file).")
+def _migrate(_args: argparse.Namespace) -> int:
+    from courtside.db import database_url
+    from courtside.migrate import upgrade
+    from courtside.settings import get_database_settings
+
+    upgrade(database_url(get_database_settings()))
+    print("database is at the latest migration")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+
+    parser = argparse.ArgumentParser(prog="python -m courtside")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, configure, _func) in COMMANDS.items():
+        configure(sub.add_parser(name, help=help_text))
+    args = parser.parse_args(argv)
+    return COMMANDS[args.command][2](args)
+
+
