@@ -7,19 +7,27 @@ migrating at once are serialised, and creates `DB_SCHEMA` if it is missing.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from courtside.db import build_engine
-from courtside.models import Base
+from courtside.models import Base, UTCDateTime
 from courtside.settings import get_database_settings
 
 MIGRATION_LOCK_KEY = 7_362_210_001
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
+    """Autogenerate writes plain SQLAlchemy types, so migrations never import app code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -29,6 +37,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=is_sqlite,
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         if not is_sqlite:

@@ -1,5 +1,6 @@
 """Every model, imported so `Base.metadata` knows all tables (Alembic, tests)."""
 
+from courtside.models.accounts import ApiKey, ApiScope, Role, User
 from courtside.models.base import Base, UTCDateTime, utcnow
 from courtside.models.core import AuditEvent, FeatureFlag
 from courtside.models.league import (
@@ -15,6 +16,8 @@ from courtside.models.league import (
 )
 
 __all__ = [
+    "ApiKey",
+    "ApiScope",
     "AuditEvent",
     "Base",
     "FeatureFlag",
@@ -26,7 +29,9 @@ __all__ = [
     "Player",
     "PlayerSeasonStats",
     "Prediction",
+    "Role",
     "Team",
     "UTCDateTime",
+    "User",
     "utcnow",
 ]

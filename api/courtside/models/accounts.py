@@ -1,0 +1,73 @@
+"""People (users with a role) and machines (API keys with a scope)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from courtside.models.base import Base, UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "Admin"
+    CONSUMER = "Consumer"
+
+
+class ApiScope(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    """`write` implies `read`."""
+
+
+class User(Base):
+    __tablename__ = "rest_api_users"
+    __table_args__ = (
+        CheckConstraint("role IN ('Admin', 'Consumer')", name="role"),
+        CheckConstraint("token_version >= 0", name="token_version"),
+        CheckConstraint("username = lower(username)", name="username_lower"),
+        CheckConstraint("email = lower(email)", name="email_lower"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.CONSUMER.value)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    """Bumped to revoke every token issued before ("log out everywhere", demotion, reset)."""
+    password_reset_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKey(Base):
+    """A machine credential. The secret is shown once; only its SHA-256 is stored.
+
+    A key reads `cs_<prefix>_<secret>`; the prefix is public and looks the row up, the
+    secret's hash is compared in constant time. (The secret is 256 random bits, so a fast
+    hash is right here; passwords get Argon2id.)
+    """
+
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(8))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rest_api_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
