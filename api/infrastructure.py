@@ -14,6 +14,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra.nag import acknowledge_lambda_managed_policies
+
 API_DIRECTORY = Path(__file__).resolve().parent
 API_HANDLER = "courtside.lambda_handler.handler"
 MIGRATE_HANDLER = "courtside.migrate.handler"
@@ -28,7 +30,9 @@ def architecture_for(name: str) -> lambda_.Architecture:
 def image_code(*, architecture: str, cmd: Sequence[str] | None = None) -> lambda_.DockerImageCode:
     """The app image built from ``api/`` for one platform; `cmd` selects another handler."""
     platform = (
-        ecr_assets.Platform.LINUX_ARM64 if architecture == "arm64" else ecr_assets.Platform.LINUX_AMD64
+        ecr_assets.Platform.LINUX_ARM64
+        if architecture == "arm64"
+        else ecr_assets.Platform.LINUX_AMD64
     )
     return lambda_.DockerImageCode.from_image_asset(
         str(API_DIRECTORY),
@@ -90,6 +94,7 @@ class ApiFunction(Construct):
             reserved_concurrent_executions=reserved_concurrency,
             log_group=self._log_group,
         )
+        acknowledge_lambda_managed_policies(self._function, in_vpc=True)
         for secret in secrets:
             secret.grant_read(self._function)
         self._url = self._function.add_function_url(
@@ -103,17 +108,25 @@ class ApiFunction(Construct):
         period = Duration.minutes(5)
         return [
             fn.metric_errors(period=period, statistic="Sum").create_alarm(
-                self, "Errors", threshold=5, evaluation_periods=1,
+                self,
+                "Errors",
+                threshold=5,
+                evaluation_periods=1,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description="Courtside API: 5 or more invocation errors in 5 minutes",
             ),
             fn.metric_throttles(period=period, statistic="Sum").create_alarm(
-                self, "Throttles", threshold=1, evaluation_periods=1,
+                self,
+                "Throttles",
+                threshold=1,
+                evaluation_periods=1,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description="Courtside API: throttled (reserved concurrency reached)",
             ),
             fn.metric_duration(period=period, statistic="p99").create_alarm(
-                self, "DurationP99", threshold=timeout.to_milliseconds() * 0.8,
+                self,
+                "DurationP99",
+                threshold=timeout.to_milliseconds() * 0.8,
                 evaluation_periods=3,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description="Courtside API: p99 duration above 80% of the timeout",

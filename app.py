@@ -1,0 +1,14 @@
+#!/usr/bin/env python3
+"""CDK entry point: `cdk synth -c env=dev|staging|prod` (default dev). See infra/."""
+
+import os
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from aws_cdk import App
+
+from infra.application import build
+
+app = App()
+build(app)
+app.synth()

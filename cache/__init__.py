@@ -1,0 +1,1 @@
+"""CDK construct for the Redis-compatible cache."""

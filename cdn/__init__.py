@@ -1,0 +1,1 @@
+"""CDK construct for the CDN (CloudFront, certificate, DNS) and its edge code."""

@@ -1,0 +1,1 @@
+"""Code that runs at CloudFront edge locations (Lambda@Edge and CloudFront Functions)."""

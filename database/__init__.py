@@ -1,0 +1,1 @@
+"""CDK constructs for the PostgreSQL database and its deploy-time migrations."""

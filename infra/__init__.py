@@ -1,0 +1,1 @@
+"""Courtside's CDK application: environment config, network and the per-environment stacks."""
