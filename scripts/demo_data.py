@@ -339,10 +339,14 @@ def generate_season(*, seed: int = DEFAULT_SEED, now: datetime | None = None) ->
     opening_day = date(season, 10, 20)
     placed = _schedule(_matchups(rng), opening_day, rng)
     placed.sort(key=lambda item: (item[0], item[1]))
-    postponed = set(rng.sample(range(len(placed) // 3), 2))
+    tip_offs = [
+        datetime.combine(day, rng.choice(TIP_OFFS), tzinfo=LEAGUE_ZONE).astimezone(UTC)
+        for day, _home, _away in placed
+    ]
+    past = [i for i, tip_off in enumerate(tip_offs) if tip_off + GAME_LENGTH <= now]
+    postponed = set(rng.sample(past, min(2, len(past))))
     games_played = {abbr: 0 for abbr, *_ in FRANCHISES}
-    for index, (day, home, away) in enumerate(placed):
-        tip_off = datetime.combine(day, rng.choice(TIP_OFFS), tzinfo=LEAGUE_ZONE).astimezone(UTC)
+    for index, ((_day, home, away), tip_off) in enumerate(zip(placed, tip_offs, strict=True)):
         probability = _win_probability(ratings[home], ratings[away])
         game: dict[str, Any] = {
             "external_id": f"demo-{season}-{index + 1:04d}",

@@ -45,7 +45,8 @@ def build_engine(settings: DatabaseSettings, *, url: str | None = None) -> Async
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     kwargs["connect_args"] = {
         "server_settings": {"search_path": f"{settings.db_schema},public"},
@@ -61,15 +62,29 @@ def build_engine(settings: DatabaseSettings, *, url: str | None = None) -> Async
             pool_pre_ping=True,
             pool_recycle=settings.db_pool_recycle_seconds,
         )
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if settings.database_secret_arn:
+        from courtside.aws_secrets import refresh_credentials_on_auth_failure
+
+        refresh_credentials_on_auth_failure(engine, settings)
+    return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Turn off the sqlite3 module's own transaction handling (SQLAlchemy emits BEGIN
+    itself, see `_sqlite_begin`), so SAVEPOINTs and rollbacks behave as on PostgreSQL."""
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Take the write lock up front: a deferred transaction that reads and then writes fails
+    at once with SQLITE_BUSY under contention, instead of waiting its turn (busy_timeout)."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def get_engine() -> AsyncEngine:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -118,6 +119,27 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         return error_response(
             request, 422, "validation_error", "The request is not valid.", _validation_details(exc)
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(OSError)
+    @app.exception_handler(TimeoutError)
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        log.error("backing service unavailable on %s: %s", request.url.path, exc)
+        return error_response(
+            request,
+            503,
+            "service_unavailable",
+            "The service is temporarily unavailable; try again shortly.",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, exc: IntegrityError) -> Response:
+        log.warning("integrity error on %s: %s", request.url.path, exc.orig)
+        return error_response(
+            request, 409, "conflict", "The request conflicts with the current state of the data."
         )
 
     @app.exception_handler(Exception)

@@ -136,7 +136,7 @@ async def list_players(
     team: TeamQuery = None,
     q: Annotated[str | None, Query(min_length=1, max_length=64, description="Name search.")] = None,
     position: Annotated[
-        str | None, Query(pattern=r"^(G|F|C|G-F|F-G|F-C|C-F)$", description="Position.")
+        str | None, Query(pattern=r"^(?i:G|F|C|G-F|F-G|F-C|C-F)$", description="Position.")
     ] = None,
 ) -> Response:
     """Players, filtered by team, name and position."""

@@ -1,0 +1,86 @@
+"""Migrations run up and down on both dialects, and leave the schema the models describe."""
+
+import asyncio
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from courtside.migrate import downgrade, head_revision, upgrade
+from courtside.models import Base
+from tests.conftest import SERVER_URL, _admin
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def scratch_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"courtside_migrations_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _inspect(url: str):
+    async def run():
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    await conn.execute(text("SET search_path TO mart, public"))
+
+                def collect(sync_conn):
+                    inspector = inspect(sync_conn)
+                    schema = "mart" if sync_conn.dialect.name == "postgresql" else None
+                    tables = set(inspector.get_table_names(schema=schema))
+                    context = MigrationContext.configure(sync_conn)
+                    diff = compare_metadata(context, Base.metadata) if tables else []
+                    version = (
+                        sync_conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                        if "alembic_version" in tables
+                        else None
+                    )
+                    return tables, diff, version
+
+                return await conn.run_sync(collect)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_upgrade_downgrade_upgrade(scratch_url):
+    upgrade(scratch_url)
+    tables, diff, version = _inspect(scratch_url)
+    assert {"teams", "games", "odds_snapshots", "rest_api_users", "audit_events"} <= tables
+    assert version == head_revision()
+    assert diff == [], f"models and migrations disagree: {diff}"
+    downgrade(scratch_url, "base")
+    tables, _, version = _inspect(scratch_url)
+    assert tables <= {"alembic_version"}
+    upgrade(scratch_url)
+    assert _inspect(scratch_url)[2] == head_revision()
+
+
+def test_tables_live_in_the_configured_schema_on_postgres(postgres_url):
+    async def run():
+        engine = create_async_engine(postgres_url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(
+                    text(
+                        "SELECT table_schema FROM information_schema.tables "
+                        "WHERE table_name = 'rest_api_users'"
+                    )
+                )
+                return [row[0] for row in rows]
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(run()) == ["mart"]

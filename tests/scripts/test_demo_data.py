@@ -1,0 +1,89 @@
+"""The demo season generator: deterministic, plausible, consistent with our constraints."""
+
+import json
+from collections import Counter
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from courtside.odds import is_valid_american
+from scripts.demo_data import FRANCHISES, generate_season
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def _dump(season) -> str:
+    return json.dumps(asdict(season), sort_keys=True)
+
+
+def test_same_seed_and_clock_give_the_same_season():
+    assert _dump(generate_season(seed=7, now=NOW)) == _dump(generate_season(seed=7, now=NOW))
+    assert _dump(generate_season(seed=7, now=NOW)) != _dump(generate_season(seed=8, now=NOW))
+
+
+def test_thirty_real_franchises():
+    teams = generate_season(seed=1, now=NOW).teams
+    assert len(teams) == 30
+    assert Counter(t["conference"] for t in teams) == {"East": 15, "West": 15}
+    assert Counter(t["division"] for t in teams) == {
+        d: 5 for d in ("Atlantic", "Central", "Southeast", "Northwest", "Pacific", "Southwest")
+    }
+    by_abbr = {t["abbreviation"]: t for t in teams}
+    assert (by_abbr["GSW"]["city"], by_abbr["GSW"]["name"]) == ("Golden State", "Warriors")
+    assert by_abbr["OKC"]["division"] == "Northwest"
+    assert len(FRANCHISES) == 30
+
+
+def test_full_schedule_splits_past_and_future_at_the_clock():
+    season = generate_season(seed=1, now=NOW)
+    assert season.season == 2026
+    assert len(season.games) == 1230
+    per_team = Counter()
+    for game in season.games:
+        per_team[game["home_team"]] += 1
+        per_team[game["away_team"]] += 1
+        assert game["home_team"] != game["away_team"]
+        start = datetime.fromisoformat(game["start_time"])
+        if game["status"] == "final":
+            assert start < NOW
+            assert game["home_score"] != game["away_score"]
+            assert min(game["home_score"], game["away_score"]) >= 0
+        elif game["status"] == "scheduled":
+            assert start > NOW
+            assert game["home_score"] is None
+    assert set(per_team.values()) == {82}
+    statuses = Counter(g["status"] for g in season.games)
+    assert statuses["final"] > 100 and statuses["scheduled"] > 500 and statuses["postponed"] == 2
+    starts = [g["start_time"] for g in season.games]
+    assert len({(g["home_team"], s) for g, s in zip(season.games, starts, strict=True)}) == 1230
+
+
+def test_upcoming_games_have_moving_valid_odds_and_predictions():
+    season = generate_season(seed=1, now=NOW)
+    games = {g["external_id"]: g for g in season.games}
+    assert season.odds and season.predictions
+    lines = {}
+    for snapshot in season.odds:
+        game = games[snapshot["game"]]
+        assert game["status"] == "scheduled"
+        assert is_valid_american(snapshot["home_odds"]) and is_valid_american(snapshot["away_odds"])
+        assert datetime.fromisoformat(snapshot["recorded_at"]) <= NOW
+        lines.setdefault((snapshot["game"], snapshot["bookmaker"]), set()).add(
+            snapshot["home_odds"]
+        )
+    assert sum(len(values) > 1 for values in lines.values()) > len(lines) / 2, "lines move"
+    for prediction in season.predictions:
+        assert 0 <= prediction["home_win_probability"] <= 1
+        assert games[prediction["game"]]["status"] == "scheduled"
+
+
+def test_rosters_and_injuries_reference_real_rows():
+    season = generate_season(seed=1, now=NOW)
+    assert len(season.players) == 30 * 15
+    ids = {p["external_id"] for p in season.players}
+    assert len(ids) == len(season.players)
+    assert {i["player"] for i in season.injuries} <= ids
+    for player in season.players:
+        jerseys = [p["jersey"] for p in season.players if p["team"] == player["team"]]
+        assert len(jerseys) == len(set(jerseys))
+        for stats in player["season_stats"]:
+            assert 0 <= stats["field_goal_pct"] <= 1 and 0 < stats["games_played"] <= 82
