@@ -6,13 +6,14 @@ caches with `reset_settings()` after changing the environment.
 
 from __future__ import annotations
 
+import os
 import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,11 @@ class Environment(StrEnum):
 _CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
 
+def on_lambda() -> bool:
+    """True inside an AWS Lambda execution environment (the runtime sets this variable)."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
 class AppSettings(BaseSettings):
     """Where and how the app runs."""
 
@@ -43,6 +49,9 @@ class AppSettings(BaseSettings):
     )
     log_level: str = "INFO"
     otel_enabled: bool = False
+    secrets_ttl_seconds: int = Field(
+        default=300, ge=0, description="How long a Secrets Manager value is reused (Lambda)."
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
     @field_validator("league_timezone")
@@ -74,8 +83,9 @@ class DatabaseSettings(BaseSettings):
     database_name: str = "courtside"
     database_host: str | None = None
     database_use_proxy: bool = False
-    db_pool_size: int = Field(default=5, ge=1, le=50)
-    db_max_overflow: int = Field(default=5, ge=0, le=50)
+    # One request at a time per Lambda environment: one connection, no overflow.
+    db_pool_size: int = Field(default_factory=lambda: 1 if on_lambda() else 5, ge=1, le=50)
+    db_max_overflow: int = Field(default_factory=lambda: 0 if on_lambda() else 5, ge=0, le=50)
     db_pool_recycle_seconds: int = Field(default=240, ge=30)
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_echo: bool = False
@@ -115,6 +125,74 @@ class CacheSettings(BaseSettings):
     )
 
 
+DEV_JWT_SECRET = "local-dev-only-insecure-jwt-secret-do-not-deploy"  # noqa: S105
+"""The JWT secret a local checkout uses when none is set. Refused outside `local`."""
+
+MIN_JWT_SECRET_LENGTH = 32
+
+
+class AuthSettings(BaseSettings):
+    """Passwords, tokens, sessions, login limits and sign-up.
+
+    Outside `local` the app refuses to start unless `JWT_SECRET_ARN` is set or `JWT_SECRET`
+    is a real secret (see `courtside.auth.config.check_auth_settings`, called by `create_app`).
+    """
+
+    model_config = _CONFIG
+
+    jwt_secret: SecretStr | None = SecretStr(DEV_JWT_SECRET)
+    jwt_secret_arn: str | None = Field(
+        default=None, description="Secrets Manager ARN of the JWT secret (Lambda)."
+    )
+    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    signup_enabled: bool = Field(
+        default=True, description="Master switch for sign-up; the signup_open flag also applies."
+    )
+    password_min_length: int = Field(default=10, ge=8, le=64)
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=65_536, ge=8_192, le=1_048_576)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=16)
+    login_max_failures_per_user: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=30, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    user_state_cache_seconds: int = Field(
+        default=10, ge=0, description="How long a user's active/role/token-version is cached."
+    )
+    api_key_touch_interval_seconds: int = Field(
+        default=60, ge=0, description="last_used_at is written at most this often per key."
+    )
+    session_cookie_name: str = "courtside_session"
+    csrf_cookie_name: str = "courtside_csrf"
+
+
+class BettingSettings(BaseSettings):
+    """Simulated betting. Money is in cents; 1 unit = 100 cents."""
+
+    model_config = _CONFIG
+
+    starting_bankroll_cents: int = Field(
+        default=100_000, ge=0, description="A new wallet's balance (default 1,000.00 units)."
+    )
+    max_stake_cents: int = Field(
+        default=100_000_000, ge=1, description="Upper bound of one stake, whatever the bankroll."
+    )
+
+
+class IngestSettings(BaseSettings):
+    """The ingestion API (`POST /v1/ingest/{dataset}`) used by the data pipeline."""
+
+    model_config = _CONFIG
+
+    ingest_max_records: int = Field(
+        default=5_000, ge=1, le=100_000, description="Records per batch; more is refused (413)."
+    )
+    ingest_max_body_bytes: int = Field(
+        default=5_242_880,
+        ge=1024,
+        description="Body limit of /v1/ingest/ (5 MiB: under Lambda's 6 MB request payload).",
+    )
+
+
 @lru_cache
 def get_app_settings() -> AppSettings:
     return AppSettings()
@@ -130,7 +208,29 @@ def get_cache_settings() -> CacheSettings:
     return CacheSettings()
 
 
+@lru_cache
+def get_auth_settings() -> AuthSettings:
+    return AuthSettings()
+
+
+@lru_cache
+def get_betting_settings() -> BettingSettings:
+    return BettingSettings()
+
+
+@lru_cache
+def get_ingest_settings() -> IngestSettings:
+    return IngestSettings()
+
+
 def reset_settings() -> None:
     """Forget every cached settings object (tests change the environment)."""
-    for getter in (get_app_settings, get_database_settings, get_cache_settings):
+    for getter in (
+        get_app_settings,
+        get_database_settings,
+        get_cache_settings,
+        get_auth_settings,
+        get_betting_settings,
+        get_ingest_settings,
+    ):
         getter.cache_clear()

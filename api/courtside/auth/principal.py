@@ -1,0 +1,102 @@
+"""Who is calling: `AuthUser` (a person) and `AuthApiKey` (a machine), and the cached
+per-user state every request is checked against.
+
+A token says who the user *was* when it was issued. On every request the user's active
+flag, role and token version are compared with the database, so deactivation, demotion
+and "log out everywhere" take effect at once. The state is cached briefly
+(`USER_STATE_CACHE_SECONDS`) under a namespace per user; every change goes through
+`invalidate_user`, which bumps that namespace on every instance (Redis). If Redis is
+unreachable the cache is a miss and the database answers, so the cache can only make a
+change late by at most the TTL, never lose it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.cache import get_cache
+from courtside.models import Role, User
+from courtside.settings import get_auth_settings
+
+CredentialSource = Literal["bearer", "cookie"]
+
+
+@dataclass(frozen=True)
+class AuthUser:
+    """A signed-in person, as checked against the database for this request."""
+
+    id: int
+    username: str
+    email: str
+    role: str
+    token_version: int
+    jti: str
+    source: CredentialSource
+    password_reset_required: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN.value
+
+
+@dataclass(frozen=True)
+class AuthApiKey:
+    """A machine client authenticated by `X-API-Key`."""
+
+    id: int
+    name: str
+    scope: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class UserState:
+    username: str
+    email: str
+    role: str
+    is_active: bool
+    token_version: int
+    password_reset_required: bool
+
+
+def _namespace(user_id: int) -> str:
+    return f"auth-user:{user_id}"
+
+
+async def load_user_state(session: AsyncSession, user_id: int) -> UserState | None:
+    """The user's current state (cached briefly), or None when the user does not exist."""
+    cache = get_cache()
+    ttl = get_auth_settings().user_state_cache_seconds
+    cached = await cache.get(_namespace(user_id), "state") if ttl else None
+    if cached is not None:
+        return UserState(**json.loads(cached))
+    row = await session.get(User, user_id, populate_existing=True)
+    if row is None:
+        return None
+    state = UserState(
+        username=row.username,
+        email=row.email,
+        role=row.role,
+        is_active=row.is_active,
+        token_version=row.token_version,
+        password_reset_required=row.password_reset_required,
+    )
+    if ttl:
+        await cache.set(_namespace(user_id), "state", json.dumps(state.__dict__).encode(), ttl)
+    return state
+
+
+async def invalidate_user(user_id: int) -> None:
+    """Call after committing any change to a user's role, active flag or token version."""
+    await get_cache().invalidate(_namespace(user_id))
+
+
+async def user_by_username(session: AsyncSession, username: str) -> User | None:
+    return (
+        await session.execute(select(User).where(User.username == username.strip().lower()))
+    ).scalar_one_or_none()

@@ -1,0 +1,132 @@
+"""Failed-login limiting per username and per client IP.
+
+Counters live in the cache backend (Redis: shared by every Lambda instance) with a fixed
+window of `LOGIN_FAILURE_WINDOW_SECONDS` starting at the first failure. When Redis fails,
+an in-process counter takes over for that request, so an attacker cannot lift the limit
+by knocking Redis over; it is per instance, which is weaker but never open.
+
+The username counter is a reservation: every attempt increments it atomically *before*
+the password is checked and a success deletes it, so concurrent guesses cannot slip past
+the limit while hashes are being verified. The IP counter counts failures only (an office
+behind one NAT signs in many times), checked before and incremented after.
+A successful login clears the username's counter, not the IP's: a password-spraying
+client that knows one valid password must not reset its own budget.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from courtside.cache import MemoryBackend, get_cache
+from courtside.errors import ApiError
+from courtside.settings import get_app_settings, get_auth_settings
+
+_fallback = MemoryBackend(max_entries=50_000)
+
+
+def client_ip(request: Request) -> str:
+    """The viewer's IP. Behind CloudFront the socket peer is CloudFront, so use what it adds.
+
+    `CloudFront-Viewer-Address` (`ip:port`, set by CloudFront, cannot be forged through it)
+    when forwarded; else the right-most `X-Forwarded-For` entry, which CloudFront appends.
+    Outside CloudFront, forwarding headers are ignored (a client could forge them).
+    """
+    if get_app_settings().behind_cloudfront:
+        viewer = request.headers.get("cloudfront-viewer-address")
+        if viewer and ":" in viewer:
+            return viewer.rsplit(":", 1)[0].strip("[]")
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def _user_key(username: str) -> str:
+    return get_cache().key("login-fail", "user", username.strip().lower()[:64])
+
+
+def _ip_key(ip: str) -> str:
+    return get_cache().key("login-fail", "ip", ip[:64])
+
+
+def _cache_failed(operation: str, exc: Exception) -> None:
+    """Open the cache's circuit so the next calls skip Redis instead of timing out again."""
+    get_cache()._failed(f"login limiter {operation}", exc)
+
+
+async def _get(key: str) -> int:
+    cache = get_cache()
+    if cache.available:
+        try:
+            raw = await cache.backend.get(key)
+            return int(raw) if raw is not None else 0
+        except Exception as exc:
+            _cache_failed("read", exc)
+    raw = await _fallback.get(key)
+    return int(raw) if raw is not None else 0
+
+
+async def _ttl(key: str) -> int:
+    cache = get_cache()
+    if cache.available:
+        try:
+            return await cache.backend.ttl(key)
+        except Exception as exc:
+            _cache_failed("ttl", exc)
+    return await _fallback.ttl(key)
+
+
+async def _incr(key: str, window: int) -> int:
+    cache = get_cache()
+    if cache.available:
+        try:
+            return await cache.backend.incr(key, window)
+        except Exception as exc:
+            _cache_failed("write", exc)
+    return await _fallback.incr(key, window)
+
+
+async def _delete(key: str) -> None:
+    cache = get_cache()
+    await _fallback.delete(key)
+    if cache.available:
+        try:
+            await cache.backend.delete(key)
+        except Exception as exc:
+            _cache_failed("delete", exc)
+
+
+async def _too_many(key: str) -> ApiError:
+    window = get_auth_settings().login_failure_window_seconds
+    remaining = await _ttl(key)
+    retry_after = remaining if 0 < remaining <= window else window
+    return ApiError(
+        429,
+        "too_many_login_attempts",
+        "Too many failed sign-in attempts. Try again later.",
+        details={"retry_after_seconds": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+async def begin_attempt(username: str, ip: str) -> None:
+    """Count this attempt; raise 429 with `Retry-After` if the username or IP is over its limit.
+
+    Call before verifying the password; then `login_failed` or `login_succeeded`.
+    """
+    settings = get_auth_settings()
+    ip_key = _ip_key(ip)
+    if await _get(ip_key) >= settings.login_max_failures_per_ip:
+        raise await _too_many(ip_key)
+    user_key = _user_key(username)
+    attempts = await _incr(user_key, settings.login_failure_window_seconds)
+    if attempts > settings.login_max_failures_per_user:
+        raise await _too_many(user_key)
+
+
+async def login_failed(ip: str) -> None:
+    await _incr(_ip_key(ip), get_auth_settings().login_failure_window_seconds)
+
+
+async def login_succeeded(username: str) -> None:
+    await _delete(_user_key(username))

@@ -1,0 +1,121 @@
+"""Access tokens: HS256 JWTs (python-jose) with `sub`, `role`, `iat`, `exp`, `jti`, `ver`.
+
+Only HS256 is accepted. The header is checked before python-jose sees the token, and
+python-jose is also given `algorithms=["HS256"]`, so `alg: none`, RS/ES tokens (key
+confusion) and anything else are rejected twice. `ver` is the user's token version: bumping
+it in the database revokes every token issued before (checked on every request).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from courtside.auth.config import jwt_secret
+from courtside.settings import get_auth_settings
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti", "ver")
+
+
+class InvalidToken(Exception):
+    """The token is malformed, expired, forged or signed another way. Never shown in detail."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    jti: str
+    expires_in: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    role: str
+    version: int
+    jti: str
+    issued_at: int
+    expires_at: int
+
+
+def issue_token(
+    *, user_id: int, role: str, token_version: int, now: datetime | None = None
+) -> IssuedToken:
+    """Sign a fresh access token for this user."""
+    from jose import jwt
+
+    issued = now or datetime.now(UTC)
+    lifetime = timedelta(minutes=get_auth_settings().access_token_minutes)
+    expires = issued + lifetime
+    jti = secrets.token_urlsafe(16)
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "role": role,
+        "iat": int(issued.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": jti,
+        "ver": token_version,
+    }
+    token = jwt.encode(claims, jwt_secret(), algorithm=ALGORITHM)
+    return IssuedToken(
+        token=token, jti=jti, expires_in=int(lifetime.total_seconds()), expires_at=expires
+    )
+
+
+def _header(token: str) -> dict[str, Any]:
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise InvalidToken("not a signed JWT")
+    padded = parts[0] + "=" * (-len(parts[0]) % 4)
+    try:
+        header = json.loads(base64.urlsafe_b64decode(padded))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidToken("bad header") from exc
+    if not isinstance(header, dict):
+        raise InvalidToken("bad header")
+    return header
+
+
+def decode_token(token: str) -> TokenClaims:
+    """Verify signature, algorithm, expiry and claim types; raise `InvalidToken` otherwise."""
+    if len(token) > 4096:
+        raise InvalidToken("too long")
+    header = _header(token)
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken("algorithm not accepted")
+    from jose import JWTError, jwt
+
+    try:
+        claims = jwt.decode(
+            token,
+            jwt_secret(),
+            algorithms=[ALGORITHM],
+            options={f"require_{claim}": True for claim in ("sub", "iat", "exp", "jti")},
+        )
+    except JWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    for claim in REQUIRED_CLAIMS:
+        if claim not in claims:
+            raise InvalidToken(f"missing {claim}")
+    sub, role, version, jti = claims["sub"], claims["role"], claims["ver"], claims["jti"]
+    if not (isinstance(sub, str) and sub.isdigit() and len(sub) < 19):
+        raise InvalidToken("bad sub")
+    if not isinstance(role, str) or not isinstance(jti, str):
+        raise InvalidToken("bad claims")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise InvalidToken("bad ver")
+    return TokenClaims(
+        user_id=int(sub),
+        role=role,
+        version=version,
+        jti=jti,
+        issued_at=int(claims["iat"]),
+        expires_at=int(claims["exp"]),
+    )

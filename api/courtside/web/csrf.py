@@ -1,0 +1,172 @@
+"""CSRF protection for state-changing requests made with the session cookie.
+
+Design: a stateless token, `HMAC-SHA256(JWT secret, binding)`, where the binding is
+
+- the `jti` of the visitor's session JWT when they are signed in, or
+- a random anonymous id kept in the `courtside_csrf` cookie (HttpOnly, SameSite=Lax)
+  for visitors who are not (the login and sign-up forms).
+
+Why this shape: a cross-site attacker can neither read the page (same-origin policy) nor
+compute the HMAC (no secret), and the token cannot be planted: it changes with every login
+(new `jti`), so a token seen before login is useless after, and a session token is bound
+to a JWT the attacker does not have. Nothing is stored server-side (Lambda instances share
+nothing), and logging out or expiring the session invalidates its tokens automatically.
+SameSite=Lax on the session cookie is a second, independent layer.
+
+The token travels in the form field `csrf_token` (HTML forms) or the `X-CSRF-Token`
+header (scripts). Put `CsrfProtected` on every state-changing form endpoint; the auth
+dependencies additionally refuse any cookie-authenticated unsafe request without it, so a
+route that forgets `CsrfProtected` is still not forgeable for signed-in users.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from typing import Annotated, Any
+
+from fastapi import Depends
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from courtside.auth.config import jwt_secret
+from courtside.auth.tokens import InvalidToken, decode_token
+from courtside.errors import ApiError
+from courtside.settings import get_app_settings, get_auth_settings
+
+FIELD_NAME = "csrf_token"
+HEADER_NAME = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_ANON_STATE = "csrf_new_anonymous_id"
+_BINDING_STATE = "csrf_binding"
+_ANONYMOUS_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _sign(binding: str) -> str:
+    digest = hmac.new(jwt_secret().encode(), f"csrf|{binding}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _valid_anonymous_id(value: str | None) -> bool:
+    return value is not None and _ANONYMOUS_ID.fullmatch(value) is not None
+
+
+def _binding(request: Request, *, create: bool) -> str | None:
+    """`s:<jti>` for a valid session cookie, else `a:<anonymous id>` (created if asked)."""
+    cached = getattr(request.state, _BINDING_STATE, None)
+    if cached is not None:
+        return str(cached)
+    settings = get_auth_settings()
+    session_token = request.cookies.get(settings.session_cookie_name)
+    binding: str | None = None
+    if session_token:
+        try:
+            binding = f"s:{decode_token(session_token).jti}"
+        except InvalidToken:
+            binding = None
+    if binding is None:
+        anonymous = request.cookies.get(settings.csrf_cookie_name)
+        if not _valid_anonymous_id(anonymous):
+            anonymous = getattr(request.state, _ANON_STATE, None)
+        if not anonymous and create:
+            anonymous = secrets.token_hex(16)
+            setattr(request.state, _ANON_STATE, anonymous)
+        binding = f"a:{anonymous}" if anonymous else None
+    if binding is not None:
+        setattr(request.state, _BINDING_STATE, binding)
+    return binding
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms on this page must send back."""
+    binding = _binding(request, create=True)
+    assert binding is not None
+    return _sign(binding)
+
+
+def forget_binding(request: Request) -> None:
+    """After login/logout the binding changes; the next token is computed afresh."""
+    if hasattr(request.state, _BINDING_STATE):
+        delattr(request.state, _BINDING_STATE)
+
+
+async def submitted_token(request: Request) -> str:
+    header = request.headers.get(HEADER_NAME)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(FIELD_NAME)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def token_matches(request: Request, token: str) -> bool:
+    binding = _binding(request, create=False)
+    if binding is None or not token:
+        return False
+    return hmac.compare_digest(_sign(binding), token)
+
+
+async def verify_csrf(request: Request) -> None:
+    """Raise 403 unless an unsafe request carries this visitor's CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    if not token_matches(request, await submitted_token(request)):
+        raise ApiError(
+            403,
+            "csrf_failed",
+            "The form has expired or did not come from this site. Reload the page and retry.",
+        )
+
+
+CsrfProtected = Annotated[None, Depends(verify_csrf)]
+"""Put on every state-changing form endpoint (POST/PUT/PATCH/DELETE from a page)."""
+
+
+def csrf_context(request: Request) -> dict[str, Any]:
+    """Template context hook: `csrf_token` for every page."""
+    return {"csrf_token": csrf_token(request)}
+
+
+def cookie_secure(request: Request) -> bool:
+    """Secure everywhere except plain-http local development."""
+    return not (get_app_settings().is_local and request.url.scheme == "http")
+
+
+class CsrfCookieMiddleware:
+    """Sets the anonymous CSRF cookie when a page handed out a token bound to a new id.
+
+    Pure ASGI (cheap): it only adds a header when `csrf_token()` created an id this request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                anonymous = scope.get("state", {}).get(_ANON_STATE)
+                if anonymous:
+                    request = Request(scope)
+                    cookie = (
+                        f"{get_auth_settings().csrf_cookie_name}={anonymous}; Path=/; "
+                        f"Max-Age={60 * 60 * 24}; HttpOnly; SameSite=Lax"
+                    )
+                    if cookie_secure(request):
+                        cookie += "; Secure"
+                    message["headers"] = [
+                        *message.get("headers", []),
+                        (b"set-cookie", cookie.encode("latin-1")),
+                    ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)

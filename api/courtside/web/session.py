@@ -1,0 +1,114 @@
+"""The web session: the access JWT in an HttpOnly cookie, and page dependencies.
+
+- `PageUser`: the signed-in user; anonymous visitors are redirected (303) to
+  `/login?next=<this path>`.
+- `PageAdmin`: the same, and a 403 HTML page for signed-in non-admins.
+- `PageOptionalUser`: the user or None (public pages that show who is signed in).
+
+The cookie holds the same JWT as `POST /token` returns: `HttpOnly` (scripts cannot read
+it), `Secure` except for plain-http local development, `SameSite=Lax` (not sent on
+cross-site POSTs), `Path=/`, and it expires with the token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from courtside.auth.deps import AuthUser, get_optional_user, request_user
+from courtside.auth.tokens import IssuedToken
+from courtside.errors import ApiError
+from courtside.settings import get_auth_settings
+from courtside.web.csrf import cookie_secure, csrf_context
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A same-site path to go to after login; anything else (other hosts, `//x`, `\\x`,
+    schemes, control characters) becomes `default`."""
+    if not target or len(target) > 2048:
+        return default
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(ord(c) < 0x20 or c in "\\" for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def login_redirect(request: Request) -> ApiError:
+    path = request.url.path
+    if request.url.query:
+        path = f"{path}?{request.url.query}"
+    return ApiError(
+        303,
+        "login_required",
+        "Sign in to continue.",
+        headers={"Location": f"/login?next={quote(safe_next(path), safe='')}"},
+    )
+
+
+async def page_optional_user(
+    user: Annotated[AuthUser | None, Depends(get_optional_user)],
+) -> AuthUser | None:
+    return user
+
+
+async def page_user(
+    request: Request, user: Annotated[AuthUser | None, Depends(get_optional_user)]
+) -> AuthUser:
+    if user is None:
+        raise login_redirect(request)
+    return user
+
+
+async def page_admin(user: Annotated[AuthUser, Depends(page_user)]) -> AuthUser:
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", "This page is for administrators.")
+    return user
+
+
+PageOptionalUser = Annotated[AuthUser | None, Depends(page_optional_user)]
+PageUser = Annotated[AuthUser, Depends(page_user)]
+PageAdmin = Annotated[AuthUser, Depends(page_admin)]
+
+
+def set_session_cookie(response: Response, request: Request, issued: IssuedToken) -> None:
+    response.set_cookie(
+        get_auth_settings().session_cookie_name,
+        issued.token,
+        max_age=issued.expires_in,
+        path="/",
+        httponly=True,
+        secure=cookie_secure(request),
+        samesite="lax",
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        get_auth_settings().session_cookie_name,
+        path="/",
+        httponly=True,
+        secure=cookie_secure(request),
+        samesite="lax",
+    )
+
+
+def session_context(request: Request) -> dict[str, Any]:
+    """Template context hook: `current_user` (None unless an auth dependency ran)."""
+    return {"current_user": request_user(request)}
+
+
+def install_context_hooks() -> None:
+    """Register the auth context hooks once (idempotent: create_app may run many times)."""
+    from courtside.web import templating
+
+    for hook in (session_context, csrf_context):
+        if hook not in templating._context_hooks:
+            templating.add_context_hook(hook)
