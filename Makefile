@@ -26,7 +26,7 @@ $(VENV)/.dev-installed: api/requirements.txt requirements.txt requirements-dev.t
 
 run: $(VENV)/.app-installed ## Serve the app on HOST:PORT with the embedded database and demo data
 	PYTHONPATH=api $(PY) -m courtside migrate
-	PYTHONPATH=api $(PY) -m courtside load-demo --if-empty
+	PYTHONPATH=api $(PY) scripts/demo_data.py load --if-empty
 	@echo "Courtside: web http://$(HOST):$(PORT)/  API docs http://$(HOST):$(PORT)/docs"
 	PYTHONPATH=api exec $(PY) -m uvicorn courtside.main:app --host $(HOST) --port $(PORT)
 
@@ -46,7 +46,7 @@ migrate: $(VENV)/.app-installed ## Apply migrations to DATABASE_URL (default: th
 	PYTHONPATH=api $(PY) -m courtside migrate
 
 demo-data: $(VENV)/.app-installed ## Load the demo season (idempotent)
-	PYTHONPATH=api $(PY) -m courtside load-demo
+	PYTHONPATH=api $(PY) scripts/demo_data.py load
 
 bench: $(VENV)/.dev-installed ## Cold-start and warm-latency benchmark (ratios against a bare handler)
 	$(PY) scripts/bench/lambda_latency.py

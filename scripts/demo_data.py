@@ -418,3 +418,77 @@ def _add_market(
             ),
         }
     )
+
+
+LOAD_CHUNK = 1_000
+DEMO_ACTOR_NAME = "demo-data"
+
+
+async def load_season(season: DemoSeason, *, if_empty: bool = False) -> dict[str, int]:
+    """Upsert `season` through the ingestion service (idempotent), one batch per chunk.
+
+    With `if_empty`, does nothing when teams already exist. Demo accounts are created only
+    when ENVIRONMENT is `local`.
+    """
+    from sqlalchemy import func, select
+
+    from courtside.db import get_sessionmaker
+    from courtside.models import Team
+    from courtside.schemas.ingest import Dataset
+    from courtside.services.audit import Actor
+    from courtside.services.ingest import ingest
+    from courtside.settings import get_app_settings
+
+    actor = Actor("system", None, DEMO_ACTOR_NAME)
+    written: dict[str, int] = {}
+    async with get_sessionmaker()() as session:
+        has_teams = bool(await session.scalar(select(func.count()).select_from(Team)))
+        if not (if_empty and has_teams):
+            for dataset, records in season.datasets():
+                for start in range(0, len(records), LOAD_CHUNK):
+                    chunk = records[start : start + LOAD_CHUNK]
+                    result = await ingest(session, Dataset(dataset), chunk, actor=actor)
+                    written[dataset] = written.get(dataset, 0) + result.inserted + result.updated
+        if get_app_settings().is_local:
+            from courtside.services.users import ensure_demo_accounts
+
+            await ensure_demo_accounts(session)
+            await session.commit()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import asyncio
+    import json
+    import sys
+    from dataclasses import asdict
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("load", "dump"))
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--if-empty", action="store_true", help="load only into an empty database")
+    args = parser.parse_args(argv)
+    season = generate_season(seed=args.seed)
+    if args.command == "dump":
+        json.dump(asdict(season), sys.stdout, indent=1)
+        return 0
+
+    async def run() -> dict[str, int]:
+        from courtside.db import dispose_engine
+
+        try:
+            return await load_season(season, if_empty=args.if_empty)
+        finally:
+            await dispose_engine()
+
+    written = asyncio.run(run())
+    if written:
+        print("demo season loaded: " + ", ".join(f"{n} {d}" for d, n in written.items()))
+    else:
+        print("demo data already present; nothing loaded")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -99,7 +99,9 @@ class RedisBackend:
 
     async def get(self, key: str) -> bytes | None:
         value = await self._client.get(key)
-        return value if value is None else bytes(value)
+        if value is None or isinstance(value, bytes):
+            return value
+        return str(value).encode()
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._client.set(key, value, ex=ttl_seconds if ttl_seconds > 0 else None)

@@ -66,7 +66,7 @@ async def cached_json(
     if cached is not None:
         etag, _, body = cached.partition(_ETAG_SEPARATOR)
         return _response(request, body, etag.decode(), "hit")
-    body = (await build()).model_dump_json().encode()
-    etag = etag_for(body)
-    await cache.set(namespace, key, etag.encode() + _ETAG_SEPARATOR + body, ttl_seconds)
-    return _response(request, body, etag, "miss")
+    fresh = (await build()).model_dump_json().encode()
+    fresh_etag = etag_for(fresh)
+    await cache.set(namespace, key, fresh_etag.encode() + _ETAG_SEPARATOR + fresh, ttl_seconds)
+    return _response(request, fresh, fresh_etag, "miss")

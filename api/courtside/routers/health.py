@@ -53,7 +53,7 @@ async def readiness() -> JSONResponse:
         )
     )
     ready = results["database"] == "ok"
-    body = {"status": "ok" if ready else "unavailable", "checks": results}
+    body: dict[str, object] = {"status": "ok" if ready else "unavailable", "checks": results}
     if not ready:
         body["error"] = {
             "code": "not_ready",

@@ -37,7 +37,7 @@ def league_today(zone: ZoneInfo, now: datetime | None = None) -> date:
 
 
 async def _page(
-    session: AsyncSession, query: Select[tuple[object]], page: PageParams
+    session: AsyncSession, query: Select[Any], page: PageParams
 ) -> PageOf[Any]:
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = (await session.scalars(query.limit(page.limit).offset(page.offset))).all()
@@ -46,7 +46,7 @@ async def _page(
 
 async def list_teams(session: AsyncSession, page: PageParams) -> PageOf[Any]:
     query = select(Team).order_by(Team.abbreviation)
-    return await _page(session, query, page)  # type: ignore[arg-type]
+    return await _page(session, query, page)
 
 
 async def get_team(session: AsyncSession, abbreviation: str) -> Team:
@@ -56,7 +56,7 @@ async def get_team(session: AsyncSession, abbreviation: str) -> Team:
     return team
 
 
-def _players_query() -> Select[tuple[Player]]:
+def _players_query() -> Select[Player]:
     return (
         select(Player)
         .options(selectinload(Player.team))
@@ -83,7 +83,7 @@ async def list_players(
         query = query.where(full_name.like(pattern, escape="\\"))
     if position is not None:
         query = query.where(Player.position == position.upper())
-    return await _page(session, query, page)  # type: ignore[arg-type]
+    return await _page(session, query, page)
 
 
 async def get_player(session: AsyncSession, player_id: int) -> tuple[Player, list[Injury]]:
@@ -102,7 +102,7 @@ async def get_player(session: AsyncSession, player_id: int) -> tuple[Player, lis
     return player, list(injuries)
 
 
-def _games_query() -> Select[tuple[Game]]:
+def _games_query() -> Select[Game]:
     return select(Game).options(selectinload(Game.home_team), selectinload(Game.away_team))
 
 
@@ -126,7 +126,7 @@ async def list_games(
         query = query.where(or_(Game.home_team_id == team_row.id, Game.away_team_id == team_row.id))
     if status is not None:
         query = query.where(Game.status == status)
-    return await _page(session, query, page)  # type: ignore[arg-type]
+    return await _page(session, query, page)
 
 
 async def get_game(session: AsyncSession, game_id: int) -> Game:
@@ -192,7 +192,7 @@ async def list_predictions(
         .where(Game.start_time >= start, Game.start_time < end, has_prediction)
         .order_by(Game.start_time, Game.id)
     )
-    games = await _page(session, query, page)  # type: ignore[arg-type]
+    games = await _page(session, query, page)
     predictions = await latest_predictions(session, [game.id for game in games.items])
     return games, predictions
 

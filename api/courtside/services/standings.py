@@ -66,7 +66,7 @@ async def compute_standings(session: AsyncSession, season: int) -> dict[str, lis
         .order_by(Game.start_time, Game.id)
     )
     for home_id, away_id, home_score, away_score in games:
-        home_won = home_score > away_score
+        home_won = (home_score or 0) > (away_score or 0)
         records[home_id].results.append(home_won)
         records[away_id].results.append(not home_won)
 
