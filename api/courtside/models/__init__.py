@@ -2,6 +2,7 @@
 
 from courtside.models.accounts import ApiKey, ApiScope, Role, User
 from courtside.models.base import Base, UTCDateTime, utcnow
+from courtside.models.betting import Bet, BetSide, BetStatus, Wallet
 from courtside.models.core import AuditEvent, FeatureFlag
 from courtside.models.league import (
     Game,
@@ -20,6 +21,9 @@ __all__ = [
     "ApiScope",
     "AuditEvent",
     "Base",
+    "Bet",
+    "BetSide",
+    "BetStatus",
     "FeatureFlag",
     "Game",
     "GameStatus",
@@ -33,5 +37,6 @@ __all__ = [
     "Team",
     "UTCDateTime",
     "User",
+    "Wallet",
     "utcnow",
 ]

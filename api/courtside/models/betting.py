@@ -1,0 +1,100 @@
+"""Simulated moneyline betting: a wallet per user and the bets placed from it.
+
+Money is integer cents (1 unit = 100 cents): exact on both dialects without Decimal.
+The wallet's balance is what the user may still stake; placing a bet debits the stake
+and settlement credits the stake plus profit (won) or the stake (refunded). A check
+constraint keeps the balance non-negative, so no race can overdraw it even if the
+service's row lock were bypassed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from courtside.models.base import Base, UTCDateTime, utcnow
+from courtside.models.league import Game
+
+MAX_ABS_ODDS = 100_000
+"""American odds beyond ±100000 are treated as data errors and never accepted on a bet."""
+
+
+class BetSide(StrEnum):
+    HOME = "home"
+    AWAY = "away"
+
+
+class BetStatus(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+    REFUNDED = "refunded"
+
+
+class Wallet(Base):
+    """A user's virtual bankroll, created with the starting balance on first use."""
+
+    __tablename__ = "wallets"
+    __table_args__ = (CheckConstraint("balance_cents >= 0", name="balance_non_negative"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("rest_api_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    balance_cents: Mapped[int] = mapped_column(BigInteger)
+    starting_cents: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Bet(Base):
+    """One user's stake on one side of one game, at the odds offered when it was placed."""
+
+    __tablename__ = "bets"
+    __table_args__ = (
+        UniqueConstraint("user_id", "game_id"),
+        CheckConstraint("stake_cents > 0", name="stake_positive"),
+        CheckConstraint("side IN ('home', 'away')", name="side"),
+        CheckConstraint(
+            f"(odds <= -100 AND odds >= -{MAX_ABS_ODDS})"
+            f" OR (odds >= 100 AND odds <= {MAX_ABS_ODDS})",
+            name="odds_american",
+        ),
+        CheckConstraint("status IN ('open', 'won', 'lost', 'refunded')", name="status"),
+        CheckConstraint(
+            "(status = 'open' AND profit_cents IS NULL AND settled_at IS NULL)"
+            " OR (status = 'won' AND profit_cents >= 0 AND settled_at IS NOT NULL)"
+            " OR (status = 'lost' AND profit_cents = -stake_cents AND settled_at IS NOT NULL)"
+            " OR (status = 'refunded' AND profit_cents = 0 AND settled_at IS NOT NULL)",
+            name="status_profit",
+        ),
+        Index("ix_bets_game_id_status", "game_id", "status"),
+        Index("ix_bets_user_id_placed_at", "user_id", "placed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("rest_api_users.id", ondelete="CASCADE"))
+    game_id: Mapped[int] = mapped_column(ForeignKey("games.id", ondelete="RESTRICT"))
+    side: Mapped[str] = mapped_column(String(4))
+    stake_cents: Mapped[int] = mapped_column(BigInteger)
+    odds: Mapped[int] = mapped_column(Integer)
+    """American odds on the chosen side, captured at placement."""
+    bookmaker: Mapped[str] = mapped_column(String(64))
+    odds_recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(8), default=BetStatus.OPEN.value)
+    profit_cents: Mapped[int | None] = mapped_column(BigInteger)
+    """Net result: positive when won, minus the stake when lost, 0 when refunded."""
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    game: Mapped[Game] = relationship(lazy="raise")

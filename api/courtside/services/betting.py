@@ -1,0 +1,497 @@
+"""Simulated moneyline bets: placing them, settling them, and the record they add up to.
+
+Concurrency. `place_bet` takes, in this order, a share lock on the game row and an update
+lock on the user's wallet row (PostgreSQL `SELECT ... FOR SHARE / FOR UPDATE`), so two
+placements by one user run one after the other: the second sees the first's bet and
+balance. Settlement (`settle_games`, called where a game's status changes) locks the game
+first too, then the wallets in user-id order, so the two never deadlock. On SQLite the
+first statement of `place_bet` is a write (the wallet upsert), which takes SQLite's single
+writer lock before anything is read. Behind the locks the database holds the invariants:
+one bet per user and game (unique constraint), a non-negative balance and a consistent
+status/profit (check constraints).
+
+Nothing here commits: the caller commits once, so a refused bet or a failed settlement
+leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from courtside.errors import ApiError, NotFound
+from courtside.models import (
+    Bet,
+    BetSide,
+    BetStatus,
+    Game,
+    GameStatus,
+    OddsSnapshot,
+    Wallet,
+    utcnow,
+)
+from courtside.models.betting import MAX_ABS_ODDS
+from courtside.odds import is_valid_american, settled_profit_cents
+from courtside.schemas.common import PageParams
+from courtside.services import flags
+from courtside.services.league import PageOf
+from courtside.settings import get_betting_settings
+
+
+class BetRefused(ApiError):
+    """A bet the rules do not allow; the message says why in words a person understands."""
+
+    def __init__(self, code: str, message: str, *, status_code: int = 409, **details: Any) -> None:
+        super().__init__(status_code, code, message, details=details or None)
+
+
+def format_units(cents: int) -> str:
+    """`123456` → `1,234.56` (cents are shown as units with two decimals)."""
+    sign = "-" if cents < 0 else ""
+    units, rest = divmod(abs(cents), 100)
+    return f"{sign}{units:,}.{rest:02d}"
+
+
+# --- odds ------------------------------------------------------------------------------
+
+
+async def current_lines(
+    session: AsyncSession, game_ids: Collection[int]
+) -> dict[int, OddsSnapshot]:
+    """The line a bet on each game is placed at: its newest snapshot (any bookmaker;
+    ties go to the bookmaker first by name). Games without odds are absent."""
+    if not game_ids:
+        return {}
+    ranked = (
+        select(
+            OddsSnapshot.id,
+            func.row_number()
+            .over(
+                partition_by=OddsSnapshot.game_id,
+                order_by=(OddsSnapshot.recorded_at.desc(), OddsSnapshot.bookmaker, OddsSnapshot.id),
+            )
+            .label("rank"),
+        )
+        .where(OddsSnapshot.game_id.in_(list(game_ids)))
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(OddsSnapshot).join(ranked, OddsSnapshot.id == ranked.c.id).where(ranked.c.rank == 1)
+    )
+    return {row.game_id: row for row in rows}
+
+
+async def current_line(session: AsyncSession, game_id: int) -> OddsSnapshot | None:
+    return (await current_lines(session, [game_id])).get(game_id)
+
+
+# --- wallets ---------------------------------------------------------------------------
+
+
+async def _ensure_wallet(session: AsyncSession, user_id: int) -> None:
+    """Create the user's wallet with the starting bankroll unless it exists (race-free)."""
+    start = get_betting_settings().starting_bankroll_cents
+    values = {
+        "user_id": user_id,
+        "balance_cents": start,
+        "starting_cents": start,
+        "created_at": utcnow(),
+        "updated_at": utcnow(),
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(Wallet).values(**values).on_conflict_do_nothing())
+
+
+async def bankroll_cents(session: AsyncSession, user_id: int) -> int:
+    """What the user may still stake: the wallet's balance, or the starting bankroll."""
+    balance = await session.scalar(select(Wallet.balance_cents).where(Wallet.user_id == user_id))
+    return get_betting_settings().starting_bankroll_cents if balance is None else int(balance)
+
+
+# --- placing ---------------------------------------------------------------------------
+
+
+def _validate_request(side: str, stake_cents: int) -> BetSide:
+    try:
+        chosen = BetSide(side)
+    except ValueError:
+        raise BetRefused(
+            "invalid_side", "Choose a side: home or away.", status_code=422, side=side
+        ) from None
+    if stake_cents <= 0:
+        raise BetRefused("invalid_stake", "The stake must be more than zero.", status_code=422)
+    maximum = get_betting_settings().max_stake_cents
+    if stake_cents > maximum:
+        raise BetRefused(
+            "invalid_stake",
+            f"The stake may be at most {format_units(maximum)} units.",
+            status_code=422,
+            max_stake=format_units(maximum),
+        )
+    return chosen
+
+
+def _check_game(game: Game, now: datetime) -> None:
+    if game.status != GameStatus.SCHEDULED.value:
+        raise BetRefused(
+            "game_closed",
+            f"Betting on this game is closed: it is {game.status}.",
+            game_id=game.id,
+            status=game.status,
+        )
+    if game.start_time <= now:
+        raise BetRefused(
+            "game_started",
+            "Betting on this game is closed: it has already tipped off.",
+            game_id=game.id,
+            start_time=game.start_time.isoformat(),
+        )
+
+
+async def place_bet(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    game_id: int,
+    side: str,
+    stake_cents: int,
+    now: datetime | None = None,
+) -> Bet:
+    """Place a bet at the game's current line, debiting the stake from the wallet.
+
+    Refuses (`BetRefused`, 409/422) when betting is switched off, the game has started or
+    is not scheduled, no odds exist, the user already bet on the game, or the stake is not
+    positive or more than the available bankroll. 404 for an unknown game.
+    """
+    chosen = _validate_request(side, stake_cents)
+    if not await flags.is_enabled(session, flags.BETTING_OPEN):
+        raise BetRefused("betting_closed", "Betting is closed at the moment. Try again later.")
+    now = now or utcnow()
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    await _ensure_wallet(session, user_id)
+    game_query = select(Game).where(Game.id == game_id).execution_options(populate_existing=True)
+    if postgres:
+        game_query = game_query.with_for_update(read=True)
+    game = await session.scalar(game_query)
+    if game is None:
+        raise NotFound("game", game_id)
+    wallet_query = (
+        select(Wallet).where(Wallet.user_id == user_id).execution_options(populate_existing=True)
+    )
+    if postgres:
+        wallet_query = wallet_query.with_for_update()
+    wallet = (await session.scalars(wallet_query)).one()
+
+    _check_game(game, now)
+    existing = await session.scalar(
+        select(Bet.id).where(Bet.user_id == user_id, Bet.game_id == game_id)
+    )
+    if existing is not None:
+        raise BetRefused("duplicate_bet", "You already have a bet on this game.", bet_id=existing)
+    line = await current_line(session, game_id)
+    odds = None
+    if line is not None:
+        odds = line.home_odds if chosen is BetSide.HOME else line.away_odds
+    if line is None or odds is None or not is_valid_american(odds) or abs(odds) > MAX_ABS_ODDS:
+        raise BetRefused("no_odds", "There are no odds for this game yet, so it cannot be bet on.")
+    if stake_cents > wallet.balance_cents:
+        raise BetRefused(
+            "insufficient_bankroll",
+            f"The stake is more than your available bankroll of "
+            f"{format_units(wallet.balance_cents)} units.",
+            available=format_units(wallet.balance_cents),
+        )
+
+    bet = Bet(
+        user_id=user_id,
+        game_id=game_id,
+        side=chosen.value,
+        stake_cents=stake_cents,
+        odds=odds,
+        bookmaker=line.bookmaker,
+        odds_recorded_at=line.recorded_at,
+        status=BetStatus.OPEN.value,
+        placed_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(bet)
+            wallet.balance_cents -= stake_cents
+            wallet.updated_at = now
+            await session.flush()
+    except IntegrityError:
+        # Only reachable if the lock above was bypassed: the constraints are the last word.
+        raise BetRefused(
+            "duplicate_bet", "You already have a bet on this game, or not enough bankroll."
+        ) from None
+    return bet
+
+
+# --- settling --------------------------------------------------------------------------
+
+
+def _outcome(game: Game, side: str) -> BetStatus:
+    if game.status == GameStatus.POSTPONED.value:
+        return BetStatus.REFUNDED
+    assert game.home_score is not None
+    assert game.away_score is not None
+    winner = BetSide.HOME if game.home_score > game.away_score else BetSide.AWAY
+    return BetStatus.WON if side == winner.value else BetStatus.LOST
+
+
+async def settle_games(
+    session: AsyncSession, game_ids: Collection[int], *, now: datetime | None = None
+) -> int:
+    """Settle the open bets of those games that are final (win/loss) or postponed (refund).
+
+    Returns how many bets it settled. Idempotent: a bet is settled by a conditional update
+    (`status = 'open'`), so running this twice, or twice at once, changes nothing the second
+    time. Games still scheduled or live are skipped. Does not commit.
+    """
+    if not game_ids:
+        return 0
+    now = now or utcnow()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    game_query = (
+        select(Game)
+        .where(
+            Game.id.in_(list(game_ids)),
+            Game.status.in_([GameStatus.FINAL.value, GameStatus.POSTPONED.value]),
+        )
+        .order_by(Game.id)
+        .execution_options(populate_existing=True)
+    )
+    if postgres:
+        game_query = game_query.with_for_update(read=True)
+    games = {game.id: game for game in await session.scalars(game_query)}
+    if not games:
+        return 0
+    open_bets = (
+        await session.execute(
+            select(Bet.id, Bet.user_id, Bet.game_id, Bet.side, Bet.stake_cents, Bet.odds)
+            .where(Bet.game_id.in_(list(games)), Bet.status == BetStatus.OPEN.value)
+            .order_by(Bet.id)
+        )
+    ).all()
+
+    credits: dict[int, int] = defaultdict(int)
+    settled = 0
+    for bet_id, user_id, game_id, side, stake, odds in open_bets:
+        outcome = _outcome(games[game_id], side)
+        profit = settled_profit_cents(stake, odds, outcome.value)
+        result = await session.execute(
+            update(Bet)
+            .where(Bet.id == bet_id, Bet.status == BetStatus.OPEN.value)
+            .values(status=outcome.value, profit_cents=profit, settled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # settled meanwhile by someone else
+        settled += 1
+        _sync_loaded(
+            session, Bet, bet_id, status=outcome.value, profit_cents=profit, settled_at=now
+        )
+        if outcome is not BetStatus.LOST:
+            credits[user_id] += stake + profit
+    for user_id in sorted(credits):
+        balance = await session.scalar(
+            update(Wallet)
+            .where(Wallet.user_id == user_id)
+            .values(balance_cents=Wallet.balance_cents + credits[user_id], updated_at=now)
+            .returning(Wallet.balance_cents)
+            .execution_options(synchronize_session=False)
+        )
+        _sync_loaded(session, Wallet, user_id, balance_cents=balance, updated_at=now)
+    return settled
+
+
+def _sync_loaded(session: AsyncSession, model: type[Any], key: int, **values: Any) -> None:
+    """Give an already-loaded object the values just written with a bulk UPDATE, so the
+    caller's session stays consistent without expiring (and lazily reloading) anything."""
+    obj = session.identity_map.get(identity_key(model, key))
+    if obj is not None:
+        for name, value in values.items():
+            set_committed_value(obj, name, value)
+
+
+async def settle_all(session: AsyncSession) -> int:
+    """Settle every open bet whose game is final or postponed (demo load, operators)."""
+    game_ids = (
+        await session.scalars(
+            select(Bet.game_id)
+            .join(Game, Game.id == Bet.game_id)
+            .where(
+                Bet.status == BetStatus.OPEN.value,
+                Game.status.in_([GameStatus.FINAL.value, GameStatus.POSTPONED.value]),
+            )
+            .distinct()
+        )
+    ).all()
+    return await settle_games(session, list(game_ids))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _bets_query(user_id: int, status: str | None) -> Select[Bet]:
+    query = (
+        select(Bet)
+        .where(Bet.user_id == user_id)
+        .options(
+            selectinload(Bet.game).selectinload(Game.home_team),
+            selectinload(Bet.game).selectinload(Game.away_team),
+        )
+        .order_by(Bet.placed_at.desc(), Bet.id.desc())
+    )
+    if status is not None:
+        query = query.where(Bet.status == status)
+    return query
+
+
+async def list_bets(
+    session: AsyncSession, user_id: int, page: PageParams, *, status: str | None = None
+) -> PageOf[Bet]:
+    """A user's bets, newest first, with each game and its teams loaded."""
+    query = _bets_query(user_id, status)
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = (await session.scalars(query.limit(page.limit).offset(page.offset))).all()
+    return PageOf(items=rows, total=int(total or 0))
+
+
+async def iter_bets(session: AsyncSession, user_id: int, *, batch: int = 500) -> AsyncIterator[Bet]:
+    """Every bet of a user, newest first, fetched in batches (CSV export)."""
+    offset = 0
+    while True:
+        rows = (await session.scalars(_bets_query(user_id, None).limit(batch).offset(offset))).all()
+        for row in rows:
+            yield row
+        if len(rows) < batch:
+            return
+        offset += batch
+
+
+async def user_bets_by_game(
+    session: AsyncSession, user_id: int, game_ids: Sequence[int]
+) -> dict[int, Bet]:
+    if not game_ids:
+        return {}
+    rows = await session.scalars(
+        select(Bet).where(Bet.user_id == user_id, Bet.game_id.in_(list(game_ids)))
+    )
+    return {row.game_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A user's record. Money in cents; `win_pct`/`roi` are fractions, None before any result."""
+
+    bets: int
+    won: int
+    lost: int
+    refunded: int
+    open: int
+    staked_cents: int
+    """Total stake of the decided (won or lost) bets: the base of ROI."""
+    profit_cents: int
+    open_stake_cents: int
+    bankroll_cents: int
+    starting_bankroll_cents: int
+
+    @property
+    def win_pct(self) -> float | None:
+        decided = self.won + self.lost
+        return self.won / decided if decided else None
+
+    @property
+    def roi(self) -> float | None:
+        return self.profit_cents / self.staked_cents if self.staked_cents else None
+
+    @property
+    def record(self) -> str:
+        return f"{self.won}-{self.lost}"
+
+
+async def summary(session: AsyncSession, user_id: int) -> Summary:
+    def count(status: BetStatus) -> Any:
+        return func.coalesce(func.sum(case((Bet.status == status.value, 1), else_=0)), 0)
+
+    def stake_where(*statuses: BetStatus) -> Any:
+        values = [status.value for status in statuses]
+        return func.coalesce(func.sum(case((Bet.status.in_(values), Bet.stake_cents), else_=0)), 0)
+
+    row = (
+        await session.execute(
+            select(
+                func.count(Bet.id),
+                count(BetStatus.WON),
+                count(BetStatus.LOST),
+                count(BetStatus.REFUNDED),
+                count(BetStatus.OPEN),
+                stake_where(BetStatus.WON, BetStatus.LOST),
+                func.coalesce(func.sum(Bet.profit_cents), 0),
+                stake_where(BetStatus.OPEN),
+            ).where(Bet.user_id == user_id)
+        )
+    ).one()
+    wallet = (
+        await session.execute(
+            select(Wallet.balance_cents, Wallet.starting_cents).where(Wallet.user_id == user_id)
+        )
+    ).one_or_none()
+    start = get_betting_settings().starting_bankroll_cents
+    balance, starting = (start, start) if wallet is None else (int(wallet[0]), int(wallet[1]))
+    bets, won, lost, refunded, still_open, staked, profit, open_stake = (int(v) for v in row)
+    return Summary(
+        bets=bets,
+        won=won,
+        lost=lost,
+        refunded=refunded,
+        open=still_open,
+        staked_cents=staked,
+        profit_cents=profit,
+        open_stake_cents=open_stake,
+        bankroll_cents=balance,
+        starting_bankroll_cents=starting,
+    )
+
+
+@dataclass(frozen=True)
+class ProfitPoint:
+    at: datetime
+    cumulative_cents: int
+    bet_id: int
+
+
+async def profit_series(session: AsyncSession, user_id: int) -> list[ProfitPoint]:
+    """Cumulative profit after each settled bet, oldest first, over every season."""
+    rows = (
+        await session.execute(
+            select(Bet.id, Bet.settled_at, Bet.profit_cents)
+            .where(
+                Bet.user_id == user_id,
+                Bet.status.in_([BetStatus.WON.value, BetStatus.LOST.value]),
+            )
+            .order_by(Bet.settled_at, Bet.id)
+        )
+    ).all()
+    points: list[ProfitPoint] = []
+    total = 0
+    for bet_id, settled_at, profit in rows:
+        assert settled_at is not None
+        assert profit is not None
+        total += profit
+        points.append(ProfitPoint(at=settled_at, cumulative_cents=total, bet_id=bet_id))
+    return points

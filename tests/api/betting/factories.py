@@ -1,0 +1,70 @@
+"""Factories for the betting tests: users, and a game with a line to bet on."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.models import FeatureFlag, Game, Team, User, utcnow
+from tests.helpers import make_game, make_odds, make_teams
+
+_seq = itertools.count(1)
+
+
+async def make_user(session: AsyncSession, *, role: str = "Consumer", name: str = "") -> User:
+    n = next(_seq)
+    username = name or f"bettor{n}"
+    user = User(
+        username=username,
+        email=f"{username}@example.com",
+        password_hash="not-a-real-hash",
+        role=role,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+@dataclass
+class Slate:
+    teams: dict[str, Team]
+    games: list[Game]
+
+
+async def make_slate(
+    session: AsyncSession,
+    *,
+    games: int = 1,
+    home_odds: int = -150,
+    away_odds: int = 130,
+    starts_in: timedelta = timedelta(days=1),
+    now: datetime | None = None,
+) -> Slate:
+    """`games` scheduled games between the four test teams, each with one line."""
+    now = now or utcnow()
+    teams = await make_teams(session)
+    pairs = [("BOS", "NYK"), ("LAL", "DEN"), ("NYK", "BOS"), ("DEN", "LAL")]
+    made = []
+    for i in range(games):
+        home, away = pairs[i % len(pairs)]
+        game = await make_game(
+            session, teams[home], teams[away], now + starts_in + timedelta(minutes=i)
+        )
+        await make_odds(session, game, home_odds, away_odds, now - timedelta(hours=1))
+        made.append(game)
+    return Slate(teams=teams, games=made)
+
+
+async def set_flag(session: AsyncSession, name: str, enabled: bool) -> None:
+    from courtside.services.flags import invalidate_flags
+
+    flag = await session.get(FeatureFlag, name)
+    if flag is None:
+        session.add(FeatureFlag(name=name, enabled=enabled))
+    else:
+        flag.enabled = enabled
+    await session.flush()
+    await invalidate_flags()

@@ -1,0 +1,159 @@
+"""Concurrent placements and settlements on PostgreSQL, with real commits and connections.
+
+Each task runs in its own session (its own pooled connection), as concurrent requests do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from courtside.errors import ApiError
+from courtside.models import Bet, Game, Wallet
+from courtside.services import betting
+from tests.api.betting.factories import make_slate, make_user
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.usefixtures("cache")]
+
+START = 100_000
+T = TypeVar("T")
+
+
+async def _in_session(
+    maker: async_sessionmaker[AsyncSession], work: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    async with maker() as session:
+        result = await work(session)
+        await session.commit()
+        return result
+
+
+async def _place(
+    maker: async_sessionmaker[AsyncSession], user_id: int, game_id: int, stake: int
+) -> str:
+    async def work(session: AsyncSession) -> str:
+        try:
+            await betting.place_bet(
+                session, user_id=user_id, game_id=game_id, side="home", stake_cents=stake
+            )
+        except ApiError as exc:
+            await session.rollback()
+            return exc.code
+        return "placed"
+
+    return await _in_session(maker, work)
+
+
+async def _setup(maker: async_sessionmaker[AsyncSession], games: int) -> tuple[int, list[int]]:
+    async def work(session: AsyncSession) -> tuple[int, list[int]]:
+        user = await make_user(session)
+        slate = await make_slate(session, games=games)
+        return user.id, [game.id for game in slate.games]
+
+    return await _in_session(maker, work)
+
+
+def _maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def test_twenty_concurrent_placements_of_one_bet_store_exactly_one(
+    committed_engine: AsyncEngine,
+) -> None:
+    maker = _maker(committed_engine)
+    user_id, (game_id,) = await _setup(maker, games=1)
+
+    results = await asyncio.gather(*(_place(maker, user_id, game_id, 1_000) for _ in range(20)))
+
+    assert Counter(results) == {"placed": 1, "duplicate_bet": 19}
+    async with maker() as session:
+        assert await session.scalar(select(func.count(Bet.id))) == 1
+        wallet = await session.get(Wallet, user_id)
+        assert wallet is not None
+        assert wallet.balance_cents == START - 1_000
+
+
+async def test_concurrent_bets_on_many_games_never_overdraw_the_bankroll(
+    committed_engine: AsyncEngine,
+) -> None:
+    """24 bets of 150.00 against a 1,000.00 bankroll: exactly six fit, the rest are refused."""
+    maker = _maker(committed_engine)
+    user_id, game_ids = await _setup(maker, games=24)
+    stake = 15_000
+
+    results = await asyncio.gather(*(_place(maker, user_id, g, stake) for g in game_ids))
+
+    assert Counter(results) == {"placed": 6, "insufficient_bankroll": 18}
+    async with maker() as session:
+        staked = await session.scalar(
+            select(func.sum(Bet.stake_cents)).where(Bet.user_id == user_id)
+        )
+        wallet = await session.get(Wallet, user_id)
+        assert wallet is not None
+        assert staked == 6 * stake
+        assert wallet.balance_cents == START - 6 * stake >= 0
+
+
+async def test_concurrent_settlements_pay_once(committed_engine: AsyncEngine) -> None:
+    maker = _maker(committed_engine)
+    user_id, game_ids = await _setup(maker, games=3)
+    for game_id in game_ids:
+        assert await _place(maker, user_id, game_id, 10_000) == "placed"
+
+    async def finish(session: AsyncSession) -> None:
+        for game in await session.scalars(select(Game).where(Game.id.in_(game_ids))):
+            game.status, game.home_score, game.away_score = "final", 100, 90
+
+    await _in_session(maker, finish)
+
+    async def settle(session: AsyncSession) -> int:
+        return await betting.settle_games(session, game_ids)
+
+    counts = await asyncio.gather(*(_in_session(maker, settle) for _ in range(8)))
+
+    assert sorted(counts) == [0] * 7 + [3]
+    async with maker() as session:
+        wallet = await session.get(Wallet, user_id)
+        assert wallet is not None
+        # three wins at -150: each returns the 100.00 stake plus 66.66 profit
+        assert wallet.balance_cents == START + 3 * 6_666
+        statuses = (await session.scalars(select(Bet.status))).all()
+        assert statuses == ["won", "won", "won"]
+
+
+async def test_placing_and_settling_at_once_leave_a_consistent_ledger(
+    committed_engine: AsyncEngine,
+) -> None:
+    """Bets on open games race with the settlement of a finished one: no deadlock, and the
+    wallet equals the start plus settled profit minus open stakes."""
+    maker = _maker(committed_engine)
+    user_id, game_ids = await _setup(maker, games=12)
+    finished, *open_games = game_ids
+    assert await _place(maker, user_id, finished, 10_000) == "placed"
+
+    async def finish(session: AsyncSession) -> None:
+        game = await session.get(Game, finished)
+        assert game is not None
+        game.status, game.home_score, game.away_score = "final", 88, 99
+
+    await _in_session(maker, finish)
+
+    async def settle(session: AsyncSession) -> int:
+        return await betting.settle_games(session, [finished])
+
+    results = await asyncio.gather(
+        *(_place(maker, user_id, g, 5_000) for g in open_games),
+        *(_in_session(maker, settle) for _ in range(4)),
+    )
+    assert results[: len(open_games)] == ["placed"] * len(open_games)
+    assert sorted(results[len(open_games) :]) == [0, 0, 0, 1]
+    async with maker() as session:
+        summary = await betting.summary(session, user_id)
+    assert summary.profit_cents == -10_000
+    assert summary.bankroll_cents == START - 10_000 - 5_000 * len(open_games)
