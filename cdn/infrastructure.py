@@ -9,8 +9,9 @@ every origin request with Origin Access Control. Three traps of that setup are h
   must not receive the public ``Host``: a viewer-request CloudFront Function copies both into
   ``X-Forwarded-Authorization`` / ``X-Forwarded-Host``; dynamic routes forward all viewer headers
   except ``Host``.
-* CDK's ``with_origin_access_control`` grants CloudFront only ``lambda:InvokeFunctionUrl``;
-  Function URLs also need ``lambda:InvokeFunction`` (aws/aws-cdk#35872), granted here.
+* Function URLs need both ``lambda:InvokeFunctionUrl`` and ``lambda:InvokeFunction`` for the
+  CloudFront principal (aws/aws-cdk#35872). The pinned aws-cdk-lib grants both, scoped to this
+  distribution; the tests fail if an upgrade drops either.
 """
 
 from __future__ import annotations
@@ -222,16 +223,9 @@ class Cdn(Construct):
                 "rules) is the next step if traffic warrants it.",
             },
         )
-        # aws/aws-cdk#35872: Function URLs also require lambda:InvokeFunction for CloudFront.
-        lambda_.CfnPermission(
-            self,
-            "CloudFrontInvokeFunction",
-            action="lambda:InvokeFunction",
-            function_name=function.function_arn,
-            principal="cloudfront.amazonaws.com",
-            source_arn=self._distribution.distribution_arn,
-            invoked_via_function_url=True,
-        )
+        # aws/aws-cdk#35872: Function URLs also need lambda:InvokeFunction for CloudFront. The
+        # pinned aws-cdk-lib (2.275) adds it (InvokedViaFunctionUrl, SourceArn = this
+        # distribution) next to lambda:InvokeFunctionUrl; tests/infra assert both stay present.
         record_target = route53.RecordTarget.from_alias(
             targets.CloudFrontTarget(self._distribution)
         )

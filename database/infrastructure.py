@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, triggers
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from infra.nag import acknowledge_all, acknowledge_lambda_managed_policies
 
@@ -243,6 +243,7 @@ class DatabaseMigrations(Construct):
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
         timeout: Duration = Duration.minutes(5),
+        execute_after: Sequence[Construct] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self._security_group = ec2.SecurityGroup(
@@ -283,12 +284,13 @@ class DatabaseMigrations(Construct):
             self,
             "Run",
             handler=self._function,
-            execute_after=[database],
+            # The endpoint too: without a NAT it is the only way to reach Secrets Manager.
+            execute_after=[database, *execute_after],
             execute_on_handler_change=True,
             timeout=timeout,
         )
 
-    def run_before(self, *scopes: IConstruct) -> None:
+    def run_before(self, *scopes: Construct) -> None:
         """Make the given constructs (the API function) wait for a successful migration."""
         self._trigger.execute_before(*scopes)
 

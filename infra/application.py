@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from aws_cdk import App, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from infra.config import ENV_CONTEXT_KEY, EnvironmentConfig, load_config
+from infra.config import CONTEXT_KEY, ENV_CONTEXT_KEY, EnvironmentConfig, load_config
 from infra.stacks import (
     CertificateStack,
     CourtsideStack,
@@ -24,15 +24,12 @@ class Deployment:
 
     @property
     def stacks(self) -> list[Stack]:
-        """Every stack of the environment, the us-east-1 ones first (deploy order)."""
-        first: list[Stack] = (
-            [self.main.cdn.edge_function.stack]
-            if (self.main.cdn.edge_function.stack is not self.main)
-            else []
-        )
-        if self.certificate is not None:
-            first.insert(0, self.certificate)
-        return [*first, self.main]
+        """The environment's stacks, the us-east-1 certificate first (deploy order).
+
+        `EdgeFunction` adds one more us-east-1 stack of its own (``edge-lambda-stack-…``);
+        ``cdk deploy --all`` orders all of them by their dependencies.
+        """
+        return [s for s in (self.certificate, self.main) if s is not None]
 
 
 def build(app: App, *, nag: bool = True) -> Deployment:
@@ -42,7 +39,7 @@ def build(app: App, *, nag: bool = True) -> Deployment:
     findings make synthesis fail.
     """
     env = app.node.try_get_context(ENV_CONTEXT_KEY)
-    config = load_config(_context(app), env)
+    config = load_config({CONTEXT_KEY: app.node.try_get_context(CONTEXT_KEY)}, env)
     certificate_stack = (
         CertificateStack(app, certificate_stack_name(config), config=config)
         if config.needs_certificate_stack
@@ -57,9 +54,3 @@ def build(app: App, *, nag: bool = True) -> Deployment:
     if nag:
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return Deployment(config=config, main=main, certificate=certificate_stack)
-
-
-def _context(app: App) -> dict[str, object]:
-    from infra.config import CONTEXT_KEY
-
-    return {CONTEXT_KEY: app.node.try_get_context(CONTEXT_KEY)}

@@ -11,7 +11,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 CONTEXT_KEY = "courtside:environments"
 ENV_CONTEXT_KEY = "env"
@@ -294,7 +294,7 @@ def _validate(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
             "snapshot or retain in prod",
             g["db_removal_policy"],
         )
-    return EnvironmentConfig(**cast(dict[str, Any], given))
+    return EnvironmentConfig(**given)
 
 
 def load_config(context: Mapping[str, Any], env: str | None) -> EnvironmentConfig:

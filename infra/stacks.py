@@ -201,6 +201,7 @@ class CourtsideStack(Stack):
             environment=common_env,
             log_retention=retention,
             removal_policy=logs_removal,
+            execute_after=[self.network.secrets_manager_endpoint],
         )
         api_env = {
             **common_env,
