@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from courtside import cache, db
 from courtside.errors import install_error_handlers
 from courtside.middleware import BodySizeLimit
-from courtside.routers import health, league, odds_movement
+from courtside.routers import admin_flags, health, league, me, odds_movement
 from courtside.settings import get_app_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -43,6 +43,8 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(league.router)
+    app.include_router(me.router)
+    app.include_router(admin_flags.router)
     app.include_router(odds_movement.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -371,6 +371,12 @@ async def list_bets(
     return PageOf(items=rows, total=int(total or 0))
 
 
+async def get_bet(session: AsyncSession, user_id: int, bet_id: int) -> Bet | None:
+    """One of the user's bets (None for someone else's: it is not theirs to see)."""
+    query = _bets_query(user_id, None).where(Bet.id == bet_id)
+    return await session.scalar(query.execution_options(populate_existing=True))
+
+
 async def iter_bets(session: AsyncSession, user_id: int, *, batch: int = 500) -> AsyncIterator[Bet]:
     """Every bet of a user, newest first, fetched in batches (CSV export)."""
     offset = 0

@@ -68,3 +68,11 @@ async def set_flag(session: AsyncSession, name: str, enabled: bool) -> None:
         flag.enabled = enabled
     await session.flush()
     await invalidate_flags()
+
+
+def bearer(user: User) -> dict[str, str]:
+    """Headers that authenticate as `user` with a freshly issued access token."""
+    from courtside.auth.tokens import issue_token
+
+    issued = issue_token(user_id=user.id, role=user.role, token_version=user.token_version)
+    return {"Authorization": f"Bearer {issued.token}"}

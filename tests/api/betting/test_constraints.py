@@ -32,10 +32,13 @@ async def _bet(session: AsyncSession, game_id: int | None = None, **overrides: A
 
 
 async def _fails(session: AsyncSession, *rows: object) -> None:
-    with pytest.raises(IntegrityError):
+    async def insert() -> None:
         async with session.begin_nested():
             session.add_all(rows)
             await session.flush()
+
+    with pytest.raises(IntegrityError):
+        await insert()
 
 
 @both_dialects

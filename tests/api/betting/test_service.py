@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.errors import ApiError
 from courtside.models import Bet, Game, Wallet, utcnow
+from courtside.schemas.common import PageParams
 from courtside.services import betting
 from courtside.services.flags import BETTING_OPEN
 from tests.api.betting.factories import make_slate, make_user, set_flag
@@ -147,7 +149,12 @@ async def test_no_bet_once_the_game_has_tipped_off_by_the_server_clock(
 ) -> None:
     user = await make_user(session)
     game = (await make_slate(session, starts_in=timedelta(minutes=30))).games[0]
-    kwargs = {"user_id": user.id, "game_id": game.id, "side": "home", "stake_cents": 100}
+    kwargs: dict[str, Any] = {
+        "user_id": user.id,
+        "game_id": game.id,
+        "side": "home",
+        "stake_cents": 100,
+    }
     error = await _refused(session, "game_started", now=game.start_time, **kwargs)
     assert "tipped off" in error.message
     await _refused(session, "game_started", now=game.start_time + timedelta(seconds=1), **kwargs)
@@ -194,9 +201,7 @@ async def test_the_betting_open_flag_closes_betting(session: AsyncSession) -> No
     )
     assert "closed" in error.message
     await set_flag(session, BETTING_OPEN, True)
-    await betting.place_bet(
-        session, user_id=user.id, game_id=game.id, side="home", stake_cents=100
-    )
+    await betting.place_bet(session, user_id=user.id, game_id=game.id, side="home", stake_cents=100)
     assert await _bet_count(session) == 1
 
 
@@ -288,7 +293,7 @@ async def test_summary_and_profit_series(session: AsyncSession) -> None:
     assert [p.cumulative_cents for p in series] == [1_000, 0, 250]
     assert [p.at for p in series] == sorted(p.at for p in series)
 
-    page = await betting.list_bets(session, user.id, betting.PageParams(limit=2, offset=0))
+    page = await betting.list_bets(session, user.id, PageParams(limit=2, offset=0))
     assert page.total == 4
     assert [b.game_id for b in page.items] == [g4.id, g3.id]
     assert page.items[0].game.home_team.abbreviation == "DEN"

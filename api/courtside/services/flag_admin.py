@@ -1,0 +1,155 @@
+"""Managing feature flags (admin): create, change, delete, each with an audit event.
+
+Reading flags stays in `services.flags` (cached). These functions do not commit; the
+caller commits and then calls `flags.invalidate_flags()` so every instance sees the
+change at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.errors import ApiError, NotFound
+from courtside.models import FeatureFlag
+from courtside.services import audit
+from courtside.services.flags import DEFAULTS
+
+DESCRIPTIONS = {
+    "betting_open": "Accept new simulated bets.",
+    "signup_open": "Let visitors create Consumer accounts.",
+}
+
+
+@dataclass(frozen=True)
+class FlagView:
+    name: str
+    enabled: bool
+    description: str
+    is_default: bool
+    updated_at: datetime | None
+
+
+def _view(row: FeatureFlag) -> FlagView:
+    return FlagView(row.name, row.enabled, row.description, False, row.updated_at)
+
+
+async def list_flags(session: AsyncSession) -> list[FlagView]:
+    """Every stored flag, plus the built-in ones that have no row (at their default)."""
+    rows = {row.name: row for row in await session.scalars(select(FeatureFlag))}
+    views = [_view(row) for row in rows.values()]
+    views += [
+        FlagView(name, enabled, DESCRIPTIONS.get(name, ""), True, None)
+        for name, enabled in DEFAULTS.items()
+        if name not in rows
+    ]
+    return sorted(views, key=lambda view: view.name)
+
+
+async def get_flag(session: AsyncSession, name: str) -> FlagView:
+    row = await session.get(FeatureFlag, name, populate_existing=True)
+    if row is not None:
+        return _view(row)
+    if name in DEFAULTS:
+        return FlagView(name, DEFAULTS[name], DESCRIPTIONS.get(name, ""), True, None)
+    raise NotFound("flag", name)
+
+
+async def create_flag(
+    session: AsyncSession,
+    *,
+    actor: audit.Actor,
+    name: str,
+    enabled: bool,
+    description: str = "",
+) -> FlagView:
+    """A new flag; 409 if one of that name is stored already."""
+    if await session.get(FeatureFlag, name) is not None:
+        raise ApiError(409, "flag_exists", f"A flag named {name!r} exists already.")
+    row = FeatureFlag(
+        name=name, enabled=enabled, description=description or DESCRIPTIONS.get(name, "")
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        raise ApiError(409, "flag_exists", f"A flag named {name!r} exists already.") from None
+    await audit.record(
+        session,
+        actor=actor,
+        action="flag.create",
+        target=f"flag:{name}",
+        details={"enabled": enabled},
+    )
+    return _view(row)
+
+
+async def update_flag(
+    session: AsyncSession,
+    *,
+    actor: audit.Actor,
+    name: str,
+    enabled: bool | None = None,
+    description: str | None = None,
+) -> FlagView:
+    """Switch a flag on or off (or re-describe it). A built-in flag without a row gets one."""
+    row = await _locked_row(session, name)
+    before = row.enabled
+    if enabled is not None:
+        row.enabled = enabled
+    if description is not None:
+        row.description = description
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="flag.update",
+        target=f"flag:{name}",
+        details={"enabled": row.enabled, "was_enabled": before},
+    )
+    return _view(row)
+
+
+async def _locked_row(session: AsyncSession, name: str) -> FeatureFlag:
+    """The flag's row, locked; a built-in flag without one gets it (at its default)."""
+    row = await session.get(FeatureFlag, name, with_for_update=True, populate_existing=True)
+    if row is not None:
+        return row
+    if name not in DEFAULTS:
+        raise NotFound("flag", name)
+    row = FeatureFlag(name=name, enabled=DEFAULTS[name], description=DESCRIPTIONS.get(name, ""))
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:  # another admin created it a moment ago
+        row = await session.get(FeatureFlag, name, with_for_update=True, populate_existing=True)
+        if row is None:
+            raise NotFound("flag", name) from None
+    return row
+
+
+async def toggle_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -> FlagView:
+    current = await get_flag(session, name)
+    return await update_flag(session, actor=actor, name=name, enabled=not current.enabled)
+
+
+async def delete_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -> None:
+    """Remove a stored flag; a built-in one then falls back to its default."""
+    row = await session.get(FeatureFlag, name)
+    if row is None:
+        raise NotFound("flag", name)
+    await session.delete(row)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="flag.delete",
+        target=f"flag:{name}",
+        details={"was_enabled": row.enabled},
+    )
