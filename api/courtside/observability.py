@@ -1,0 +1,266 @@
+"""Structured logs, request ids and optional OpenTelemetry tracing.
+
+- `configure_logging(level)`: every log record becomes one JSON line (`timestamp`, `level`,
+  `logger`, `message`, `request_id`, any `extra=` fields, `exception`). On Lambda the runtime's
+  own root handler is kept (it frames multi-line records as one CloudWatch event) and given
+  the JSON formatter.
+- `RequestLog`: pure-ASGI middleware that gives each request an id — the Lambda request id on
+  Lambda (Mangum puts the context in the scope as `aws.context`), else a well-formed incoming
+  `X-Request-ID`, else a new one — echoes it as `X-Request-ID`, and logs one line per request
+  with method, path, status and latency_ms. With tracing on, it also opens the server span.
+- Tracing is off unless `OTEL_ENABLED=true`. Its packages (`api/requirements-otel.txt`) are not
+  in the base image; `setup_tracing` fails loudly when they are missing. The Lambda handler calls
+  `flush_traces()` after every invocation, before Lambda freezes the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import Tracer
+
+request_id_var: ContextVar[str | None] = ContextVar("courtside_request_id", default=None)
+"""The id of the request being served (every log line of that request carries it)."""
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_REQUEST_LOGGER = logging.getLogger("courtside.request")
+
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_RECORD_FIELDS = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()
+    | {"message", "asctime", "aws_request_id", "tenant_id", "_frame_type", "taskName"}
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record. `newline` for handlers that expect it (the Lambda runtime's)."""
+
+    def __init__(self, *, newline: bool = False) -> None:
+        super().__init__()
+        self._end = "\n" if newline else ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = request_id_var.get() or getattr(record, "aws_request_id", None)
+        if request_id:
+            entry["request_id"] = request_id
+        for key, value in vars(record).items():
+            if key not in _RECORD_FIELDS and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str) + self._end
+
+
+class _StdoutHandler(logging.Handler):
+    """Writes each record as a line to whatever `sys.stdout` is at emit time (test runners
+    swap it)."""
+
+    courtside = True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            stream = sys.stdout
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def configure_logging(level: str = "INFO", *, on_lambda: bool = False) -> None:
+    """JSON logs on the root logger at `level`. Idempotent.
+
+    On Lambda the runtime's root handler gets the JSON formatter; elsewhere a stdout handler is
+    added once (other handlers, such as a test runner's, are left alone).
+    """
+    root = logging.getLogger()
+    root.setLevel(level.upper())
+    if on_lambda and root.handlers:
+        for handler in root.handlers:
+            handler.setFormatter(JsonFormatter(newline=True))
+        return
+    if not any(getattr(handler, "courtside", False) for handler in root.handlers):
+        handler = _StdoutHandler()
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def request_id_for(scope: Scope) -> str:
+    """The Lambda request id, else a well-formed `X-Request-ID`, else a new id."""
+    context = scope.get("aws.context")
+    lambda_id = getattr(context, "aws_request_id", None)
+    if isinstance(lambda_id, str) and lambda_id:
+        return lambda_id
+    incoming = _header(scope, b"x-request-id")
+    if incoming is not None:
+        candidate = incoming.decode("latin-1")
+        if _REQUEST_ID_PATTERN.fullmatch(candidate):
+            return candidate
+    return uuid.uuid4().hex
+
+
+class RequestLog:
+    """Request id, `X-Request-ID` response header, one JSON log line per request, server span."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = request_id_for(scope)
+        token = request_id_var.set(request_id)
+        header = (REQUEST_ID_HEADER.lower().encode(), request_id.encode())
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        span = _start_span(scope, request_id) if _tracer is not None else None
+        try:
+            if span is None:
+                await self.app(scope, receive, send_with_id)
+            else:
+                from opentelemetry.trace import use_span
+
+                with use_span(span, end_on_exit=False):
+                    await self.app(scope, receive, send_with_id)
+        finally:
+            latency_ms = round((time.perf_counter() - started) * 1000, 3)
+            if span is not None:
+                _end_span(span, scope, status)
+            if _REQUEST_LOGGER.isEnabledFor(logging.INFO):
+                _REQUEST_LOGGER.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "latency_ms": latency_ms,
+                    },
+                )
+            request_id_var.reset(token)
+
+
+# Tracing ---------------------------------------------------------------------------------
+
+_tracer: Tracer | None = None
+_provider: TracerProvider | None = None
+
+OTEL_MISSING = (
+    "OTEL_ENABLED=true but the OpenTelemetry SDK is not installed. Install "
+    "api/requirements-otel.txt (image: docker build --build-arg WITH_OTEL=true) "
+    "or set OTEL_ENABLED=false."
+)
+
+
+def setup_tracing(
+    *, service_name: str = "courtside", exporter: Any = None, schedule_delay_millis: int = 5000
+) -> None:
+    """Install a tracer provider (once). Spans are batched to `exporter`, by default OTLP over
+    HTTP (configured by the standard `OTEL_EXPORTER_OTLP_*` variables, e.g. a collector
+    extension); `flush_traces()` exports the batch at the end of each invocation.
+
+    Raises RuntimeError with instructions when the OpenTelemetry packages are missing.
+    """
+    global _tracer, _provider
+    if _provider is not None:
+        return
+    try:
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        if exporter is None:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            exporter = OTLPSpanExporter()
+    except ImportError as exc:
+        raise RuntimeError(OTEL_MISSING) from exc
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    provider.add_span_processor(
+        BatchSpanProcessor(exporter, schedule_delay_millis=schedule_delay_millis)
+    )
+    _provider = provider
+    _tracer = provider.get_tracer("courtside")
+
+
+def shutdown_tracing() -> None:
+    """Flush and drop the tracer provider (tests; process exit)."""
+    global _tracer, _provider
+    if _provider is not None:
+        _provider.shutdown()
+    _tracer = None
+    _provider = None
+
+
+def flush_traces(timeout_millis: int = 2000) -> bool:
+    """Export every finished span now (Lambda freezes the environment after the response)."""
+    if _provider is None:
+        return True
+    return bool(_provider.force_flush(timeout_millis))
+
+
+def _start_span(scope: Scope, request_id: str) -> Any:
+    from opentelemetry.trace import SpanKind
+
+    assert _tracer is not None
+    return _tracer.start_span(
+        f"{scope['method']} {scope['path']}",
+        kind=SpanKind.SERVER,
+        attributes={
+            "http.request.method": scope["method"],
+            "url.path": scope["path"],
+            "url.scheme": scope.get("scheme", "http"),
+            "courtside.request_id": request_id,
+        },
+    )
+
+
+def _end_span(span: Any, scope: Scope, status: int) -> None:
+    route = getattr(scope.get("route"), "path", None)
+    if isinstance(route, str):
+        span.set_attribute("http.route", route)
+        span.update_name(f"{scope['method']} {route}")
+    span.set_attribute("http.response.status_code", status)
+    if status >= 500:
+        from opentelemetry.trace import Status, StatusCode
+
+        span.set_status(Status(StatusCode.ERROR))
+    span.end()
