@@ -16,8 +16,10 @@ from fastapi.staticfiles import StaticFiles
 from courtside import cache, db
 from courtside.errors import install_error_handlers
 from courtside.middleware import BodySizeLimit
+from courtside.observability import RequestLog, configure_logging
+from courtside.proxy_headers import CloudFrontProxyHeaders
 from courtside.routers import admin_flags, health, league, me, odds_movement
-from courtside.settings import get_app_settings
+from courtside.settings import get_app_settings, on_lambda
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -33,6 +35,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     settings = get_app_settings()
+    configure_logging(settings.log_level, on_lambda=on_lambda())
     app = FastAPI(
         title="Courtside",
         version="1.0.0",
@@ -41,6 +44,9 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.behind_cloudfront:
+        app.add_middleware(CloudFrontProxyHeaders)
+    app.add_middleware(RequestLog)  # outermost: ids and logs every response, 413s included
     app.include_router(health.router)
     app.include_router(league.router)
     app.include_router(me.router)
