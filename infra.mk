@@ -1,0 +1,35 @@
+# Infrastructure targets, included by the Makefile. Pick the environment with ENV=dev|staging|prod.
+# The CDK CLI is pinned in package.json / package-lock.json and installed into ./node_modules.
+
+ENV ?= dev
+CDK := node_modules/.bin/cdk
+CDK_FLAGS = -c env=$(ENV) --no-notices
+# Ask before deploying IAM or security-group widening; CI passes APPROVAL=never.
+APPROVAL ?= broadening
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: synth diff deploy bootstrap check-env
+
+node_modules: package.json package-lock.json ## Install the pinned AWS CDK CLI (npm ci)
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The infra tests also run `cdk synth` through the pinned CLI.
+test: node_modules
+
+check-env:
+	@case "$(ENV)" in dev|staging|prod) ;; \
+	  *) echo "ENV must be dev, staging or prod (got '$(ENV)')" >&2; exit 2;; esac
+
+synth: check-env $(VENV)/.dev-installed node_modules ## Synthesize ENV's stacks offline into cdk.out (fails on cdk-nag findings)
+	$(CDK) synth $(CDK_FLAGS) --quiet
+	@echo "cdk.out: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
+
+diff: check-env $(VENV)/.dev-installed node_modules ## Show what deploying ENV would change (needs AWS credentials)
+	$(CDK) diff $(CDK_FLAGS) --all
+
+bootstrap: check-env $(VENV)/.dev-installed node_modules ## Bootstrap ENV's account in its region and us-east-1 (once per account)
+	$(CDK) bootstrap $(CDK_FLAGS)
+
+deploy: check-env $(VENV)/.dev-installed node_modules ## Deploy ENV: certificate and edge stacks (us-east-1) first, then the environment
+	$(CDK) deploy $(CDK_FLAGS) --all --require-approval $(APPROVAL) --outputs-file cdk.out/outputs-$(ENV).json
