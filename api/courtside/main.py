@@ -14,12 +14,19 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from courtside import cache, db
+from courtside.auth.config import check_auth_settings
 from courtside.errors import install_error_handlers
 from courtside.middleware import BodySizeLimit
 from courtside.observability import RequestLog, configure_logging
 from courtside.proxy_headers import CloudFrontProxyHeaders
 from courtside.routers import admin_flags, health, league, me, odds_movement
-from courtside.settings import get_app_settings, on_lambda
+from courtside.routers.admin_api_keys import router as admin_api_keys_router
+from courtside.routers.admin_users import router as admin_users_router
+from courtside.routers.auth import router as auth_router
+from courtside.settings import get_app_settings, get_auth_settings, on_lambda
+from courtside.web import auth_pages
+from courtside.web.csrf import CsrfCookieMiddleware
+from courtside.web.session import install_context_hooks
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -35,6 +42,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     settings = get_app_settings()
+    check_auth_settings(settings, get_auth_settings())  # refuses default secrets outside local
     configure_logging(settings.log_level, on_lambda=on_lambda())
     app = FastAPI(
         title="Courtside",
@@ -44,11 +52,17 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CsrfCookieMiddleware)
+    install_context_hooks()
     if settings.behind_cloudfront:
         app.add_middleware(CloudFrontProxyHeaders)
     app.add_middleware(RequestLog)  # outermost: ids and logs every response, 413s included
     app.include_router(health.router)
     app.include_router(league.router)
+    app.include_router(auth_router)
+    app.include_router(admin_users_router)
+    app.include_router(admin_api_keys_router)
+    app.include_router(auth_pages.router)
     app.include_router(me.router)
     app.include_router(admin_flags.router)
     app.include_router(odds_movement.router)

@@ -29,6 +29,7 @@ from courtside.auth.principal import (
     CredentialSource,
     load_user_state,
 )
+from courtside.auth.revocation import is_revoked
 from courtside.auth.tokens import InvalidToken, decode_token
 from courtside.db import SessionDep
 from courtside.errors import ApiError
@@ -107,7 +108,8 @@ async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | Non
         raise _invalid_token() from None
     state = await load_user_state(session, claims.user_id)
     if (
-        state is None
+        await is_revoked(claims.jti)
+        or state is None
         or not state.is_active
         or state.token_version != claims.version
         or state.role != claims.role

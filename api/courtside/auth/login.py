@@ -1,0 +1,45 @@
+"""The password login used by `POST /token`, the login page and the password change:
+limits first, then the password check, then the limiter's bookkeeping."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.auth import ratelimit
+from courtside.errors import ApiError
+from courtside.models import User
+from courtside.services import users
+
+
+def invalid_credentials() -> ApiError:
+    return ApiError(
+        401,
+        "invalid_credentials",
+        "Incorrect username or password.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def password_login(
+    session: AsyncSession, *, username: str, password: str, ip: str, allow_reset: bool = False
+) -> User:
+    """The user whose credentials these are; 401 (wrong), 429 (too many), 403 (must reset).
+
+    With `allow_reset`, a user who must choose a new password is returned anyway (the
+    password-change flow). The caller commits (a rehashed password, last_login_at).
+    """
+    await ratelimit.begin_attempt(username, ip)
+    result = await users.authenticate(session, username=username, password=password)
+    if result.user is None:
+        await ratelimit.login_failed(ip)
+        raise invalid_credentials()
+    await ratelimit.login_succeeded(username)
+    if result.reset_required and not allow_reset:
+        await session.commit()
+        raise ApiError(
+            403,
+            "password_reset_required",
+            "An administrator asked you to choose a new password. "
+            "Set one with POST /v1/auth/password or on the sign-in page.",
+        )
+    return result.user

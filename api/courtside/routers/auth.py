@@ -1,0 +1,125 @@
+"""Tokens, sign-up and the caller's own account (JSON)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import OAuth2PasswordRequestForm
+
+from courtside.auth.deps import CurrentUser, actor_for_user
+from courtside.auth.login import password_login
+from courtside.auth.ratelimit import client_ip
+from courtside.auth.tokens import issue_token
+from courtside.db import SessionDep
+from courtside.errors import ApiError
+from courtside.models import Role, User
+from courtside.schemas.auth import MeRead, PasswordChange, SignupCreate, TokenRead
+from courtside.schemas.common import error_responses
+from courtside.services import audit, flags, users
+from courtside.settings import get_auth_settings
+
+router = APIRouter(tags=["auth"])
+
+
+def token_for(user: User) -> TokenRead:
+    issued = issue_token(user_id=user.id, role=user.role, token_version=user.token_version)
+    return TokenRead(access_token=issued.token, expires_in=issued.expires_in)
+
+
+@router.post(
+    "/token",
+    response_model=TokenRead,
+    responses=error_responses(401, 403, 422, 429),
+    summary="Exchange a username and password for a bearer token",
+)
+async def create_token(
+    request: Request,
+    session: SessionDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> TokenRead:
+    """OAuth2 password flow (form fields `username`, `password`); also what Swagger's
+    "Authorize" button calls. Too many failures per username or IP give 429 + Retry-After."""
+    user = await password_login(
+        session, username=form.username, password=form.password, ip=client_ip(request)
+    )
+    await session.commit()
+    return token_for(user)
+
+
+async def signup_allowed(session: SessionDep) -> bool:
+    """Sign-up is open only if the SIGNUP_ENABLED setting and the signup_open flag both are."""
+    return get_auth_settings().signup_enabled and await flags.is_enabled(session, flags.SIGNUP_OPEN)
+
+
+def signup_closed() -> ApiError:
+    return ApiError(403, "signup_closed", "Sign-up is closed at the moment.")
+
+
+@router.post(
+    "/v1/auth/signup",
+    response_model=MeRead,
+    status_code=201,
+    responses=error_responses(403, 409, 422),
+    summary="Create a Consumer account",
+)
+async def signup(body: SignupCreate, session: SessionDep) -> MeRead:
+    if not await signup_allowed(session):
+        raise signup_closed()
+    user = await users.create_user(
+        session,
+        username=body.username,
+        email=body.email,
+        password=body.password,
+        role=Role.CONSUMER,
+        action="user.signup",
+    )
+    await session.commit()
+    return MeRead(
+        id=user.id, username=user.username, email=user.email, role="Consumer", is_admin=False
+    )
+
+
+@router.post(
+    "/v1/auth/password",
+    status_code=204,
+    responses=error_responses(401, 422, 429),
+    summary="Change a password with the current one (also completes a forced reset)",
+)
+async def change_password(request: Request, body: PasswordChange, session: SessionDep) -> Response:
+    user = await password_login(
+        session,
+        username=body.username,
+        password=body.current_password,
+        ip=client_ip(request),
+        allow_reset=True,
+    )
+    await users.change_password(
+        session,
+        user=user,
+        new_password=body.new_password,
+        actor=audit.Actor("user", str(user.id), user.username),
+    )
+    await session.commit()
+    await users.after_commit(user.id)
+    return Response(status_code=204)
+
+
+@router.get("/v1/me", response_model=MeRead, responses=error_responses(401))
+async def me(user: CurrentUser) -> MeRead:
+    return MeRead(
+        id=user.id, username=user.username, email=user.email, role=user.role, is_admin=user.is_admin
+    )
+
+
+@router.post(
+    "/v1/me/logout-everywhere",
+    status_code=204,
+    responses=error_responses(401, 403),
+    summary="Revoke every token and session of the caller",
+)
+async def logout_everywhere(user: CurrentUser, session: SessionDep) -> Response:
+    await users.logout_everywhere(session, user_id=user.id, actor=actor_for_user(user))
+    await session.commit()
+    await users.after_commit(user.id)
+    return Response(status_code=204)

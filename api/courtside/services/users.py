@@ -1,0 +1,295 @@
+"""Accounts: create, authenticate, list/search, change role/active flag, revoke sessions.
+
+Every change that affects what a token may do (role, active flag, forced reset, "log out
+everywhere") bumps `token_version`, which revokes every token issued before; the caller
+commits, then calls `principal.invalidate_user` (see `after_commit`) so cached state is
+dropped on every instance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.auth import passwords
+from courtside.auth.principal import invalidate_user, user_by_username
+from courtside.errors import ApiError, NotFound
+from courtside.models import Role, User, utcnow
+from courtside.services import audit
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, Role], ...] = (
+    ("demo-admin", "demo-admin@courtside.local", "courtside-admin", Role.ADMIN),
+    ("demo-user", "demo-user@courtside.local", "courtside-user", Role.CONSUMER),
+)
+"""Local demo accounts (username, e-mail, password, role); created only when ENVIRONMENT=local."""
+
+
+class WeakPassword(ApiError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            422,
+            "weak_password",
+            "The password " + "; ".join(problems) + ".",
+            details={"problems": problems},
+        )
+
+
+def check_password(password: str, *, username: str, email: str) -> None:
+    problems = passwords.password_problems(password, username=username, email=email)
+    if problems:
+        raise WeakPassword(problems)
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    role: Role | str = Role.CONSUMER,
+    actor: audit.Actor | None = None,
+    action: str = "user.create",
+) -> User:
+    """Create an account (409 if the username or e-mail is taken, 422 for a weak password)."""
+    username, email = username.strip().lower(), email.strip().lower()
+    role_value = Role(role).value
+    check_password(password, username=username, email=email)
+    taken = (
+        await session.execute(
+            select(User.username, User.email).where(
+                or_(User.username == username, User.email == email)
+            )
+        )
+    ).first()
+    if taken is not None:
+        raise _conflict(username_taken=taken.username == username)
+    user = User(
+        username=username,
+        email=email,
+        password_hash=await passwords.hash_password(password),
+        role=role_value,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise _conflict(username_taken=True) from None
+    actor = actor or audit.Actor("user", str(user.id), user.username)
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target=f"user:{user.id}",
+        details={"username": username, "role": role_value},
+    )
+    return user
+
+
+def _conflict(*, username_taken: bool) -> ApiError:
+    what = "username" if username_taken else "e-mail address"
+    return ApiError(409, "account_exists", f"That {what} is already registered.")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    reset_required: bool = False
+
+
+async def authenticate(session: AsyncSession, *, username: str, password: str) -> LoginResult:
+    """Check a password. Unknown users spend a dummy verification (no timing oracle);
+    inactive users fail exactly like a wrong password. Rehashes on outdated parameters."""
+    user = await user_by_username(session, username)
+    if user is None:
+        await passwords.dummy_verify()
+        return LoginResult(None)
+    ok, new_hash = await passwords.verify_password(password, user.password_hash)
+    if not ok or not user.is_active:
+        return LoginResult(None)
+    if new_hash is not None:
+        user.password_hash = new_hash
+    if user.password_reset_required:
+        await session.flush()
+        return LoginResult(user, reset_required=True)
+    user.last_login_at = utcnow()
+    await session.flush()
+    return LoginResult(user)
+
+
+async def change_password(
+    session: AsyncSession, *, user: User, new_password: str, actor: audit.Actor
+) -> User:
+    """Set a new password, clear a forced reset, and sign out every other session."""
+    check_password(new_password, username=user.username, email=user.email)
+    if (await passwords.verify_password(new_password, user.password_hash))[0]:
+        raise ApiError(422, "password_reused", "Choose a password different from the current one.")
+    user.password_hash = await passwords.hash_password(new_password)
+    user.password_reset_required = False
+    user.token_version += 1
+    await session.flush()
+    await audit.record(
+        session, actor=actor, action="user.password_change", target=f"user:{user.id}"
+    )
+    return user
+
+
+async def list_users(
+    session: AsyncSession,
+    *,
+    search: str | None = None,
+    role: str | None = None,
+    is_active: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[User], int]:
+    """Users ordered by username, filtered by a substring of username/e-mail, role, status."""
+    query = select(User)
+    if search:
+        pattern = (
+            "%"
+            + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        query = query.where(
+            or_(User.username.like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
+        )
+    if role is not None:
+        query = query.where(User.role == Role(role).value)
+    if is_active is not None:
+        query = query.where(User.is_active.is_(is_active))
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (
+        await session.execute(query.order_by(User.username).limit(limit).offset(offset))
+    ).scalars()
+    return list(rows), int(total)
+
+
+def _not_yourself(user: User, actor: audit.Actor, what: str) -> None:
+    if actor.type == "user" and actor.id == str(user.id):
+        raise ApiError(409, "cannot_change_self", f"You cannot {what} your own account.")
+
+
+async def set_role(session: AsyncSession, *, user_id: int, role: str, actor: audit.Actor) -> User:
+    user = await get_user(session, user_id)
+    new_role = Role(role).value
+    if user.role == new_role:
+        return user
+    _not_yourself(user, actor, "change the role of")
+    old_role = user.role
+    user.role = new_role
+    user.token_version += 1
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="user.set_role",
+        target=f"user:{user.id}",
+        details={"username": user.username, "from": old_role, "to": new_role},
+    )
+    return user
+
+
+async def set_active(
+    session: AsyncSession, *, user_id: int, active: bool, actor: audit.Actor
+) -> User:
+    user = await get_user(session, user_id)
+    if user.is_active == active:
+        return user
+    _not_yourself(user, actor, "deactivate" if not active else "reactivate")
+    user.is_active = active
+    user.token_version += 1
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        target=f"user:{user.id}",
+        details={"username": user.username},
+    )
+    return user
+
+
+async def force_password_reset(session: AsyncSession, *, user_id: int, actor: audit.Actor) -> User:
+    """Sign the user out everywhere; they must choose a new password at next sign-in."""
+    user = await get_user(session, user_id)
+    user.password_reset_required = True
+    user.token_version += 1
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="user.force_password_reset",
+        target=f"user:{user.id}",
+        details={"username": user.username},
+    )
+    return user
+
+
+async def logout_everywhere(session: AsyncSession, *, user_id: int, actor: audit.Actor) -> User:
+    """Revoke every token the user holds (bump the token version)."""
+    user = await get_user(session, user_id)
+    user.token_version += 1
+    await session.flush()
+    await audit.record(
+        session, actor=actor, action="user.logout_everywhere", target=f"user:{user.id}"
+    )
+    return user
+
+
+async def update_user(
+    session: AsyncSession, *, user_id: int, changes: dict[str, Any], actor: audit.Actor
+) -> User:
+    """Apply an Admin's `UserUpdate` (role, is_active, password_reset_required)."""
+    user = await get_user(session, user_id)
+    if changes.get("role") is not None:
+        user = await set_role(session, user_id=user_id, role=changes["role"], actor=actor)
+    if changes.get("is_active") is not None:
+        user = await set_active(session, user_id=user_id, active=changes["is_active"], actor=actor)
+    if changes.get("password_reset_required"):
+        user = await force_password_reset(session, user_id=user_id, actor=actor)
+    return user
+
+
+async def after_commit(user_id: int) -> None:
+    """Drop the cached auth state of a changed user (call after the commit)."""
+    await invalidate_user(user_id)
+
+
+async def ensure_demo_accounts(session: AsyncSession) -> list[User]:
+    """Create the local demo accounts if missing (idempotent; no commit inside).
+
+    Refuses outside ENVIRONMENT=local: published passwords must never exist anywhere else.
+    """
+    from courtside.settings import get_app_settings
+
+    if not get_app_settings().is_local:
+        raise RuntimeError("demo accounts are only created when ENVIRONMENT=local")
+    created: list[User] = []
+    for username, email, password, role in DEMO_ACCOUNTS:
+        existing = await user_by_username(session, username)
+        if existing is not None:
+            created.append(existing)
+            continue
+        created.append(
+            await create_user(
+                session,
+                username=username,
+                email=email,
+                password=password,
+                role=role,
+                actor=audit.SYSTEM,
+                action="user.demo_create",
+            )
+        )
+    return created

@@ -1,0 +1,232 @@
+"""Sign-in, sign-out and sign-up pages (HTML forms, no JavaScript needed).
+
+The session is the access JWT in an HttpOnly cookie (see `session`). Every form POST is
+CSRF-protected. `next` only ever leads to a path on this site (no open redirect).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from courtside.auth import ratelimit, revocation
+from courtside.auth.login import password_login
+from courtside.auth.tokens import InvalidToken, decode_token, issue_token
+from courtside.db import SessionDep
+from courtside.errors import ApiError
+from courtside.models import Role, User
+from courtside.routers.auth import signup_allowed
+from courtside.services import audit, users
+from courtside.settings import get_auth_settings
+from courtside.web.csrf import CsrfProtected, forget_binding, submitted_token, token_matches
+from courtside.web.session import (
+    PageOptionalUser,
+    clear_session_cookie,
+    safe_next,
+    set_session_cookie,
+)
+from courtside.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+FormText = Annotated[str, Form(max_length=256)]
+
+
+def _signed_in_redirect(request: Request, user: User, target: str) -> Response:
+    issued = issue_token(user_id=user.id, role=user.role, token_version=user.token_version)
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, request, issued)
+    forget_binding(request)
+    return response
+
+
+async def _login_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    next_path: str,
+    username: str = "",
+    error: str | None = None,
+    reset_required: bool = False,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        request,
+        "login.html",
+        {
+            "next": next_path,
+            "username": username,
+            "error": error,
+            "reset_required": reset_required,
+            "signup_open": await signup_allowed(session),
+            "password_min_length": get_auth_settings().password_min_length,
+        },
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+@router.get("/login")
+async def login_form(
+    request: Request,
+    session: SessionDep,
+    user: PageOptionalUser,
+    next: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response:
+    target = safe_next(next)
+    if user is not None:
+        return RedirectResponse(target, status_code=303)
+    return await _login_page(request, session, next_path=target)
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    session: SessionDep,
+    _csrf: CsrfProtected,
+    username: Annotated[str, Form(max_length=64)],
+    password: FormText,
+    next: Annotated[str, Form(max_length=2048)] = "/",
+    new_password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    target = safe_next(next)
+    ip = ratelimit.client_ip(request)
+    try:
+        user = await password_login(
+            session,
+            username=username,
+            password=password,
+            ip=ip,
+            allow_reset=bool(new_password),
+        )
+        if new_password:
+            await users.change_password(
+                session,
+                user=user,
+                new_password=new_password,
+                actor=audit.Actor("user", str(user.id), user.username),
+            )
+        await session.commit()
+    except ApiError as exc:
+        await session.rollback()
+        return await _login_page(
+            request,
+            session,
+            next_path=target,
+            username=username.strip().lower()[:64],
+            error=None if exc.code == "password_reset_required" else exc.message,
+            reset_required=exc.code == "password_reset_required" or bool(new_password),
+            status_code=exc.status_code,
+            headers=exc.headers if exc.status_code == 429 else None,
+        )
+    if new_password:
+        await users.after_commit(user.id)
+    return _signed_in_redirect(request, user, target)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    """Clear the cookie and revoke this session's token.
+
+    CSRF-checked by hand (not `CsrfProtected`): a visitor whose session already expired
+    cannot present a matching token, and should simply land on the login page.
+    """
+    response = RedirectResponse("/login", status_code=303)
+    token = request.cookies.get(get_auth_settings().session_cookie_name)
+    if not token:
+        return response
+    try:
+        claims = decode_token(token)
+    except InvalidToken:
+        clear_session_cookie(response, request)
+        return response
+    if not token_matches(request, await submitted_token(request)):
+        raise ApiError(
+            403,
+            "csrf_failed",
+            "The form has expired or did not come from this site. Reload the page and retry.",
+        )
+    await revocation.revoke(claims.jti, claims.expires_at)
+    clear_session_cookie(response, request)
+    return response
+
+
+async def _signup_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    username: str = "",
+    email: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    is_open = await signup_allowed(session)
+    return render(
+        request,
+        "signup.html",
+        {
+            "signup_open": is_open,
+            "username": username,
+            "email": email,
+            "error": error,
+            "password_min_length": get_auth_settings().password_min_length,
+        },
+        status_code=status_code if is_open else 403,
+    )
+
+
+@router.get("/signup")
+async def signup_form(request: Request, session: SessionDep, user: PageOptionalUser) -> Response:
+    if user is not None:
+        return RedirectResponse("/", status_code=303)
+    return await _signup_page(request, session)
+
+
+@router.post("/signup")
+async def signup(
+    request: Request,
+    session: SessionDep,
+    _csrf: CsrfProtected,
+    username: Annotated[str, Form(max_length=64)],
+    email: Annotated[str, Form(max_length=254)],
+    password: FormText,
+) -> Response:
+    if not await signup_allowed(session):
+        return await _signup_page(request, session, status_code=403)
+    from pydantic import ValidationError
+
+    from courtside.schemas.auth import SignupCreate
+
+    try:
+        body = SignupCreate(username=username, email=email, password=password)
+        user = await users.create_user(
+            session,
+            username=body.username,
+            email=body.email,
+            password=body.password,
+            role=Role.CONSUMER,
+            action="user.signup",
+        )
+        await session.commit()
+    except ValidationError as exc:
+        await session.rollback()
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        return await _signup_page(
+            request, session, username=username, email=email, error=problems, status_code=422
+        )
+    except ApiError as exc:
+        await session.rollback()
+        return await _signup_page(
+            request,
+            session,
+            username=username,
+            email=email,
+            error=exc.message,
+            status_code=exc.status_code,
+        )
+    return _signed_in_redirect(request, user, "/")
