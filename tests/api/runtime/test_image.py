@@ -1,0 +1,208 @@
+"""The Lambda image without a Docker engine: the Dockerfile parsed, its CMD handler imported
+and answering an event in a fresh process, the runtime requirements checked for what must not
+be there, and their installed size measured for the Lambda target (Python 3.12, both arches)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.api.runtime.conftest import EVENTS_DIR
+
+REPO = Path(__file__).resolve().parents[3]
+API_DIR = REPO / "api"
+DOCKERFILE = API_DIR / "Dockerfile"
+REQUIREMENTS = API_DIR / "requirements.txt"
+SIZE_BUDGET_BYTES = 60 * 1024 * 1024
+
+FORBIDDEN = {
+    "aws-cdk-lib",
+    "aws-cdk",
+    "constructs",
+    "cdk-nag",
+    "cfn-lint",
+    "boto3",
+    "botocore",
+    "moto",
+    "pytest",
+    "pytest-asyncio",
+    "pytest-timeout",
+    "hypothesis",
+    "mypy",
+    "ruff",
+    "playwright",
+    "httpx",
+    "awslambdaric",
+    "types-python-jose",
+}
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    logical: list[str] = []
+    current = ""
+    for raw in DOCKERFILE.read_text().splitlines():
+        line = raw.strip()
+        if not current and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            current += line[:-1] + " "
+            continue
+        logical.append(current + line)
+        current = ""
+    pairs = []
+    for line in logical:
+        keyword, _, arguments = line.partition(" ")
+        pairs.append((keyword.upper(), arguments.strip()))
+    return pairs
+
+
+def cmd_handler() -> str:
+    cmds = [arguments for keyword, arguments in instructions() if keyword == "CMD"]
+    assert len(cmds) == 1, "one CMD"
+    value = json.loads(cmds[0])  # exec form is a JSON array; shell form would not parse
+    assert isinstance(value, list)
+    assert len(value) == 1
+    assert isinstance(value[0], str)
+    return value[0]
+
+
+def requirement_names(path: Path) -> dict[str, str]:
+    names = {}
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        assert not line.startswith("-"), f"no includes or options in {path.name}: {line}"
+        match = re.fullmatch(r"([A-Za-z0-9._-]+)(\[[^\]]+\])?==([0-9][^ ;]*)", line)
+        assert match, f"not pinned with ==: {line}"
+        names[match.group(1).lower().replace("_", "-")] = match.group(3)
+    return names
+
+
+def test_base_image_is_the_lambda_python_image_3_12_or_newer():
+    froms = [arguments for keyword, arguments in instructions() if keyword == "FROM"]
+    assert len(froms) == 1
+    image, _, tag = froms[0].split()[-1].partition(":")
+    assert image == "public.ecr.aws/lambda/python"
+    version = re.match(r"(\d+)\.(\d+)", tag)
+    assert version, f"tag {tag!r} pins no Python version"
+    assert (int(version.group(1)), int(version.group(2))) >= (3, 12)
+    assert "--platform" not in froms[0], "multi-arch: the CDK asset picks the platform"
+
+
+def test_cmd_is_exec_form_naming_the_lambda_handler():
+    assert cmd_handler() == "courtside.lambda_handler.handler"
+
+
+def test_image_installs_only_runtime_requirements_and_copies_existing_paths():
+    runs = [arguments for keyword, arguments in instructions() if keyword == "RUN"]
+    installs = [run for run in runs if "pip install" in run]
+    assert installs
+    referenced = set(re.findall(r"-r \S*?(requirements[\w-]*\.txt)", " ".join(installs)))
+    assert referenced <= {"requirements.txt", "requirements-otel.txt"}
+    assert "requirements.txt" in referenced
+    for keyword, arguments in instructions():
+        if keyword == "COPY":
+            source = arguments.split()[0]
+            assert (API_DIR / source).exists(), f"COPY {source}: not in the build context"
+
+
+def test_runtime_requirements_exclude_infrastructure_and_dev_packages():
+    names = requirement_names(REQUIREMENTS)
+    assert {"fastapi", "mangum", "sqlalchemy", "asyncpg"} <= set(names)
+    assert not (set(names) & FORBIDDEN), set(names) & FORBIDDEN
+    assert not any(name.startswith(("aws-cdk", "pytest", "types-")) for name in names)
+
+
+def _subprocess_env(tmp_path: Path) -> dict[str, str]:
+    from courtside.migrate import upgrade
+
+    database = tmp_path / "lambda.db"
+    url = f"sqlite+aiosqlite:///{database}"
+    upgrade(url)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_", "REDIS_", "PYTEST_", "OTEL_"))
+    }
+    env.update(
+        PYTHONPATH=str(API_DIR),
+        DATABASE_URL=url,
+        ENVIRONMENT="local",
+        LOG_LEVEL="INFO",
+        AWS_LAMBDA_FUNCTION_NAME="courtside-test-api",
+        AWS_REGION="us-east-1",
+    )
+    return env
+
+
+def test_cmd_handler_imports_and_answers_an_event_in_a_fresh_process(tmp_path):
+    module, _, function = cmd_handler().rpartition(".")
+    script = (
+        "import importlib, json, sys\n"
+        "from types import SimpleNamespace\n"
+        f"handler = getattr(importlib.import_module({module!r}), {function!r})\n"
+        "event = json.load(open(sys.argv[1]))\n"
+        "context = SimpleNamespace(aws_request_id='fresh-1', client_context=None, identity=None)\n"
+        "print('RESULT ' + json.dumps(handler(event, context)))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(EVENTS_DIR / "function_url_teams.json")],
+        env=_subprocess_env(tmp_path),
+        cwd=API_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
+    response = json.loads(line.removeprefix("RESULT "))
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["items"] == []
+    assert response["headers"]["x-request-id"] == "fresh-1"
+
+
+@pytest.mark.parametrize("platform", ["x86_64", "aarch64"])
+def test_runtime_requirements_install_under_the_size_budget(tmp_path, platform, capsys):
+    """`pip install --target` for the Lambda target (CPython 3.12, manylinux wheels only), so
+    the figure is the image's and every requirement has a wheel for both architectures.
+    Bytecode is not counted here: see docs/runtime.md for the figure with it."""
+    target = tmp_path / "target"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "--only-binary=:all:",
+            "--implementation=cp",
+            "--python-version=3.12",
+            "--abi=cp312",
+            f"--platform=manylinux2014_{platform}",
+            f"--platform=manylinux_2_28_{platform}",
+            "--target",
+            str(target),
+            "-r",
+            str(REQUIREMENTS),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    size = sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
+    with capsys.disabled():
+        print(f"\n[runtime requirements, {platform}, cp312] {size / 1024 / 1024:.1f} MiB")
+    assert 10 * 1024 * 1024 < size < SIZE_BUDGET_BYTES
