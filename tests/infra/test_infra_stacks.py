@@ -626,3 +626,56 @@ def test_cdk_nag_fails_synthesis_on_an_unacknowledged_finding(cli_context, tmp_p
     report = json.loads((tmp_path / "validation-report.json").read_text())
     rules = {v["ruleName"] for p in report["pluginReports"] for v in p["violations"]}
     assert rules == {"AwsSolutions-SQS2", "AwsSolutions-SQS3", "AwsSolutions-SQS4"}
+
+
+# --- cdk-nag acknowledgements ----------------------------------------------------------------
+
+
+def _acknowledgements(synth) -> dict[tuple[str, str], str]:
+    """(construct path below the stack, rule) -> reason, for each AwsSolutions acknowledgement."""
+    found = {}
+    for construct in synth.deployment.main.node.root.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type != "aws:cdk:acknowledged-rules":
+                continue
+            for rule, reason in entry.data.items():
+                if rule.startswith("AwsSolutions::"):
+                    path = construct.node.path.split("/", 1)[1]
+                    found[(path, rule.removeprefix("AwsSolutions::AwsSolutions-"))] = reason
+    return found
+
+
+def test_every_acknowledgement_is_expected_and_explained(synth):
+    config = synth.deployment.config
+    managed = "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{}]"
+    basic = managed.format("AWSLambdaBasicExecutionRole")
+    vpc = managed.format("AWSLambdaVPCAccessExecutionRole")
+    expected = {
+        ("Network/Vpc/SecretsManager", "EC23"),
+        ("Database/Instance", "RDS11"),
+        ("Cache/AuthToken", "SMG4"),
+        ("JwtSecret", "SMG4"),
+        ("Api/Function", basic),
+        ("Api/Function", vpc),
+        ("Migrations/Function", basic),
+        ("Migrations/Function", vpc),
+        ("SignPayload", basic),
+        ("SignPayload", "L1"),
+        ("Cdn/AccessLogs", "S1"),
+        ("Cdn/Distribution", "CFR1"),
+        ("Cdn/Distribution", "CFR2"),
+    }
+    if config.db_rotation_days == 0:
+        expected.add(("Database/Instance/Secret", "SMG4"))
+    if not config.db_multi_az:
+        expected.add(("Database/Instance", "RDS3"))
+    if not config.db_deletion_protection:
+        expected.add(("Database/Instance", "RDS10"))
+    if not config.cache_multi_az:
+        expected.add(("Cache/ReplicationGroup", "AEC4"))
+
+    found = _acknowledgements(synth)
+
+    assert set(found) == expected
+    for key, reason in found.items():
+        assert len(reason) >= 60, f"{key}: a specific reason, please ({reason!r})"
