@@ -109,8 +109,9 @@ class Cdn(Construct):
         acknowledge_all(
             self._sign_payload.lambda_,
             {
-                "AwsSolutions-L1": "Pinned to python3.13, the newest Python runtime Lambda@Edge "
-                "accepts; edge runtimes lag the regional ones.",
+                "AwsSolutions-L1": "Pinned to python3.13, the newest Python runtime in "
+                "CloudFront's list of Lambda@Edge runtimes (edge support lags the regional "
+                "runtimes); raise it when that list does.",
             },
         )
         self._viewer_request = cloudfront.Function(
