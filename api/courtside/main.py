@@ -19,11 +19,11 @@ from courtside.errors import install_error_handlers
 from courtside.middleware import BodySizeLimit
 from courtside.observability import RequestLog, configure_logging
 from courtside.proxy_headers import CloudFrontProxyHeaders
-from courtside.routers import admin_flags, health, league, me, odds_movement
+from courtside.routers import admin_events, admin_flags, health, ingest, league, me, odds_movement
 from courtside.routers.admin_api_keys import router as admin_api_keys_router
 from courtside.routers.admin_users import router as admin_users_router
 from courtside.routers.auth import router as auth_router
-from courtside.settings import get_app_settings, get_auth_settings, on_lambda
+from courtside.settings import get_app_settings, get_auth_settings, get_ingest_settings, on_lambda
 from courtside.web import auth_pages
 from courtside.web.csrf import CsrfCookieMiddleware
 from courtside.web.session import install_context_hooks
@@ -51,7 +51,11 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        path_limits={"/v1/ingest/": get_ingest_settings().ingest_max_body_bytes},
+    )
     app.add_middleware(CsrfCookieMiddleware)
     install_context_hooks()
     if settings.behind_cloudfront:
@@ -66,6 +70,8 @@ def create_app() -> FastAPI:
     app.include_router(me.router)
     app.include_router(admin_flags.router)
     app.include_router(odds_movement.router)
+    app.include_router(ingest.router)
+    app.include_router(admin_events.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import AuditEvent
+from courtside.schemas.common import PageParams
 
 ActorType = Literal["user", "api_key", "system"]
 
@@ -44,3 +47,56 @@ async def record(
     session.add(event)
     await session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class EventPage:
+    items: list[AuditEvent]
+    total: int
+
+
+def _like_prefix(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
+
+
+async def list_events(
+    session: AsyncSession,
+    *,
+    action: str | None = None,
+    actor_type: ActorType | None = None,
+    actor: str | None = None,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: PageParams,
+) -> EventPage:
+    """Events, newest first, filtered; every filter is optional and they combine with AND.
+
+    `action` matches exactly, or as a prefix when it ends with `*` (`ingest.*`). `actor`
+    matches the actor's name or id exactly. `since` is inclusive, `until` exclusive.
+    """
+    query = select(AuditEvent)
+    if action:
+        if action.endswith("*"):
+            pattern = _like_prefix(action.rstrip("*"))
+            query = query.where(AuditEvent.action.like(pattern, escape="\\"))
+        else:
+            query = query.where(AuditEvent.action == action)
+    if actor_type:
+        query = query.where(AuditEvent.actor_type == actor_type)
+    if actor:
+        query = query.where((AuditEvent.actor_name == actor) | (AuditEvent.actor_id == actor))
+    if target:
+        query = query.where(AuditEvent.target == target)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return EventPage(items=list(rows), total=int(total or 0))
