@@ -24,7 +24,7 @@ from courtside.routers.admin_api_keys import router as admin_api_keys_router
 from courtside.routers.admin_users import router as admin_users_router
 from courtside.routers.auth import router as auth_router
 from courtside.settings import get_app_settings, get_auth_settings, get_ingest_settings, on_lambda
-from courtside.web import auth_pages
+from courtside.web import admin_pages, auth_pages, pages
 from courtside.web.csrf import CsrfCookieMiddleware
 from courtside.web.session import install_context_hooks
 
@@ -69,6 +69,9 @@ def create_app() -> FastAPI:
     app.include_router(auth_pages.router)
     app.include_router(me.router)
     app.include_router(admin_flags.router)
+    app.include_router(pages.router)
+    app.include_router(admin_pages.router)
+    app.state.html_error_renderer = pages.html_error_page
     app.include_router(odds_movement.router)
     app.include_router(ingest.router)
     app.include_router(admin_events.router)

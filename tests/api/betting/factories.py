@@ -76,3 +76,23 @@ def bearer(user: User) -> dict[str, str]:
 
     issued = issue_token(user_id=user.id, role=user.role, token_version=user.token_version)
     return {"Authorization": f"Bearer {issued.token}"}
+
+
+HTML = {"Accept": "text/html"}
+
+
+def sign_in(client: object, user: User) -> None:
+    """Give an httpx client the web session cookie of `user`."""
+    from courtside.auth.tokens import issue_token
+    from courtside.settings import get_auth_settings
+
+    issued = issue_token(user_id=user.id, role=user.role, token_version=user.token_version)
+    client.cookies.set(get_auth_settings().session_cookie_name, issued.token)  # type: ignore[attr-defined]
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)

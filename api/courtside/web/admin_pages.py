@@ -1,0 +1,464 @@
+"""The admin area (`/admin`, role Admin): feature flags, users, API keys and the audit log.
+
+Anonymous visitors are redirected to the login page, Consumers get a 403 page
+(`PageAdmin`). Every form POST is CSRF-protected, audited by the service it calls, and
+answered with a redirect (303) carrying a fixed message code, so a reload never repeats
+an action and no text from the URL is ever shown. A refused action re-renders the page
+with the reason and its status code. A new API key's secret is shown once, in the
+response to the POST that created it, and never again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from courtside.auth.deps import AuthUser, actor_for_user
+from courtside.db import SessionDep
+from courtside.errors import ApiError
+from courtside.models import ApiScope, Role
+from courtside.schemas.common import PageParams
+from courtside.services import api_keys, audit, flag_admin, users
+from courtside.services.flags import invalidate_flags
+from courtside.settings import get_app_settings
+from courtside.web.csrf import CsrfProtected
+from courtside.web.session import PageAdmin
+from courtside.web.templating import render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+PAGE_SIZE = 25
+NO_STORE = {"Cache-Control": "no-store"}
+FlagName = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+
+DONE_MESSAGES = {
+    "flag_created": "Flag created.",
+    "flag_toggled": "Flag switched.",
+    "flag_deleted": "Flag deleted.",
+    "role_changed": "Role changed. The user's old sessions are signed out.",
+    "deactivated": "User deactivated and signed out everywhere.",
+    "reactivated": "User reactivated.",
+    "reset_forced": "The user must choose a new password at next sign-in.",
+    "key_revoked": "API key revoked.",
+}
+DoneCode = Literal[
+    "flag_created",
+    "flag_toggled",
+    "flag_deleted",
+    "role_changed",
+    "deactivated",
+    "reactivated",
+    "reset_forced",
+    "key_revoked",
+]
+DoneQuery = Annotated[DoneCode | None, Query()]
+
+
+def _messages(done: str | None, error: str | None = None) -> list[dict[str, str]]:
+    messages = []
+    if done in DONE_MESSAGES:
+        messages.append({"kind": "success", "text": DONE_MESSAGES[done]})
+    if error:
+        messages.append({"kind": "error", "text": error})
+    return messages
+
+
+def _done(path: str, code: DoneCode) -> RedirectResponse:
+    return RedirectResponse(f"{path}?done={code}", status_code=303)
+
+
+def _pages(total: int, page: int) -> dict[str, int]:
+    return {"page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
+
+
+def _local(moment: datetime | None) -> str:
+    if moment is None:
+        return "\u2013"
+    return moment.astimezone(get_app_settings().zone).strftime("%Y-%m-%d %H:%M")
+
+
+DETAILS_CHARS = 200
+
+
+def _brief(details: dict[str, Any] | None) -> str:
+    """An event's details on one line, cut short (ingestion batches can be large)."""
+    import json
+
+    text = json.dumps(details or {}, default=str, separators=(", ", "=")).strip("{}")
+    text = text.replace('"', "")
+    return text if len(text) <= DETAILS_CHARS else text[:DETAILS_CHARS] + "\u2026"
+
+
+def _page(
+    request: Request, template: str, section: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    return render(
+        request,
+        template,
+        {"section": section, "local": _local, "brief": _brief, **context},
+        status_code=status,
+        headers=NO_STORE,
+    )
+
+
+@router.get("")
+async def admin_home(request: Request, session: SessionDep, _admin: PageAdmin) -> Response:
+    flags = await flag_admin.list_flags(session)
+    _, user_total = await users.list_users(session, limit=1)
+    _, active_keys = await api_keys.list_keys(session, include_revoked=False, limit=1)
+    recent = await audit.list_events(session, page=PageParams(limit=8, offset=0))
+    return _page(
+        request,
+        "admin/index.html",
+        "home",
+        {
+            "flags": flags,
+            "user_total": user_total,
+            "active_keys": active_keys,
+            "events": recent.items,
+        },
+    )
+
+
+# --- flags -----------------------------------------------------------------------------
+
+
+async def _flags_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    flags = await flag_admin.list_flags(session)
+    return _page(
+        request,
+        "admin/flags.html",
+        "flags",
+        {"flags": flags, "messages": _messages(done, error)},
+        status,
+    )
+
+
+@router.get("/flags")
+async def flags_page(
+    request: Request, session: SessionDep, _admin: PageAdmin, done: DoneQuery = None
+) -> Response:
+    return await _flags_page(request, session, done=done)
+
+
+async def _flag_action(
+    request: Request, session: SessionDep, action: Awaitable[object], code: DoneCode
+) -> Response:
+    try:
+        await action
+        await session.commit()
+    except ApiError as exc:
+        await session.rollback()
+        return await _flags_page(request, session, error=exc.message, status=exc.status_code)
+    await invalidate_flags()
+    return _done("/admin/flags", code)
+
+
+@router.post("/flags")
+async def create_flag(
+    request: Request,
+    session: SessionDep,
+    admin: PageAdmin,
+    _csrf: CsrfProtected,
+    name: Annotated[str, Form(max_length=64)],
+    description: Annotated[str, Form(max_length=255)] = "",
+    enabled: Annotated[bool, Form()] = False,
+) -> Response:
+    from pydantic import ValidationError
+
+    from courtside.schemas.betting import FlagCreate
+
+    try:
+        body = FlagCreate(name=name.strip(), enabled=enabled, description=description.strip())
+    except ValidationError:
+        return await _flags_page(
+            request,
+            session,
+            error="A flag name is 2-64 characters: lower-case letters, digits and _, "
+            "starting with a letter.",
+            status=422,
+        )
+    action = flag_admin.create_flag(
+        session,
+        actor=actor_for_user(admin),
+        name=body.name,
+        enabled=body.enabled,
+        description=body.description,
+    )
+    return await _flag_action(request, session, action, "flag_created")
+
+
+@router.post("/flags/{name}/toggle")
+async def toggle_flag(
+    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, name: FlagName
+) -> Response:
+    action = flag_admin.toggle_flag(session, actor=actor_for_user(admin), name=name)
+    return await _flag_action(request, session, action, "flag_toggled")
+
+
+@router.post("/flags/{name}/delete")
+async def delete_flag(
+    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, name: FlagName
+) -> Response:
+    action = flag_admin.delete_flag(session, actor=actor_for_user(admin), name=name)
+    return await _flag_action(request, session, action, "flag_deleted")
+
+
+# --- users -----------------------------------------------------------------------------
+
+RoleFilter = Annotated[Literal["Admin", "Consumer"] | None, Query()]
+StatusFilter = Annotated[Literal["active", "inactive"] | None, Query()]
+
+
+async def _users_page(
+    request: Request,
+    session: SessionDep,
+    admin: AuthUser,
+    *,
+    q: str = "",
+    role: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    done: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    active = None if status is None else status == "active"
+    rows, total = await users.list_users(
+        session,
+        search=q or None,
+        role=role,
+        is_active=active,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    return _page(
+        request,
+        "admin/users.html",
+        "users",
+        {
+            "users": rows,
+            "q": q,
+            "role": role or "",
+            "status": status or "",
+            "roles": [r.value for r in Role],
+            "me": admin,
+            "messages": _messages(done, error),
+            **_pages(total, page),
+        },
+        status_code,
+    )
+
+
+@router.get("/users")
+async def users_page(
+    request: Request,
+    session: SessionDep,
+    admin: PageAdmin,
+    q: Annotated[str, Query(max_length=64)] = "",
+    role: RoleFilter = None,
+    status: StatusFilter = None,
+    page: PageNumber = 1,
+    done: DoneQuery = None,
+) -> Response:
+    return await _users_page(
+        request, session, admin, q=q.strip(), role=role, status=status, page=page, done=done
+    )
+
+
+async def _user_action(
+    request: Request,
+    session: SessionDep,
+    admin: AuthUser,
+    user_id: int,
+    action: Awaitable[object],
+    code: DoneCode,
+) -> Response:
+    try:
+        await action
+        await session.commit()
+    except ApiError as exc:
+        await session.rollback()
+        if exc.status_code == 404:
+            raise
+        return await _users_page(
+            request, session, admin, error=exc.message, status_code=exc.status_code
+        )
+    await users.after_commit(user_id)
+    return _done("/admin/users", code)
+
+
+@router.post("/users/{user_id}/role")
+async def change_role(
+    request: Request,
+    session: SessionDep,
+    admin: PageAdmin,
+    _csrf: CsrfProtected,
+    user_id: Id,
+    role: Annotated[Literal["Admin", "Consumer"], Form()],
+) -> Response:
+    action = users.set_role(session, user_id=user_id, role=role, actor=actor_for_user(admin))
+    return await _user_action(request, session, admin, user_id, action, "role_changed")
+
+
+@router.post("/users/{user_id}/active")
+async def change_active(
+    request: Request,
+    session: SessionDep,
+    admin: PageAdmin,
+    _csrf: CsrfProtected,
+    user_id: Id,
+    active: Annotated[bool, Form()],
+) -> Response:
+    action = users.set_active(session, user_id=user_id, active=active, actor=actor_for_user(admin))
+    code: DoneCode = "reactivated" if active else "deactivated"
+    return await _user_action(request, session, admin, user_id, action, code)
+
+
+@router.post("/users/{user_id}/reset")
+async def force_reset(
+    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, user_id: Id
+) -> Response:
+    action = users.force_password_reset(session, user_id=user_id, actor=actor_for_user(admin))
+    return await _user_action(request, session, admin, user_id, action, "reset_forced")
+
+
+# --- API keys --------------------------------------------------------------------------
+
+
+async def _keys_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    page: int = 1,
+    done: str | None = None,
+    error: str | None = None,
+    created: tuple[Any, str] | None = None,
+    status: int = 200,
+) -> Response:
+    rows, total = await api_keys.list_keys(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return _page(
+        request,
+        "admin/api_keys.html",
+        "keys",
+        {
+            "keys": rows,
+            "scopes": [s.value for s in ApiScope],
+            "created": created,
+            "messages": _messages(done, error),
+            **_pages(total, page),
+        },
+        status,
+    )
+
+
+@router.get("/api-keys")
+async def keys_page(
+    request: Request,
+    session: SessionDep,
+    _admin: PageAdmin,
+    page: PageNumber = 1,
+    done: DoneQuery = None,
+) -> Response:
+    return await _keys_page(request, session, page=page, done=done)
+
+
+@router.post("/api-keys")
+async def create_key(
+    request: Request,
+    session: SessionDep,
+    admin: PageAdmin,
+    _csrf: CsrfProtected,
+    name: Annotated[str, Form(max_length=64)],
+    scope: Annotated[Literal["read", "write"], Form()],
+) -> Response:
+    """Create a key and show its secret on this response only (never stored in clear)."""
+    if not name.strip():
+        return await _keys_page(request, session, error="Give the key a name.", status=422)
+    try:
+        row, secret = await api_keys.create_key(
+            session, name=name, scope=scope, actor=actor_for_user(admin), created_by_id=admin.id
+        )
+        await session.commit()
+    except ApiError as exc:
+        await session.rollback()
+        return await _keys_page(request, session, error=exc.message, status=exc.status_code)
+    return await _keys_page(request, session, created=(row, secret), status=201)
+
+
+@router.post("/api-keys/{key_id}/revoke")
+async def revoke_key(
+    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, key_id: Id
+) -> Response:
+    await api_keys.revoke_key(session, key_id=key_id, actor=actor_for_user(admin))
+    await session.commit()
+    return _done("/admin/api-keys", "key_revoked")
+
+
+# --- audit log -------------------------------------------------------------------------
+
+
+def _day_start(day: date | None) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day, time.min, tzinfo=get_app_settings().zone).astimezone(UTC)
+
+
+@router.get("/audit")
+async def audit_page(
+    request: Request,
+    session: SessionDep,
+    _admin: PageAdmin,
+    action: Annotated[str, Query(max_length=64)] = "",
+    actor_type: Annotated[Literal["user", "api_key", "system"] | None, Query()] = None,
+    actor: Annotated[str, Query(max_length=128)] = "",
+    target: Annotated[str, Query(max_length=255)] = "",
+    since: Annotated[date | None, Query(description="From this day (league time).")] = None,
+    until: Annotated[date | None, Query(description="Up to and including this day.")] = None,
+    page: PageNumber = 1,
+) -> Response:
+    events = await audit.list_events(
+        session,
+        action=action.strip() or None,
+        actor_type=actor_type,
+        actor=actor.strip() or None,
+        target=target.strip() or None,
+        since=_day_start(since),
+        until=_day_start(until + timedelta(days=1)) if until else None,
+        page=PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
+    )
+    filters = {
+        "action": action,
+        "actor_type": actor_type or "",
+        "actor": actor,
+        "target": target,
+        "since": since.isoformat() if since else "",
+        "until": until.isoformat() if until else "",
+    }
+    from urllib.parse import urlencode
+
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return _page(
+        request,
+        "admin/audit.html",
+        "audit",
+        {
+            "events": events.items,
+            "filters": filters,
+            "query": query,
+            **_pages(events.total, page),
+        },
+    )
