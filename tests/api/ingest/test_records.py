@@ -115,3 +115,11 @@ def test_values_are_normalised():
     assert line.natural_key() == ("g-1", "fanduel", datetime(2026, 11, 19, 12, tzinfo=UTC))
     (injury,) = validate_records(Dataset.INJURIES, [r.injury(on="2026-11-18")])
     assert injury.natural_key() == ("p-1", date(2026, 11, 18))
+
+
+@pytest.mark.parametrize("dataset", list(Dataset))
+def test_openapi_examples_are_valid_records(dataset):
+    from courtside.routers.ingest import EXAMPLES
+
+    (record,) = EXAMPLES[dataset.value]["value"]["records"]
+    assert len(validate_records(dataset, [record])) == 1
