@@ -7,12 +7,17 @@ a PostgreSQL advisory lock.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util.exc import CommandError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -36,23 +41,58 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def head_revision() -> str:
-    from alembic.script import ScriptDirectory
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
 
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+def head_revision() -> str:
+    head = _script().get_current_head()
     assert head is not None
     return head
+
+
+def database_revision(url: str) -> str | None:
+    """The revision the database is at (None before the first migration)."""
+    from courtside.db import build_engine
+    from courtside.settings import get_database_settings
+
+    async def read() -> str | None:
+        engine = build_engine(get_database_settings(), url=url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(
+                    lambda sync: MigrationContext.configure(sync).get_current_revision()
+                )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def is_known_revision(revision: str) -> bool:
+    try:
+        return _script().get_revision(revision) is not None
+    except (CommandError, ResolutionError):
+        return False
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     """Lambda entry point: migrate to head and say which revision the schema is at.
 
-    Any failure raises, so the deploy-time trigger fails and CloudFormation rolls back.
+    A database already at a revision this image does not know was migrated by a newer
+    release; rolling the code back must not fail on it (migrations are expand/contract, so
+    the older code runs on the newer schema), so that case succeeds without changes.
+    Any other failure raises, so the deploy-time trigger fails and CloudFormation rolls back.
     """
     from courtside.db import database_url
     from courtside.settings import get_database_settings
 
-    upgrade(database_url(get_database_settings()))
-    revision = head_revision()
-    log.info("migrations applied", extra={"revision": revision})
-    return {"status": "ok", "revision": revision}
+    url = database_url(get_database_settings())
+    current = database_revision(url)
+    head = head_revision()
+    if current is not None and not is_known_revision(current):
+        log.warning("database is ahead of this image (%s > %s); not migrating", current, head)
+        return {"status": "ahead", "revision": current, "image_head": head}
+    upgrade(url)
+    log.info("migrations applied; schema at %s", head)
+    return {"status": "ok", "revision": head}
