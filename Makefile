@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck check migrate demo-data bench browser-deps clean
+.PHONY: help run test lint typecheck check migrate demo-data bench browser-deps screenshots clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -36,6 +36,9 @@ browser-deps: ## Install Debian's Chromium for the browser test (root; skipped w
 
 test: $(VENV)/.dev-installed browser-deps ## Run the whole suite against this machine's PostgreSQL and Redis
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+screenshots: $(VENV)/.dev-installed browser-deps ## Refresh docs/screenshots from the browser test
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
 
 lint: $(VENV)/.dev-installed ## ruff and mypy
 	$(VENV)/bin/ruff check .

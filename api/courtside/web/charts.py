@@ -34,7 +34,7 @@ class ProfitChart:
     width: int
     height: int
     line: str
-    """`x,y x,y ...` for an SVG polyline."""
+    """`x,y x,y ...` for an SVG polyline: a step line, one step per settled bet."""
     area: str
     """The polygon between the line and the zero line."""
     zero_y: float
@@ -89,7 +89,10 @@ def profit_chart(points: Sequence[ProfitPoint], zone: ZoneInfo) -> ProfitChart |
     def y_of(cents: float) -> float:
         return PAD_TOP + plot_h * (high - cents) / (high - low)
 
-    coords = [(x_of(t, i), y_of(v)) for i, (t, v) in enumerate(zip(times, values, strict=True))]
+    corners = [(x_of(t, i), y_of(v)) for i, (t, v) in enumerate(zip(times, values, strict=True))]
+    coords = [corners[0]]
+    for (x, y), (_, previous_y) in zip(corners[1:], corners, strict=False):
+        coords += [(x, previous_y), (x, y)]  # a step: flat until a bet settles, then a jump
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     zero_y = y_of(0)
     area = f"{coords[0][0]:.1f},{zero_y:.1f} {line} {coords[-1][0]:.1f},{zero_y:.1f}"

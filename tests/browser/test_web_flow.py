@@ -1,0 +1,122 @@
+"""End to end in a real browser: a Consumer bets and reads the record; an Admin closes
+betting and the Consumer then sees it closed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1100, "height": 760}
+PHONE = {"width": 390, "height": 760}
+
+
+def _context(browser: Any, viewport: dict[str, int] = DESKTOP) -> Any:
+    context = browser.new_context(viewport=viewport, device_scale_factor=1)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def _sign_in(page: Any, base: str, username: str, password: str, next_path: str = "/") -> None:
+    page.goto(f"{base}/login?next={next_path}")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{base}{next_path}")
+
+
+def test_bet_record_logout_and_betting_closed(
+    live_app: str, browser: Any, screenshot_dir: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    base = live_app
+    consumer = _context(browser)
+    page = consumer.new_page()
+
+    # A Consumer signs in and bets on the first open game of the board.
+    _sign_in(page, base, "demo-user", "courtside-user")
+    expect(page.locator("[data-testid=bankroll]")).to_be_visible()
+    form = page.locator("form.bet-form").first
+    game_id = form.locator("input[name=game_id]").get_attribute("value")
+    team = form.locator("label.choice").first.inner_text().split()[0]
+    form.locator("input[type=radio]").first.check()
+    form.locator("input[name=stake]").fill("25")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/\?placed=\d+.*"))
+    expect(page.locator(".flash.success")).to_contain_text("Bet placed: 25.00 on")
+    card = page.locator(f"#game-{game_id}")
+    expect(card.locator("[data-testid=my-bet]")).to_contain_text(f"25.00 on {team}")
+    expect(card.locator("form.bet-form")).to_have_count(0)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(screenshot_dir / "board.png"))
+
+    # The record lists the new bet and draws the cumulative-profit chart.
+    page.click("header nav >> text=My record")
+    page.wait_for_url(f"{base}/record")
+    first_row = page.locator("[data-testid=bets] tbody tr").first
+    expect(first_row).to_contain_text(team)
+    expect(first_row).to_contain_text("25.00")
+    expect(first_row).to_contain_text("open")
+    chart = page.locator("svg[data-testid=profit-chart]")
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 100
+    expect(chart.locator("desc")).to_contain_text("40 settled bets")
+    points = chart.locator("polyline").get_attribute("points") or ""
+    assert len(points.split()) == 1 + 2 * 40  # the origin, then one step per settled bet
+    csv = page.request.get(f"{base}/v1/me/bets.csv")
+    assert csv.status == 200
+    assert csv.text().count("\r\n") == 1 + 41
+    page.screenshot(path=str(screenshot_dir / "record.png"), full_page=False)
+
+    # Log out: the record is out of reach again.
+    page.click("header form[action='/logout'] button")
+    page.wait_for_url(f"{base}/login")
+    page.goto(f"{base}/record")
+    page.wait_for_url(f"{base}/login?next=%2Frecord")
+    assert page.get_by_role("heading", name="Sign in").is_visible()
+
+    # A Consumer may not enter the admin area.
+    _sign_in(page, base, "demo-user", "courtside-user")
+    response = page.goto(f"{base}/admin/flags")
+    assert response is not None
+    assert response.status == 403
+    expect(page.locator("main")).to_contain_text("This page is for administrators.")
+
+    # An Admin switches betting off.
+    admin = _context(browser)
+    admin_page = admin.new_page()
+    _sign_in(admin_page, base, "demo-admin", "courtside-admin", "/admin/flags")
+    expect(admin_page.locator("[data-testid=state-betting_open]")).to_have_text("on")
+    admin_page.click("[data-testid=toggle-betting_open]")
+    admin_page.wait_for_url(f"{base}/admin/flags?done=flag_toggled")
+    expect(admin_page.locator("[data-testid=state-betting_open]")).to_have_text("off")
+    admin_page.screenshot(path=str(screenshot_dir / "admin-flags.png"))
+    admin_page.goto(f"{base}/admin/audit?action=flag.*")
+    expect(admin_page.locator("[data-testid=audit-events]")).to_contain_text("flag.update")
+    expect(admin_page.locator("[data-testid=audit-events]")).to_contain_text("demo-admin")
+    admin_page.screenshot(path=str(screenshot_dir / "admin-audit.png"))
+
+    # The Consumer now sees betting closed: a notice, and no bet form anywhere.
+    page.goto(f"{base}/")
+    expect(page.locator("[data-testid=betting-closed]")).to_contain_text("Betting is closed")
+    expect(page.locator("form.bet-form")).to_have_count(0)
+    page.screenshot(path=str(screenshot_dir / "betting-closed.png"))
+
+    phone = _context(browser, PHONE)
+    phone.add_cookies(consumer.cookies())
+    phone_page = phone.new_page()
+    phone_page.goto(f"{base}/record")
+    expect(phone_page.locator("svg[data-testid=profit-chart]")).to_be_visible()
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]  # nothing overflows sideways on a phone
+    phone_page.screenshot(path=str(screenshot_dir / "record-phone.png"))
+    for context in (consumer, admin, phone):
+        context.close()
