@@ -1,0 +1,64 @@
+"""The SVG profit chart's geometry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from courtside.models import utcnow
+from courtside.services.betting import ProfitPoint
+from courtside.web.charts import HEIGHT, PAD_BOTTOM, PAD_LEFT, PAD_TOP, WIDTH, profit_chart
+
+ZONE = ZoneInfo("America/New_York")
+
+
+def _points(*cents: int, hours: int = 1) -> list[ProfitPoint]:
+    start = utcnow()
+    return [
+        ProfitPoint(at=start + timedelta(hours=hours * i), cumulative_cents=c, bet_id=i)
+        for i, c in enumerate(cents)
+    ]
+
+
+def _coords(line: str) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y in (pair.split(",") for pair in line.split())]
+
+
+def test_no_points_no_chart() -> None:
+    assert profit_chart([], ZONE) is None
+
+
+def test_steps_stay_inside_the_plot_and_zero_is_where_it_belongs() -> None:
+    chart = profit_chart(_points(1_000, -2_500, 4_000, 3_000), ZONE)
+    assert chart is not None
+    coords = _coords(chart.line)
+    assert len(coords) == 1 + 2 * 4
+    for x, y in coords:
+        assert PAD_LEFT <= x <= WIDTH
+        assert PAD_TOP <= y <= HEIGHT - PAD_BOTTOM
+    assert coords[0] == (PAD_LEFT, round(chart.zero_y, 1))  # starts at zero profit
+    xs = [x for x, _ in coords]
+    assert xs == sorted(xs)
+    labels = [tick.label for tick in chart.y_ticks]
+    assert "0" in labels
+    assert chart.final_label == "+30.00"
+    assert chart.positive
+
+
+def test_higher_profit_is_drawn_higher() -> None:
+    chart = profit_chart(_points(-500, 2_000), ZONE)
+    assert chart is not None
+    coords = _coords(chart.line)
+    assert coords[2][1] > coords[0][1]  # -5.00 is below the zero start
+    assert coords[4][1] < coords[0][1]  # +20.00 is above it
+    assert chart.final_label == "+20.00"
+
+
+def test_all_settled_at_once_are_spread_evenly_and_losses_are_red() -> None:
+    chart = profit_chart(_points(-100, -300, hours=0), ZONE)
+    assert chart is not None
+    coords = _coords(chart.line)
+    assert coords[-1][0] == WIDTH - 16
+    assert not chart.positive
+    assert chart.final_label == "-3.00"
+    assert len(chart.x_ticks) == 1
