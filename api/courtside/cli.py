@@ -33,6 +33,31 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _create_admin_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--email", required=True)
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="Read the password from this environment variable (e.g. in CI or a container).",
+    )
+    source.add_argument(
+        "--password-stdin", action="store_true", help="Read the password from standard input."
+    )
+
+
+@command(
+    "create-admin",
+    "Create an Admin account (prompts for the password unless --password-env/--password-stdin).",
+    _create_admin_args,
+)
+def _create_admin(args: argparse.Namespace) -> int:
+    from courtside.auth.admin_bootstrap import create_admin_from_cli
+
+    return create_admin_from_cli(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m courtside")

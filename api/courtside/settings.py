@@ -149,9 +149,11 @@ class AuthSettings(BaseSettings):
         default=True, description="Master switch for sign-up; the signup_open flag also applies."
     )
     password_min_length: int = Field(default=10, ge=8, le=64)
-    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
-    password_hash_memory_kib: int = Field(default=65_536, ge=8_192, le=1_048_576)
-    password_hash_parallelism: int = Field(default=4, ge=1, le=16)
+    password_hash_time_cost: int = Field(
+        default=2, ge=1, le=20, description="Argon2id defaults: OWASP's m=19 MiB, t=2, p=1."
+    )
+    password_hash_memory_kib: int = Field(default=19_456, ge=8_192, le=1_048_576)
+    password_hash_parallelism: int = Field(default=1, ge=1, le=16)
     login_max_failures_per_user: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=30, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)

@@ -1,0 +1,71 @@
+"""`python -m courtside create-admin`: bootstrap the first Admin (or add another).
+
+The password never appears on the command line (it would land in shell history and the
+process list): it is prompted for twice, or read from an environment variable or stdin.
+Weak passwords are refused with the same policy as sign-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from courtside.errors import ApiError
+
+
+def read_password(args: argparse.Namespace) -> str:
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if not value:
+            raise SystemExit(f"error: environment variable {args.password_env} is not set")
+        return value
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise SystemExit("error: the passwords do not match")
+    return first
+
+
+async def create_admin(username: str, email: str, password: str) -> int:
+    """Create the Admin in its own session and commit; returns the new user's id."""
+    from courtside.db import dispose_engine, get_sessionmaker
+    from courtside.schemas.auth import UserCreate
+    from courtside.services import audit, users
+
+    body = UserCreate(username=username, email=email, password=password, role="Admin")
+    try:
+        async with get_sessionmaker()() as session:
+            user = await users.create_user(
+                session,
+                username=body.username,
+                email=body.email,
+                password=body.password,
+                role="Admin",
+                actor=audit.Actor("system", None, "create-admin"),
+                action="user.create_admin",
+            )
+            await session.commit()
+            return user.id
+    finally:
+        await dispose_engine()
+
+
+def create_admin_from_cli(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    password = read_password(args)
+    try:
+        user_id = asyncio.run(create_admin(args.username, args.email, password))
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"error: {'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
+        return 2
+    except ApiError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2 if exc.status_code == 422 else 1
+    print(f"created Admin {args.username.strip().lower()} (id {user_id})")
+    return 0

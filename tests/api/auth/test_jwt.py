@@ -1,0 +1,123 @@
+"""Token contents, expiry and the algorithm allow-list."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from jose import jwt
+
+from courtside.auth.config import jwt_secret
+from courtside.auth.tokens import InvalidToken, decode_token, issue_token
+
+
+def _unverified(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return cast(
+        dict[str, Any], json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    )
+
+
+def test_claims_and_default_expiry():
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    issued = issue_token(user_id=42, role="Admin", token_version=3, now=now)
+    claims = _unverified(issued.token)
+    assert set(claims) == {"sub", "role", "iat", "exp", "jti", "ver"}
+    assert claims["sub"] == "42"
+    assert claims["role"] == "Admin"
+    assert claims["ver"] == 3
+    assert claims["iat"] == int(now.timestamp())
+    assert claims["exp"] - claims["iat"] == 30 * 60
+    assert issued.expires_in == 30 * 60
+    header = json.loads(base64.urlsafe_b64decode(issued.token.split(".")[0] + "=="))
+    assert header["alg"] == "HS256"
+
+
+def test_unique_jti():
+    first = issue_token(user_id=1, role="Consumer", token_version=0)
+    second = issue_token(user_id=1, role="Consumer", token_version=0)
+    assert first.jti != second.jti
+
+
+def test_expiry_is_configurable(settings_env):
+    settings_env(ACCESS_TOKEN_MINUTES="5")
+    issued = issue_token(user_id=1, role="Consumer", token_version=0)
+    claims = _unverified(issued.token)
+    assert claims["exp"] - claims["iat"] == 300
+    assert issued.expires_in == 300
+
+
+def test_round_trip():
+    issued = issue_token(user_id=7, role="Consumer", token_version=2)
+    claims = decode_token(issued.token)
+    assert (claims.user_id, claims.role, claims.version, claims.jti) == (
+        7,
+        "Consumer",
+        2,
+        issued.jti,
+    )
+
+
+def test_expired_token_rejected():
+    issued = issue_token(
+        user_id=7, role="Consumer", token_version=0, now=datetime.now(UTC) - timedelta(minutes=31)
+    )
+    with pytest.raises(InvalidToken):
+        decode_token(issued.token)
+
+
+def _claims(**overrides: Any) -> dict[str, Any]:
+    now = int(datetime.now(UTC).timestamp())
+    claims = {"sub": "1", "role": "Admin", "iat": now, "exp": now + 60, "jti": "j", "ver": 0}
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def _b64(value: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("alg", ["none", "None", "NONE", "HS512", "HS384", "RS256", "ES256"])
+def test_other_algorithms_rejected(alg):
+    real = jwt.encode(_claims(), jwt_secret(), algorithm="HS256")
+    _head, payload, signature = real.split(".")
+    forged = f"{_b64({'alg': alg, 'typ': 'JWT'})}.{payload}.{signature}"
+    with pytest.raises(InvalidToken):
+        decode_token(forged)
+    with pytest.raises(InvalidToken):
+        decode_token(f"{_b64({'alg': alg, 'typ': 'JWT'})}.{payload}.")
+
+
+def test_hs512_signed_with_the_real_secret_is_still_rejected():
+    token = jwt.encode(_claims(), jwt_secret(), algorithm="HS512")
+    with pytest.raises(InvalidToken):
+        decode_token(token)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"sub": None},
+        {"exp": None},
+        {"iat": None},
+        {"jti": None},
+        {"ver": None},
+        {"role": None},
+        {"sub": "admin"},
+        {"sub": 1},
+        {"ver": "0"},
+        {"ver": -1},
+        {"ver": True},
+    ],
+)
+def test_missing_or_malformed_claims_rejected(overrides):
+    token = jwt.encode(_claims(**overrides), jwt_secret(), algorithm="HS256")
+    with pytest.raises(InvalidToken):
+        decode_token(token)
+
+
+@pytest.mark.parametrize("garbage", ["", "x", "a.b", "a.b.c", "..", "a" * 5000, "e30.e30.e30"])
+def test_garbage_rejected(garbage):
+    with pytest.raises(InvalidToken):
+        decode_token(garbage)
