@@ -342,6 +342,9 @@ async def _upsert(
             written[tuple(key)] = row_id
     inserted = sum(1 for key in written if key not in existing)
     ids = {**existing, **written}
+    missing = [key for key in keys if key not in ids]
+    if missing:  # inserted by a concurrent batch after our lookup, identical to ours
+        ids.update(await _existing_ids(session, table, key_columns, missing))
     return UpsertOutcome(ids=ids, inserted=inserted, updated=len(written) - inserted)
 
 
