@@ -103,6 +103,9 @@ def test_bet_record_logout_and_betting_closed(
     expect(admin_page.locator("[data-testid=audit-events]")).to_contain_text("flag.update")
     expect(admin_page.locator("[data-testid=audit-events]")).to_contain_text("demo-admin")
     admin_page.screenshot(path=str(screenshot_dir / "admin-audit.png"))
+    admin_page.goto(f"{base}/admin/users?q=demo")
+    expect(admin_page.locator("[data-testid=users]")).to_contain_text("demo-user")
+    admin_page.screenshot(path=str(screenshot_dir / "admin-users.png"))
 
     # The Consumer now sees betting closed: a notice, and no bet form anywhere.
     page.goto(f"{base}/")
