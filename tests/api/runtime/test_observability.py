@@ -1,0 +1,163 @@
+"""Request ids, the one JSON log line per request, and the proxy-headers rewrite, off Lambda
+(under an ASGI client, as under uvicorn)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import httpx
+import pytest
+
+from courtside.observability import JsonFormatter, request_id_for
+from courtside.proxy_headers import rewrite_scope
+
+
+@pytest.fixture
+def request_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO, logger="courtside.request")
+    return caplog
+
+
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
+    formatter = JsonFormatter()
+    return [
+        json.loads(formatter.format(record))
+        for record in caplog.records
+        if record.name == "courtside.request"
+    ]
+
+
+async def test_incoming_request_id_is_echoed_and_logged(client, request_log):
+    response = await client.get("/health", headers={"X-Request-ID": "pipeline-run-42.7"})
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "pipeline-run-42.7"
+    (line,) = request_lines(request_log)
+    assert line["request_id"] == "pipeline-run-42.7"
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/health", 200)
+    assert isinstance(line["latency_ms"], float)
+    assert line["level"] == "INFO"
+    assert line["logger"] == "courtside.request"
+
+
+@pytest.mark.parametrize(
+    "incoming", [None, "", "bad id with spaces", "x" * 200, "\u00e9t\u00e9".encode()]
+)
+async def test_missing_or_malformed_request_id_is_replaced(client, incoming):
+    headers = {} if incoming is None else {"X-Request-ID": incoming}
+    response = await client.get("/health", headers=headers)
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+
+
+async def test_errors_and_refused_bodies_are_logged_with_their_status(client, request_log):
+    missing = await client.get("/v1/teams/ZZZ")
+    too_large = await client.post(
+        "/v1/teams", content=b"x" * 2_000_000, headers={"content-type": "application/json"}
+    )
+    assert (missing.status_code, too_large.status_code) == (404, 413)
+    assert "x-request-id" in too_large.headers
+    statuses = [(line["path"], line["status"]) for line in request_lines(request_log)]
+    assert statuses == [("/v1/teams/ZZZ", 404), ("/v1/teams", 413)]
+
+
+def test_log_records_of_a_request_carry_its_id_and_extra_fields():
+    from courtside.observability import request_id_var
+
+    token = request_id_var.set("req-77")
+    try:
+        record = logging.LogRecord(
+            "courtside.x", logging.WARNING, __file__, 1, "hi %s", ("you",), None
+        )
+        record.game_id = 12
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id_var.reset(token)
+    assert line["message"] == "hi you"
+    assert line["request_id"] == "req-77"
+    assert line["game_id"] == 12
+    assert "args" not in line
+    assert "msg" not in line
+
+
+def test_exceptions_are_one_json_line():
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    text = JsonFormatter().format(record)
+    assert "\n" not in text
+    assert "ValueError: boom" in json.loads(text)["exception"]
+
+
+def _scope(*headers: tuple[bytes, bytes]) -> dict[str, object]:
+    return {
+        "type": "http",
+        "scheme": "https",
+        "server": ("abc.lambda-url.us-east-1.on.aws", 443),
+        "headers": [(b"host", b"abc.lambda-url.us-east-1.on.aws"), *headers],
+    }
+
+
+def test_lambda_request_id_wins_over_the_header():
+    class Context:
+        aws_request_id = "lambda-id"
+
+    scope = {**_scope((b"x-request-id", b"client-id")), "aws.context": Context()}
+    assert request_id_for(scope) == "lambda-id"
+    assert request_id_for(_scope((b"x-request-id", b"client-id"))) == "client-id"
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "expected_host"),
+    [
+        (b"api.courtside.example.com", "api.courtside.example.com"),
+        (b"evil.example, api.courtside.example.com", "api.courtside.example.com"),
+        (b"API.Courtside.Example.com:8443", "api.courtside.example.com:8443"),
+        (b"bad host/with\\path", "abc.lambda-url.us-east-1.on.aws"),
+        (b"", "abc.lambda-url.us-east-1.on.aws"),
+    ],
+)
+def test_forwarded_host_is_taken_only_when_well_formed(forwarded, expected_host):
+    scope = rewrite_scope(_scope((b"x-forwarded-host", forwarded)))
+    hosts = [value.decode() for key, value in scope["headers"] if key == b"host"]
+    assert hosts == [expected_host]
+    name, _, port = expected_host.partition(":")
+    assert scope["server"] == (name, int(port) if port else 443)
+
+
+def test_viewer_scheme_comes_from_cloudfront_forwarded_proto():
+    scope = rewrite_scope(
+        _scope((b"x-forwarded-proto", b"https"), (b"cloudfront-forwarded-proto", b"http"))
+    )
+    assert scope["scheme"] == "http"
+    scope = rewrite_scope(_scope((b"x-forwarded-proto", b"javascript")))
+    assert scope["scheme"] == "https"
+
+
+def test_oac_signature_never_reaches_the_app():
+    scope = rewrite_scope(_scope((b"authorization", b"AWS4-HMAC-SHA256 Credential=...")))
+    assert [key for key, _ in scope["headers"]] == [b"host"]
+
+
+async def test_proxy_headers_under_an_asgi_server(monkeypatch, connection, cache):
+    from courtside.main import create_app
+    from courtside.settings import reset_settings
+
+    monkeypatch.setenv("BEHIND_CLOUDFRONT", "true")
+    reset_settings()
+    try:
+        app = create_app()
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://internal") as http:
+        response = await http.get(
+            "/v1/teams/",
+            headers={"X-Forwarded-Host": "api.courtside.example.com", "X-Forwarded-Proto": "https"},
+        )
+    assert response.status_code == 307
+    assert response.headers["location"] == "https://api.courtside.example.com/v1/teams"
