@@ -20,7 +20,7 @@ $(VENV)/.app-installed: api/requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r api/requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: api/requirements.txt requirements.txt requirements-dev.txt | $(PY)
+$(VENV)/.dev-installed: api/requirements.txt api/requirements-otel.txt requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.app-installed
 
