@@ -44,11 +44,17 @@ async def create_key(
     created_by_id: int | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key and return `(row, full_key)`; the full key is never retrievable again."""
-    scope_value = ApiScope(scope).value
+    try:
+        scope_value = ApiScope(scope).value
+    except ValueError:
+        raise ApiError(422, "invalid_scope", "The scope must be 'read' or 'write'.") from None
+    name = name.strip()
+    if not 2 <= len(name) <= 64:
+        raise ApiError(422, "invalid_name", "The key name must be 2 to 64 characters long.")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     row = ApiKey(
-        name=name.strip(),
+        name=name,
         prefix=prefix,
         secret_hash=_hash_secret(secret),
         scope=scope_value,

@@ -38,6 +38,16 @@ class WeakPassword(ApiError):
         )
 
 
+def parse_role(value: Role | str) -> str:
+    """The role's stored value, or 422 for anything but Admin/Consumer."""
+    try:
+        return Role(value).value
+    except ValueError:
+        raise ApiError(
+            422, "invalid_role", f"Unknown role {str(value)[:32]!r}; use Admin or Consumer."
+        ) from None
+
+
 def check_password(password: str, *, username: str, email: str) -> None:
     problems = passwords.password_problems(password, username=username, email=email)
     if problems:
@@ -63,7 +73,7 @@ async def create_user(
 ) -> User:
     """Create an account (409 if the username or e-mail is taken, 422 for a weak password)."""
     username, email = username.strip().lower(), email.strip().lower()
-    role_value = Role(role).value
+    role_value = parse_role(role)
     check_password(password, username=username, email=email)
     taken = (
         await session.execute(
@@ -165,7 +175,7 @@ async def list_users(
             or_(User.username.like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
         )
     if role is not None:
-        query = query.where(User.role == Role(role).value)
+        query = query.where(User.role == parse_role(role))
     if is_active is not None:
         query = query.where(User.is_active.is_(is_active))
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
@@ -182,7 +192,7 @@ def _not_yourself(user: User, actor: audit.Actor, what: str) -> None:
 
 async def set_role(session: AsyncSession, *, user_id: int, role: str, actor: audit.Actor) -> User:
     user = await get_user(session, user_id)
-    new_role = Role(role).value
+    new_role = parse_role(role)
     if user.role == new_role:
         return user
     _not_yourself(user, actor, "change the role of")
