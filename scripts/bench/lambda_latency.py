@@ -13,7 +13,8 @@ Mangum "hello" handler answering the same Function URL event.
     runs of the app and of the floor are interleaved. The child also reports how that time
     splits into import and first invocation.
 (b) Warm: one process, the same event answered N times (cache hits after the first); median
-    and p99 per invocation.
+    and p99 per invocation. `GET /health` is timed too: the cost of the middleware stack and
+    routing alone, without the endpoint's dependencies.
 
 Logs are on (LOG_LEVEL=INFO, one JSON line per request, as on Lambda) but written to
 /dev/null, so the terminal does not dominate. Finally `-X importtime` lists what the import of
@@ -73,6 +74,8 @@ import json, sys, time
 {import_line}
 event = json.load(open(sys.argv[1]))
 count = int(sys.argv[2])
+event["rawPath"] = event["requestContext"]["http"]["path"] = sys.argv[3]
+event["rawQueryString"] = sys.argv[4]
 class Context:
     aws_request_id = "bench-warm"
     client_context = None
@@ -170,9 +173,14 @@ def cold(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
 
 def warm(env: dict[str, str], invocations: int) -> dict[str, dict[str, float]]:
     summary = {}
-    for name, line in (("floor", FLOOR_IMPORT), ("app", APP_IMPORT)):
+    runs = (
+        ("floor", FLOOR_IMPORT, "/v1/teams", ""),
+        ("app", APP_IMPORT, "/v1/teams", "limit=50"),
+        ("app_health", APP_IMPORT, "/health", ""),
+    )
+    for name, line, path, query in runs:
         code = quiet(WARM_CHILD.format(import_line=line))
-        _, result = run_child(code, [str(EVENT), str(invocations)], env)
+        _, result = run_child(code, [str(EVENT), str(invocations), path, query], env)
         samples = sorted(result["samples_ns"])  # type: ignore[call-overload]
         summary[name] = {
             "median_us": statistics.median(samples) / 1000,
@@ -210,6 +218,42 @@ def import_breakdown(env: dict[str, str], top: int) -> tuple[list[tuple[str, int
     return packages, modules[:top]
 
 
+IMPORT_LAYERS = (
+    ("fastapi + mangum (the floor's imports)", "import fastapi, mangum"),
+    (
+        "+ sqlalchemy (orm, asyncio) + aiosqlite",
+        "import sqlalchemy.orm, sqlalchemy.ext.asyncio, aiosqlite",
+    ),
+    ("+ pydantic-settings", "import pydantic_settings"),
+    (
+        "+ courtside settings, db, models, cache",
+        "import courtside.db, courtside.models, courtside.cache",
+    ),
+    ("+ courtside.main (every router, the app)", "import courtside.main"),
+    ("+ courtside.lambda_handler", "import courtside.lambda_handler"),
+)
+
+
+def import_layers(env: dict[str, str], runs: int) -> list[tuple[str, float]]:
+    """Median whole-process time of importing each layer on top of the previous ones, so the
+    differences say what each layer adds (attribution by -X importtime depends on who imports
+    a shared dependency first). Layers are interleaved within each run, so a busy machine
+    slows them alike."""
+    codes = [
+        "; ".join(stmt for _, stmt in IMPORT_LAYERS[: n + 1]) for n in range(len(IMPORT_LAYERS))
+    ]
+    samples: list[list[float]] = [[] for _ in codes]
+    for _ in range(runs):
+        for n, code in enumerate(codes):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=env, check=True)
+            samples[n].append((time.perf_counter() - started) * 1000)
+    return [
+        (label, statistics.median(series))
+        for (label, _), series in zip(IMPORT_LAYERS, samples, strict=True)
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold-runs", type=int, default=11)
@@ -233,6 +277,8 @@ def main() -> int:
         print(f"warm: {args.warm_invocations} invocations each ...", flush=True)
         warm_result = warm(env, args.warm_invocations)
         packages, modules = import_breakdown(env, 15)
+        print("import layers: 9 fresh processes each ...", flush=True)
+        layers = import_layers(env, 9)
 
     floor, app = cold_result["floor"], cold_result["app"]
     print()
@@ -247,13 +293,24 @@ def main() -> int:
     print(f"    ratio {cold_ratio:.2f}x  (target <= 2.0x)")
     wf, wa = warm_result["floor"], warm_result["app"]
     print("(b) warm, per invocation over", args.warm_invocations)
-    for name, row in (("floor (FastAPI+Mangum hello)", wf), ("courtside handler", wa)):
+    for name, row in (
+        ("floor (FastAPI+Mangum hello)", wf),
+        ("courtside handler", wa),
+        ("  (courtside GET /health)", warm_result["app_health"]),
+    ):
         print(
             f"    {name:30s} median {row['median_us']:7.1f} us"
             f"   p99 {row['p99_us']:7.1f} us   mean {row['mean_us']:7.1f} us"
         )
+    print(f"    the /v1/teams answers were served from the cache: {wa['cache_hit'] == 1.0}")
     warm_ratio = wa["median_us"] / wf["median_us"]
     print(f"    ratio {warm_ratio:.2f}x (medians)  (target <= 1.5x)")
+    print("whole-process import time by layer (median; each row adds to the one above):")
+    previous = 0.0
+    for label, ms in layers:
+        added = f"(+{ms - previous:6.1f})" if previous else ""
+        print(f"    {ms:7.1f} ms {added:10s} {label}")
+        previous = ms
     print("import of the handler, self time by top-level package (-X importtime):")
     for package, us in packages:
         print(f"    {us / 1000:7.1f} ms  {package}")
