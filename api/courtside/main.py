@@ -25,7 +25,7 @@ from courtside.routers.admin_users import router as admin_users_router
 from courtside.routers.auth import router as auth_router
 from courtside.settings import get_app_settings, get_auth_settings, get_ingest_settings, on_lambda
 from courtside.web import admin_pages, auth_pages, pages
-from courtside.web.csrf import CsrfCookieMiddleware
+from courtside.web.csrf import SessionResponseMiddleware
 from courtside.web.session import install_context_hooks
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -56,7 +56,7 @@ def create_app() -> FastAPI:
         max_bytes=settings.max_body_bytes,
         path_limits={"/v1/ingest/": get_ingest_settings().ingest_max_body_bytes},
     )
-    app.add_middleware(CsrfCookieMiddleware)
+    app.add_middleware(SessionResponseMiddleware)
     install_context_hooks()
     if settings.behind_cloudfront:
         app.add_middleware(CloudFrontProxyHeaders)

@@ -190,6 +190,7 @@ def require_scope(scope: str) -> Callable[..., Awaitable[AuthApiKey]]:
             )
         row = await authenticate_key(session, presented)
         key = AuthApiKey(id=row.id, name=row.name, scope=row.scope, prefix=row.prefix)
+        request.state.auth_api_key = key
         if not scope_allows(key.scope, needed):
             raise ApiError(403, "insufficient_scope", f"This route needs a {needed!r} API key.")
         return key

@@ -42,6 +42,9 @@ HEADER_NAME = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _ANON_STATE = "csrf_new_anonymous_id"
 _BINDING_STATE = "csrf_binding"
+ISSUED_STATE = "csrf_token_issued"
+PRIVATE_STATES = (ISSUED_STATE, "auth_user", "auth_api_key")
+"""Request-state keys that make a response per-visitor (see `SessionResponseMiddleware`)."""
 _ANONYMOUS_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -84,6 +87,7 @@ def csrf_token(request: Request) -> str:
     """The token forms on this page must send back."""
     binding = _binding(request, create=True)
     assert binding is not None
+    setattr(request.state, ISSUED_STATE, True)
     return _sign(binding)
 
 
@@ -147,10 +151,23 @@ def cookie_secure(request: Request) -> bool:
     return not (get_app_settings().is_local and request.url.scheme == "http")
 
 
-class CsrfCookieMiddleware:
-    """Sets the anonymous CSRF cookie when a page handed out a token bound to a new id.
+def _private_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    current = b",".join(v for k, v in headers if k.lower() == b"cache-control").lower()
+    if b"no-store" in current and b"private" in current:
+        return headers
+    kept = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+    return [*kept, (b"cache-control", b"private, no-store")]
 
-    Pure ASGI (cheap): it only adds a header when `csrf_token()` created an id this request.
+
+class SessionResponseMiddleware:
+    """Per-visitor responses: set the anonymous CSRF cookie, and keep them out of caches.
+
+    - When a page handed out a CSRF token bound to a new anonymous id, set that cookie.
+    - When a response was made for a signed-in user or an API key, or embeds a CSRF token,
+      force `Cache-Control: private, no-store`, so neither CloudFront nor any shared cache
+      can serve one visitor's page, token or data to another, whatever the route set.
+
+    Pure ASGI (cheap): it reads the request state the dependencies left behind.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -163,7 +180,10 @@ class CsrfCookieMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                anonymous = scope.get("state", {}).get(_ANON_STATE)
+                state = scope.get("state", {})
+                if any(state.get(key) for key in PRIVATE_STATES):
+                    message["headers"] = _private_headers(list(message.get("headers", [])))
+                anonymous = state.get(_ANON_STATE)
                 if anonymous:
                     request = Request(scope)
                     cookie = (

@@ -67,6 +67,9 @@ async def test_use_scope_and_revoke(client, session, machine_routes):
     w, r = {"X-API-Key": write["key"]}, {"X-API-Key": read["key"]}
     assert (await client.get("/test-only/read", headers=w)).status_code == 200  # write ⊇ read
     assert (await client.get("/test-only/read", headers=r)).json()["name"] == "reader"
+    assert (await client.get("/test-only/read", headers=r)).headers["cache-control"] == (
+        "private, no-store"
+    )
     assert (await client.post("/test-only/write", headers=w)).status_code == 200
     denied = await client.post("/test-only/write", headers=r)
     assert denied.status_code == 403

@@ -295,3 +295,19 @@ async def test_templates_get_current_user_and_csrf_token(client, session):
     assert home.status_code == 200
     assert f"Log out {user.username}" in home.text
     assert 'name="csrf_token"' in home.text
+
+
+async def test_per_visitor_responses_are_never_cached(client, session):
+    user = await make_user(session)
+    me = await client.get("/v1/me", headers={"Authorization": f"Bearer {token(user)}"})
+    assert me.headers["cache-control"] == "private, no-store"
+    page = await client.get("/login")
+    assert page.headers["cache-control"] == "private, no-store"  # embeds a CSRF token
+    public = await client.get("/v1/teams")
+    assert "private" not in public.headers.get("cache-control", "")
+    anonymous_home = await client.get("/", headers={"Accept": "text/html"})
+    assert anonymous_home.status_code == 200
+    signed_in_home = await client.get(
+        "/", headers={"Accept": "text/html", "Authorization": f"Bearer {token(user)}"}
+    )
+    assert signed_in_home.headers["cache-control"] == "private, no-store"
