@@ -134,12 +134,13 @@ def run_child(code: str, args: list[str], env: dict[str, str]) -> tuple[float, d
     completed = subprocess.run(
         [sys.executable, "-c", code, *args],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
     elapsed_ms = (time.perf_counter() - started) * 1000
+    if completed.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{completed.stderr[-3000:]}")
     last = completed.stdout.strip().splitlines()[-1]
     return elapsed_ms, json.loads(last)
 
