@@ -76,7 +76,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"uvicorn did not answer {url} within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the app under uvicorn: migrated, demo season, demo accounts, and a
     settled betting history for demo-user."""
@@ -119,8 +119,10 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    """Function-scoped on purpose: while Playwright's sync API is open its event loop counts
+    as running in this thread, which would break every async test that runs after it."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
