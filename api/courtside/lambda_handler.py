@@ -8,8 +8,9 @@ is done here instead, at import (Lambda's init phase), by `_init_environment`:
 
 - JSON logging on the runtime's handler, settings read and validated (a bad setting fails the
   init, not the first request), tracing installed when `OTEL_ENABLED=true`;
-- the app built once. The engine, the Redis client and the secrets they need are created on
-  first use and then reused by every invocation the environment serves.
+- the app built once and the ORM mappers configured. The engine, the Redis client and the
+  secrets they need are created on first use and then reused by every invocation the
+  environment serves.
 
 After each invocation finished spans are flushed, because Lambda may freeze the environment
 as soon as the response is returned.
@@ -60,8 +61,13 @@ def _init_environment() -> Mangum:
     logging.getLogger("mangum").setLevel(logging.WARNING)
     if settings.otel_enabled:
         observability.setup_tracing()
+    from sqlalchemy.orm import configure_mappers
+
     from courtside.main import app
 
+    # Every request that reads the database needs the ORM mappers configured (~20 ms); do it
+    # in the init phase, which Lambda may run before any request arrives.
+    configure_mappers()
     init_count += 1
     return build_handler(app)
 
