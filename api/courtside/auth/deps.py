@@ -35,7 +35,7 @@ from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import ApiScope
 from courtside.services.audit import Actor
-from courtside.settings import get_app_settings, get_auth_settings
+from courtside.settings import get_app_settings
 
 __all__ = [
     "AdminUser",
@@ -96,7 +96,9 @@ async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | Non
     token = bearer_token(request)
     source: CredentialSource = "bearer"
     if token is None:
-        token = request.cookies.get(get_auth_settings().session_cookie_name)
+        from courtside.web.cookies import session_cookie_name
+
+        token = request.cookies.get(session_cookie_name(request))
         source = "cookie"
         if not token:
             return None

@@ -20,6 +20,7 @@ from courtside.models import Role, User
 from courtside.routers.auth import signup_allowed
 from courtside.services import audit, users
 from courtside.settings import get_auth_settings
+from courtside.web.cookies import session_cookie_name
 from courtside.web.csrf import CsrfProtected, forget_binding, submitted_token, token_matches
 from courtside.web.session import (
     PageOptionalUser,
@@ -135,7 +136,7 @@ async def logout(request: Request) -> Response:
     cannot present a matching token, and should simply land on the login page.
     """
     response = RedirectResponse("/login", status_code=303)
-    token = request.cookies.get(get_auth_settings().session_cookie_name)
+    token = request.cookies.get(session_cookie_name(request))
     if not token:
         return response
     try:

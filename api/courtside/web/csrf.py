@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from courtside.auth.config import jwt_secret
 from courtside.auth.tokens import InvalidToken, decode_token
 from courtside.errors import ApiError
-from courtside.settings import get_app_settings, get_auth_settings
+from courtside.web.cookies import cookie_secure, csrf_cookie_name, session_cookie_name
 
 FIELD_NAME = "csrf_token"
 HEADER_NAME = "x-csrf-token"
@@ -62,8 +62,7 @@ def _binding(request: Request, *, create: bool) -> str | None:
     cached = getattr(request.state, _BINDING_STATE, None)
     if cached is not None:
         return str(cached)
-    settings = get_auth_settings()
-    session_token = request.cookies.get(settings.session_cookie_name)
+    session_token = request.cookies.get(session_cookie_name(request))
     binding: str | None = None
     if session_token:
         try:
@@ -71,7 +70,7 @@ def _binding(request: Request, *, create: bool) -> str | None:
         except InvalidToken:
             binding = None
     if binding is None:
-        anonymous = request.cookies.get(settings.csrf_cookie_name)
+        anonymous = request.cookies.get(csrf_cookie_name(request))
         if not _valid_anonymous_id(anonymous):
             anonymous = getattr(request.state, _ANON_STATE, None)
         if not anonymous and create:
@@ -146,14 +145,9 @@ def csrf_context(request: Request) -> dict[str, Any]:
     return {"csrf_token": csrf_token(request)}
 
 
-def cookie_secure(request: Request) -> bool:
-    """Secure everywhere except plain-http local development."""
-    return not (get_app_settings().is_local and request.url.scheme == "http")
-
-
 def _private_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     current = b",".join(v for k, v in headers if k.lower() == b"cache-control").lower()
-    if b"no-store" in current and b"private" in current:
+    if b"no-store" in current:  # already uncacheable everywhere
         return headers
     kept = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
     return [*kept, (b"cache-control", b"private, no-store")]
@@ -164,8 +158,9 @@ class SessionResponseMiddleware:
 
     - When a page handed out a CSRF token bound to a new anonymous id, set that cookie.
     - When a response was made for a signed-in user or an API key, or embeds a CSRF token,
-      force `Cache-Control: private, no-store`, so neither CloudFront nor any shared cache
-      can serve one visitor's page, token or data to another, whatever the route set.
+      force `Cache-Control: private, no-store` (unless it already says `no-store`), so
+      neither CloudFront nor any shared cache can serve one visitor's page, token or data
+      to another, whatever the route set.
 
     Pure ASGI (cheap): it reads the request state the dependencies left behind.
     """
@@ -187,7 +182,7 @@ class SessionResponseMiddleware:
                 if anonymous:
                     request = Request(scope)
                     cookie = (
-                        f"{get_auth_settings().csrf_cookie_name}={anonymous}; Path=/; "
+                        f"{csrf_cookie_name(request)}={anonymous}; Path=/; "
                         f"Max-Age={60 * 60 * 24}; HttpOnly; SameSite=Lax"
                     )
                     if cookie_secure(request):

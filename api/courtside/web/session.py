@@ -22,8 +22,8 @@ from starlette.responses import Response
 from courtside.auth.deps import AuthUser, get_optional_user, request_user
 from courtside.auth.tokens import IssuedToken
 from courtside.errors import ApiError
-from courtside.settings import get_auth_settings
-from courtside.web.csrf import cookie_secure, csrf_context
+from courtside.web.cookies import cookie_secure, session_cookie_name
+from courtside.web.csrf import csrf_context
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -80,7 +80,7 @@ PageAdmin = Annotated[AuthUser, Depends(page_admin)]
 
 def set_session_cookie(response: Response, request: Request, issued: IssuedToken) -> None:
     response.set_cookie(
-        get_auth_settings().session_cookie_name,
+        session_cookie_name(request),
         issued.token,
         max_age=issued.expires_in,
         path="/",
@@ -92,7 +92,7 @@ def set_session_cookie(response: Response, request: Request, issued: IssuedToken
 
 def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(
-        get_auth_settings().session_cookie_name,
+        session_cookie_name(request),
         path="/",
         httponly=True,
         secure=cookie_secure(request),

@@ -184,3 +184,27 @@ async def test_cloudfront_forwarded_authorization(client, session, monkeypatch):
     finally:
         monkeypatch.delenv("BEHIND_CLOUDFRONT")
         reset_settings()
+
+
+async def test_user_state_is_cached_briefly_and_invalidated_on_change(client, session):
+    """The per-request check reads a short-lived cache; services invalidate it on change."""
+    from courtside.auth.principal import invalidate_user
+
+    user = await make_user(session)
+    headers = user_headers(user)
+    assert (await client.get("/v1/me", headers=headers)).status_code == 200  # now cached
+    user.is_active = False  # a change that bypasses the services (no invalidation)
+    await session.commit()
+    assert (await client.get("/v1/me", headers=headers)).status_code == 200  # cached state
+    await invalidate_user(user.id)
+    assert (await client.get("/v1/me", headers=headers)).status_code == 401
+
+
+async def test_user_state_cache_can_be_disabled(client, session, settings_env):
+    settings_env(USER_STATE_CACHE_SECONDS="0")
+    user = await make_user(session)
+    headers = user_headers(user)
+    assert (await client.get("/v1/me", headers=headers)).status_code == 200
+    user.is_active = False
+    await session.commit()
+    assert (await client.get("/v1/me", headers=headers)).status_code == 401

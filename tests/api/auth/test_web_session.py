@@ -68,13 +68,24 @@ async def test_session_cookie_is_secure_over_https(app, session):
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
         response = await login(client, user.username)
         assert response.status_code == 303
-        assert "Secure" in set_cookies(response)["courtside_session"]
+        cookies = set_cookies(response)
+        assert "courtside_session" not in cookies
+        cookie = cookies["__Host-courtside_session"]  # host-only: no subdomain can plant it
+        assert "Secure" in cookie
+        assert "Path=/" in cookie
+        assert "Domain" not in cookie
+        assert (await client.get("/v1/me")).status_code == 200
+        plain = await client.get(
+            "/v1/me",
+            headers={"Cookie": f"courtside_session={client.cookies['__Host-courtside_session']}"},
+        )
+        assert plain.status_code == 401  # the unprefixed name is not read over HTTPS
 
 
 async def test_session_cookie_is_secure_outside_local_even_over_http(client, settings_env):
     settings_env(ENVIRONMENT="dev", JWT_SECRET="a" * 16 + "-b-really-random-secret-value")
     page = await client.get("/login")
-    assert "Secure" in set_cookies(page)["courtside_csrf"]
+    assert "Secure" in set_cookies(page)["__Host-courtside_csrf"]
 
 
 async def test_login_without_csrf_token_is_refused(client, session):
