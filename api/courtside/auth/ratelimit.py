@@ -15,6 +15,8 @@ client that knows one valid password must not reset its own budget.
 
 from __future__ import annotations
 
+import ipaddress
+
 from starlette.requests import Request
 
 from courtside.cache import MemoryBackend, get_cache
@@ -45,8 +47,20 @@ def _user_key(username: str) -> str:
     return get_cache().key("login-fail", "user", username.strip().lower()[:64])
 
 
+def ip_bucket(ip: str) -> str:
+    """IPv4 addresses count alone; IPv6 ones by /64 (one subscriber usually holds a /64,
+    so rotating through its addresses must not multiply the budget)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip[:64]
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _ip_key(ip: str) -> str:
-    return get_cache().key("login-fail", "ip", ip[:64])
+    return get_cache().key("login-fail", "ip", ip_bucket(ip))
 
 
 def _cache_failed(operation: str, exc: Exception) -> None:

@@ -1,5 +1,8 @@
 """Failed-login limiting per username and per client IP: 429 + Retry-After, then recovery."""
 
+import asyncio
+import socket
+
 import httpx
 import pytest
 from redis.asyncio import Redis
@@ -121,3 +124,68 @@ async def test_client_ip_behind_cloudfront(settings_env):
     assert ratelimit.client_ip(request({"X-Forwarded-For": "9.9.9.9, 8.8.8.8"})) == "8.8.8.8"
     v6 = {"CloudFront-Viewer-Address": "2001:db8::1:443"}
     assert ratelimit.client_ip(request(v6)) == "2001:db8::1"
+
+
+def test_ipv6_addresses_share_their_64():
+    assert ratelimit.ip_bucket("2001:db8:1:2:aaaa::1") == ratelimit.ip_bucket("2001:db8:1:2::ffff")
+    assert ratelimit.ip_bucket("2001:db8:1:2::1") != ratelimit.ip_bucket("2001:db8:1:3::1")
+    assert ratelimit.ip_bucket("192.0.2.1") != ratelimit.ip_bucket("192.0.2.2")
+    assert ratelimit.ip_bucket("unknown") == "unknown"
+
+
+@pytest.fixture
+async def own_redis(tmp_path):
+    """A redis-server of our own on a free port, which the test may kill."""
+    port = _free_port()
+    process = await asyncio.create_subprocess_exec(
+        "redis-server",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(tmp_path),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    client = Redis.from_url(
+        f"redis://127.0.0.1:{port}/0", socket_timeout=0.5, socket_connect_timeout=0.5
+    )
+    for _ in range(100):
+        try:
+            await client.ping()
+            break
+        except Exception:
+            await asyncio.sleep(0.05)
+    yield process, client
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+    await client.aclose()
+    await ratelimit._fallback.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_redis_dying_mid_attack_keeps_the_limit(client, session, small_limits, own_redis):
+    process, redis = own_redis
+    cache = cache_module.Cache(
+        cache_module.RedisBackend(redis), prefix="courtside-test-fault", retry_after_seconds=5
+    )
+    cache_module.use_cache(cache)
+    user = await make_user(session)
+    for _ in range(2):
+        assert (await _login(client, user.username)).status_code == 401
+    assert await redis.get(f"courtside-test-fault:login-fail:user:{user.username}") == b"2"
+    process.kill()
+    await process.wait()
+    statuses = [(await _login(client, user.username)).status_code for _ in range(4)]
+    assert 500 not in statuses
+    assert statuses[-1] == 429  # the in-process counter took over
+    assert not cache.available  # the circuit is open: no timeout per request
