@@ -322,3 +322,28 @@ async def test_per_visitor_responses_are_never_cached(client, session):
         "/", headers={"Accept": "text/html", "Authorization": f"Bearer {token(user)}"}
     )
     assert signed_in_home.headers["cache-control"] == "private, no-store"
+
+
+async def test_broken_session_cookie_counts_as_anonymous(client, session):
+    from .helpers import expired_token
+
+    user = await make_user(session)
+    inactive = await make_user(session, active=False)
+    for value in (expired_token(user), token(inactive), "garbage"):
+        headers = {"Accept": "text/html", "Cookie": f"courtside_session={value}"}
+        home = await client.get("/", headers=headers)
+        assert home.status_code == 200
+        assert "Log out" not in home.text
+        record = await client.get("/record", headers=headers)
+        assert record.status_code == 303
+        assert record.headers["location"].startswith("/login?next=")
+        api = await client.get("/v1/me", headers=headers)
+        assert api.status_code == 401
+
+
+async def test_consumer_gets_403_page_on_admin_pages(client, session):
+    user = await make_user(session)
+    await login(client, user.username)
+    response = await client.get("/admin/users", headers={"Accept": "text/html"})
+    assert response.status_code == 403
+    assert "text/html" in response.headers["content-type"]
