@@ -23,8 +23,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -110,8 +108,14 @@ async def _ensure_wallet(session: AsyncSession, user_id: int) -> None:
         "created_at": utcnow(),
         "updated_at": utcnow(),
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(Wallet).values(**values).on_conflict_do_nothing())
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        await session.execute(pg_insert(Wallet).values(**values).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        await session.execute(sqlite_insert(Wallet).values(**values).on_conflict_do_nothing())
 
 
 async def bankroll_cents(session: AsyncSession, user_id: int) -> int:
