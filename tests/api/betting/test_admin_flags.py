@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from courtside import cache as cache_module
 from courtside.models import AuditEvent
 from courtside.services import flags
 from tests.api.betting.factories import bearer, make_slate, make_user
@@ -124,3 +125,31 @@ async def test_switching_betting_off_refuses_bets_at_once(
     )
     assert bet.status_code == 409
     assert bet.json()["error"]["code"] == "betting_closed"
+
+
+async def test_a_flag_change_reaches_another_instance_at_once(
+    client: httpx.AsyncClient, session: AsyncSession, cache: cache_module.Cache
+) -> None:
+    """Two app instances share Redis: one caches the flags, the other switches one off; the
+    first sees the change on its next read, not after the cache TTL."""
+    other = cache_module.Cache(
+        cache_module.RedisBackend(cache.backend._client),  # type: ignore[attr-defined]
+        prefix=cache.prefix,
+        retry_after_seconds=5,
+    )
+    admin = await make_user(session, role="Admin")
+    await session.commit()
+    cache_module.use_cache(other)
+    assert await flags.is_enabled(session, flags.BETTING_OPEN) is True  # cached by "other"
+
+    cache_module.use_cache(cache)
+    response = await client.patch(
+        "/v1/admin/flags/betting_open", json={"enabled": False}, headers=bearer(admin)
+    )
+    assert response.status_code == 200
+
+    cache_module.use_cache(other)
+    try:
+        assert await flags.is_enabled(session, flags.BETTING_OPEN) is False
+    finally:
+        cache_module.use_cache(cache)
