@@ -97,6 +97,9 @@ async def invalidate_user(user_id: int) -> None:
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
-    return (
-        await session.execute(select(User).where(User.username == username.strip().lower()))
-    ).scalar_one_or_none()
+    """The user with this (case-insensitive) username. Strings no username can match (too
+    long, NUL bytes, which PostgreSQL refuses in text) are answered without a query."""
+    name = username.strip().lower()
+    if not name or len(name) > 32 or "\x00" in name:
+        return None
+    return (await session.execute(select(User).where(User.username == name))).scalar_one_or_none()

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from courtside.schemas.common import Schema
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{2,31}$"
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 def _normalise_username(value: str) -> str:

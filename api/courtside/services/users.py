@@ -165,6 +165,7 @@ async def list_users(
 ) -> tuple[list[User], int]:
     """Users ordered by username, filtered by a substring of username/e-mail, role, status."""
     query = select(User)
+    search = (search or "").replace("\x00", "")
     if search:
         pattern = (
             "%"
