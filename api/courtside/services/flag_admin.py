@@ -134,15 +134,10 @@ async def _locked_row(session: AsyncSession, name: str) -> FeatureFlag:
     return row
 
 
-async def toggle_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -> FlagView:
-    current = await get_flag(session, name)
-    return await update_flag(session, actor=actor, name=name, enabled=not current.enabled)
-
-
 async def delete_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -> None:
     """Remove a stored flag; a built-in one then falls back to its default."""
-    row = await session.get(FeatureFlag, name)
-    if row is None:
+    row = await session.get(FeatureFlag, name, with_for_update=True, populate_existing=True)
+    if row is None:  # also when another admin deleted it a moment ago
         raise NotFound("flag", name)
     await session.delete(row)
     await session.flush()

@@ -203,9 +203,18 @@ async def create_flag(
 
 @router.post("/flags/{name}/toggle")
 async def toggle_flag(
-    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, name: FlagName
+    request: Request,
+    session: SessionDep,
+    admin: PageAdmin,
+    _csrf: CsrfProtected,
+    name: FlagName,
+    enabled: Annotated[bool, Form()],
 ) -> Response:
-    action = flag_admin.toggle_flag(session, actor=actor_for_user(admin), name=name)
+    """Switch a flag to the state the button showed (`enabled`), so a double submit or two
+    admins pressing "Switch off" at once leave it off rather than flipping it back."""
+    action = flag_admin.update_flag(
+        session, actor=actor_for_user(admin), name=name, enabled=enabled
+    )
     return await _flag_action(request, session, action, "flag_toggled")
 
 

@@ -51,7 +51,9 @@ async def test_consumers_cannot_post_admin_forms(
     sign_in(client, consumer)
     token = csrf_from((await client.get("/", headers=HTML)).text)
     response = await client.post(
-        "/admin/flags/betting_open/toggle", data={"csrf_token": token}, headers=HTML
+        "/admin/flags/betting_open/toggle",
+        data={"csrf_token": token, "enabled": "false"},
+        headers=HTML,
     )
     assert response.status_code == 403
     assert await flags.is_enabled(session, flags.BETTING_OPEN)
@@ -75,7 +77,9 @@ async def test_flags_page_toggles_creates_and_deletes(
     assert 'data-testid="state-betting_open">on<' in page.text
 
     toggled = await client.post(
-        "/admin/flags/betting_open/toggle", data={"csrf_token": token}, headers=HTML
+        "/admin/flags/betting_open/toggle",
+        data={"csrf_token": token, "enabled": "false"},
+        headers=HTML,
     )
     assert toggled.status_code == 303
     assert toggled.headers["location"] == "/admin/flags?done=flag_toggled"
@@ -111,8 +115,21 @@ async def test_flags_page_toggles_creates_and_deletes(
         "/admin/flags/dark_mode/delete", data={"csrf_token": token}, headers=HTML
     )
     assert gone.status_code == 404
+    again = await client.post(
+        "/admin/flags/betting_open/toggle",
+        data={"csrf_token": token, "enabled": "false"},
+        headers=HTML,
+    )
+    assert again.status_code == 303  # a double submit keeps it off
+    assert await flags.is_enabled(session, flags.BETTING_OPEN) is False
+    no_state = await client.post(
+        "/admin/flags/betting_open/toggle", data={"csrf_token": token}, headers=HTML
+    )
+    assert no_state.status_code == 422
     forged = await client.post(
-        "/admin/flags/betting_open/toggle", data={"csrf_token": "nope"}, headers=HTML
+        "/admin/flags/betting_open/toggle",
+        data={"csrf_token": "nope", "enabled": "true"},
+        headers=HTML,
     )
     assert forged.status_code == 403
     assert await flags.is_enabled(session, flags.BETTING_OPEN) is False

@@ -157,3 +157,36 @@ async def test_placing_and_settling_at_once_leave_a_consistent_ledger(
         summary = await betting.summary(session, user_id)
     assert summary.profit_cents == -10_000
     assert summary.bankroll_cents == START - 10_000 - 5_000 * len(open_games)
+
+
+async def test_concurrent_flag_changes_and_deletes_never_fail(
+    committed_engine: AsyncEngine,
+) -> None:
+    """Admins switching a built-in flag that has no row yet race to create it; deleting it at
+    once leaves one success and clear 404s."""
+    from courtside.services import audit, flag_admin
+
+    maker = _maker(committed_engine)
+    admin = audit.Actor("user", "1", "admin")
+
+    async def switch_off(session: AsyncSession) -> bool:
+        view = await flag_admin.update_flag(
+            session, actor=admin, name="betting_open", enabled=False
+        )
+        return view.enabled
+
+    assert await asyncio.gather(*(_in_session(maker, switch_off) for _ in range(8))) == [False] * 8
+
+    async def delete(session: AsyncSession) -> str:
+        try:
+            await flag_admin.delete_flag(session, actor=admin, name="betting_open")
+        except ApiError as exc:
+            await session.rollback()
+            return exc.code
+        return "deleted"
+
+    results = await asyncio.gather(*(_in_session(maker, delete) for _ in range(6)))
+    assert Counter(results) == {"deleted": 1, "not_found": 5}
+    async with maker() as session:
+        view = await flag_admin.get_flag(session, "betting_open")
+        assert (view.enabled, view.is_default) == (True, True)
