@@ -1,4 +1,5 @@
-"""Concurrent placements and settlements on PostgreSQL, with real commits and connections.
+"""Concurrent placements and settlements with real commits and connections: on
+PostgreSQL (row locks), and the placements on SQLite too (its single writer lock).
 
 Each task runs in its own session (its own pooled connection), as concurrent requests do.
 """
@@ -18,8 +19,9 @@ from courtside.errors import ApiError
 from courtside.models import Bet, Game, Wallet
 from courtside.services import betting
 from tests.api.betting.factories import make_slate, make_user
+from tests.helpers import both_dialects
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.usefixtures("cache")]
+pytestmark = pytest.mark.usefixtures("cache")
 
 START = 100_000
 T = TypeVar("T")
@@ -63,6 +65,7 @@ def _maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+@both_dialects
 async def test_twenty_concurrent_placements_of_one_bet_store_exactly_one(
     committed_engine: AsyncEngine,
 ) -> None:
@@ -79,6 +82,7 @@ async def test_twenty_concurrent_placements_of_one_bet_store_exactly_one(
         assert wallet.balance_cents == START - 1_000
 
 
+@both_dialects
 async def test_concurrent_bets_on_many_games_never_overdraw_the_bankroll(
     committed_engine: AsyncEngine,
 ) -> None:
@@ -100,6 +104,7 @@ async def test_concurrent_bets_on_many_games_never_overdraw_the_bankroll(
         assert wallet.balance_cents == START - 6 * stake >= 0
 
 
+@pytest.mark.postgres_only
 async def test_concurrent_settlements_pay_once(committed_engine: AsyncEngine) -> None:
     maker = _maker(committed_engine)
     user_id, game_ids = await _setup(maker, games=3)
@@ -127,6 +132,7 @@ async def test_concurrent_settlements_pay_once(committed_engine: AsyncEngine) ->
         assert statuses == ["won", "won", "won"]
 
 
+@pytest.mark.postgres_only
 async def test_placing_and_settling_at_once_leave_a_consistent_ledger(
     committed_engine: AsyncEngine,
 ) -> None:
@@ -159,6 +165,7 @@ async def test_placing_and_settling_at_once_leave_a_consistent_ledger(
     assert summary.bankroll_cents == START - 10_000 - 5_000 * len(open_games)
 
 
+@pytest.mark.postgres_only
 async def test_concurrent_flag_changes_and_deletes_never_fail(
     committed_engine: AsyncEngine,
 ) -> None:
