@@ -43,8 +43,9 @@ def tls_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, P
     _openssl(directory, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key",
              "-out", "server.csr", "-subj", "/CN=localhost")  # fmt: skip
     (directory / "san.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    _openssl(directory, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-             "-CAcreateserial", "-out", "server.crt", "-days", "1", "-extfile", "san.cnf")  # fmt: skip
+    _openssl(directory, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt",
+             "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "1",
+             "-extfile", "san.cnf")  # fmt: skip
     port = _free_port()
     server = subprocess.Popen(
         ["redis-server", "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
