@@ -9,9 +9,11 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from courtside.cache import get_cache
+from courtside.db import get_sessionmaker
 from courtside.settings import get_cache_settings
 
 REFERENCE = "reference"
@@ -55,10 +57,11 @@ async def cached_json(
     namespace: str,
     key: str,
     ttl_seconds: int,
-    build: Callable[[], Awaitable[BaseModel]],
+    build: Callable[[AsyncSession], Awaitable[BaseModel]],
 ) -> Response:
-    """Serve `build()`'s JSON from the cache when present, else build, cache and serve it.
+    """Serve `build(session)`'s JSON from the cache when present, else build, cache, serve it.
 
+    The database session is opened only on a miss, so a cache hit costs no session at all.
     `key` must capture every input of `build` (resolved defaults included, e.g. today's date).
     """
     cache = get_cache()
@@ -66,7 +69,8 @@ async def cached_json(
     if cached is not None:
         etag, _, body = cached.partition(_ETAG_SEPARATOR)
         return _response(request, body, etag.decode(), "hit")
-    fresh = (await build()).model_dump_json().encode()
+    async with get_sessionmaker()() as session:
+        fresh = (await build(session)).model_dump_json().encode()
     fresh_etag = etag_for(fresh)
     await cache.set(namespace, key, fresh_etag.encode() + _ETAG_SEPARATOR + fresh, ttl_seconds)
     return _response(request, fresh, fresh_etag, "miss")

@@ -10,9 +10,9 @@ from datetime import date
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from courtside.db import SessionDep
 from courtside.http_cache import REFERENCE, SCHEDULE, cached_json
 from courtside.models import GameStatus
 from courtside.schemas.common import Page, PageDep, PageParams, Schema, error_responses
@@ -79,10 +79,10 @@ def _page(schema: type[S], items: Sequence[object], total: int, page: PageParams
 
 
 @router.get("/teams", response_model=Page[TeamRead])
-async def list_teams(request: Request, session: SessionDep, page: PageDep) -> Response:
+async def list_teams(request: Request, page: PageDep) -> Response:
     """The 30 franchises, by abbreviation."""
 
-    async def build() -> Page[TeamRead]:
+    async def build(session: AsyncSession) -> Page[TeamRead]:
         result = await league.list_teams(session, page)
         return _page(TeamRead, result.items, result.total, page)
 
@@ -92,10 +92,10 @@ async def list_teams(request: Request, session: SessionDep, page: PageDep) -> Re
 
 
 @router.get("/teams/{abbr}", response_model=TeamRead, responses=error_responses(404))
-async def get_team(request: Request, session: SessionDep, abbr: TeamAbbr) -> Response:
+async def get_team(request: Request, abbr: TeamAbbr) -> Response:
     """One team by abbreviation (case-insensitive)."""
 
-    async def build() -> TeamRead:
+    async def build(session: AsyncSession) -> TeamRead:
         return TeamRead.model_validate(await league.get_team(session, abbr))
 
     return await cached_json(
@@ -110,12 +110,10 @@ async def get_team(request: Request, session: SessionDep, abbr: TeamAbbr) -> Res
 @router.get(
     "/teams/{abbr}/players", response_model=Page[PlayerRead], responses=error_responses(404)
 )
-async def list_team_players(
-    request: Request, session: SessionDep, page: PageDep, abbr: TeamAbbr
-) -> Response:
+async def list_team_players(request: Request, page: PageDep, abbr: TeamAbbr) -> Response:
     """A team's roster, by name."""
 
-    async def build() -> Page[PlayerRead]:
+    async def build(session: AsyncSession) -> Page[PlayerRead]:
         result = await league.list_players(session, page, team=abbr)
         return _page(PlayerRead, result.items, result.total, page)
 
@@ -131,7 +129,6 @@ async def list_team_players(
 @router.get("/players", response_model=Page[PlayerRead], responses=error_responses(404))
 async def list_players(
     request: Request,
-    session: SessionDep,
     page: PageDep,
     team: TeamQuery = None,
     q: Annotated[str | None, Query(min_length=1, max_length=64, description="Name search.")] = None,
@@ -141,7 +138,7 @@ async def list_players(
 ) -> Response:
     """Players, filtered by team, name and position."""
 
-    async def build() -> Page[PlayerRead]:
+    async def build(session: AsyncSession) -> Page[PlayerRead]:
         result = await league.list_players(session, page, team=team, q=q, position=position)
         return _page(PlayerRead, result.items, result.total, page)
 
@@ -152,11 +149,11 @@ async def list_players(
 
 @router.get("/players/{player_id}", response_model=PlayerDetail, responses=error_responses(404))
 async def get_player(
-    request: Request, session: SessionDep, player_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+    request: Request, player_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
 ) -> Response:
     """One player with per-season stats and injury reports."""
 
-    async def build() -> PlayerDetail:
+    async def build(session: AsyncSession) -> PlayerDetail:
         player, injuries = await league.get_player(session, player_id)
         base = PlayerRead.model_validate(player).model_dump()
         abbreviation = player.team.abbreviation if player.team else None
@@ -188,7 +185,6 @@ GameStatusQuery = Annotated[GameStatus | None, Query(description="Game status.")
 @router.get("/games", response_model=Page[GameRead], responses=error_responses(404))
 async def list_games(
     request: Request,
-    session: SessionDep,
     page: PageDep,
     day: DateQuery = None,
     team: TeamQuery = None,
@@ -197,7 +193,7 @@ async def list_games(
     """The games of one day in the league's time zone (default: today), by tip-off."""
     resolved = _resolve_day(day)
 
-    async def build() -> Page[GameRead]:
+    async def build(session: AsyncSession) -> Page[GameRead]:
         result = await league.list_games(
             session,
             page,
@@ -221,10 +217,10 @@ GameId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/games/{game_id}", response_model=GameDetail, responses=error_responses(404))
-async def get_game(request: Request, session: SessionDep, game_id: GameId) -> Response:
+async def get_game(request: Request, game_id: GameId) -> Response:
     """One game with each bookmaker's latest moneyline and the latest prediction."""
 
-    async def build() -> GameDetail:
+    async def build(session: AsyncSession) -> GameDetail:
         game = await league.get_game(session, game_id)
         odds = (await league.latest_odds(session, [game.id]))[game.id]
         prediction = (await league.latest_predictions(session, [game.id])).get(game.id)
@@ -240,13 +236,11 @@ async def get_game(request: Request, session: SessionDep, game_id: GameId) -> Re
 
 
 @router.get("/odds", response_model=Page[GameOdds])
-async def list_odds(
-    request: Request, session: SessionDep, page: PageDep, day: DateQuery = None
-) -> Response:
+async def list_odds(request: Request, page: PageDep, day: DateQuery = None) -> Response:
     """Each game of the day with every bookmaker's latest moneyline and implied probabilities."""
     resolved = _resolve_day(day)
 
-    async def build() -> Page[GameOdds]:
+    async def build(session: AsyncSession) -> Page[GameOdds]:
         games = await league.list_games(session, page, day=resolved, zone=get_app_settings().zone)
         odds = await league.latest_odds(session, [game.id for game in games.items])
         items = [
@@ -268,13 +262,11 @@ async def list_odds(
 
 
 @router.get("/predictions", response_model=Page[GamePrediction])
-async def list_predictions(
-    request: Request, session: SessionDep, page: PageDep, day: DateQuery = None
-) -> Response:
+async def list_predictions(request: Request, page: PageDep, day: DateQuery = None) -> Response:
     """The model's latest home-win probability for each game of the day that has one."""
     resolved = _resolve_day(day)
 
-    async def build() -> Page[GamePrediction]:
+    async def build(session: AsyncSession) -> Page[GamePrediction]:
         games, predictions = await league.list_predictions(
             session, page, day=resolved, zone=get_app_settings().zone
         )
@@ -301,14 +293,13 @@ async def list_predictions(
 @router.get("/standings", response_model=StandingsRead)
 async def standings(
     request: Request,
-    session: SessionDep,
     season: Annotated[
         int | None, Query(ge=1946, le=2100, description="Season start year (default: current).")
     ] = None,
 ) -> Response:
     """Per-conference standings from final games: W, L, win %, games behind, streak, last 10."""
 
-    async def build() -> StandingsRead:
+    async def build(session: AsyncSession) -> StandingsRead:
         resolved = season or await league.current_season(session)
         if resolved is None:
             return StandingsRead(season=None, conferences=[])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.http_cache import SCHEDULE, cached_json
 from courtside.schemas.common import error_responses
@@ -40,7 +40,6 @@ def parse_type(value: str) -> OddsAggregateType:
 @router.get("/games/{game_id}/odds", response_model=OddsMovementRead)
 async def game_odds_movement(
     request: Request,
-    session: SessionDep,
     game_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     kind: Annotated[
         str,
@@ -55,7 +54,7 @@ async def game_odds_movement(
     deviation over the last 24 hours or 7 days, per bookmaker and over all of them."""
     resolved = parse_type(kind)
 
-    async def build() -> OddsMovementRead:
+    async def build(session: AsyncSession) -> OddsMovementRead:
         return await odds_movement(session, game_id, resolved)
 
     return await cached_json(

@@ -31,7 +31,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-200).")
     ] = DEFAULT_LIMIT,
