@@ -35,11 +35,15 @@ def token_for(user: User) -> TokenRead:
 )
 async def create_token(
     request: Request,
+    response: Response,
     session: SessionDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> TokenRead:
     """OAuth2 password flow (form fields `username`, `password`); also what Swagger's
-    "Authorize" button calls. Too many failures per username or IP give 429 + Retry-After."""
+    "Authorize" button calls. Too many failures per username or IP give 429 + Retry-After.
+    The answer is never stored by any cache (RFC 6749 §5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     user = await password_login(
         session, username=form.username, password=form.password, ip=client_ip(request)
     )

@@ -20,6 +20,7 @@ async def test_token_then_me(client, session):
     response = await client.post("/token", data={"username": "alice", "password": PASSWORD})
     assert response.status_code == 200, response.text
     body = response.json()
+    assert response.headers["cache-control"] == "no-store"
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 30 * 60
     me = await client.get("/v1/me", headers=bearer(body["access_token"]))
