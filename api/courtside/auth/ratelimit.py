@@ -30,17 +30,22 @@ def client_ip(request: Request) -> str:
     """The viewer's IP. Behind CloudFront the socket peer is CloudFront, so use what it adds.
 
     `CloudFront-Viewer-Address` (`ip:port`, set by CloudFront, cannot be forged through it)
-    when forwarded; else the right-most `X-Forwarded-For` entry, which CloudFront appends.
+    when forwarded; else the `X-Forwarded-For` entry CloudFront appended: the right-most one,
+    after dropping trailing copies of the socket peer (the Function URL may append the
+    CloudFront address it saw). Entries further left come from the client and are ignored.
     Outside CloudFront, forwarding headers are ignored (a client could forge them).
     """
+    peer = request.client.host if request.client else "unknown"
     if get_app_settings().behind_cloudfront:
         viewer = request.headers.get("cloudfront-viewer-address")
         if viewer and ":" in viewer:
             return viewer.rsplit(":", 1)[0].strip("[]")
-        forwarded = request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.client.host if request.client else "unknown"
+        chain = [entry.strip() for entry in request.headers.get("x-forwarded-for", "").split(",")]
+        while chain and chain[-1] in ("", peer):
+            chain.pop()
+        if chain:
+            return chain[-1]
+    return peer
 
 
 def _user_key(username: str) -> str:

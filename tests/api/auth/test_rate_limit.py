@@ -122,6 +122,9 @@ async def test_client_ip_behind_cloudfront(settings_env):
     settings_env(BEHIND_CLOUDFRONT="true")
     assert ratelimit.client_ip(request(spoofed)) == "5.6.7.8"
     assert ratelimit.client_ip(request({"X-Forwarded-For": "9.9.9.9, 8.8.8.8"})) == "8.8.8.8"
+    appended_peer = {"X-Forwarded-For": "9.9.9.9, 8.8.8.8, 10.0.0.1"}
+    assert ratelimit.client_ip(request(appended_peer)) == "8.8.8.8"
+    assert ratelimit.client_ip(request({})) == "10.0.0.1"
     v6 = {"CloudFront-Viewer-Address": "2001:db8::1:443"}
     assert ratelimit.client_ip(request(v6)) == "2001:db8::1"
 
