@@ -27,6 +27,7 @@ $(VENV)/.dev-installed: api/requirements.txt api/requirements-otel.txt requireme
 run: $(VENV)/.app-installed ## Serve the app on HOST:PORT with the embedded database and demo data
 	PYTHONPATH=api $(PY) -m courtside migrate
 	PYTHONPATH=api $(PY) scripts/demo_data.py load --if-empty
+	PYTHONPATH=api $(PY) scripts/demo_bets.py --user demo-user
 	@echo "Courtside: web http://$(HOST):$(PORT)/  API docs http://$(HOST):$(PORT)/docs"
 	PYTHONPATH=api exec $(PY) -m uvicorn courtside.main:app --host $(HOST) --port $(PORT)
 
@@ -50,6 +51,7 @@ migrate: $(VENV)/.app-installed ## Apply migrations to DATABASE_URL (default: th
 
 demo-data: $(VENV)/.app-installed ## Load the demo season (idempotent)
 	PYTHONPATH=api $(PY) scripts/demo_data.py load
+	PYTHONPATH=api $(PY) scripts/demo_bets.py --user demo-user
 
 bench: $(VENV)/.dev-installed ## Cold-start and warm-latency benchmark (ratios against a bare handler)
 	$(PY) scripts/bench/lambda_latency.py

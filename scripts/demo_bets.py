@@ -4,7 +4,8 @@ The demo season has odds only for upcoming games, so for each of the last `--gam
 (or postponed) games this records a closing line an hour before tip-off (bookmaker
 `demo-close`), places a bet through the betting service as of that moment, and settles
 everything. Deterministic for a seed; idempotent (games the user already bet on are
-skipped, so a second run adds nothing).
+skipped, so a second run adds nothing). Without the user (not a local demo database) or
+with betting closed it adds nothing and says why.
 
     python scripts/demo_bets.py --user demo-user [--games 40] [--seed N]   # DATABASE_URL
 """
@@ -53,7 +54,7 @@ async def seed_bet_history(
 
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise SystemExit(f"no user named {username!r}: load the demo data first")
+        raise LookupError(f"no user named {username!r}")
     finished = list(
         await session.scalars(
             select(Game)
@@ -116,21 +117,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
 
-    async def run() -> int:
+    async def run() -> str:
         from courtside.db import dispose_engine, get_sessionmaker
+        from courtside.errors import ApiError
 
         try:
             async with get_sessionmaker()() as session:
-                placed = await seed_bet_history(
-                    session, username=args.user, games=args.games, seed=args.seed
-                )
+                try:
+                    placed = await seed_bet_history(
+                        session, username=args.user, games=args.games, seed=args.seed
+                    )
+                except (LookupError, ApiError) as exc:
+                    return f"no betting history added: {exc}"
                 await session.commit()
-                return placed
+                return f"{placed} settled bets added for {args.user}"
         finally:
             await dispose_engine()
 
-    placed = asyncio.run(run())
-    print(f"{placed} settled bets added for {args.user}")
+    print(asyncio.run(run()))
     return 0
 
 

@@ -47,5 +47,5 @@ async def test_history_is_settled_and_idempotent(session: AsyncSession) -> None:
 
 
 async def test_unknown_user_is_a_clear_error(session: AsyncSession) -> None:
-    with pytest.raises(SystemExit, match="no user named"):
+    with pytest.raises(LookupError, match="no user named"):
         await seed_bet_history(session, username="nobody-here")
