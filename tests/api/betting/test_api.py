@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.models import Bet
 from courtside.services import betting
 from courtside.services.flags import BETTING_OPEN
-from tests.api.betting.factories import bearer, make_slate, make_user, set_flag
+from tests.api.betting.factories import bearer, csrf_from, make_slate, make_user, set_flag, sign_in
 from tests.helpers import both_dialects
 
 
@@ -179,3 +179,21 @@ async def test_summary_and_csv_export(client: httpx.AsyncClient, session: AsyncS
     )
     still_open = next(row for row in rows if row["status"] == "open")
     assert (still_open["side"], still_open["profit"], still_open["settled_at"]) == ("away", "", "")
+
+
+async def test_the_session_cookie_works_with_the_csrf_header(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    user = await make_user(session)
+    game = (await make_slate(session)).games[0]
+    await session.commit()
+    sign_in(client, user)
+    body = {"game_id": game.id, "side": "home", "stake": 5}
+
+    without = await client.post("/v1/me/bets", json=body)
+    assert without.status_code == 403
+    assert without.json()["error"]["code"] == "csrf_failed"
+    token = csrf_from((await client.get("/", headers={"Accept": "text/html"})).text)
+    placed = await client.post("/v1/me/bets", json=body, headers={"X-CSRF-Token": token})
+    assert placed.status_code == 201
+    assert await _bets(session) == 1
