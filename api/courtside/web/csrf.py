@@ -140,9 +140,27 @@ CsrfProtected = Annotated[None, Depends(verify_csrf)]
 """Put on every state-changing form endpoint (POST/PUT/PATCH/DELETE from a page)."""
 
 
+class LazyCsrfToken:
+    """Renders as the token, but only computes it (and, for a new visitor, sets the
+    anonymous cookie and marks the response private) if a template actually prints it:
+    a public page without forms stays cookie-free and cacheable."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self._request)
+
+    def __html__(self) -> str:
+        return str(self)  # url-safe base64: nothing to escape
+
+    def __bool__(self) -> bool:
+        return True
+
+
 def csrf_context(request: Request) -> dict[str, Any]:
     """Template context hook: `csrf_token` for every page."""
-    return {"csrf_token": csrf_token(request)}
+    return {"csrf_token": LazyCsrfToken(request)}
 
 
 def _private_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -347,3 +347,12 @@ async def test_consumer_gets_403_page_on_admin_pages(client, session):
     response = await client.get("/admin/users", headers={"Accept": "text/html"})
     assert response.status_code == 403
     assert "text/html" in response.headers["content-type"]
+
+
+async def test_pages_without_forms_set_no_csrf_cookie(client):
+    home = await client.get("/", headers={"Accept": "text/html"})
+    assert home.status_code == 200
+    assert "courtside_csrf" not in set_cookies(home)
+    assert "private" not in home.headers.get("cache-control", "")
+    login_page = await client.get("/login")
+    assert "courtside_csrf" in set_cookies(login_page)
