@@ -13,7 +13,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -134,6 +140,22 @@ def install_error_handlers(app: FastAPI) -> None:
             "The service is temporarily unavailable; try again shortly.",
             headers={"Retry-After": "5"},
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        """SQLSTATE class 22 (data exception: a NUL character, a number out of range, …) is
+        the client's bad value that validation let through: 422. Anything else is ours."""
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", ""))
+        if isinstance(exc, DataError) or sqlstate.startswith("22"):
+            log.warning("data error on %s: %s", request.url.path, exc.orig)
+            return error_response(
+                request,
+                422,
+                "invalid_input",
+                "The request contains a value that cannot be stored or compared "
+                "(for example a NUL character or a number out of range).",
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> Response:
