@@ -5,8 +5,11 @@ A command is a function decorated with `@command`; add new ones in this module."
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Command]] = {}
@@ -45,6 +48,11 @@ def _create_admin_args(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--password-stdin", action="store_true", help="Read the password from standard input."
     )
+    source.add_argument(
+        "--generate-password",
+        action="store_true",
+        help="Generate a password, print it once, and require a new one at the first sign-in.",
+    )
 
 
 @command(
@@ -59,7 +67,6 @@ def _create_admin(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-
     parser = argparse.ArgumentParser(prog="python -m courtside")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (help_text, configure, _func) in COMMANDS.items():
@@ -68,3 +75,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return COMMANDS[args.command][2](args)
 
 
+LAMBDA_FORBIDDEN_ARGS = frozenset({"--password-stdin"})
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point for one-off operator commands, e.g.
+    `{"argv": ["create-admin", "--username", "ada", "--email", "a@x.io", "--generate-password"]}`.
+
+    Returns the exit code and what the command printed. Nothing can be typed in on Lambda, so
+    interactive input is refused up front instead of hanging until the timeout.
+    """
+    argv = event.get("argv")
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+        return {"exit_code": 2, "stdout": "", "stderr": 'event must be {"argv": ["command", ...]}'}
+    if argv[0] == "create-admin" and not ({"--generate-password", "--password-env"} & set(argv)):
+        argv = [*argv, "--generate-password"]
+    if LAMBDA_FORBIDDEN_ARGS & set(argv):
+        return {"exit_code": 2, "stdout": "", "stderr": "standard input is not available on Lambda"}
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+    return {"exit_code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}

@@ -1,7 +1,9 @@
 """`python -m courtside create-admin`: bootstrap the first Admin (or add another).
 
 The password never appears on the command line (it would land in shell history and the
-process list): it is prompted for twice, or read from an environment variable or stdin.
+process list): it is prompted for twice, read from an environment variable or stdin, or
+generated (`--generate-password`: printed once, and the Admin must choose a new one at the
+first sign-in — the way to bootstrap on Lambda, where nothing can be typed in).
 Weak passwords are refused with the same policy as sign-up.
 """
 
@@ -15,8 +17,14 @@ import sys
 
 from courtside.errors import ApiError
 
+GENERATED_PASSWORD_BYTES = 24
+
 
 def read_password(args: argparse.Namespace) -> str:
+    if args.generate_password:
+        import secrets
+
+        return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
     if args.password_env:
         value = os.environ.get(args.password_env)
         if not value:
@@ -30,7 +38,9 @@ def read_password(args: argparse.Namespace) -> str:
     return first
 
 
-async def create_admin(username: str, email: str, password: str) -> int:
+async def create_admin(
+    username: str, email: str, password: str, *, reset_required: bool = False
+) -> int:
     """Create the Admin in its own session and commit; returns the new user's id."""
     from courtside.db import dispose_engine, get_sessionmaker
     from courtside.schemas.auth import UserCreate
@@ -48,6 +58,7 @@ async def create_admin(username: str, email: str, password: str) -> int:
                 actor=audit.Actor("system", None, "create-admin"),
                 action="user.create_admin",
             )
+            user.password_reset_required = reset_required
             await session.commit()
             return user.id
     finally:
@@ -59,7 +70,9 @@ def create_admin_from_cli(args: argparse.Namespace) -> int:
 
     password = read_password(args)
     try:
-        user_id = asyncio.run(create_admin(args.username, args.email, password))
+        user_id = asyncio.run(
+            create_admin(args.username, args.email, password, reset_required=args.generate_password)
+        )
     except ValidationError as exc:
         for error in exc.errors():
             print(f"error: {'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
@@ -68,4 +81,7 @@ def create_admin_from_cli(args: argparse.Namespace) -> int:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2 if exc.status_code == 422 else 1
     print(f"created Admin {args.username.strip().lower()} (id {user_id})")
+    if args.generate_password:
+        print(f"one-time password: {password}")
+        print("it is shown only now; a new password must be chosen at the first sign-in")
     return 0
