@@ -180,7 +180,9 @@ async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def committed_engine(engines: dict[str, AsyncEngine], dialect: str) -> AsyncIterator[AsyncEngine]:
+async def committed_engine(
+    engines: dict[str, AsyncEngine], dialect: str
+) -> AsyncIterator[AsyncEngine]:
     """The engine with real commits (concurrency tests); every table is emptied afterwards."""
     engine = engines[dialect]
     db.use_engine(engine)

@@ -7,9 +7,10 @@ migrating at once are serialised, and creates `DB_SCHEMA` if it is missing.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -23,7 +24,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str | Literal[False]:
     """Autogenerate writes plain SQLAlchemy types, so migrations never import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

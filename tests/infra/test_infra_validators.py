@@ -82,7 +82,7 @@ def test_cfn_lint_would_catch_a_deprecated_engine(synths, tmp_path):
 
 def test_cdk_cli_synthesizes_prod_offline(tmp_path):
     if not CDK_CLI.exists():
-        pytest.skip("the pinned CDK CLI is not installed: run `make node_modules` (npm ci)")
+        pytest.fail("the pinned CDK CLI is not installed: run `make node_modules` (npm ci)")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_"))}
     env.update(
         AWS_EC2_METADATA_DISABLED="true",

@@ -37,7 +37,7 @@ def test_full_schedule_splits_past_and_future_at_the_clock():
     season = generate_season(seed=1, now=NOW)
     assert season.season == 2026
     assert len(season.games) == 1230
-    per_team = Counter()
+    per_team: Counter[str] = Counter()
     for game in season.games:
         per_team[game["home_team"]] += 1
         per_team[game["away_team"]] += 1
@@ -61,7 +61,7 @@ def test_upcoming_games_have_moving_valid_odds_and_predictions():
     season = generate_season(seed=1, now=NOW)
     games = {g["external_id"]: g for g in season.games}
     assert season.odds and season.predictions
-    lines = {}
+    lines: dict[tuple[str, str], set[int]] = {}
     for snapshot in season.odds:
         game = games[snapshot["game"]]
         assert game["status"] == "scheduled"

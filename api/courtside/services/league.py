@@ -36,9 +36,7 @@ def league_today(zone: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(zone).date()
 
 
-async def _page(
-    session: AsyncSession, query: Select[Any], page: PageParams
-) -> PageOf[Any]:
+async def _page(session: AsyncSession, query: Select[Any], page: PageParams) -> PageOf[Any]:
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = (await session.scalars(query.limit(page.limit).offset(page.offset))).all()
     return PageOf(items=rows, total=int(total or 0))

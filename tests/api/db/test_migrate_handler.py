@@ -52,7 +52,7 @@ def test_handler_fails_loudly_when_the_database_is_unreachable(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:1/none")
     reset_settings()
     try:
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="Connect call failed"):
             migrate.handler({}, None)
     finally:
         reset_settings()

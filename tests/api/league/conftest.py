@@ -29,32 +29,53 @@ async def world(session) -> World:
     await make_player(session, None, first_name="Free", last_name="Agent_100%", position="C")
     session.add(
         PlayerSeasonStats(
-            player_id=tatum.id, season=2026, team_id=bos.id, games_played=10, minutes=36.1,
-            points=27.5, rebounds=8.1, assists=4.9, steals=1.1, blocks=0.7,
-            field_goal_pct=0.47, three_point_pct=0.37, free_throw_pct=0.85,
+            player_id=tatum.id,
+            season=2026,
+            team_id=bos.id,
+            games_played=10,
+            minutes=36.1,
+            points=27.5,
+            rebounds=8.1,
+            assists=4.9,
+            steals=1.1,
+            blocks=0.7,
+            field_goal_pct=0.47,
+            three_point_pct=0.37,
+            free_throw_pct=0.85,
         )
     )
-    session.add(Injury(player_id=tatum.id, reported_on=day("2026-11-20"), status="questionable",
-                       description="Ankle"))
+    session.add(
+        Injury(
+            player_id=tatum.id,
+            reported_on=day("2026-11-20"),
+            status="questionable",
+            description="Ankle",
+        )
+    )
     # 2026-11-23 in New York: 19:30 EST = 00:30 UTC on the 24th; one game late on the 23rd UTC
     # that is still the 23rd in New York, and one at 02:00 UTC on the 23rd (= the 22nd there).
     g1 = await make_game(session, bos, nyk, utc(2026, 11, 24, 0, 30))
     g2 = await make_game(session, lal, den, utc(2026, 11, 24, 3, 0))
-    await make_game(session, den, bos, utc(2026, 11, 23, 2, 0), status="final",
-                    home_score=100, away_score=90)
+    await make_game(
+        session, den, bos, utc(2026, 11, 23, 2, 0), status="final", home_score=100, away_score=90
+    )
     await make_odds(session, g1, -150, 130, utc(2026, 11, 22, 12), bookmaker="alpha")
     await make_odds(session, g1, -160, 140, utc(2026, 11, 23, 12), bookmaker="alpha")
     await make_odds(session, g1, -155, 135, utc(2026, 11, 23, 6), bookmaker="beta")
     await make_prediction(session, g1, 0.61)
     finals = [
-        await make_game(session, bos, nyk, utc(2026, 11, 1, 0), status="final",
-                        home_score=110, away_score=100),
-        await make_game(session, nyk, bos, utc(2026, 11, 3, 0), status="final",
-                        home_score=120, away_score=101),
-        await make_game(session, lal, den, utc(2026, 11, 5, 0), status="final",
-                        home_score=99, away_score=98),
-        await make_game(session, bos, lal, utc(2026, 11, 7, 0), status="final",
-                        home_score=105, away_score=95),
+        await make_game(
+            session, bos, nyk, utc(2026, 11, 1, 0), status="final", home_score=110, away_score=100
+        ),
+        await make_game(
+            session, nyk, bos, utc(2026, 11, 3, 0), status="final", home_score=120, away_score=101
+        ),
+        await make_game(
+            session, lal, den, utc(2026, 11, 5, 0), status="final", home_score=99, away_score=98
+        ),
+        await make_game(
+            session, bos, lal, utc(2026, 11, 7, 0), status="final", home_score=105, away_score=95
+        ),
     ]
     await session.commit()
     return World(teams=teams, today_games=[g1, g2], final_games=finals)

@@ -47,7 +47,9 @@ async def test_cached_body_is_served_until_its_namespace_is_invalidated(
 
 async def test_errors_are_not_cached(client, session, world):
     assert (await client.get("/v1/teams/ZZZ")).status_code == 404
-    session.add(Team(abbreviation="ZZZ", city="Z", name="Zs", conference="East", division="Central"))
+    session.add(
+        Team(abbreviation="ZZZ", city="Z", name="Zs", conference="East", division="Central")
+    )
     await session.commit()
     assert (await client.get("/v1/teams/ZZZ")).status_code == 200
 
