@@ -40,19 +40,29 @@ class AppSettings(BaseSettings):
 
     model_config = _CONFIG
 
-    environment: Environment = Environment.LOCAL
-    league_timezone: str = "America/New_York"
-    public_base_url: str | None = None
+    environment: Environment = Field(
+        default=Environment.LOCAL, description="local, dev, staging or prod."
+    )
+    league_timezone: str = Field(
+        default="America/New_York", description="Days (today's games) are counted here."
+    )
+    public_base_url: str | None = Field(
+        default=None, description="The public https://host (set by the stack)."
+    )
     behind_cloudfront: bool = Field(
         default=False,
         description="Trust X-Forwarded-Host/Proto and X-Forwarded-Authorization (CloudFront only).",
     )
-    log_level: str = "INFO"
-    otel_enabled: bool = False
+    log_level: str = Field(default="INFO", description="Python log level of the JSON logs.")
+    otel_enabled: bool = Field(
+        default=False, description="OpenTelemetry tracing (needs api/requirements-otel.txt)."
+    )
     secrets_ttl_seconds: int = Field(
         default=300, ge=0, description="How long a Secrets Manager value is reused (Lambda)."
     )
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Request body limit (413 beyond), /v1/ingest aside."
+    )
 
     @field_validator("league_timezone")
     @classmethod
@@ -77,18 +87,43 @@ class DatabaseSettings(BaseSettings):
 
     model_config = _CONFIG
 
-    database_url: str = f"sqlite+aiosqlite:///{EMBEDDED_DATABASE_PATH}"
-    db_schema: str = "mart"
-    database_secret_arn: str | None = None
-    database_name: str = "courtside"
-    database_host: str | None = None
-    database_use_proxy: bool = False
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{EMBEDDED_DATABASE_PATH}",
+        description="SQLAlchemy async URL; default: the embedded SQLite file var/courtside.db.",
+    )
+    db_schema: str = Field(
+        default="mart", description="PostgreSQL schema of our tables (ignored on SQLite)."
+    )
+    database_secret_arn: str | None = Field(
+        default=None, description="RDS secret ARN (Lambda); replaces DATABASE_URL."
+    )
+    database_name: str = Field(
+        default="courtside", description="Database name when built from the RDS secret."
+    )
+    database_host: str | None = Field(
+        default=None, description="Host override for the RDS secret (the RDS Proxy endpoint)."
+    )
+    database_use_proxy: bool = Field(
+        default=False, description="Behind RDS Proxy: no client-side pool (NullPool)."
+    )
     # One request at a time per Lambda environment: one connection, no overflow.
-    db_pool_size: int = Field(default_factory=lambda: 1 if on_lambda() else 5, ge=1, le=50)
-    db_max_overflow: int = Field(default_factory=lambda: 0 if on_lambda() else 5, ge=0, le=50)
-    db_pool_recycle_seconds: int = Field(default=240, ge=30)
-    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
-    db_echo: bool = False
+    db_pool_size: int = Field(
+        default_factory=lambda: 1 if on_lambda() else 5,
+        ge=1,
+        le=50,
+        description="Pooled connections (1 on Lambda, else 5).",
+    )
+    db_max_overflow: int = Field(
+        default_factory=lambda: 0 if on_lambda() else 5,
+        ge=0,
+        le=50,
+        description="Extra connections beyond the pool (0 on Lambda, else 5).",
+    )
+    db_pool_recycle_seconds: int = Field(
+        default=240, ge=30, description="Recycle pooled connections older than this."
+    )
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, description="Connect timeout.")
+    db_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
 
     @field_validator("db_schema")
     @classmethod
@@ -107,19 +142,31 @@ class CacheSettings(BaseSettings):
 
     model_config = _CONFIG
 
-    redis_url: str | None = None
-    redis_host: str | None = None
-    redis_port: int = 6379
-    redis_tls: bool = False
-    redis_auth_secret_arn: str | None = None
-    redis_socket_timeout_seconds: float = Field(default=0.25, gt=0)
-    cache_prefix: str = "courtside"
+    redis_url: str | None = Field(
+        default=None, description="redis:// or rediss:// URL; unset: an in-process cache."
+    )
+    redis_host: str | None = Field(
+        default=None, description="Redis host (Lambda; with REDIS_PORT, REDIS_TLS)."
+    )
+    redis_port: int = Field(default=6379, description="Redis port with REDIS_HOST.")
+    redis_tls: bool = Field(default=False, description="rediss:// with REDIS_HOST.")
+    redis_auth_secret_arn: str | None = Field(
+        default=None, description="Secrets Manager ARN of the Redis AUTH token (Lambda)."
+    )
+    redis_socket_timeout_seconds: float = Field(
+        default=0.25, gt=0, description="Redis connect and read timeout."
+    )
+    cache_prefix: str = Field(default="courtside", description="Prefix of every cache key.")
     cache_ttl_seconds: int = Field(default=60, ge=0, description="Public data that changes.")
     cache_ttl_reference_seconds: int = Field(
         default=3600, ge=0, description="Public data that rarely changes (teams, players)."
     )
-    cdn_max_age_seconds: int = Field(default=30, ge=0)
-    cdn_s_maxage_seconds: int = Field(default=60, ge=0)
+    cdn_max_age_seconds: int = Field(
+        default=30, ge=0, description="max-age of public GETs (browsers)."
+    )
+    cdn_s_maxage_seconds: int = Field(
+        default=60, ge=0, description="s-maxage of public GETs (CloudFront)."
+    )
     redis_retry_after_failure_seconds: float = Field(
         default=5.0, ge=0, description="After a Redis error, skip Redis for this long."
     )
@@ -140,31 +187,51 @@ class AuthSettings(BaseSettings):
 
     model_config = _CONFIG
 
-    jwt_secret: SecretStr | None = SecretStr(DEV_JWT_SECRET)
+    jwt_secret: SecretStr | None = Field(
+        default=SecretStr(DEV_JWT_SECRET),
+        description="JWT signing key; a dev-only default, refused outside local.",
+    )
     jwt_secret_arn: str | None = Field(
         default=None, description="Secrets Manager ARN of the JWT secret (Lambda)."
     )
-    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    access_token_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="Token and web session lifetime."
+    )
     signup_enabled: bool = Field(
         default=True, description="Master switch for sign-up; the signup_open flag also applies."
     )
-    password_min_length: int = Field(default=10, ge=8, le=64)
+    password_min_length: int = Field(default=10, ge=8, le=64, description="Password policy.")
     password_hash_time_cost: int = Field(
-        default=2, ge=1, le=20, description="Argon2id defaults: OWASP's m=19 MiB, t=2, p=1."
+        default=2,
+        ge=1,
+        le=20,
+        description="Argon2id time cost (OWASP baseline: m=19 MiB, t=2, p=1).",
     )
-    password_hash_memory_kib: int = Field(default=19_456, ge=8_192, le=1_048_576)
-    password_hash_parallelism: int = Field(default=1, ge=1, le=16)
-    login_max_failures_per_user: int = Field(default=5, ge=1)
-    login_max_failures_per_ip: int = Field(default=30, ge=1)
-    login_failure_window_seconds: int = Field(default=900, ge=1)
+    password_hash_memory_kib: int = Field(
+        default=19_456, ge=8_192, le=1_048_576, description="Argon2id memory cost."
+    )
+    password_hash_parallelism: int = Field(
+        default=1, ge=1, le=16, description="Argon2id parallelism."
+    )
+    login_max_failures_per_user: int = Field(
+        default=5, ge=1, description="Failed logins per username per window, then 429."
+    )
+    login_max_failures_per_ip: int = Field(
+        default=30, ge=1, description="Failed logins per client IP per window, then 429."
+    )
+    login_failure_window_seconds: int = Field(
+        default=900, ge=1, description="Window of the login limits."
+    )
     user_state_cache_seconds: int = Field(
         default=10, ge=0, description="How long a user's active/role/token-version is cached."
     )
     api_key_touch_interval_seconds: int = Field(
         default=60, ge=0, description="last_used_at is written at most this often per key."
     )
-    session_cookie_name: str = "courtside_session"
-    csrf_cookie_name: str = "courtside_csrf"
+    session_cookie_name: str = Field(
+        default="courtside_session", description="Session cookie (__Host- prefixed on HTTPS)."
+    )
+    csrf_cookie_name: str = Field(default="courtside_csrf", description="CSRF cookie.")
 
 
 class BettingSettings(BaseSettings):
