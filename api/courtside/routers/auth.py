@@ -13,7 +13,7 @@ from courtside.auth.ratelimit import client_ip
 from courtside.auth.tokens import issue_token
 from courtside.db import SessionDep
 from courtside.errors import ApiError
-from courtside.models import Role, User
+from courtside.models import User
 from courtside.schemas.auth import MeRead, PasswordChange, SignupCreate, TokenRead
 from courtside.schemas.common import error_responses
 from courtside.services import audit, flags, users
@@ -70,14 +70,7 @@ def signup_closed() -> ApiError:
 async def signup(body: SignupCreate, session: SessionDep) -> MeRead:
     if not await signup_allowed(session):
         raise signup_closed()
-    user = await users.create_user(
-        session,
-        username=body.username,
-        email=body.email,
-        password=body.password,
-        role=Role.CONSUMER,
-        action="user.signup",
-    )
+    user = await users.sign_up(session, body)
     await session.commit()
     return MeRead(
         id=user.id, username=user.username, email=user.email, role="Consumer", is_admin=False

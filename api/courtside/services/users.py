@@ -9,7 +9,7 @@ dropped on every instance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,9 @@ from courtside.auth.principal import invalidate_user, user_by_username
 from courtside.errors import ApiError, NotFound
 from courtside.models import Role, User, utcnow
 from courtside.services import audit
+
+if TYPE_CHECKING:
+    from courtside.schemas.auth import SignupCreate
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, Role], ...] = (
     ("demo-admin", "demo-admin@courtside.local", "courtside-admin", Role.ADMIN),
@@ -104,6 +107,18 @@ async def create_user(
         details={"username": username, "role": role_value},
     )
     return user
+
+
+async def sign_up(session: AsyncSession, body: SignupCreate) -> User:
+    """Self-service registration (JSON and web form alike): always a Consumer."""
+    return await create_user(
+        session,
+        username=body.username,
+        email=body.email,
+        password=body.password,
+        role=Role.CONSUMER,
+        action="user.signup",
+    )
 
 
 def _conflict(*, username_taken: bool) -> ApiError:

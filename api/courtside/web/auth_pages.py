@@ -16,7 +16,7 @@ from courtside.auth.login import password_login
 from courtside.auth.tokens import InvalidToken, decode_token, issue_token
 from courtside.db import SessionDep
 from courtside.errors import ApiError
-from courtside.models import Role, User
+from courtside.models import User
 from courtside.routers.auth import signup_allowed
 from courtside.services import audit, users
 from courtside.settings import get_auth_settings
@@ -203,14 +203,7 @@ async def signup(
 
     try:
         body = SignupCreate(username=username, email=email, password=password)
-        user = await users.create_user(
-            session,
-            username=body.username,
-            email=body.email,
-            password=body.password,
-            role=Role.CONSUMER,
-            action="user.signup",
-        )
+        user = await users.sign_up(session, body)
         await session.commit()
     except ValidationError as exc:
         await session.rollback()
