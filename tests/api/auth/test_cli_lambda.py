@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from courtside import cli
+from courtside import cli, db
 from courtside.auth.passwords import verify_password
 from courtside.migrate import upgrade
 from courtside.models import User
-from courtside.settings import reset_settings
+from courtside.settings import get_database_settings, reset_settings
 
 
 @pytest.fixture
@@ -20,6 +20,9 @@ def ops_database(tmp_path, monkeypatch):
     upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
     reset_settings()
+    # The command uses the process-wide engine; point it at this database (earlier tests
+    # left it on the test server's engine, bound to another event loop).
+    db.use_engine(db.build_engine(get_database_settings(), url=url))
     yield url
     reset_settings()
 
