@@ -1,7 +1,8 @@
 """CloudFront in front of the Lambda Function URL, with its certificate and DNS records.
 
 Origin protection (see the README, "Why Origin Access Control"): the Function URL requires
-IAM auth and CloudFront signs every origin request with Origin Access Control. Three traps of that setup are handled here:
+IAM auth and CloudFront signs every origin request with Origin Access Control. Three traps
+of that setup are handled here:
 
 * Lambda demands ``x-amz-content-sha256`` on requests with a body: a Lambda@Edge origin-request
   function (``cdn/edge/sign_payload.py``, body included) adds it.
