@@ -35,8 +35,9 @@ browser-deps: ## Install Debian's Chromium for the browser test (root; skipped w
 	@command -v /usr/bin/chromium >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.dev-installed browser-deps ## Run the whole suite against this machine's PostgreSQL and Redis
+test: $(VENV)/.dev-installed browser-deps ## Run the whole suite against this machine's PostgreSQL and Redis, then lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory lint
 
 screenshots: $(VENV)/.dev-installed browser-deps ## Refresh docs/screenshots from the browser test
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
