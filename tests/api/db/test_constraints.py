@@ -1,0 +1,162 @@
+"""The database itself refuses rows that break the league's invariants, on both dialects."""
+
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from courtside.models import Game, OddsSnapshot, Prediction, Team
+from tests.helpers import both_dialects, make_game, make_teams, utc
+
+
+async def _flush(session, row: Any) -> None:
+    async with session.begin_nested():
+        session.add(row)
+        await session.flush()
+
+
+async def _refused(session, row: Any) -> None:
+    with pytest.raises(IntegrityError):
+        await _flush(session, row)
+
+
+@both_dialects
+async def test_team_invariants(session):
+    await make_teams(session)
+    duplicate = Team(abbreviation="BOS", city="B", name="B", conference="East", division="Atlantic")
+    await _refused(session, duplicate)
+    bad_conference = Team(
+        abbreviation="XYZ", city="X", name="X", conference="North", division="Atlantic"
+    )
+    await _refused(session, bad_conference)
+
+
+@both_dialects
+async def test_game_invariants(session):
+    teams = await make_teams(session)
+    bos, nyk = teams["BOS"], teams["NYK"]
+    start = utc(2026, 12, 1, 0, 30)
+    game = await make_game(session, bos, nyk, start, external_id="g-unique")
+    await _refused(
+        session,
+        Game(
+            external_id="g-unique",
+            season=2026,
+            start_time=start,
+            home_team_id=nyk.id,
+            away_team_id=bos.id,
+            status="scheduled",
+        ),
+    )
+    await _refused(
+        session,
+        Game(
+            external_id="g-self",
+            season=2026,
+            start_time=start,
+            home_team_id=bos.id,
+            away_team_id=bos.id,
+            status="scheduled",
+        ),
+    )
+    await _refused(
+        session,
+        Game(
+            external_id="g-status",
+            season=2026,
+            start_time=start,
+            home_team_id=bos.id,
+            away_team_id=nyk.id,
+            status="done",
+        ),
+    )
+    await _refused(
+        session,
+        Game(
+            external_id="g-final",
+            season=2026,
+            start_time=start,
+            home_team_id=bos.id,
+            away_team_id=nyk.id,
+            status="final",
+        ),
+    )
+    await _refused(
+        session,
+        Game(
+            external_id="g-tie",
+            season=2026,
+            start_time=start,
+            home_team_id=bos.id,
+            away_team_id=nyk.id,
+            status="final",
+            home_score=100,
+            away_score=100,
+        ),
+    )
+    await _refused(
+        session,
+        Game(
+            external_id="g-neg",
+            season=2026,
+            start_time=start,
+            home_team_id=bos.id,
+            away_team_id=nyk.id,
+            status="live",
+            home_score=-1,
+            away_score=0,
+        ),
+    )
+    assert game.id is not None
+
+
+@both_dialects
+@pytest.mark.parametrize(("home", "away"), [(0, 120), (-99, 120), (99, -120), (-150, 50)])
+async def test_odds_are_never_zero_or_inside_minus_100_to_100(session, home, away):
+    teams = await make_teams(session)
+    game = await make_game(session, teams["BOS"], teams["NYK"], utc(2026, 12, 1))
+    at = utc(2026, 11, 30)
+    await _refused(
+        session,
+        OddsSnapshot(
+            game_id=game.id, bookmaker="b", home_odds=home, away_odds=away, recorded_at=at
+        ),
+    )
+    even = OddsSnapshot(
+        game_id=game.id, bookmaker="b", home_odds=-100, away_odds=100, recorded_at=at
+    )
+    session.add(even)
+    await session.flush()
+    await _refused(
+        session,
+        OddsSnapshot(
+            game_id=game.id, bookmaker="b", home_odds=-110, away_odds=-110, recorded_at=at
+        ),
+    )
+
+
+@both_dialects
+@pytest.mark.parametrize("probability", [-0.01, 1.01])
+async def test_probabilities_stay_in_zero_one(session, probability):
+    teams = await make_teams(session)
+    game = await make_game(session, teams["BOS"], teams["NYK"], utc(2026, 12, 1))
+    await _refused(
+        session, Prediction(game_id=game.id, model_version="m", home_win_probability=probability)
+    )
+    for edge in (0.0, 1.0):
+        session.add(
+            Prediction(game_id=game.id, model_version=f"m{edge}", home_win_probability=edge)
+        )
+    await session.flush()
+    await _refused(
+        session, Prediction(game_id=game.id, model_version="m0.0", home_win_probability=0.5)
+    )
+
+
+@both_dialects
+async def test_naive_datetimes_never_reach_a_utc_column(session):
+    teams = await make_teams(session)
+    from datetime import datetime
+
+    with pytest.raises(Exception, match="naive datetime"):
+        await make_game(session, teams["BOS"], teams["NYK"], datetime(2026, 12, 1))
