@@ -52,6 +52,7 @@ def build_engine(settings: DatabaseSettings, *, url: str | None = None) -> Async
         "server_settings": {"search_path": f"{settings.db_schema},public"},
         "timeout": settings.db_connect_timeout_seconds,
         "command_timeout": 30,
+        "ssl": settings.effective_ssl_mode,
     }
     if settings.database_use_proxy:
         kwargs["poolclass"] = NullPool

@@ -11,6 +11,7 @@ import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -124,6 +125,17 @@ class DatabaseSettings(BaseSettings):
     )
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0, description="Connect timeout.")
     db_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    db_ssl_mode: Literal["disable", "prefer", "require"] | None = Field(
+        default=None,
+        description="TLS to PostgreSQL; default require with DATABASE_SECRET_ARN, else prefer.",
+    )
+
+    @property
+    def effective_ssl_mode(self) -> str:
+        """RDS (reached through its secret) always gets TLS; elsewhere the driver's default."""
+        if self.db_ssl_mode is not None:
+            return self.db_ssl_mode
+        return "require" if self.database_secret_arn else "prefer"
 
     @field_validator("db_schema")
     @classmethod

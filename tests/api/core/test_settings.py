@@ -48,3 +48,36 @@ def test_bad_values_are_refused_with_the_setting_named(monkeypatch, cls, name, v
     with pytest.raises(ValidationError) as info:
         cls(_env_file=None)
     assert name.lower() in str(info.value)
+
+
+def test_rds_connections_require_tls_by_default(monkeypatch):
+    monkeypatch.delenv("DB_SSL_MODE", raising=False)
+    assert DatabaseSettings(_env_file=None).effective_ssl_mode == "prefer"
+    monkeypatch.setenv("DATABASE_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:1:secret:db")
+    assert DatabaseSettings(_env_file=None).effective_ssl_mode == "require"
+    monkeypatch.setenv("DB_SSL_MODE", "disable")
+    assert DatabaseSettings(_env_file=None).effective_ssl_mode == "disable"
+
+
+async def test_required_tls_is_what_the_engine_asks_for(monkeypatch, postgres_url):
+    """This machine's PostgreSQL has no TLS: an engine that requires it must fail to connect,
+    which shows the setting reaches the driver."""
+    from sqlalchemy import text
+
+    from courtside.db import build_engine
+
+    monkeypatch.setenv("DB_SSL_MODE", "require")
+    engine = build_engine(DatabaseSettings(_env_file=None), url=postgres_url)
+    try:
+        with pytest.raises(ConnectionError, match="SSL"):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+    monkeypatch.setenv("DB_SSL_MODE", "prefer")
+    engine = build_engine(DatabaseSettings(_env_file=None), url=postgres_url)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await engine.dispose()
