@@ -1,8 +1,9 @@
 """Rotation of the database secret against a real PostgreSQL that checks passwords.
 
 The machine's server trusts every local login, so this starts its own throwaway cluster with
-scram-sha-256 authentication on a free port (as the `postgres` user: PostgreSQL refuses to
-run as root) and stops it afterwards. Secrets Manager is stubbed; PostgreSQL is real.
+scram-sha-256 authentication and TLS (a self-signed certificate: the app requires TLS when it
+reads the RDS secret, as RDS does) on a free port (as the `postgres` user: PostgreSQL refuses
+to run as root) and stops it afterwards. Secrets Manager is stubbed; PostgreSQL is real.
 """
 
 from __future__ import annotations
@@ -57,8 +58,15 @@ def password_postgres() -> Iterator[int]:
             f"--pwfile={password_file}",
         )  # fmt: skip
         _as_postgres(
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-keyout", str(root / "server.key"),
+            "-out", str(root / "server.crt"),
+        )  # fmt: skip
+        _as_postgres(
             "pg_ctl", "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60",
-            "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                  f"-c ssl=on -c ssl_cert_file={root}/server.crt "
+                  f"-c ssl_key_file={root}/server.key",
             "start",
         )  # fmt: skip
         yield port
