@@ -19,6 +19,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    StatementError,
 )
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -156,6 +157,22 @@ def install_error_handlers(app: FastAPI) -> None:
                 "(for example a NUL character or a number out of range).",
             )
         return await _unexpected(request, exc)
+
+    @app.exception_handler(StatementError)
+    @app.exception_handler(OverflowError)
+    async def _unrepresentable(request: Request, exc: Exception) -> Response:
+        """A value that fits the schema but not the database's types (a date beyond year
+        9999 once in UTC, say) fails while SQL parameters are bound: the client's input."""
+        cause = exc.orig if isinstance(exc, StatementError) else exc
+        if not isinstance(cause, OverflowError | ValueError):
+            return await _unexpected(request, exc)
+        log.warning("unrepresentable value on %s: %s", request.url.path, cause)
+        return error_response(
+            request,
+            422,
+            "invalid_input",
+            "The request contains a value out of the supported range.",
+        )
 
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> Response:
