@@ -409,11 +409,21 @@ async def _games(session: AsyncSession, records: Sequence[Record]) -> Written:
         Team.id,
         [abbr for g in games for abbr in (g.home_team, g.away_team)],
     )
+    finals = await _final_results(session, [g.external_id for g in games])
     errors = RecordErrors()
     rows: list[dict[str, Any]] = []
     for index, game in enumerate(games):
         home = _resolve(errors, index, "home_team", game.home_team, teams, "team")
         away = _resolve(errors, index, "away_team", game.away_team, teams, "team")
+        stored = finals.get(game.external_id)
+        if stored is not None and (game.status, game.home_score, game.away_score) != stored:
+            errors.add(
+                index,
+                ["status"],
+                f"game {game.external_id} is final ({stored[1]}-{stored[2]}) and its bets are "
+                "settled; a final result cannot be changed or reopened",
+                "final_result_locked",
+            )
         rows.append(
             {
                 **game.model_dump(exclude={"home_team", "away_team", "status"}),
@@ -429,6 +439,18 @@ async def _games(session: AsyncSession, records: Sequence[Record]) -> Written:
         sorted(main.ids[(game.external_id,)] for game in games if game.status in settled_statuses)
     )
     return Written(main=main, final_game_ids=final_ids)
+
+
+async def _final_results(
+    session: AsyncSession, external_ids: Sequence[str]
+) -> dict[str, tuple[GameStatus, int | None, int | None]]:
+    """Stored final games among these, with their scores: results that bets were settled on."""
+    rows = await session.execute(
+        select(Game.external_id, Game.home_score, Game.away_score).where(
+            Game.external_id.in_(external_ids), Game.status == GameStatus.FINAL.value
+        )
+    )
+    return {external_id: (GameStatus.FINAL, home, away) for external_id, home, away in rows}
 
 
 async def _game_ids(session: AsyncSession, external_ids: Iterable[str]) -> dict[str, int]:
