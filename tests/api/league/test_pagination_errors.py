@@ -91,3 +91,24 @@ async def test_readiness_is_503_with_details_when_the_database_is_down(client, d
     assert teams.status_code == 503
     assert teams.headers["retry-after"] == "5"
     assert teams.json()["error"]["code"] == "service_unavailable"
+
+
+async def _chunks(total: int, size: int = 64 * 1024):
+    sent = 0
+    while sent < total:
+        chunk = b"x" * min(size, total - sent)
+        sent += len(chunk)
+        yield chunk
+
+
+async def test_a_streamed_body_without_content_length_is_limited_too(client):
+    response = await client.post("/v1/teams", content=_chunks(2_000_000))
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+async def test_a_small_streamed_body_reaches_the_app_intact(client):
+    response = await client.post("/token", content=_chunks(100, size=7))
+    assert response.status_code == 422  # the form is parsed: it lacks username and password
+    assert response.json()["error"]["code"] == "validation_error"
