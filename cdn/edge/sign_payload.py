@@ -5,6 +5,10 @@ with a body Lambda requires the ``x-amz-content-sha256`` header, which browsers 
 clients never send. CloudFront includes the body in this event (``include_body``), so the hash
 is computed here and signed by OAC afterwards.
 
+A viewer may send its own ``x-amz-content-sha256``: OAC would sign it as given. On bodiless
+requests it is removed (Lambda needs none there); on requests with a body it is always replaced by
+the real hash, whatever its spelling.
+
 Bodies over CloudFront's limit arrive truncated (``inputTruncated``); hashing a truncated body
 would give Lambda a wrong hash and the viewer a baffling 403, so such requests are answered at
 the edge with 413 in the API's JSON error shape.
@@ -45,9 +49,17 @@ def body_bytes(body: dict[str, Any]) -> bytes:
     return str(data).encode("utf-8")
 
 
+def _drop_viewer_hash(headers: dict[str, Any]) -> None:
+    """Remove any viewer-supplied ``x-amz-content-sha256`` (CloudFront lower-cases keys)."""
+    for key in [k for k in headers if k.lower() == CONTENT_SHA256]:
+        del headers[key]
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Return the request with ``x-amz-content-sha256`` set, or a 413 response."""
     request: dict[str, Any] = event["Records"][0]["cf"]["request"]
+    headers: dict[str, Any] = request.setdefault("headers", {})
+    _drop_viewer_hash(headers)
     body = request.get("body")
     method = str(request.get("method", "GET")).upper()
     has_data = bool(body and body.get("data"))
@@ -64,7 +76,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         payload = body_bytes(body) if body else b""
     except (binascii.Error, ValueError):
         return _error(400, "Bad Request", "bad_request", "The request body could not be read.")
-    request["headers"][CONTENT_SHA256] = [
+    headers[CONTENT_SHA256] = [
         {"key": "x-amz-content-sha256", "value": hashlib.sha256(payload).hexdigest()}
     ]
     return request

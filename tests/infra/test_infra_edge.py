@@ -90,6 +90,43 @@ def test_bodiless_get_is_returned_unchanged(origin_request_event):
     assert "x-amz-content-sha256" not in result["headers"]
 
 
+FORGED_SHA256 = "0" * 64
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+@pytest.mark.parametrize("key", ["x-amz-content-sha256", "X-Amz-Content-Sha256"])
+def test_viewer_supplied_hash_is_stripped_from_bodiless_requests(
+    origin_request_event, method, key
+):
+    request = _request(origin_request_event)
+    request["method"] = method
+    del request["body"]
+    request["headers"][key] = [{"key": "X-Amz-Content-SHA256", "value": FORGED_SHA256}]
+
+    result = sign_payload.handler(origin_request_event, None)
+
+    assert {k.lower() for k in result["headers"]}.isdisjoint({"x-amz-content-sha256"})
+    assert FORGED_SHA256 not in json.dumps(result)
+    assert result["method"] == method  # still forwarded, only the header is gone
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_viewer_supplied_hash_is_replaced_by_the_real_one(origin_request_event, method):
+    request = _request(origin_request_event)
+    request["method"] = method
+    raw = base64.b64decode(request["body"]["data"])
+    request["headers"]["x-amz-content-sha256"] = [
+        {"key": "x-amz-content-sha256", "value": FORGED_SHA256}
+    ]
+
+    result = sign_payload.handler(origin_request_event, None)
+
+    assert result["headers"]["x-amz-content-sha256"] == [
+        {"key": "x-amz-content-sha256", "value": hashlib.sha256(raw).hexdigest()}
+    ]
+    assert FORGED_SHA256 not in json.dumps(result)
+
+
 @pytest.mark.parametrize("method", ["POST", "DELETE", "PUT"])
 def test_empty_body_on_a_write_method_gets_the_empty_hash(origin_request_event, method):
     request = _request(origin_request_event)
