@@ -1,7 +1,9 @@
 """Alembic environment: runs on the app's async engine, on PostgreSQL and SQLite.
 
-On PostgreSQL the run takes a transaction-scoped advisory lock first, so two deploys
-migrating at once are serialised, and creates `DB_SCHEMA` if it is missing.
+On PostgreSQL the run holds a session-level advisory lock from before it creates
+`DB_SCHEMA` (if missing) until after the last migration, so two deploys migrating at once are
+serialised. Session-level, not transaction-level: a migration that must run outside a
+transaction (`op.get_context().autocommit_block()`, e.g. CREATE INDEX CONCURRENTLY) keeps it.
 """
 
 from __future__ import annotations
@@ -41,10 +43,6 @@ def _run(connection: Connection) -> None:
         render_item=_render_item,
     )
     with context.begin_transaction():
-        if not is_sqlite:
-            connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-            )
         context.run_migrations()
 
 
@@ -54,13 +52,22 @@ async def _run_online() -> None:
     engine = build_engine(settings, url=url)
     try:
         async with engine.connect() as connection:
-            if connection.dialect.name != "sqlite":
+            postgres = connection.dialect.name != "sqlite"
+            if postgres:
+                lock = {"key": MIGRATION_LOCK_KEY}
+                await connection.execute(text("SELECT pg_advisory_lock(:key)"), lock)
                 await connection.execute(
                     text(f'CREATE SCHEMA IF NOT EXISTS "{settings.db_schema}"')
                 )
                 await connection.commit()
-            await connection.run_sync(_run)
-            await connection.commit()
+            try:
+                await connection.run_sync(_run)
+                await connection.commit()
+            finally:
+                if postgres:
+                    await connection.rollback()
+                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), lock)
+                    await connection.commit()
     finally:
         await engine.dispose()
 

@@ -84,3 +84,40 @@ def test_tables_live_in_the_configured_schema_on_postgres(postgres_url):
             await engine.dispose()
 
     assert asyncio.run(run()) == ["mart"]
+
+
+@pytest.fixture
+def empty_postgres_url():
+    name = f"courtside_concurrent_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_concurrent_deploys_migrate_one_after_the_other(empty_postgres_url):
+    """Three migration runs at once, as separate processes (two deploys and an operator): the
+    advisory lock serialises them, so all succeed and the schema ends at head. Without it they
+    race on CREATE SCHEMA / CREATE TABLE and all but one fail."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    api_dir = Path(__file__).resolve().parents[3] / "api"
+    env = {**os.environ, "DATABASE_URL": empty_postgres_url, "PYTHONPATH": str(api_dir)}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "courtside", "migrate"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for run in runs:
+        _out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    assert _inspect(empty_postgres_url)[2] == head_revision()
