@@ -234,6 +234,12 @@ class AuthSettings(BaseSettings):
     login_failure_window_seconds: int = Field(
         default=900, ge=1, description="Window of the login limits."
     )
+    signup_max_per_ip: int = Field(
+        default=10, ge=1, description="Sign-ups per client IP per window, then 429."
+    )
+    signup_window_seconds: int = Field(
+        default=3600, ge=1, description="Window of the sign-up limit."
+    )
     user_state_cache_seconds: int = Field(
         default=10, ge=0, description="How long a user's active/role/token-version is cached."
     )

@@ -115,14 +115,20 @@ async def _delete(key: str) -> None:
             _cache_failed("delete", exc)
 
 
-async def _too_many(key: str) -> ApiError:
-    window = get_auth_settings().login_failure_window_seconds
+async def _too_many(
+    key: str,
+    *,
+    window: int | None = None,
+    code: str = "too_many_login_attempts",
+    message: str = "Too many failed sign-in attempts. Try again later.",
+) -> ApiError:
+    window = window or get_auth_settings().login_failure_window_seconds
     remaining = await _ttl(key)
     retry_after = remaining if 0 < remaining <= window else window
     return ApiError(
         429,
-        "too_many_login_attempts",
-        "Too many failed sign-in attempts. Try again later.",
+        code,
+        message,
         details={"retry_after_seconds": retry_after},
         headers={"Retry-After": str(retry_after)},
     )
@@ -149,3 +155,21 @@ async def login_failed(ip: str) -> None:
 
 async def login_succeeded(username: str) -> None:
     await _delete(_user_key(username))
+
+
+async def signup_attempt(ip: str) -> None:
+    """Count a sign-up from this client IP; 429 beyond `SIGNUP_MAX_PER_IP` per window.
+
+    Every attempt counts, successful or not: each one costs an Argon2id hash, and accounts
+    are what a spammer wants.
+    """
+    settings = get_auth_settings()
+    key = get_cache().key("signup", "ip", ip_bucket(ip))
+    attempts = await _incr(key, settings.signup_window_seconds)
+    if attempts > settings.signup_max_per_ip:
+        raise await _too_many(
+            key,
+            window=settings.signup_window_seconds,
+            code="too_many_signups",
+            message="Too many sign-ups from your network. Try again later.",
+        )

@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from courtside.auth.deps import CurrentUser, actor_for_user
 from courtside.auth.login import password_login
-from courtside.auth.ratelimit import client_ip
+from courtside.auth.ratelimit import client_ip, signup_attempt
 from courtside.auth.tokens import issue_token
 from courtside.db import SessionDep
 from courtside.errors import ApiError
@@ -64,12 +64,13 @@ def signup_closed() -> ApiError:
     "/v1/auth/signup",
     response_model=MeRead,
     status_code=201,
-    responses=error_responses(403, 409, 422),
+    responses=error_responses(403, 409, 422, 429),
     summary="Create a Consumer account",
 )
-async def signup(body: SignupCreate, session: SessionDep) -> MeRead:
+async def signup(request: Request, body: SignupCreate, session: SessionDep) -> MeRead:
     if not await signup_allowed(session):
         raise signup_closed()
+    await signup_attempt(client_ip(request))
     user = await users.sign_up(session, body)
     await session.commit()
     return MeRead(

@@ -202,6 +202,7 @@ async def signup(
     from courtside.schemas.auth import SignupCreate
 
     try:
+        await ratelimit.signup_attempt(ratelimit.client_ip(request))
         body = SignupCreate(username=username, email=email, password=password)
         user = await users.sign_up(session, body)
         await session.commit()
