@@ -48,6 +48,11 @@ LOG_RETENTION_DAYS = frozenset(
         3653,
     }
 )
+# CloudFront waits this long for the Function URL's response (its default origin read timeout; the
+# CDN construct is built with this value). A Lambda timeout above it would let requests run on
+# after CloudFront has answered the viewer with a 504.
+CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS = 30
+_EMAIL = re.compile(r"^[^@\s]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -91,6 +96,8 @@ class EnvironmentConfig:
     otel_enabled: bool
     # CDN
     cdn_price_class: str
+    # Alarms: every alarm notifies an SNS topic; this address is subscribed when not empty.
+    alarm_email: str
 
     @property
     def is_production(self) -> bool:
@@ -132,6 +139,8 @@ def _validate(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
             _check(env, key, is_int(value), "an integer", value)
         elif annotation == "int | None":
             _check(env, key, value is None or is_int(value), "an integer or null", value)
+        elif key == "alarm_email":
+            _check(env, key, isinstance(value, str), "a string (may be empty)", value)
         else:
             _check(env, key, isinstance(value, str) and value != "", "a non-empty string", value)
 
@@ -244,8 +253,10 @@ def _validate(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
     _check(
         env,
         "lambda_timeout_seconds",
-        1 <= g["lambda_timeout_seconds"] <= 60,
-        "1..60 (CloudFront's origin read timeout caps useful values)",
+        1 <= g["lambda_timeout_seconds"] <= CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS,
+        f"1..{CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS} (at most CloudFront's origin read timeout, "
+        f"{CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS} s: CloudFront would answer 504 while the "
+        "function still runs)",
         g["lambda_timeout_seconds"],
     )
     _check(
@@ -277,6 +288,14 @@ def _validate(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
         g["cdn_price_class"] in ("PriceClass_100", "PriceClass_200", "PriceClass_All"),
         "PriceClass_100, PriceClass_200 or PriceClass_All",
         g["cdn_price_class"],
+    )
+    email = g["alarm_email"]
+    _check(
+        env,
+        "alarm_email",
+        email == "" or _EMAIL.fullmatch(email) is not None,
+        "an e-mail address, or an empty string for no subscription",
+        email,
     )
     if env == "prod":
         # Guard rails: prod must not be configured like a throwaway environment.

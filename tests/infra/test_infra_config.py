@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from infra.config import CONTEXT_KEY, ConfigError, EnvironmentConfig, load_config
+from infra.config import (
+    CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS,
+    CONTEXT_KEY,
+    ConfigError,
+    EnvironmentConfig,
+    load_config,
+)
 
 
 @pytest.fixture
@@ -54,6 +60,9 @@ def test_unknown_environment_is_refused(context):
         ("nat_gateways", 3, "nat_gateways: expected between 0 and max_azs"),
         ("reserved_concurrency", 0, "reserved_concurrency: expected null or at least 1"),
         ("db_max_allocated_storage_gib", 10, "db_max_allocated_storage_gib"),
+        ("alarm_email", "ops", "alarm_email: expected an e-mail address"),
+        ("alarm_email", "ops@", "alarm_email: expected an e-mail address"),
+        ("alarm_email", None, "alarm_email: expected a string"),
     ],
 )
 def test_bad_values_name_the_key(key, value, message, context):
@@ -95,3 +104,25 @@ def test_certificate_stack_only_outside_us_east_1(context):
     assert config.needs_certificate_stack is (config.region != "us-east-1")
     assert not dataclasses.replace(config, region="us-east-1").needs_certificate_stack
     assert isinstance(config, EnvironmentConfig)
+
+
+def test_lambda_timeout_cannot_outlast_cloudfronts_origin_read_timeout(context):
+    assert CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS == 30  # CloudFront's default
+    context[CONTEXT_KEY]["staging"]["lambda_timeout_seconds"] = 31
+
+    with pytest.raises(
+        ConfigError,
+        match=r"staging\.lambda_timeout_seconds: expected 1\.\.30 \(at most CloudFront's origin "
+        r"read timeout",
+    ):
+        load_config(context, "staging")
+
+    context[CONTEXT_KEY]["staging"]["lambda_timeout_seconds"] = 30
+    assert load_config(context, "staging").lambda_timeout_seconds == 30
+
+
+@pytest.mark.parametrize("email", ["", "ops@example.com", "on-call+courtside@ops.example.org"])
+def test_alarm_email_may_be_empty_or_an_address(email, context):
+    context[CONTEXT_KEY]["prod"]["alarm_email"] = email
+
+    assert load_config(context, "prod").alarm_email == email
