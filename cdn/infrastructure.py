@@ -24,6 +24,7 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_s3 as s3
@@ -45,6 +46,11 @@ PRIVATE_PATHS = (
     "/v1/ingest",
     "/v1/ingest/*",
 )
+# CloudFront hands Lambda@Edge at most 1 MB of body (``include_body``); longer bodies arrive
+# truncated and the signer answers 413. The app's own limits (MAX_BODY_BYTES,
+# INGEST_MAX_BODY_BYTES) are set to this, slightly below the cap, so it advertises and enforces
+# what actually gets through the CDN.
+EDGE_MAX_BODY_BYTES = 1_000_000
 PUBLIC_API_PATH = "/v1/*"
 STATIC_PATH = "/static/*"
 
@@ -91,6 +97,8 @@ class Cdn(Construct):
         certificate: acm.ICertificate,
         price_class: cloudfront.PriceClass,
         log_retention: Duration,
+        edge_log_retention_days: int,
+        edge_log_removal_policy: RemovalPolicy,
         origin_read_timeout: Duration = Duration.seconds(30),
     ) -> None:
         super().__init__(scope, construct_id)
@@ -107,6 +115,7 @@ class Cdn(Construct):
             description="Courtside: x-amz-content-sha256 for OAC-signed origin requests",
         )
         acknowledge_lambda_managed_policies(self._sign_payload.lambda_, in_vpc=False)
+        self._retain_edge_logs(edge_log_retention_days, edge_log_removal_policy)
         acknowledge_all(
             self._sign_payload.lambda_,
             {
@@ -237,6 +246,21 @@ class Cdn(Construct):
         route53.AaaaRecord(
             self, "AliasAAAA", zone=hosted_zone, record_name=domain_name, target=record_target
         )
+
+    def _retain_edge_logs(self, retention_days: int, removal: RemovalPolicy) -> None:
+        """The environment's retention on the edge function's own log group (us-east-1).
+
+        CDK creates ``/aws/lambda/<name>`` for the function (not through ``LoggingConfig``,
+        which Lambda@Edge replicas would not honour) and gives it no retention setting of ours;
+        it is set here. The replicas' groups (``/aws/lambda/us-east-1.<name>`` in each region
+        where an edge location ran the function) are created by Lambda@Edge, outside any stack.
+        """
+        group = self._sign_payload.lambda_.node.find_child("LogGroup")
+        assert isinstance(group, logs.LogGroup)
+        cfn = group.node.default_child
+        assert isinstance(cfn, logs.CfnLogGroup)
+        cfn.retention_in_days = retention_days
+        group.apply_removal_policy(removal)
 
     def _public_api_cache_policy(self) -> cloudfront.CachePolicy:
         """Public GET /v1 data: the origin's Cache-Control decides (default 0 = not cached)."""

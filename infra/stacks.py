@@ -18,9 +18,11 @@ from api.infrastructure import (
     image_code,
 )
 from cache.infrastructure import Cache
-from cdn.infrastructure import Cdn, SiteCertificate
+from cdn.infrastructure import EDGE_MAX_BODY_BYTES, Cdn, SiteCertificate
 from database.infrastructure import Database, DatabaseMigrations
-from infra.config import EnvironmentConfig
+from infra.alerting import AlarmTopic
+from infra.config import CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS, EnvironmentConfig
+from infra.log_groups import give_provider_functions_log_groups
 from infra.nag import acknowledge_all
 from infra.network import Network
 
@@ -215,6 +217,9 @@ class CourtsideStack(Stack):
             "JWT_SECRET_ARN": self.jwt_secret.secret_arn,
             "BEHIND_CLOUDFRONT": "true",
             "PUBLIC_BASE_URL": config.public_base_url,
+            # What Lambda@Edge can hash: larger bodies never reach the app through CloudFront.
+            "MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
+            "INGEST_MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
         }
         if self.database.app_host is not None:
             api_env["DATABASE_HOST"] = self.database.app_host
@@ -247,7 +252,19 @@ class CourtsideStack(Stack):
             certificate=certificate,
             price_class=PRICE_CLASSES[config.cdn_price_class],
             log_retention=Duration.days(config.log_retention_days),
+            edge_log_retention_days=config.log_retention_days,
+            edge_log_removal_policy=logs_removal,
+            origin_read_timeout=Duration.seconds(CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS),
         )
+        give_provider_functions_log_groups(self, retention=retention, removal_policy=logs_removal)
+        self.alarms = AlarmTopic(
+            self,
+            "Alarms",
+            display_name=f"Courtside {config.name} alarms",
+            email=config.alarm_email,
+            removal_policy=logs_removal,
+        )
+        self.alarms.notify_on_every_alarm(self)
 
         CfnOutput(self, "SiteUrl", value=config.public_base_url)
         CfnOutput(self, "DistributionId", value=self.cdn.distribution.distribution_id)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from infra.config import ENVIRONMENT_NAMES
+from cdn.infrastructure import EDGE_MAX_BODY_BYTES
+from infra.config import CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS, ENVIRONMENT_NAMES
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -29,7 +30,11 @@ APP_ENV_VARS = {
     "PUBLIC_BASE_URL",
     "LOG_LEVEL",
     "OTEL_ENABLED",
+    "MAX_BODY_BYTES",
+    "INGEST_MAX_BODY_BYTES",
 }
+# CloudFront's include-body cap for Lambda@Edge (1 MB); bodies above it arrive truncated.
+CLOUDFRONT_INCLUDE_BODY_CAP = 1_048_576
 
 
 def _one(synth, type_: str) -> tuple[str, dict[str, Any]]:
@@ -311,6 +316,15 @@ def test_api_function_settings(synth):
     assert migrations_env["DATABASE_USE_PROXY"] == "false"
 
 
+def test_app_body_limits_fit_what_the_edge_signer_can_hash(synth):
+    env = _functions(synth)["api"]["Properties"]["Environment"]["Variables"]
+
+    assert EDGE_MAX_BODY_BYTES == 1_000_000 < CLOUDFRONT_INCLUDE_BODY_CAP
+    # The app defaults to 5 MiB for /v1/ingest; through CloudFront only ~1 MB gets through.
+    assert int(env["INGEST_MAX_BODY_BYTES"]) == EDGE_MAX_BODY_BYTES
+    assert int(env["MAX_BODY_BYTES"]) <= EDGE_MAX_BODY_BYTES
+
+
 def test_function_url_requires_iam(synth):
     synth.main.resource_count_is("AWS::Lambda::Url", 1)
     synth.main.has_resource_properties(
@@ -320,15 +334,47 @@ def test_function_url_requires_iam(synth):
 
 def test_log_groups_have_the_environment_retention(synth):
     config = synth.deployment.config
+    expected_policy = "Delete" if config.db_removal_policy == "destroy" else "Retain"
+    for file_name, template in synth.templates.items():
+        for name, group in template["Resources"].items():
+            if group["Type"] != "AWS::Logs::LogGroup":
+                continue
+            assert group["Properties"]["RetentionInDays"] == config.log_retention_days, name
+            assert group["DeletionPolicy"] == expected_policy, (file_name, name)
     groups = synth.resources("AWS::Logs::LogGroup")
-    assert len(groups) == 3  # flow logs, API, migrations
-    for name, group in groups.items():
-        assert group["Properties"]["RetentionInDays"] == config.log_retention_days, name
-        expected = "Delete" if config.db_removal_policy == "destroy" else "Retain"
-        assert group["DeletionPolicy"] == expected, name
+    # flow logs, API, migrations, and the three CDK provider functions of the main stack
+    assert len(groups) == 6, sorted(groups)
     functions = _functions(synth)
     for fn in functions.values():
         assert "Ref" in fn["Properties"]["LoggingConfig"]["LogGroup"]
+
+
+def test_every_function_logs_to_a_group_with_retention(synth):
+    """No function of ours or of CDK's writes to a log group that would grow forever."""
+    checked = 0
+    for file_name, template in synth.templates.items():
+        resources = template["Resources"]
+        groups = {n: r for n, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
+        named = {
+            json.dumps(g["Properties"].get("LogGroupName"), sort_keys=True): n
+            for n, g in groups.items()
+        }
+        for name, fn in resources.items():
+            if fn["Type"] != "AWS::Lambda::Function":
+                continue
+            config = fn["Properties"].get("LoggingConfig", {})
+            if "LogGroup" in config:
+                group = config["LogGroup"]["Ref"]
+            else:  # the default /aws/lambda/<name>, created in the stack by CDK
+                default = {"Fn::Join": ["", ["/aws/lambda/", {"Ref": name}]]}
+                group = named.get(json.dumps(default, sort_keys=True), "")
+            assert group in groups, f"{file_name}: {name} logs to a group without retention"
+            days = groups[group]["Properties"]["RetentionInDays"]
+            assert days == synth.deployment.config.log_retention_days, (file_name, name)
+            checked += 1
+    edge = synth.deployment.config.region != "us-east-1"
+    # API, migrations, 3 providers (VPC default SG, trigger, edge ARN reader), edge function
+    assert checked == (6 if edge else 5)
 
 
 def test_alarms_on_errors_throttles_and_p99_duration(synth):
@@ -342,6 +388,61 @@ def test_alarms_on_errors_throttles_and_p99_duration(synth):
     assert api_alarms["Duration"]["ExtendedStatistic"] == "p99"
     timeout_ms = synth.deployment.config.lambda_timeout_seconds * 1000
     assert api_alarms["Duration"]["Threshold"] < timeout_ms
+
+
+def test_every_alarm_notifies_the_environment_topic(synth):
+    topic_id, _ = _one(synth, "AWS::SNS::Topic")
+    alarms = synth.resources("AWS::CloudWatch::Alarm")
+
+    assert len(alarms) >= 5  # API errors, throttles, p99 duration; database CPU, storage
+    for name, alarm in alarms.items():
+        props = alarm["Properties"]
+        assert props.get("AlarmActions") == [{"Ref": topic_id}], name
+        assert props.get("OKActions") == [{"Ref": topic_id}], name
+        assert props.get("ActionsEnabled", True) is True, name
+    assert topic_id.startswith("AlarmsTopic")
+
+
+def test_alarm_topic_is_encrypted_and_tls_only(synth):
+    topic_id, topic = _one(synth, "AWS::SNS::Topic")
+    key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    key = synth.main_json["Resources"][key_id]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    cloudwatch = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert cloudwatch and set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+    _, policy = _one(synth, "AWS::SNS::TopicPolicy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert policy["Properties"]["Topics"] == [{"Ref": topic_id}]
+    assert {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sns:Publish",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }.items() <= next(s for s in statements if s["Effect"] == "Deny").items()
+    publish = next(s for s in statements if s["Effect"] == "Allow")
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert publish["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":alarm:*")
+    # No address in the committed config: no subscription.
+    synth.main.resource_count_is("AWS::SNS::Subscription", 0)
+
+
+def test_alarm_email_is_subscribed_when_configured(synthesize_env, cli_context):
+    context = json.loads(json.dumps(cli_context))
+    context["courtside:environments"]["prod"]["alarm_email"] = "on-call@example.com"
+
+    synth = synthesize_env("prod", context)
+
+    topic_id, _ = _one(synth, "AWS::SNS::Topic")
+    synth.main.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"Protocol": "email", "Endpoint": "on-call@example.com", "TopicArn": {"Ref": topic_id}},
+    )
 
 
 def test_api_reads_exactly_its_secrets(synth):
@@ -362,21 +463,119 @@ def test_api_reads_exactly_its_secrets(synth):
     assert any(r.startswith("JwtSecret") for r in refs)
 
 
-def test_no_wildcard_resources_in_any_iam_policy(synth):
+# Policies whose statements grant on resources (KMS key policies are left out: their "*" means
+# "this key").
+POLICY_DOCUMENTS = {
+    "AWS::IAM::Policy": "PolicyDocument",
+    "AWS::IAM::ManagedPolicy": "PolicyDocument",
+    "AWS::SNS::TopicPolicy": "PolicyDocument",
+    "AWS::S3::BucketPolicy": "PolicyDocument",
+    "AWS::SQS::QueuePolicy": "PolicyDocument",
+}
+# Wildcard grants CDK itself writes, each scoped as narrowly as the service allows:
+# (policy logical-id prefix, rendered resource pattern) -> why it is acceptable.
+WILDCARD_ALLOWLIST = {
+    (
+        "AWSCDKTriggerCustomResourceProviderCustomResourceProviderRole",
+        r"\$\{MigrationsFunction[0-9A-F]+\.Arn\}:\*",
+    ): "triggers.Trigger may invoke any version of the one migration function: the version it "
+    "runs changes with every image.",
+    (
+        "CustomCrossRegionStringParameterReaderCustomResourceProviderRole",
+        r"arn:aws:ssm:us-east-1:\d{12}:parameter/cdk/EdgeFunctionArn/\*",
+    ): "EdgeFunction's reader gets the edge function's version ARN from the SSM parameters CDK "
+    "writes under this prefix in us-east-1; the exact name is only known to the edge stack.",
+}
+
+
+def _render(value: Any) -> str:
+    """A resource value as text: Fn::Join is joined, Ref/GetAtt become ${Name[.Attr]}."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_render(p) for p in parts)
+    if isinstance(value, dict) and "Ref" in value:
+        return "${" + str(value["Ref"]) + "}"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    return json.dumps(value, sort_keys=True)
+
+
+def _is_wildcard(resource: str) -> bool:
+    return resource == "*" or resource.endswith("*") or ":*" in resource
+
+
+def _wildcard_grants(template: dict[str, Any]) -> list[tuple[str, str]]:
+    """(policy logical id, rendered resource) of every Allow on a wildcard resource."""
+    found = []
+    for name, resource in template["Resources"].items():
+        documents = []
+        if resource["Type"] in POLICY_DOCUMENTS:
+            documents.append(resource["Properties"][POLICY_DOCUMENTS[resource["Type"]]])
+        if resource["Type"] == "AWS::IAM::Role":
+            documents += [p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])]
+        for document in documents:
+            for statement in document["Statement"]:
+                if statement.get("Effect") != "Allow":
+                    continue  # a Deny on a wildcard only narrows
+                resources = statement.get("Resource", [])
+                resources = resources if isinstance(resources, list) else [resources]
+                found += [(name, _render(r)) for r in resources if _is_wildcard(_render(r))]
+    return found
+
+
+def _allowed(policy: str, resource: str) -> bool:
+    return any(
+        policy.startswith(prefix) and re.fullmatch(pattern, resource)
+        for prefix, pattern in WILDCARD_ALLOWLIST
+    )
+
+
+def test_no_wildcard_resources_in_any_policy(synth):
     for file_name, template in synth.templates.items():
-        for name, resource in template["Resources"].items():
-            documents = []
-            if resource["Type"] == "AWS::IAM::Policy":
-                documents.append(resource["Properties"]["PolicyDocument"])
-            if resource["Type"] == "AWS::IAM::Role":
-                documents += [
-                    p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])
-                ]
-            for document in documents:
-                for statement in document["Statement"]:
-                    resources = statement.get("Resource", [])
-                    resources = resources if isinstance(resources, list) else [resources]
-                    assert "*" not in resources, f"{file_name}: {name} grants {statement['Action']}"
+        for policy, resource in _wildcard_grants(template):
+            assert _allowed(policy, resource), f"{file_name}: {policy} grants on {resource}"
+
+
+def test_allowlisted_wildcards_are_still_needed(synths):
+    """An allowlist entry nothing matches any more is removed, not kept as a loophole."""
+    grants = [
+        g
+        for synth in synths.values()
+        for t in synth.templates.values()
+        for g in _wildcard_grants(t)
+    ]
+    for prefix, pattern in WILDCARD_ALLOWLIST:
+        assert any(p.startswith(prefix) and re.fullmatch(pattern, r) for p, r in grants), prefix
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "*",
+        "arn:aws:secretsmanager:eu-west-1:111111111111:secret:*",
+        {"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/index/*"]]},
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::bucket*"]]},
+        "arn:aws:logs:eu-west-1:111111111111:log-group:*:log-stream",
+    ],
+)
+def test_wildcard_check_catches_partial_wildcards(resource):
+    template = {
+        "Resources": {
+            "ApiFunctionServiceRoleDefaultPolicy": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {
+                    "PolicyDocument": {
+                        "Statement": [{"Effect": "Allow", "Action": "x:Y", "Resource": resource}]
+                    }
+                },
+            }
+        }
+    }
+
+    ((policy, rendered),) = _wildcard_grants(template)
+    assert not _allowed(policy, rendered)
 
 
 # --- migrations ------------------------------------------------------------------------------
@@ -417,6 +616,14 @@ def test_distribution_is_https_only_with_tls_1_2(synth):
     (origin,) = config["Origins"]
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     assert "OriginAccessControlId" in origin
+
+
+def test_origin_read_timeout_outlasts_the_function_timeout(synth):
+    (origin,) = _distribution_config(synth)["Origins"]
+    read_timeout = origin["CustomOriginConfig"]["OriginReadTimeout"]
+
+    assert read_timeout == CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS
+    assert synth.deployment.config.lambda_timeout_seconds <= read_timeout
 
 
 def test_origin_access_control_signs_every_request(synth):
