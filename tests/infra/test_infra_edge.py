@@ -95,9 +95,7 @@ FORGED_SHA256 = "0" * 64
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
 @pytest.mark.parametrize("key", ["x-amz-content-sha256", "X-Amz-Content-Sha256"])
-def test_viewer_supplied_hash_is_stripped_from_bodiless_requests(
-    origin_request_event, method, key
-):
+def test_viewer_supplied_hash_is_stripped_from_bodiless_requests(origin_request_event, method, key):
     request = _request(origin_request_event)
     request["method"] = method
     del request["body"]
