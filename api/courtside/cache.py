@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
 from courtside.settings import CacheSettings, get_cache_settings
@@ -158,13 +159,14 @@ def build_redis_client(url: str, settings: CacheSettings) -> Redis:
 
 
 class Cache:
-    """Namespaced, versioned get/set over a backend that may fail."""
+    """Namespaced, versioned read-through caching over a backend that may fail."""
 
     def __init__(self, backend: CacheBackend, *, prefix: str, retry_after_seconds: float) -> None:
         self.backend = backend
         self.prefix = prefix
         self._retry_after_seconds = retry_after_seconds
         self._down_until = 0.0
+        self._pending_invalidations: set[str] = set()
 
     @property
     def available(self) -> bool:
@@ -179,36 +181,62 @@ class Cache:
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
 
-    async def _namespace_version(self, namespace: str) -> str | None:
+    async def _namespace_version(self, namespace: str) -> str:
         raw = await self.backend.get(self.key("ns", namespace))
         return raw.decode() if raw is not None else "0"
 
-    async def get(self, namespace: str, key: str) -> bytes | None:
-        if not self.available:
-            return None
-        try:
-            version = await self._namespace_version(namespace)
-            return await self.backend.get(self.key(namespace, f"v{version}", key))
-        except Exception as exc:  # any backend failure is a miss
-            self._failed("get", exc)
-            return None
+    async def get_or_build(
+        self,
+        namespace: str,
+        key: str,
+        ttl_seconds: int,
+        build: Callable[[], Awaitable[bytes]],
+    ) -> tuple[bytes, bool]:
+        """The cached value, or `build()`'s, cached; returns (value, whether it was a hit).
 
-    async def set(self, namespace: str, key: str, value: bytes, ttl_seconds: int) -> None:
-        if not self.available or ttl_seconds <= 0:
-            return
-        try:
-            version = await self._namespace_version(namespace)
-            await self.backend.set(self.key(namespace, f"v{version}", key), value, ttl_seconds)
-        except Exception as exc:
-            self._failed("set", exc)
+        The value is stored under the namespace version read *before* building it. If the
+        namespace is invalidated while `build()` reads the database, the possibly stale value
+        lands under the old version, where nobody looks: it can never outlive the
+        invalidation (re-reading the version at store time would file it under the new one).
+        """
+        version: str | None = None
+        if self.available:
+            try:
+                await self._flush_pending_invalidations()
+                version = await self._namespace_version(namespace)
+                cached = await self.backend.get(self.key(namespace, f"v{version}", key))
+                if cached is not None:
+                    return cached, True
+            except Exception as exc:  # any backend failure is a miss
+                self._failed("get", exc)
+                version = None
+        value = await build()
+        if version is not None and ttl_seconds > 0 and self.available:
+            try:
+                await self.backend.set(self.key(namespace, f"v{version}", key), value, ttl_seconds)
+            except Exception as exc:
+                self._failed("set", exc)
+        return value, False
 
     async def invalidate(self, *namespaces: str) -> None:
-        """Make every cached entry of these namespaces unreachable, on every instance."""
+        """Make every cached entry of these namespaces unreachable, on every instance.
+
+        A namespace whose invalidation fails (Redis down) is remembered and invalidated
+        before this instance next reads the cache, so entries written before the outage do
+        not come back when Redis does.
+        """
         for namespace in namespaces:
             try:
                 await self.backend.incr(self.key("ns", namespace))
+                self._pending_invalidations.discard(namespace)
             except Exception as exc:
+                self._pending_invalidations.add(namespace)
                 self._failed("invalidate", exc)
+
+    async def _flush_pending_invalidations(self) -> None:
+        for namespace in list(self._pending_invalidations):
+            await self.backend.incr(self.key("ns", namespace))
+            self._pending_invalidations.discard(namespace)
 
     async def ping(self) -> None:
         """Raise if the backend is unreachable (readiness check)."""

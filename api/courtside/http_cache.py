@@ -64,13 +64,12 @@ async def cached_json(
     The database session is opened only on a miss, so a cache hit costs no session at all.
     `key` must capture every input of `build` (resolved defaults included, e.g. today's date).
     """
-    cache = get_cache()
-    cached = await cache.get(namespace, key)
-    if cached is not None:
-        etag, _, body = cached.partition(_ETAG_SEPARATOR)
-        return _response(request, body, etag.decode(), "hit")
-    async with get_sessionmaker()() as session:
-        fresh = (await build(session)).model_dump_json().encode()
-    fresh_etag = etag_for(fresh)
-    await cache.set(namespace, key, fresh_etag.encode() + _ETAG_SEPARATOR + fresh, ttl_seconds)
-    return _response(request, fresh, fresh_etag, "miss")
+
+    async def build_entry() -> bytes:
+        async with get_sessionmaker()() as session:
+            body = (await build(session)).model_dump_json().encode()
+        return etag_for(body).encode() + _ETAG_SEPARATOR + body
+
+    entry, hit = await get_cache().get_or_build(namespace, key, ttl_seconds, build_entry)
+    etag, _, body = entry.partition(_ETAG_SEPARATOR)
+    return _response(request, body, etag.decode(), "hit" if hit else "miss")

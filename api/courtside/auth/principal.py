@@ -70,25 +70,25 @@ def _namespace(user_id: int) -> str:
 
 async def load_user_state(session: AsyncSession, user_id: int) -> UserState | None:
     """The user's current state (cached briefly), or None when the user does not exist."""
-    cache = get_cache()
     ttl = get_auth_settings().user_state_cache_seconds
-    cached = await cache.get(_namespace(user_id), "state") if ttl else None
-    if cached is not None:
-        return UserState(**json.loads(cached))
-    row = await session.get(User, user_id, populate_existing=True)
-    if row is None:
-        return None
-    state = UserState(
-        username=row.username,
-        email=row.email,
-        role=row.role,
-        is_active=row.is_active,
-        token_version=row.token_version,
-        password_reset_required=row.password_reset_required,
-    )
-    if ttl:
-        await cache.set(_namespace(user_id), "state", json.dumps(state.__dict__).encode(), ttl)
-    return state
+
+    async def load() -> bytes:
+        row = await session.get(User, user_id, populate_existing=True)
+        if row is None:
+            return b"null"
+        state = UserState(
+            username=row.username,
+            email=row.email,
+            role=row.role,
+            is_active=row.is_active,
+            token_version=row.token_version,
+            password_reset_required=row.password_reset_required,
+        )
+        return json.dumps(state.__dict__).encode()
+
+    raw, _hit = await get_cache().get_or_build(_namespace(user_id), "state", ttl, load)
+    values = json.loads(raw)
+    return None if values is None else UserState(**values)
 
 
 async def invalidate_user(user_id: int) -> None:

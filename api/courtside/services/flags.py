@@ -21,14 +21,12 @@ DEFAULTS: dict[str, bool] = {BETTING_OPEN: True, SIGNUP_OPEN: True}
 
 
 async def all_flags(session: AsyncSession) -> dict[str, bool]:
-    cache = get_cache()
-    cached = await cache.get(FLAGS_NAMESPACE, "all")
-    if cached is not None:
-        return dict(json.loads(cached))
-    rows = (await session.execute(select(FeatureFlag.name, FeatureFlag.enabled))).all()
-    flags = {**DEFAULTS, **{name: enabled for name, enabled in rows}}
-    await cache.set(FLAGS_NAMESPACE, "all", json.dumps(flags).encode(), FLAGS_TTL_SECONDS)
-    return flags
+    async def load() -> bytes:
+        rows = (await session.execute(select(FeatureFlag.name, FeatureFlag.enabled))).all()
+        return json.dumps({**DEFAULTS, **{name: enabled for name, enabled in rows}}).encode()
+
+    raw, _hit = await get_cache().get_or_build(FLAGS_NAMESPACE, "all", FLAGS_TTL_SECONDS, load)
+    return dict(json.loads(raw))
 
 
 async def is_enabled(session: AsyncSession, name: str) -> bool:

@@ -94,13 +94,20 @@ async def test_redis_unreachable_every_request_still_succeeds_quickly(client, wo
         await dead.aclose()
 
 
+def _returning(value: bytes):
+    async def build() -> bytes:
+        return value
+
+    return build
+
+
 async def test_memory_backend_expires_and_invalidates():
     backend = cache_module.MemoryBackend(max_entries=2)
     memory = cache_module.Cache(backend, prefix="t", retry_after_seconds=1)
-    await memory.set("ns", "a", b"1", ttl_seconds=60)
-    assert await memory.get("ns", "a") == b"1"
+    assert await memory.get_or_build("ns", "a", 60, _returning(b"1")) == (b"1", False)
+    assert await memory.get_or_build("ns", "a", 60, _returning(b"2")) == (b"1", True)
     await memory.invalidate("ns")
-    assert await memory.get("ns", "a") is None
+    assert await memory.get_or_build("ns", "a", 60, _returning(b"2")) == (b"2", False)
     await backend.set("short", b"x", ttl_seconds=1)
     assert await backend.ttl("short") == 1
     await asyncio.sleep(1.05)
@@ -110,3 +117,41 @@ async def test_memory_backend_expires_and_invalidates():
     assert await backend.get("k1") is None  # evicted: least recently used beyond max_entries
     assert await backend.incr("counter", ttl_seconds=60) == 1
     assert await backend.incr("counter") == 2
+
+
+async def test_an_invalidation_during_a_rebuild_is_never_lost(cache):
+    """A request misses, reads the database, and meanwhile an admin commits a change and
+    invalidates: the value that request read must not survive the invalidation."""
+
+    async def stale_read_racing_an_invalidation() -> bytes:
+        await cache.invalidate("flags")  # the admin's commit + invalidate lands mid-read
+        return b"stale"
+
+    assert await cache.get_or_build("flags", "all", 300, stale_read_racing_an_invalidation) == (
+        b"stale",
+        False,
+    )
+    assert await cache.get_or_build("flags", "all", 300, _returning(b"fresh")) == (
+        b"fresh",
+        False,
+    )
+
+
+async def test_an_invalidation_made_while_redis_was_down_is_applied_when_it_is_back(cache):
+    """The entry was cached, Redis became unreachable exactly when a write invalidated it, and
+    came back: the old entry must not be served again."""
+    from redis.asyncio import Redis
+
+    assert await cache.get_or_build("flags", "all", 300, _returning(b"old")) == (b"old", False)
+    live = cache.backend
+    dead = Redis.from_url(
+        f"redis://127.0.0.1:{_closed_port()}/0", socket_timeout=0.25, socket_connect_timeout=0.25
+    )
+    try:
+        cache.backend = cache_module.RedisBackend(dead)
+        await cache.invalidate("flags")  # refused: Redis is down
+    finally:
+        await dead.aclose()
+    cache.backend = live  # Redis is back
+    cache._down_until = 0.0  # and the circuit has closed
+    assert await cache.get_or_build("flags", "all", 300, _returning(b"new")) == (b"new", False)

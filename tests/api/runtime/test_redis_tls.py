@@ -117,8 +117,12 @@ async def test_cache_over_tls_with_the_token_from_the_secret(tls_redis, token_se
     cache = build_cache(_settings(port))
     try:
         await cache.ping()
-        await cache.set("reference", "teams", b"payload", 60)
-        assert await cache.get("reference", "teams") == b"payload"
+
+        async def payload() -> bytes:
+            return b"payload"
+
+        assert await cache.get_or_build("reference", "teams", 60, payload) == (b"payload", False)
+        assert await cache.get_or_build("reference", "teams", 60, payload) == (b"payload", True)
         assert await cache.backend.incr(cache.key("hits"), 60) == 1
     finally:
         await cache.close()
@@ -132,7 +136,12 @@ async def test_wrong_token_is_a_cache_miss_not_an_error(tls_redis, token_secret,
     _secret(token_secret, "not-the-token")
     cache = build_cache(_settings(port))
     try:
-        assert await cache.get("reference", "teams") is None
+
+        async def fresh() -> bytes:
+            return b"from the database"
+
+        value = await cache.get_or_build("reference", "teams", 60, fresh)
+        assert value == (b"from the database", False)
         with pytest.raises((AuthenticationError, ResponseError)):
             await cache.ping()
     finally:
