@@ -120,9 +120,9 @@ async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | Non
             return None
         raise _invalid_token()
     if source == "cookie":
-        from courtside.web.csrf import verify_csrf
+        from courtside.web.csrf import verify_csrf_for_cookie_session
 
-        await verify_csrf(request)
+        await verify_csrf_for_cookie_session(request)
     return AuthUser(
         id=claims.user_id,
         username=state.username,

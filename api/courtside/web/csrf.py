@@ -128,6 +128,18 @@ async def verify_csrf(request: Request) -> None:
     """Raise 403 unless an unsafe request carries this visitor's CSRF token."""
     if request.method in SAFE_METHODS or _has_header_credentials(request):
         return
+    await _require_token(request)
+
+
+async def verify_csrf_for_cookie_session(request: Request) -> None:
+    """The same for a request the session cookie authenticates: here a header credential
+    changes nothing (even a bogus `X-API-Key` must not excuse a cookie-authenticated write)."""
+    if request.method in SAFE_METHODS:
+        return
+    await _require_token(request)
+
+
+async def _require_token(request: Request) -> None:
     if not token_matches(request, await submitted_token(request)):
         raise ApiError(
             403,

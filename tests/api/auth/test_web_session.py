@@ -174,6 +174,17 @@ async def test_cookie_authenticated_api_write_needs_csrf_header(client, session)
     assert (await client.get("/v1/me")).status_code == 401
 
 
+async def test_a_bogus_api_key_header_does_not_excuse_a_cookie_write(client, session):
+    user = await make_user(session)
+    assert (await login(client, user.username)).status_code == 303
+    refused = await client.post(
+        "/v1/me/logout-everywhere", headers={"X-API-Key": "cs_not_a_real_key"}
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "csrf_failed"
+    assert (await client.get("/v1/me")).status_code == 200  # still signed in: nothing happened
+
+
 async def test_bearer_requests_need_no_csrf_token(client, session):
     user = await make_user(session)
     response = await client.post(
