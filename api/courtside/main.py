@@ -24,7 +24,7 @@ from courtside.routers.admin_api_keys import router as admin_api_keys_router
 from courtside.routers.admin_users import router as admin_users_router
 from courtside.routers.auth import router as auth_router
 from courtside.settings import get_app_settings, get_auth_settings, get_ingest_settings, on_lambda
-from courtside.web import admin_pages, auth_pages, pages
+from courtside.web import admin_pages, api_docs, auth_pages, pages
 from courtside.web.csrf import SessionResponseMiddleware
 from courtside.web.session import install_context_hooks
 
@@ -49,6 +49,8 @@ def create_app() -> FastAPI:
         version="1.0.0",
         summary="NBA teams, players, games, moneyline odds, standings and predictions.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's /docs and /redoc load from CDNs: see web.api_docs
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(
@@ -62,6 +64,7 @@ def create_app() -> FastAPI:
         app.add_middleware(CloudFrontProxyHeaders)
     app.add_middleware(RequestLog)  # outermost: ids and logs every response, 413s included
     app.include_router(health.router)
+    app.include_router(api_docs.router)
     app.include_router(league.router)
     app.include_router(auth_router)
     app.include_router(admin_users_router)

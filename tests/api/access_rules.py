@@ -33,7 +33,6 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "public",
     ("GET", "/docs"): "public",
     ("GET", "/docs/oauth2-redirect"): "public",
-    ("GET", "/redoc"): "public",
     ("MOUNT", "/static"): "public",
     # health
     ("GET", "/health"): "public",
