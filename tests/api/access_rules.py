@@ -66,6 +66,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/v1/admin/api-keys/{key_id}/revoke"): "admin",
     ("GET", "/login"): "optional_user",
     ("POST", "/login"): "form_public",
+    ("GET", "/logout"): "optional_user",
     ("POST", "/logout"): "form_session",
     ("GET", "/signup"): "optional_user",
     ("POST", "/signup"): "form_public",

@@ -128,6 +128,14 @@ async def login(
     return _signed_in_redirect(request, user, target)
 
 
+@router.get("/logout")
+async def logout_page(request: Request, _user: PageOptionalUser) -> Response:
+    """A page with the sign-out form (a POST, CSRF-protected); anonymous visitors get a
+    link to the login page. Visiting it signs nobody out: a GET must not change state.
+    (`_user` resolves the session, which makes `current_user` known to the template.)"""
+    return render(request, "logout.html")
+
+
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     """Clear the cookie and revoke this session's token.
