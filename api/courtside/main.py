@@ -23,6 +23,7 @@ from courtside.routers import admin_events, admin_flags, health, ingest, league,
 from courtside.routers.admin_api_keys import router as admin_api_keys_router
 from courtside.routers.admin_users import router as admin_users_router
 from courtside.routers.auth import router as auth_router
+from courtside.security_headers import install_security_headers
 from courtside.settings import get_app_settings, get_auth_settings, get_ingest_settings, on_lambda
 from courtside.web import admin_pages, api_docs, auth_pages, pages
 from courtside.web.csrf import SessionResponseMiddleware
@@ -52,6 +53,7 @@ def create_app() -> FastAPI:
         docs_url=None,  # FastAPI's /docs and /redoc load from CDNs: see web.api_docs
         redoc_url=None,
     )
+    install_security_headers(app)
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,
