@@ -19,7 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,7 +62,16 @@ class Bet(Base):
 
     __tablename__ = "bets"
     __table_args__ = (
-        UniqueConstraint("user_id", "game_id"),
+        # One bet per user and game, refunds aside: a bet refunded because the game was
+        # postponed must not stop the user betting on the rescheduled game.
+        Index(
+            "uq_bets_user_id_game_id_live",
+            "user_id",
+            "game_id",
+            unique=True,
+            postgresql_where=text("status <> 'refunded'"),
+            sqlite_where=text("status <> 'refunded'"),
+        ),
         CheckConstraint("stake_cents > 0", name="stake_positive"),
         CheckConstraint("side IN ('home', 'away')", name="side"),
         CheckConstraint(

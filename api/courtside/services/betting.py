@@ -201,7 +201,9 @@ async def place_bet(
 
     _check_game(game, now)
     existing = await session.scalar(
-        select(Bet.id).where(Bet.user_id == user_id, Bet.game_id == game_id)
+        select(Bet.id).where(
+            Bet.user_id == user_id, Bet.game_id == game_id, Bet.status != BetStatus.REFUNDED.value
+        )
     )
     if existing is not None:
         raise BetRefused("duplicate_bet", "You already have a bet on this game.", bet_id=existing)

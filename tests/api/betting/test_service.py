@@ -257,6 +257,60 @@ async def test_a_postponed_game_refunds_the_stake(session: AsyncSession) -> None
 
 
 @both_dialects
+async def test_a_refunded_bet_does_not_block_betting_on_the_rescheduled_game(
+    session: AsyncSession,
+) -> None:
+    user = await make_user(session)
+    game = (await make_slate(session)).games[0]
+    await betting.place_bet(
+        session, user_id=user.id, game_id=game.id, side="away", stake_cents=4_000
+    )
+    game.status = "postponed"
+    await session.flush()
+    assert await betting.settle_games(session, [game.id]) == 1
+    game.status = "scheduled"
+    game.start_time = utcnow() + timedelta(days=7)
+    await session.flush()
+    again = await betting.place_bet(
+        session, user_id=user.id, game_id=game.id, side="home", stake_cents=2_500
+    )
+    assert again.status == "open"
+    await _refused(
+        session, "duplicate_bet", user_id=user.id, game_id=game.id, side="home", stake_cents=100
+    )
+    assert await _bet_count(session) == 2
+    assert await betting.bankroll_cents(session, user.id) == START - 2_500
+
+
+@both_dialects
+async def test_the_database_allows_one_live_bet_per_user_and_game(session: AsyncSession) -> None:
+    """The partial unique index itself, without the service's check in front of it."""
+    from sqlalchemy.exc import IntegrityError
+
+    user = await make_user(session)
+    game = (await make_slate(session)).games[0]
+    now = utcnow()
+    refunded = Bet(
+        user_id=user.id, game_id=game.id, side="home", stake_cents=100, odds=-150,
+        status="refunded", profit_cents=0, placed_at=now, settled_at=now, bookmaker="b",
+        odds_recorded_at=now,
+    )  # fmt: skip
+    live = Bet(
+        user_id=user.id, game_id=game.id, side="away", stake_cents=100, odds=130,
+        status="open", placed_at=now, bookmaker="b", odds_recorded_at=now,
+    )  # fmt: skip
+    session.add_all([refunded, live])
+    await session.flush()
+    twin = Bet(
+        user_id=user.id, game_id=game.id, side="home", stake_cents=100, odds=-150,
+        status="open", placed_at=now, bookmaker="b", odds_recorded_at=now,
+    )  # fmt: skip
+    with pytest.raises(IntegrityError):
+        async with session.begin_nested():
+            session.add(twin)
+
+
+@both_dialects
 async def test_settlement_of_nothing_is_zero(session: AsyncSession) -> None:
     assert await betting.settle_games(session, []) == 0
     assert await betting.settle_games(session, [123_456]) == 0
