@@ -5,11 +5,12 @@ Every response is cached (see `http_cache`) and carries an ETag and Cache-Contro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -54,12 +55,24 @@ def _key(request: Request, *extra: str) -> str:
     return "|".join((request.url.path, query, *extra))
 
 
-def _reference_ttl() -> int:
-    return get_cache_settings().cache_ttl_reference_seconds
+async def _reference_data(
+    request: Request, build: Callable[[AsyncSession], Awaitable[BaseModel]], *key: str
+) -> Response:
+    """Teams, players, injuries: cached long, invalidated when the pipeline sends rosters."""
+    ttl = get_cache_settings().cache_ttl_reference_seconds
+    return await cached_json(
+        request, namespace=REFERENCE, key=_key(request, *key), ttl_seconds=ttl, build=build
+    )
 
 
-def _schedule_ttl() -> int:
-    return get_cache_settings().cache_ttl_seconds
+async def _schedule_data(
+    request: Request, build: Callable[[AsyncSession], Awaitable[BaseModel]], *key: str
+) -> Response:
+    """Games, odds, predictions, standings: cached briefly, invalidated by every result."""
+    ttl = get_cache_settings().cache_ttl_seconds
+    return await cached_json(
+        request, namespace=SCHEDULE, key=_key(request, *key), ttl_seconds=ttl, build=build
+    )
 
 
 def _resolve_day(day: date | None) -> date:
@@ -86,9 +99,7 @@ async def list_teams(request: Request, page: PageDep) -> Response:
         result = await league.list_teams(session, page)
         return _page(TeamRead, result.items, result.total, page)
 
-    return await cached_json(
-        request, namespace=REFERENCE, key=_key(request), ttl_seconds=_reference_ttl(), build=build
-    )
+    return await _reference_data(request, build)
 
 
 @router.get("/teams/{abbr}", response_model=TeamRead, responses=error_responses(404))
@@ -98,13 +109,7 @@ async def get_team(request: Request, abbr: TeamAbbr) -> Response:
     async def build(session: AsyncSession) -> TeamRead:
         return TeamRead.model_validate(await league.get_team(session, abbr))
 
-    return await cached_json(
-        request,
-        namespace=REFERENCE,
-        key=_key(request, abbr.upper()),
-        ttl_seconds=_reference_ttl(),
-        build=build,
-    )
+    return await _reference_data(request, build, abbr.upper())
 
 
 @router.get(
@@ -117,13 +122,7 @@ async def list_team_players(request: Request, page: PageDep, abbr: TeamAbbr) -> 
         result = await league.list_players(session, page, team=abbr)
         return _page(PlayerRead, result.items, result.total, page)
 
-    return await cached_json(
-        request,
-        namespace=REFERENCE,
-        key=_key(request, abbr.upper()),
-        ttl_seconds=_reference_ttl(),
-        build=build,
-    )
+    return await _reference_data(request, build, abbr.upper())
 
 
 @router.get("/players", response_model=Page[PlayerRead], responses=error_responses(404))
@@ -142,9 +141,7 @@ async def list_players(
         result = await league.list_players(session, page, team=team, q=q, position=position)
         return _page(PlayerRead, result.items, result.total, page)
 
-    return await cached_json(
-        request, namespace=REFERENCE, key=_key(request), ttl_seconds=_reference_ttl(), build=build
-    )
+    return await _reference_data(request, build)
 
 
 @router.get("/players/{player_id}", response_model=PlayerDetail, responses=error_responses(404))
@@ -169,9 +166,7 @@ async def get_player(
             injuries=[InjuryRead.model_validate(injury) for injury in injuries],
         )
 
-    return await cached_json(
-        request, namespace=REFERENCE, key=_key(request), ttl_seconds=_reference_ttl(), build=build
-    )
+    return await _reference_data(request, build)
 
 
 def _columns(row: object) -> dict[str, object]:
@@ -204,13 +199,7 @@ async def list_games(
         )
         return _page(GameRead, result.items, result.total, page)
 
-    return await cached_json(
-        request,
-        namespace=SCHEDULE,
-        key=_key(request, resolved.isoformat()),
-        ttl_seconds=_schedule_ttl(),
-        build=build,
-    )
+    return await _schedule_data(request, build, resolved.isoformat())
 
 
 GameId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -230,9 +219,7 @@ async def get_game(request: Request, game_id: GameId) -> Response:
             prediction=PredictionRead.model_validate(prediction) if prediction else None,
         )
 
-    return await cached_json(
-        request, namespace=SCHEDULE, key=_key(request), ttl_seconds=_schedule_ttl(), build=build
-    )
+    return await _schedule_data(request, build)
 
 
 @router.get("/odds", response_model=Page[GameOdds])
@@ -252,13 +239,7 @@ async def list_odds(request: Request, page: PageDep, day: DateQuery = None) -> R
         ]
         return Page[GameOdds](items=items, total=games.total, limit=page.limit, offset=page.offset)
 
-    return await cached_json(
-        request,
-        namespace=SCHEDULE,
-        key=_key(request, resolved.isoformat()),
-        ttl_seconds=_schedule_ttl(),
-        build=build,
-    )
+    return await _schedule_data(request, build, resolved.isoformat())
 
 
 @router.get("/predictions", response_model=Page[GamePrediction])
@@ -281,13 +262,7 @@ async def list_predictions(request: Request, page: PageDep, day: DateQuery = Non
             items=items, total=games.total, limit=page.limit, offset=page.offset
         )
 
-    return await cached_json(
-        request,
-        namespace=SCHEDULE,
-        key=_key(request, resolved.isoformat()),
-        ttl_seconds=_schedule_ttl(),
-        build=build,
-    )
+    return await _schedule_data(request, build, resolved.isoformat())
 
 
 @router.get("/standings", response_model=StandingsRead)
@@ -327,6 +302,4 @@ async def standings(
             ],
         )
 
-    return await cached_json(
-        request, namespace=SCHEDULE, key=_key(request), ttl_seconds=_schedule_ttl(), build=build
-    )
+    return await _schedule_data(request, build)
