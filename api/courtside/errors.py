@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 log = logging.getLogger(__name__)
 
-API_PREFIXES = ("/v1/", "/v1", "/token", "/health", "/openapi.json", "/docs", "/redoc")
+API_PREFIXES = ("/v1/", "/v1", "/token", "/health", "/openapi.json", "/docs")
 
 
 class ApiError(Exception):
