@@ -37,76 +37,24 @@ async def test_game_invariants(session):
     bos, nyk = teams["BOS"], teams["NYK"]
     start = utc(2026, 12, 1, 0, 30)
     game = await make_game(session, bos, nyk, start, external_id="g-unique")
-    await _refused(
-        session,
-        Game(
-            external_id="g-unique",
-            season=2026,
-            start_time=start,
-            home_team_id=nyk.id,
-            away_team_id=bos.id,
-            status="scheduled",
-        ),
-    )
-    await _refused(
-        session,
-        Game(
-            external_id="g-self",
-            season=2026,
-            start_time=start,
-            home_team_id=bos.id,
-            away_team_id=bos.id,
-            status="scheduled",
-        ),
-    )
-    await _refused(
-        session,
-        Game(
-            external_id="g-status",
-            season=2026,
-            start_time=start,
-            home_team_id=bos.id,
-            away_team_id=nyk.id,
-            status="done",
-        ),
-    )
-    await _refused(
-        session,
-        Game(
-            external_id="g-final",
-            season=2026,
-            start_time=start,
-            home_team_id=bos.id,
-            away_team_id=nyk.id,
-            status="final",
-        ),
-    )
-    await _refused(
-        session,
-        Game(
-            external_id="g-tie",
-            season=2026,
-            start_time=start,
-            home_team_id=bos.id,
-            away_team_id=nyk.id,
-            status="final",
-            home_score=100,
-            away_score=100,
-        ),
-    )
-    await _refused(
-        session,
-        Game(
-            external_id="g-neg",
-            season=2026,
-            start_time=start,
-            home_team_id=bos.id,
-            away_team_id=nyk.id,
-            status="live",
-            home_score=-1,
-            away_score=0,
-        ),
-    )
+
+    def game_row(external_id: str, **changes: Any) -> Game:
+        values: dict[str, Any] = {
+            "external_id": external_id,
+            "season": 2026,
+            "start_time": start,
+            "home_team_id": bos.id,
+            "away_team_id": nyk.id,
+            "status": "scheduled",
+        }
+        return Game(**{**values, **changes})
+
+    await _refused(session, game_row("g-unique", home_team_id=nyk.id, away_team_id=bos.id))
+    await _refused(session, game_row("g-self", away_team_id=bos.id))
+    await _refused(session, game_row("g-status", status="done"))
+    await _refused(session, game_row("g-final", status="final"))
+    await _refused(session, game_row("g-tie", status="final", home_score=100, away_score=100))
+    await _refused(session, game_row("g-neg", status="live", home_score=-1, away_score=0))
     assert game.id is not None
 
 
