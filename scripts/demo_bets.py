@@ -49,12 +49,14 @@ async def seed_bet_history(
     """Place and settle bets on the user's behalf on the latest finished games. No commit."""
     from sqlalchemy import select
 
-    from courtside.models import Bet, Game, GameStatus, OddsSnapshot, User
-    from courtside.services import betting
+    from courtside.models import Bet, BetSide, Game, GameStatus, OddsSnapshot, User
+    from courtside.services import betting, flags
 
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
         raise LookupError(f"no user named {username!r}")
+    if not await flags.is_enabled(session, flags.BETTING_OPEN):
+        raise LookupError("betting is closed (feature flag betting_open)")
     finished = list(
         await session.scalars(
             select(Game)
@@ -77,31 +79,30 @@ async def seed_bet_history(
             )
         )
         if line is None:
-            session.add(
-                OddsSnapshot(
-                    game_id=game.id,
-                    bookmaker=CLOSING_BOOKMAKER,
-                    home_odds=_american(min(home_probability + 0.02, 0.97)),
-                    away_odds=_american(min(1 - home_probability + 0.02, 0.97)),
-                    recorded_at=closing,
-                )
+            line = OddsSnapshot(
+                game_id=game.id,
+                bookmaker=CLOSING_BOOKMAKER,
+                home_odds=_american(min(home_probability + 0.02, 0.97)),
+                away_odds=_american(min(1 - home_probability + 0.02, 0.97)),
+                recorded_at=closing,
             )
+            session.add(line)
             await session.flush()
-        # Game rows are final now; the bet is placed "as of" before tip-off, when it was not.
-        status, game.status = game.status, GameStatus.SCHEDULED.value
-        home_score, away_score = game.home_score, game.away_score
-        game.home_score = game.away_score = None
-        await session.flush()
-        await betting.place_bet(
+        side = _pick(rng, game.status, game.home_score, game.away_score)
+        # The game is final now, so the bet is recorded as placed before tip-off, at the
+        # closing line, without the checks that would refuse a bet on a finished game.
+        odds = line.home_odds if side == "home" else line.away_odds
+        assert odds is not None
+        await betting.record_bet(
             session,
-            user_id=user.id,
+            wallet=await betting.wallet_for(session, user.id),
             game_id=game.id,
-            side=_pick(rng, status, home_score, away_score),
+            side=BetSide(side),
             stake_cents=rng.randrange(10, 61) * 100,
+            odds=odds,
+            line=line,
             now=closing,
         )
-        game.status, game.home_score, game.away_score = status, home_score, away_score
-        await session.flush()
         await betting.settle_games(session, [game.id], now=game.start_time + timedelta(hours=3))
         placed += 1
     return placed

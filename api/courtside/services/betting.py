@@ -221,10 +221,31 @@ async def place_bet(
             available=format_units(wallet.balance_cents),
         )
 
+    return await record_bet(
+        session, wallet=wallet, game_id=game_id, side=chosen, stake_cents=stake_cents,
+        odds=odds, line=line, now=now,
+    )  # fmt: skip
+
+
+async def record_bet(
+    session: AsyncSession,
+    *,
+    wallet: Wallet,
+    game_id: int,
+    side: BetSide,
+    stake_cents: int,
+    odds: int,
+    line: OddsSnapshot,
+    now: datetime,
+) -> Bet:
+    """Store a bet and debit its stake, with no check of the game's state: `place_bet`
+    calls it once the rules allow the bet, and a bet history is imported through it (the
+    demo data). The database's constraints still hold: one live bet per user and game, a
+    balance that never goes negative."""
     bet = Bet(
-        user_id=user_id,
+        user_id=wallet.user_id,
         game_id=game_id,
-        side=chosen.value,
+        side=side.value,
         stake_cents=stake_cents,
         odds=odds,
         bookmaker=line.bookmaker,
@@ -244,6 +265,12 @@ async def place_bet(
             "duplicate_bet", "You already have a bet on this game, or not enough bankroll."
         ) from None
     return bet
+
+
+async def wallet_for(session: AsyncSession, user_id: int) -> Wallet:
+    """The user's wallet, created with the starting bankroll on first use."""
+    await _ensure_wallet(session, user_id)
+    return (await session.scalars(select(Wallet).where(Wallet.user_id == user_id))).one()
 
 
 # --- settling --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, or_, select, tuple_
+from sqlalchemy import Table, and_, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -306,6 +306,10 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[start : start + size]
 
 
+UpdateGuard = Callable[[Table, Any], Any]
+"""`(table, excluded) -> condition`: an existing row is updated only where it holds."""
+
+
 async def _upsert(
     session: AsyncSession,
     table: Table,
@@ -313,11 +317,14 @@ async def _upsert(
     rows: Sequence[dict[str, Any]],
     *,
     touch: str | None = "updated_at",
+    guard: UpdateGuard | None = None,
 ) -> UpsertOutcome:
     """Insert new keys, update keys whose values differ, leave identical rows untouched.
 
     Rows are written in key order so concurrent batches lock rows in the same order.
-    `touch` names a timestamp column set to now when a row is inserted or changed.
+    `touch` names a timestamp column set to now when a row is inserted or changed. `guard`
+    further restricts which existing rows may be updated; PostgreSQL evaluates it against
+    the newest committed version of a row a concurrent batch has just written.
     """
     rows = sorted(rows, key=lambda row: tuple(row[name] for name in key_columns))
     keys = [tuple(row[name] for name in key_columns) for row in rows]
@@ -330,10 +337,11 @@ async def _upsert(
     changes: dict[str, Any] = {name: stmt.excluded[name] for name in value_columns}
     if touch is not None:
         changes[touch] = stmt.excluded[touch]
+    differs = or_(*(table.c[name].is_distinct_from(stmt.excluded[name]) for name in value_columns))
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c[name] for name in key_columns],
         set_=changes,
-        where=or_(*(table.c[name].is_distinct_from(stmt.excluded[name]) for name in value_columns)),
+        where=differs if guard is None else and_(differs, guard(table, stmt.excluded)),
     ).returning(table.c.id, *(table.c[name] for name in key_columns))
     written: dict[Key, int] = {}
     for chunk in _chunks(rows, 1_000):
@@ -402,6 +410,15 @@ async def _players(session: AsyncSession, records: Sequence[Record]) -> Written:
 
 
 async def _games(session: AsyncSession, records: Sequence[Record]) -> Written:
+    """Upsert games; a final result that bets were settled on is never changed.
+
+    Read-decide-write under row locks: the stored games of the batch are locked (in key
+    order, the order the upsert writes them) before their results are compared, so a
+    concurrent batch for the same game waits and then sees this one's result. A game that
+    does not exist yet has no row to lock: the upsert's guard refuses to overwrite a final
+    result a concurrent batch inserted meanwhile, and the check after the write refuses the
+    batch with the same error.
+    """
     games = [_typed(record, GameRecord) for record in records]
     teams = await _ids_by(
         session,
@@ -409,21 +426,13 @@ async def _games(session: AsyncSession, records: Sequence[Record]) -> Written:
         Team.id,
         [abbr for g in games for abbr in (g.home_team, g.away_team)],
     )
-    finals = await _final_results(session, [g.external_id for g in games])
+    external_ids = [g.external_id for g in games]
     errors = RecordErrors()
+    _check_final_results(errors, games, await _final_results(session, external_ids, lock=True))
     rows: list[dict[str, Any]] = []
     for index, game in enumerate(games):
         home = _resolve(errors, index, "home_team", game.home_team, teams, "team")
         away = _resolve(errors, index, "away_team", game.away_team, teams, "team")
-        stored = finals.get(game.external_id)
-        if stored is not None and (game.status, game.home_score, game.away_score) != stored:
-            errors.add(
-                index,
-                ["status"],
-                f"game {game.external_id} is final ({stored[1]}-{stored[2]}) and its bets are "
-                "settled; a final result cannot be changed or reopened",
-                "final_result_locked",
-            )
         rows.append(
             {
                 **game.model_dump(exclude={"home_team", "away_team", "status"}),
@@ -433,7 +442,10 @@ async def _games(session: AsyncSession, records: Sequence[Record]) -> Written:
             }
         )
     errors.raise_if_any(len(games))
-    main = await _upsert(session, _table(Game), ["external_id"], rows)
+    main = await _upsert(session, _table(Game), ["external_id"], rows, guard=_result_unchanged)
+    raced = RecordErrors()
+    _check_final_results(raced, games, await _final_results(session, external_ids))
+    raced.raise_if_any(len(games))
     settled_statuses = (GameStatus.FINAL, GameStatus.POSTPONED)
     final_ids = tuple(
         sorted(main.ids[(game.external_id,)] for game in games if game.status in settled_statuses)
@@ -441,16 +453,58 @@ async def _games(session: AsyncSession, records: Sequence[Record]) -> Written:
     return Written(main=main, final_game_ids=final_ids)
 
 
-async def _final_results(
-    session: AsyncSession, external_ids: Sequence[str]
-) -> dict[str, tuple[GameStatus, int | None, int | None]]:
-    """Stored final games among these, with their scores: results that bets were settled on."""
-    rows = await session.execute(
-        select(Game.external_id, Game.home_score, Game.away_score).where(
-            Game.external_id.in_(external_ids), Game.status == GameStatus.FINAL.value
-        )
+FinalResult = tuple[GameStatus, int | None, int | None]
+
+
+def _check_final_results(
+    errors: RecordErrors, games: Sequence[GameRecord], finals: Mapping[str, FinalResult]
+) -> None:
+    for index, game in enumerate(games):
+        stored = finals.get(game.external_id)
+        if stored is not None and (game.status, game.home_score, game.away_score) != stored:
+            errors.add(
+                index,
+                ["status"],
+                f"game {game.external_id} is final ({stored[1]}-{stored[2]}) and its bets are "
+                "settled; a final result cannot be changed or reopened",
+                "final_result_locked",
+            )
+
+
+def _result_unchanged(table: Table, excluded: Any) -> Any:
+    """The upsert guard of games: a final row is updated only if its result stays the same."""
+    return or_(
+        table.c.status != GameStatus.FINAL.value,
+        and_(
+            excluded.status == GameStatus.FINAL.value,
+            excluded.home_score == table.c.home_score,
+            excluded.away_score == table.c.away_score,
+        ),
     )
-    return {external_id: (GameStatus.FINAL, home, away) for external_id, home, away in rows}
+
+
+async def _final_results(
+    session: AsyncSession, external_ids: Sequence[str], *, lock: bool = False
+) -> dict[str, FinalResult]:
+    """Stored final games among these, with their scores: results that bets were settled on.
+
+    With `lock`, every stored game of these (final or not) is locked `FOR UPDATE` in key
+    order on PostgreSQL, so the decision stays true until this transaction ends. (SQLite
+    has one writer at a time: `BEGIN IMMEDIATE` already serialises batches.)
+    """
+    query = (
+        select(Game.external_id, Game.status, Game.home_score, Game.away_score)
+        .where(Game.external_id.in_(sorted(set(external_ids))))
+        .order_by(Game.external_id)
+    )
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    rows = await session.execute(query)
+    return {
+        external_id: (GameStatus.FINAL, home, away)
+        for external_id, status, home, away in rows
+        if status == GameStatus.FINAL.value
+    }
 
 
 async def _game_ids(session: AsyncSession, external_ids: Iterable[str]) -> dict[str, int]:
