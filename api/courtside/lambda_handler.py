@@ -8,9 +8,10 @@ is done here instead, at import (Lambda's init phase), by `_init_environment`:
 
 - JSON logging on the runtime's handler, settings read and validated (a bad setting fails the
   init, not the first request), tracing installed when `OTEL_ENABLED=true`;
-- the app built once and the ORM mappers configured. The engine, the Redis client and the
-  secrets they need are created on first use and then reused by every invocation the
-  environment serves.
+- the app built once, with the public read API's route group loaded and the ORM mappers
+  configured (other route groups load on their first request). The engine, the Redis
+  client and the secrets they need are created on first use and then reused by every
+  invocation the environment serves.
 
 After each invocation finished spans are flushed, because Lambda may freeze the environment
 as soon as the response is returned.
@@ -57,16 +58,19 @@ def _init_environment() -> Mangum:
     get_database_settings()
     get_cache_settings()
     observability.configure_logging(settings.log_level, on_lambda=on_lambda())
-    # Mangum logs every request at INFO; RequestLog already writes the one line we want.
+    # Mangum logs every request at INFO; courtside.edge already writes the one line we want.
     logging.getLogger("mangum").setLevel(logging.WARNING)
     if settings.otel_enabled:
         observability.setup_tracing()
     from sqlalchemy.orm import configure_mappers
 
     from courtside.main import app
+    from courtside.route_groups import PUBLIC
 
-    # Every request that reads the database needs the ORM mappers configured (~20 ms); do it
-    # in the init phase, which Lambda may run before any request arrives.
+    # Most requests read the public API, and every request that reads the database needs the
+    # ORM mappers configured: do both in the init phase, which Lambda may run before any
+    # request arrives.
+    app.load_group(PUBLIC.name)
     configure_mappers()
     init_count += 1
     return build_handler(app)

@@ -1,35 +1,29 @@
 """The ASGI app. `create_app()` builds it; `app` is what uvicorn and the Lambda handler serve.
 
-Building the app touches no database, cache or secret: those are created on first use, so
-import stays cheap for Lambda cold starts.
+Building the app touches no database, cache or secret: those are created on first use. It
+registers no route either: each route group (`courtside.route_groups`) is imported and added
+the first time a request for one of its paths arrives, so a cold start pays only for the
+group its first request needs. The OpenAPI document loads every group first.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
+from fastapi import APIRouter, FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from courtside import cache, db
 from courtside.auth.config import check_auth_settings
+from courtside.edge import Edge
 from courtside.errors import install_error_handlers
-from courtside.middleware import BodySizeLimit
-from courtside.observability import RequestLog, configure_logging
-from courtside.proxy_headers import CloudFrontProxyHeaders
-from courtside.routers import admin_events, admin_flags, health, ingest, league, me, odds_movement
-from courtside.routers.admin_api_keys import router as admin_api_keys_router
-from courtside.routers.admin_users import router as admin_users_router
-from courtside.routers.auth import router as auth_router
-from courtside.security_headers import install_security_headers
+from courtside.observability import configure_logging
+from courtside.route_groups import GROUPS, RouteGroup, group
 from courtside.settings import get_app_settings, get_auth_settings, get_ingest_settings, on_lambda
-from courtside.web import admin_pages, api_docs, auth_pages, pages
-from courtside.web.csrf import SessionResponseMiddleware
-from courtside.web.session import install_context_hooks
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 @asynccontextmanager
@@ -41,11 +35,76 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     cache.use_cache(None)
 
 
-def create_app() -> FastAPI:
+class CourtsideApp(FastAPI):
+    """FastAPI whose route groups are registered on first use (see the module docstring)."""
+
+    def __init__(self, *, groups: Iterable[RouteGroup], edge: dict[str, Any], **kwargs: Any):
+        super().__init__(**kwargs)
+        self._pending: list[RouteGroup] = list(groups)
+        self._edge_options = edge
+
+    @property
+    def loaded_groups(self) -> list[str]:
+        return [g.name for g in GROUPS if g not in self._pending]
+
+    def load_groups_for(self, path: str) -> None:
+        """Register every pending group that claims `path` (none: the path is nobody's)."""
+        for candidate in [g for g in self._pending if g.claims(path)]:
+            self._register(candidate)
+
+    def load_group(self, name: str) -> None:
+        candidate = group(name)
+        if candidate in self._pending:
+            self._register(candidate)
+
+    def load_all(self) -> None:
+        for candidate in list(self._pending):
+            self._register(candidate)
+
+    def _register(self, route_group: RouteGroup) -> None:
+        self._pending.remove(route_group)
+        for routes in route_group.load():
+            if isinstance(routes, APIRouter):
+                self.include_router(routes)
+            else:
+                self.router.routes.append(routes)
+
+    def openapi(self) -> dict[str, Any]:
+        self.load_all()
+        return super().openapi()
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """FastAPI's stack wrapped in `Edge`, outside ServerErrorMiddleware (see `edge`)."""
+        return Edge(super().build_middleware_stack(), **self._edge_options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._pending and scope["type"] == "http":
+            self.load_groups_for(scope["path"])
+        await super().__call__(scope, receive, send)
+
+
+def _html_error_page(request: Request, status_code: int, message: str) -> Response:
+    """Errors on HTML pages use the site's layout (the web group renders them)."""
+    app = request.app
+    if isinstance(app, CourtsideApp):
+        app.load_group("web")
+    from courtside.web.pages import html_error_page
+
+    return html_error_page(request, status_code, message)
+
+
+def create_app(*, load_all: bool = False) -> CourtsideApp:
+    """The app; `load_all` registers every route group now (tests that walk the routes)."""
     settings = get_app_settings()
     check_auth_settings(settings, get_auth_settings())  # refuses default secrets outside local
     configure_logging(settings.log_level, on_lambda=on_lambda())
-    app = FastAPI(
+    app = CourtsideApp(
+        groups=GROUPS,
+        edge={
+            "max_body_bytes": settings.max_body_bytes,
+            "path_limits": {"/v1/ingest/": get_ingest_settings().ingest_max_body_bytes},
+            "behind_cloudfront": settings.behind_cloudfront,
+        },
         title="Courtside",
         version="1.0.0",
         summary="NBA teams, players, games, moneyline odds, standings and predictions.",
@@ -53,34 +112,10 @@ def create_app() -> FastAPI:
         docs_url=None,  # FastAPI's /docs and /redoc load from CDNs: see web.api_docs
         redoc_url=None,
     )
-    install_security_headers(app)
     install_error_handlers(app)
-    app.add_middleware(
-        BodySizeLimit,
-        max_bytes=settings.max_body_bytes,
-        path_limits={"/v1/ingest/": get_ingest_settings().ingest_max_body_bytes},
-    )
-    app.add_middleware(SessionResponseMiddleware)
-    install_context_hooks()
-    if settings.behind_cloudfront:
-        app.add_middleware(CloudFrontProxyHeaders)
-    app.add_middleware(RequestLog)  # outermost: ids and logs every response, 413s included
-    app.include_router(health.router)
-    app.include_router(api_docs.router)
-    app.include_router(league.router)
-    app.include_router(auth_router)
-    app.include_router(admin_users_router)
-    app.include_router(admin_api_keys_router)
-    app.include_router(auth_pages.router)
-    app.include_router(me.router)
-    app.include_router(admin_flags.router)
-    app.include_router(pages.router)
-    app.include_router(admin_pages.router)
-    app.state.html_error_renderer = pages.html_error_page
-    app.include_router(odds_movement.router)
-    app.include_router(ingest.router)
-    app.include_router(admin_events.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.html_error_renderer = _html_error_page
+    if load_all:
+        app.load_all()
     return app
 
 

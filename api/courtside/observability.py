@@ -4,10 +4,10 @@
   `logger`, `message`, `request_id`, any `extra=` fields, `exception`). On Lambda the runtime's
   own root handler is kept (it frames multi-line records as one CloudWatch event) and given
   the JSON formatter.
-- `RequestLog`: pure-ASGI middleware that gives each request an id — the Lambda request id on
-  Lambda (Mangum puts the context in the scope as `aws.context`), else a well-formed incoming
-  `X-Request-ID`, else a new one — echoes it as `X-Request-ID`, and logs one line per request
-  with method, path, status and latency_ms. With tracing on, it also opens the server span.
+- `request_id_for(scope)`: each request's id — the Lambda request id on Lambda (Mangum puts
+  the context in the scope as `aws.context`), else a well-formed incoming `X-Request-ID`, else
+  a new one. `courtside.edge` echoes it as `X-Request-ID`, logs one line per request with
+  method, path, status and latency_ms, and with tracing on opens the server span.
 - Tracing is off unless `OTEL_ENABLED=true`. Its packages (`api/requirements-otel.txt`) are not
   in the base image; `setup_tracing` fails loudly when they are missing. The Lambda handler calls
   `flush_traces()` after every invocation, before Lambda freezes the environment.
@@ -19,13 +19,12 @@ import json
 import logging
 import re
 import sys
-import time
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -36,7 +35,6 @@ request_id_var: ContextVar[str | None] = ContextVar("courtside_request_id", defa
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-_REQUEST_LOGGER = logging.getLogger("courtside.request")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _RECORD_FIELDS = frozenset(
@@ -133,59 +131,6 @@ def request_id_for(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class RequestLog:
-    """Request id, `X-Request-ID` response header, one JSON log line per request, server span."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        request_id = request_id_for(scope)
-        token = request_id_var.set(request_id)
-        header = (REQUEST_ID_HEADER.lower().encode(), request_id.encode())
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
-            await send(message)
-
-        span = _start_span(scope, request_id) if _tracer is not None else None
-        try:
-            if span is None:
-                await self.app(scope, receive, send_with_id)
-            else:
-                from opentelemetry.trace import use_span
-
-                with use_span(span, end_on_exit=False):
-                    await self.app(scope, receive, send_with_id)
-        finally:
-            latency_ms = round((time.perf_counter() - started) * 1000, 3)
-            if span is not None:
-                _end_span(span, scope, status)
-            if _REQUEST_LOGGER.isEnabledFor(logging.INFO):
-                _REQUEST_LOGGER.info(
-                    "%s %s %s",
-                    scope["method"],
-                    scope["path"],
-                    status,
-                    extra={
-                        "request_id": request_id,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "latency_ms": latency_ms,
-                    },
-                )
-            request_id_var.reset(token)
-
-
 # Tracing ---------------------------------------------------------------------------------
 
 _tracer: Tracer | None = None
@@ -245,7 +190,12 @@ def flush_traces(timeout_millis: int = 2000) -> bool:
     return bool(_provider.force_flush(timeout_millis))
 
 
-def _start_span(scope: Scope, request_id: str) -> Any:
+def tracing_enabled() -> bool:
+    return _tracer is not None
+
+
+def start_span(scope: Scope, request_id: str) -> Any:
+    """Open the server span of a request (`courtside.edge` calls it when tracing is on)."""
     from opentelemetry.trace import SpanKind
 
     assert _tracer is not None
@@ -261,7 +211,14 @@ def _start_span(scope: Scope, request_id: str) -> Any:
     )
 
 
-def _end_span(span: Any, scope: Scope, status: int) -> None:
+def current_span(span: Any) -> Any:
+    """A context manager making `span` the parent of the spans opened inside it."""
+    from opentelemetry.trace import use_span
+
+    return use_span(span, end_on_exit=False)
+
+
+def end_span(span: Any, scope: Scope, status: int) -> None:
     route = getattr(scope.get("route"), "path", None)
     if isinstance(route, str):
         span.set_attribute("http.route", route)

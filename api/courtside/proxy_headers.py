@@ -4,19 +4,19 @@ CloudFront calls the Lambda Function URL with the Function URL's own `Host`, so 
 the app would build absolute URLs and redirects to `<id>.lambda-url.<region>.on.aws`. The
 distribution's viewer-request function copies the viewer's `Host` into `X-Forwarded-Host`
 and the viewer's `Authorization` into `X-Forwarded-Authorization` (Origin Access Control
-replaces `Authorization` with its own SigV4 signature). With `BEHIND_CLOUDFRONT=true` this
-middleware puts them back into the ASGI scope, so `request.url`, `url_for` and redirects use
+replaces `Authorization` with its own SigV4 signature). With `BEHIND_CLOUDFRONT=true`
+`courtside.edge` puts them back into the ASGI scope, so `request.url`, `url_for` and redirects use
 the public host and auth code reads the viewer's `Authorization` as usual.
 
 Only behind CloudFront: anywhere else these headers come from the client and are not trusted
-(the middleware is not installed at all).
+(`rewrite_scope` is not applied at all).
 """
 
 from __future__ import annotations
 
 import re
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 _HOST_PATTERN = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -74,15 +74,3 @@ def rewrite_scope(scope: Scope) -> Scope:
             int(port) if port else _DEFAULT_PORTS.get(effective_scheme, 443),
         )
     return new_scope
-
-
-class CloudFrontProxyHeaders:
-    """Pure-ASGI middleware applying `rewrite_scope` to every HTTP request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            scope = rewrite_scope(scope)
-        await self.app(scope, receive, send)

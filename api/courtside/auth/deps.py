@@ -23,6 +23,7 @@ from fastapi import Depends
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from starlette.requests import Request
 
+from courtside import request_state
 from courtside.auth.principal import (
     AuthApiKey,
     AuthUser,
@@ -56,7 +57,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
 
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
-_USER_STATE = "auth_user"
+_USER_STATE = request_state.AUTH_USER
 _SIGV4_PREFIX = "AWS4-HMAC-SHA256"
 
 
@@ -192,7 +193,7 @@ def require_scope(scope: str) -> Callable[..., Awaitable[AuthApiKey]]:
             )
         row = await authenticate_key(session, presented)
         key = AuthApiKey(id=row.id, name=row.name, scope=row.scope, prefix=row.prefix)
-        request.state.auth_api_key = key
+        setattr(request.state, request_state.AUTH_API_KEY, key)
         if not scope_allows(key.scope, needed):
             raise ApiError(403, "insufficient_scope", f"This route needs a {needed!r} API key.")
         return key

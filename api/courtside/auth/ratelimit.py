@@ -2,7 +2,7 @@
 
 Counters live in the cache backend (Redis: shared by every Lambda instance) with a fixed
 window of `LOGIN_FAILURE_WINDOW_SECONDS` starting at the first failure. When Redis fails,
-an in-process counter takes over for that request, so an attacker cannot lift the limit
+the cache's in-process store takes over (`Cache.run`), so an attacker cannot lift the limit
 by knocking Redis over; it is per instance, which is weaker but never open.
 
 The username counter is a reservation: every attempt increments it atomically *before*
@@ -19,11 +19,9 @@ import ipaddress
 
 from starlette.requests import Request
 
-from courtside.cache import MemoryBackend, get_cache
+from courtside.cache import get_cache
 from courtside.errors import ApiError
 from courtside.settings import get_app_settings, get_auth_settings
-
-_fallback = MemoryBackend(max_entries=50_000)
 
 
 def client_ip(request: Request) -> str:
@@ -68,51 +66,23 @@ def _ip_key(ip: str) -> str:
     return get_cache().key("login-fail", "ip", ip_bucket(ip))
 
 
-def _cache_failed(operation: str, exc: Exception) -> None:
-    """Open the cache's circuit so the next calls skip Redis instead of timing out again."""
-    get_cache()._failed(f"login limiter {operation}", exc)
-
-
 async def _get(key: str) -> int:
-    cache = get_cache()
-    if cache.available:
-        try:
-            raw = await cache.backend.get(key)
-            return int(raw) if raw is not None else 0
-        except Exception as exc:
-            _cache_failed("read", exc)
-    raw = await _fallback.get(key)
+    raw = await get_cache().run("login limiter read", lambda backend: backend.get(key))
     return int(raw) if raw is not None else 0
 
 
 async def _ttl(key: str) -> int:
-    cache = get_cache()
-    if cache.available:
-        try:
-            return await cache.backend.ttl(key)
-        except Exception as exc:
-            _cache_failed("ttl", exc)
-    return await _fallback.ttl(key)
+    return await get_cache().run("login limiter ttl", lambda backend: backend.ttl(key))
 
 
 async def _incr(key: str, window: int) -> int:
-    cache = get_cache()
-    if cache.available:
-        try:
-            return await cache.backend.incr(key, window)
-        except Exception as exc:
-            _cache_failed("write", exc)
-    return await _fallback.incr(key, window)
+    return await get_cache().run("login limiter write", lambda backend: backend.incr(key, window))
 
 
 async def _delete(key: str) -> None:
     cache = get_cache()
-    await _fallback.delete(key)
-    if cache.available:
-        try:
-            await cache.backend.delete(key)
-        except Exception as exc:
-            _cache_failed("delete", exc)
+    await cache.local.delete(key)
+    await cache.run("login limiter delete", lambda backend: backend.delete(key))
 
 
 async def _too_many(

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import time
 
-from courtside.cache import MemoryBackend, get_cache
-
-_fallback = MemoryBackend(max_entries=50_000)
+from courtside.cache import get_cache
 
 
 def _key(jti: str) -> str:
@@ -22,22 +20,13 @@ def _key(jti: str) -> str:
 async def revoke(jti: str, expires_at: int) -> None:
     ttl = max(1, expires_at - int(time.time()) + 1)
     cache = get_cache()
-    await _fallback.set(_key(jti), b"1", ttl)
-    if cache.available:
-        try:
-            await cache.backend.set(_key(jti), b"1", ttl)
-        except Exception as exc:
-            cache._failed("revoke token", exc)
+    await cache.local.set(_key(jti), b"1", ttl)
+    await cache.run("revoke token", lambda backend: backend.set(_key(jti), b"1", ttl))
 
 
 async def is_revoked(jti: str) -> bool:
-    if await _fallback.get(_key(jti)) is not None:
-        return True
     cache = get_cache()
-    if not cache.available:
-        return False
-    try:
-        return await cache.backend.get(_key(jti)) is not None
-    except Exception as exc:
-        cache._failed("check revoked token", exc)
-        return False
+    if await cache.local.get(_key(jti)) is not None:
+        return True
+    found = await cache.run("check revoked token", lambda backend: backend.get(_key(jti)))
+    return found is not None

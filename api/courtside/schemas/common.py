@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -26,7 +27,10 @@ class Page(Schema, Generic[T]):
     offset: int
 
 
-class PageParams(BaseModel):
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    """A validated page: `limit` rows from `offset` (a dataclass: built on every request)."""
+
     limit: int
     offset: int
 

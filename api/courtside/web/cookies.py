@@ -8,6 +8,7 @@ no `Domain`, so a sibling subdomain cannot plant ("toss") a session or CSRF cook
 from __future__ import annotations
 
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from courtside.settings import get_app_settings, get_auth_settings
 
@@ -29,3 +30,18 @@ def session_cookie_name(request: HTTPConnection) -> str:
 
 def csrf_cookie_name(request: HTTPConnection) -> str:
     return _name(request, get_auth_settings().csrf_cookie_name)
+
+
+ANONYMOUS_CSRF_MAX_AGE_SECONDS = 60 * 60 * 24
+
+
+def anonymous_csrf_cookie(scope: Scope, anonymous_id: str) -> bytes:
+    """The `Set-Cookie` value of a new visitor's anonymous CSRF id (see `web.csrf`)."""
+    connection = HTTPConnection(scope)
+    cookie = (
+        f"{csrf_cookie_name(connection)}={anonymous_id}; Path=/; "
+        f"Max-Age={ANONYMOUS_CSRF_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax"
+    )
+    if cookie_secure(connection):
+        cookie += "; Secure"
+    return cookie.encode("latin-1")

@@ -30,21 +30,19 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from courtside import request_state
 from courtside.auth.config import jwt_secret
 from courtside.auth.tokens import InvalidToken, decode_token
 from courtside.errors import ApiError
-from courtside.web.cookies import cookie_secure, csrf_cookie_name, session_cookie_name
+from courtside.web.cookies import csrf_cookie_name, session_cookie_name
 
 FIELD_NAME = "csrf_token"
 HEADER_NAME = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_ANON_STATE = "csrf_new_anonymous_id"
+_ANON_STATE = request_state.NEW_ANONYMOUS_CSRF_ID
 _BINDING_STATE = "csrf_binding"
-ISSUED_STATE = "csrf_token_issued"
-PRIVATE_STATES = (ISSUED_STATE, "auth_user", "auth_api_key")
-"""Request-state keys that make a response per-visitor (see `SessionResponseMiddleware`)."""
+ISSUED_STATE = request_state.CSRF_TOKEN_ISSUED
 _ANONYMOUS_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -173,54 +171,3 @@ class LazyCsrfToken:
 def csrf_context(request: Request) -> dict[str, Any]:
     """Template context hook: `csrf_token` for every page."""
     return {"csrf_token": LazyCsrfToken(request)}
-
-
-def _private_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    current = b",".join(v for k, v in headers if k.lower() == b"cache-control").lower()
-    if b"no-store" in current:  # already uncacheable everywhere
-        return headers
-    kept = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
-    return [*kept, (b"cache-control", b"private, no-store")]
-
-
-class SessionResponseMiddleware:
-    """Per-visitor responses: set the anonymous CSRF cookie, and keep them out of caches.
-
-    - When a page handed out a CSRF token bound to a new anonymous id, set that cookie.
-    - When a response was made for a signed-in user or an API key, or embeds a CSRF token,
-      force `Cache-Control: private, no-store` (unless it already says `no-store`), so
-      neither CloudFront nor any shared cache can serve one visitor's page, token or data
-      to another, whatever the route set.
-
-    Pure ASGI (cheap): it reads the request state the dependencies left behind.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state = scope.get("state", {})
-                if any(state.get(key) for key in PRIVATE_STATES):
-                    message["headers"] = _private_headers(list(message.get("headers", [])))
-                anonymous = state.get(_ANON_STATE)
-                if anonymous:
-                    request = Request(scope)
-                    cookie = (
-                        f"{csrf_cookie_name(request)}={anonymous}; Path=/; "
-                        f"Max-Age={60 * 60 * 24}; HttpOnly; SameSite=Lax"
-                    )
-                    if cookie_secure(request):
-                        cookie += "; Secure"
-                    message["headers"] = [
-                        *message.get("headers", []),
-                        (b"set-cookie", cookie.encode("latin-1")),
-                    ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)

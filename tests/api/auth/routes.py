@@ -36,6 +36,7 @@ def _walk(routes: Iterable[BaseRoute], prefix: str) -> Iterator[tuple[str, str]]
 
 def app_routes(app: Any) -> list[tuple[str, str]]:
     """Every `(METHOD, path)` the app serves (mounts as `("MOUNT", path)`), sorted."""
+    app.load_all()
     return sorted(set(_walk(app.router.routes, "")))
 
 

@@ -88,7 +88,6 @@ async def test_falls_back_to_process_memory_when_redis_is_down(client, session, 
             assert (await _login(client, user.username)).status_code == 401
         assert (await _login(client, user.username, PASSWORD)).status_code == 429
     finally:
-        await ratelimit._fallback.close()
         await dead.aclose()
 
 
@@ -167,7 +166,6 @@ async def own_redis(tmp_path):
         process.kill()
         await process.wait()
     await client.aclose()
-    await ratelimit._fallback.close()
 
 
 def _free_port() -> int:

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from courtside.security_headers import SecurityHeaders
+from courtside.edge import Edge
 from tests.api.auth.helpers import make_user, user_headers
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "api" / "courtside" / "templates"
@@ -73,7 +73,7 @@ async def test_signed_in_pages_and_refusals_are_secured(client, session):
 
 
 async def test_an_unexpected_error_page_is_secured_too(app):
-    """500s come from Starlette's ServerErrorMiddleware, outside ordinary middleware."""
+    """500s come from Starlette's ServerErrorMiddleware, which `Edge` wraps."""
 
     async def boom() -> None:
         raise RuntimeError("boom")
@@ -85,6 +85,7 @@ async def test_an_unexpected_error_page_is_secured_too(app):
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert_secured(response)
+    assert response.headers["x-request-id"]
 
 
 async def test_a_header_the_route_set_is_kept():
@@ -95,7 +96,7 @@ async def test_a_header_the_route_set_is_kept():
         )
 
     inner = Starlette(routes=[Route("/", framed)])
-    transport = httpx.ASGITransport(app=SecurityHeaders(inner))
+    transport = httpx.ASGITransport(app=Edge(inner, max_body_bytes=1024))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/")
     assert response.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
@@ -119,7 +120,7 @@ async def test_websocket_and_lifespan_scopes_pass_through():
         sent.append(message)
 
     for kind in ("lifespan", "websocket"):
-        await SecurityHeaders(inner)({"type": kind}, receive, send)
+        await Edge(inner, max_body_bytes=1024)({"type": kind}, receive, send)
     assert seen == ["lifespan", "websocket"]
     assert sent == [{"type": "websocket.accept", "headers": []}] * 2  # untouched
 

@@ -68,9 +68,9 @@ async def test_redis_unreachable_every_request_still_succeeds_quickly(client, wo
     class CountingBackend(cache_module.RedisBackend):
         attempts = 0
 
-        async def get(self, key: str) -> bytes | None:
+        async def get_many(self, keys):
             CountingBackend.attempts += 1
-            return await super().get(key)
+            return await super().get_many(keys)
 
     dead = Redis.from_url(
         f"redis://127.0.0.1:{_closed_port()}/0", socket_timeout=0.25, socket_connect_timeout=0.25

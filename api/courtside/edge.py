@@ -1,0 +1,200 @@
+"""The app's one middleware layer: what every request and response goes through.
+
+It wraps the whole FastAPI stack (Starlette's error middleware included, so a 500 gets the
+same headers), and in one pass:
+
+- behind CloudFront only, restores the viewer's host, scheme and Authorization
+  (`proxy_headers.rewrite_scope`);
+- refuses bodies over the limit with 413, by Content-Length or while reading a chunked body;
+- gives the request an id (`observability.request_id_for`), returns it as `X-Request-ID`
+  and writes one JSON log line (and, with tracing on, a server span);
+- adds the security headers (`security_headers`) unless the route set its own;
+- marks per-visitor responses `Cache-Control: private, no-store` and sets the anonymous
+  CSRF cookie a page asked for (`request_state`).
+
+One layer instead of five: each pure-ASGI layer costs a coroutine call and a `send`
+wrapper per message on every request (see the README's performance section).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from courtside import observability, request_state
+from courtside.observability import REQUEST_ID_HEADER, request_id_for, request_id_var
+from courtside.proxy_headers import rewrite_scope
+from courtside.security_headers import SECURITY_HEADER_NAMES, SECURITY_HEADERS
+
+_REQUEST_LOGGER = logging.getLogger("courtside.request")
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
+_PRIVATE = (b"cache-control", b"private, no-store")
+
+
+class Edge:
+    """See the module docstring. `path_limits` maps path prefixes to their own body limit
+    (the ingestion API's larger batches); the longest matching prefix wins."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        path_limits: Mapping[str, int] | None = None,
+        behind_cloudfront: bool = False,
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.path_limits = sorted((path_limits or {}).items(), key=lambda item: -len(item[0]))
+        self.behind_cloudfront = behind_cloudfront
+
+    def body_limit(self, path: str) -> int:
+        for prefix, limit in self.path_limits:
+            if path.startswith(prefix):
+                return limit
+        return self.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.behind_cloudfront:
+            scope = rewrite_scope(scope)
+        started = time.perf_counter()
+        request_id = request_id_for(scope)
+        token = request_id_var.set(request_id)
+        request_id_header = (_REQUEST_ID, request_id.encode())
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = _response_headers(scope, list(message.get("headers", ())))
+                headers.append(request_id_header)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        tracing = observability.tracing_enabled()
+        span = observability.start_span(scope, request_id) if tracing else None
+        try:
+            if span is None:
+                await self._limited(scope, receive, send_with_headers)
+            else:
+                with observability.current_span(span):
+                    await self._limited(scope, receive, send_with_headers)
+        finally:
+            if span is not None:
+                observability.end_span(span, scope, status)
+            if _REQUEST_LOGGER.isEnabledFor(logging.INFO):
+                _log_request(scope, status, request_id, started)
+            request_id_var.reset(token)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Call the app, unless the body is over the path's limit (413)."""
+        limit = self.body_limit(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None or scope["method"] in ("GET", "HEAD"):
+            # The server frames the body by Content-Length, so the header is the whole truth.
+            if declared is not None and declared > limit:
+                await _too_large(send, limit)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No Content-Length (chunked): read up to the limit before the app sees anything, so
+        # an oversized body is a clean 413 rather than a parse error half-way through.
+        buffered: list[Message] = []
+        received = 0
+        while True:
+            message = await receive()
+            buffered.append(message)
+            if message["type"] != "http.request":
+                break
+            received += len(message.get("body", b""))
+            if received > limit:
+                await _too_large(send, limit)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _response_headers(
+    scope: Scope, headers: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    own = {name.lower() for name, _ in headers if name.lower() in SECURITY_HEADER_NAMES}
+    headers.extend(item for item in SECURITY_HEADERS if item[0] not in own)
+    state = scope.get("state")
+    if state:
+        if any(state.get(key) for key in request_state.PRIVATE):
+            headers = _private(headers)
+        anonymous = state.get(request_state.NEW_ANONYMOUS_CSRF_ID)
+        if anonymous:
+            from courtside.web.cookies import anonymous_csrf_cookie
+
+            headers.append((b"set-cookie", anonymous_csrf_cookie(scope, anonymous)))
+    return headers
+
+
+def _private(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    current = b",".join(v for k, v in headers if k.lower() == b"cache-control").lower()
+    if b"no-store" in current:  # already uncacheable everywhere
+        return headers
+    return [*((k, v) for k, v in headers if k.lower() != b"cache-control"), _PRIVATE]
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "code": "payload_too_large",
+                "message": f"The request body is larger than {limit} bytes.",
+                "details": {"max_bytes": limit},
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _log_request(scope: Scope, status: int, request_id: str, started: float) -> None:
+    _REQUEST_LOGGER.info(
+        "%s %s %s",
+        scope["method"],
+        scope["path"],
+        status,
+        extra={
+            "request_id": request_id,
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+        },
+    )

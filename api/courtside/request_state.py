@@ -1,0 +1,20 @@
+"""Names of the per-request state the auth and CSRF code leave for the edge middleware.
+
+A response made for a signed-in user, an API key or a page that embeds a CSRF token is
+per-visitor: `courtside.edge` marks it `private, no-store`. The names are defined here once
+so the code that sets them and the code that reads them cannot drift apart.
+"""
+
+from __future__ import annotations
+
+AUTH_USER = "auth_user"
+"""The signed-in user the request was authenticated as."""
+AUTH_API_KEY = "auth_api_key"
+"""The API key the request was authenticated with."""
+CSRF_TOKEN_ISSUED = "csrf_token_issued"  # noqa: S105 (a state key, not a secret)
+"""A page printed a CSRF token."""
+NEW_ANONYMOUS_CSRF_ID = "csrf_new_anonymous_id"
+"""A new anonymous CSRF id the response must set as a cookie."""
+
+PRIVATE = (AUTH_USER, AUTH_API_KEY, CSRF_TOKEN_ISSUED)
+"""State keys that make a response per-visitor."""

@@ -1,0 +1,111 @@
+"""The app's routes in groups, declared once: which paths each group serves and how to load it.
+
+A group is imported and registered the first time a request for one of its paths arrives
+(`courtside.main.CourtsideApp`), so a cold start for `GET /v1/teams` imports the public read
+API only, not the web pages, the admin area, the auth routes or the ingestion API. Every
+route of a group lies under the group's `prefixes` (or is one of its exact `paths`), and no
+route lies under another group's prefix: a test checks both, so the order in which groups
+are loaded can never change which route answers a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from starlette.routing import BaseRoute
+
+Routes = Sequence[APIRouter | BaseRoute]
+
+
+@dataclass(frozen=True)
+class RouteGroup:
+    name: str
+    prefixes: tuple[str, ...]
+    """A path belongs to the group if it starts with one of these."""
+    load: Callable[[], Routes]
+    """Imports the group's modules and returns its routers (and mounts)."""
+    paths: tuple[str, ...] = ()
+    """Exact paths that belong to the group (`/` cannot be a prefix)."""
+
+    def claims(self, path: str) -> bool:
+        return path in self.paths or path.startswith(self.prefixes)
+
+
+def _public() -> Routes:
+    from courtside.routers import health, league, odds_movement
+
+    return [league.router, odds_movement.router, health.router]
+
+
+def _docs() -> Routes:
+    from courtside.web import api_docs
+
+    return [api_docs.router]
+
+
+def _account() -> Routes:
+    from courtside.routers import me
+    from courtside.routers.auth import router as auth_router
+
+    return [auth_router, me.router]
+
+
+def _admin_api() -> Routes:
+    from courtside.routers import admin_events, admin_flags
+    from courtside.routers.admin_api_keys import router as admin_api_keys_router
+    from courtside.routers.admin_users import router as admin_users_router
+
+    return [admin_users_router, admin_api_keys_router, admin_flags.router, admin_events.router]
+
+
+def _ingest() -> Routes:
+    from courtside.routers import ingest
+
+    return [ingest.router]
+
+
+def _web() -> Routes:
+    from courtside.web import admin_pages, auth_pages, pages
+    from courtside.web.session import install_context_hooks
+    from courtside.web.static import static_files
+
+    install_context_hooks()
+    return [auth_pages.router, pages.router, admin_pages.router, static_files()]
+
+
+PUBLIC = RouteGroup(
+    name="public",
+    prefixes=(
+        "/v1/teams",
+        "/v1/players",
+        "/v1/games",
+        "/v1/odds",
+        "/v1/predictions",
+        "/v1/standings",
+        "/health",
+    ),
+    load=_public,
+)
+GROUPS: tuple[RouteGroup, ...] = (
+    PUBLIC,
+    RouteGroup(name="docs", prefixes=("/docs",), load=_docs),
+    RouteGroup(name="account", prefixes=("/token", "/v1/auth/", "/v1/me"), load=_account),
+    RouteGroup(name="admin-api", prefixes=("/v1/admin/",), load=_admin_api),
+    RouteGroup(name="ingest", prefixes=("/v1/ingest/",), load=_ingest),
+    RouteGroup(
+        name="web",
+        prefixes=("/login", "/logout", "/signup", "/bets", "/record", "/admin", "/static"),
+        paths=("/",),
+        load=_web,
+    ),
+)
+"""Every route group; `PUBLIC` first, as it serves most requests."""
+
+
+def group(name: str) -> RouteGroup:
+    for candidate in GROUPS:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)

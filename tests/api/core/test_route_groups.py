@@ -1,0 +1,156 @@
+"""Route groups load on first use, and lazy loading can never change which route answers.
+
+The cold-start test counts what a fresh Lambda process imports for `GET /v1/teams`: the
+public read API only (no web pages, templates, JWT library, admin, auth or ingestion code).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from courtside.main import create_app
+from courtside.route_groups import GROUPS, PUBLIC
+from tests.api.auth.routes import app_routes
+
+REPO = Path(__file__).resolve().parents[3]
+EVENT = REPO / "tests" / "api" / "runtime" / "events" / "function_url_teams.json"
+
+BUILT_IN = {("GET", "/openapi.json")}
+"""FastAPI's own route, registered with the app."""
+
+
+def _owners(path: str) -> list[str]:
+    return [group.name for group in GROUPS if group.claims(path)]
+
+
+def _route_paths_by_group() -> dict[str, set[str]]:
+    by_group: dict[str, set[str]] = {}
+    for group in GROUPS:
+        app = create_app()
+        before = set(app_routes_without_loading(app))
+        app.load_group(group.name)
+        by_group[group.name] = {path for _, path in set(app_routes_without_loading(app)) - before}
+    return by_group
+
+
+def app_routes_without_loading(app):
+    from tests.api.auth.routes import _walk
+
+    return set(_walk(app.router.routes, ""))
+
+
+def test_every_route_belongs_to_exactly_the_group_that_declares_it():
+    by_group = _route_paths_by_group()
+    assert all(by_group.values()), by_group
+    for name, paths in by_group.items():
+        for path in paths:
+            for variant in {path, path.rstrip("/") or "/", path + "/"}:
+                # The trailing-slash variants too: Starlette redirects between them.
+                if variant.endswith("//"):
+                    continue
+                assert _owners(variant) == [name], (variant, name)
+
+
+def test_the_groups_together_are_the_whole_app():
+    lazy = create_app()
+    eager = create_app(load_all=True)
+    assert app_routes(lazy) == app_routes(eager)
+    assert set(app_routes(eager)) - BUILT_IN
+
+
+def test_the_openapi_document_sees_every_group():
+    app = create_app()
+    paths = app.openapi()["paths"]
+    assert {"/v1/teams", "/token", "/v1/me/bets", "/v1/admin/users", "/v1/ingest/{dataset}"} <= set(
+        paths
+    )
+    assert app.loaded_groups == [group.name for group in GROUPS]
+
+
+async def test_a_request_loads_only_the_group_of_its_path(connection, cache):
+    import httpx
+
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.get("/v1/teams")).status_code == 200
+        assert app.loaded_groups == ["public"]
+        assert (await client.get("/nowhere")).status_code == 404
+        assert app.loaded_groups == ["public"]
+        assert (await client.get("/v1/me")).status_code == 401
+        assert app.loaded_groups == ["public", "account"]
+        page = await client.get("/nowhere", headers={"Accept": "text/html"})
+        assert page.status_code == 404
+        assert "<html" in page.text  # the site's error page: the web group rendered it
+        assert "web" in app.loaded_groups
+
+
+COLD_CHILD = """
+import json, sys
+from courtside.lambda_handler import handler
+event = json.load(open(sys.argv[1]))
+class Context:
+    aws_request_id = "cold"
+response = handler(event, Context())
+assert response["statusCode"] == 200, response
+print(json.dumps(sorted(sys.modules)))
+"""
+
+NOT_ON_THE_PUBLIC_COLD_PATH = (
+    "jinja2",
+    "jose",
+    "pwdlib",
+    "argon2",
+    "alembic",
+    "courtside.web",
+    "courtside.auth.tokens",
+    "courtside.auth.passwords",
+    "courtside.routers.admin_users",
+    "courtside.routers.ingest",
+    "courtside.routers.auth",
+    "courtside.routers.me",
+    "courtside.services.ingest",
+    "courtside.services.betting",
+)
+
+
+@pytest.mark.parametrize("database", ["sqlite"])
+def test_a_cold_public_request_imports_only_the_public_api(tmp_path, database):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_", "REDIS_", "OTEL_"))
+    }
+    env.update(
+        PYTHONPATH=f"{REPO / 'api'}{os.pathsep}{REPO}",
+        DATABASE_URL=url,
+        ENVIRONMENT="local",
+        AWS_LAMBDA_FUNCTION_NAME="courtside-test",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "courtside", "migrate"], env=env, check=True, capture_output=True
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", COLD_CHILD, str(EVENT)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    modules = set(json.loads(completed.stdout.strip().splitlines()[-1]))
+    loaded = sorted(
+        name
+        for name in modules
+        for forbidden in NOT_ON_THE_PUBLIC_COLD_PATH
+        if name == forbidden or name.startswith(forbidden + ".")
+    )
+    assert loaded == []
+    assert "courtside.routers.league" in modules
+    assert PUBLIC.name == "public"
