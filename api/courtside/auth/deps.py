@@ -141,6 +141,25 @@ async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | Non
     return user
 
 
+async def has_verified_header_credential(request: Request, session: SessionDep) -> bool:
+    """Whether the request carries a bearer token or an API key that is valid right now.
+
+    Such a request cannot be forged cross-site (a browser sends neither header on its own,
+    and custom headers need a CORS preflight this app never grants), so it needs no CSRF
+    token. A header that merely looks like a credential proves nothing.
+    """
+    token = bearer_token(request)
+    if token is not None and await _user_for_token(session, token, "bearer") is not None:
+        return True
+    presented = request.headers.get("x-api-key")
+    if presented:
+        from courtside.services.api_keys import find_key
+
+        key = await find_key(session, presented)
+        return key is not None and key.revoked_at is None
+    return False
+
+
 async def get_optional_user(
     request: Request,
     session: SessionDep,
