@@ -25,6 +25,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from tests.helpers import both_dialects
+
 from .helpers import PASSWORD, make_user, token, user_headers
 
 REPO = Path(__file__).resolve().parents[3]
@@ -264,3 +266,19 @@ async def test_one_indexed_query_on_a_cache_miss_none_on_a_hit(client, session, 
     assert len(miss) == 1, miss
     assert "revoked_tokens" in miss[0] and "rest_api_users" in miss[0]
     assert hit == []
+
+
+@both_dialects
+async def test_revoking_is_idempotent_and_prunes_expired_records(session):
+    from sqlalchemy import select
+
+    from courtside.auth import revocation
+    from courtside.models import RevokedToken
+
+    user = await make_user(session)
+    now = int(time.time())
+    await revocation.revoke(session, jti="old-one", user_id=user.id, expires_at=now - 60)
+    await revocation.revoke(session, jti="live-one", user_id=user.id, expires_at=now + 600)
+    await revocation.revoke(session, jti="live-one", user_id=user.id, expires_at=now + 600)
+    await session.commit()
+    assert set(await session.scalars(select(RevokedToken.jti))) == {"live-one"}
