@@ -24,12 +24,14 @@ $(VENV)/.dev-installed: api/requirements.txt api/requirements-otel.txt requireme
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.app-installed
 
+# --no-proxy-headers: uvicorn would otherwise take the client IP from X-Forwarded-For sent from
+# 127.0.0.1, and anyone could rotate it past the per-IP login and sign-up limits.
 run: $(VENV)/.app-installed ## Serve the app on HOST:PORT with the embedded database and demo data
 	PYTHONPATH=api $(PY) -m courtside migrate
 	PYTHONPATH=api $(PY) scripts/demo_data.py load --if-empty
 	PYTHONPATH=api $(PY) scripts/demo_bets.py --user demo-user
 	@echo "Courtside: web http://$(HOST):$(PORT)/  API docs http://$(HOST):$(PORT)/docs"
-	PYTHONPATH=api exec $(PY) -m uvicorn courtside.main:app --host $(HOST) --port $(PORT)
+	PYTHONPATH=api exec $(PY) -m uvicorn courtside.main:app --host $(HOST) --port $(PORT) --no-proxy-headers
 
 browser-deps: ## Install Debian's Chromium for the browser test (root; skipped when present)
 	@command -v /usr/bin/chromium >/dev/null || { \

@@ -23,7 +23,13 @@ from courtside.edge import Edge
 from courtside.errors import install_error_handlers
 from courtside.observability import configure_logging
 from courtside.route_groups import GROUPS, RouteGroup, group
-from courtside.settings import get_app_settings, get_auth_settings, get_ingest_settings, on_lambda
+from courtside.settings import (
+    get_app_settings,
+    get_auth_settings,
+    get_database_settings,
+    get_ingest_settings,
+    on_lambda,
+)
 
 
 @asynccontextmanager
@@ -97,6 +103,7 @@ def create_app(*, load_all: bool = False) -> CourtsideApp:
     """The app; `load_all` registers every route group now (tests that walk the routes)."""
     settings = get_app_settings()
     check_auth_settings(settings, get_auth_settings())  # refuses default secrets outside local
+    get_database_settings()  # a DATABASE_URL the app cannot use refuses to start, not to serve
     configure_logging(settings.log_level, on_lambda=on_lambda())
     app = CourtsideApp(
         groups=GROUPS,

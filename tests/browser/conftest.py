@@ -99,6 +99,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "127.0.0.1",
                 "--port",
                 str(port),
+                "--no-proxy-headers",
                 "--no-access-log",
             ],
             cwd=REPO,

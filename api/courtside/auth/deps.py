@@ -28,9 +28,8 @@ from courtside.auth.principal import (
     AuthApiKey,
     AuthUser,
     CredentialSource,
-    load_user_state,
+    load_token_state,
 )
-from courtside.auth.revocation import is_revoked
 from courtside.auth.tokens import InvalidToken, decode_token
 from courtside.db import SessionDep
 from courtside.errors import ApiError
@@ -93,37 +92,24 @@ def bearer_token(request: Request) -> str | None:
     return value.strip()
 
 
-async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | None:
-    token = bearer_token(request)
-    source: CredentialSource = "bearer"
-    if token is None:
-        from courtside.web.cookies import session_cookie_name
-
-        token = request.cookies.get(session_cookie_name(request))
-        source = "cookie"
-        if not token:
-            return None
+async def _user_for_token(
+    session: SessionDep, token: str, source: CredentialSource
+) -> AuthUser | None:
+    """The user this token signs in right now, or None (malformed, expired, forged, signed
+    out, or the user's state no longer matches it)."""
     try:
         claims = decode_token(token)
     except InvalidToken:
-        if source == "cookie":
-            return None
-        raise _invalid_token() from None
-    state = await load_user_state(session, claims.user_id)
+        return None
+    state = await load_token_state(session, claims.user_id, claims.jti)
     if (
-        await is_revoked(claims.jti)
-        or state is None
+        state is None
+        or state.token_revoked
         or not state.is_active
         or state.token_version != claims.version
         or state.role != claims.role
     ):
-        if source == "cookie":
-            return None
-        raise _invalid_token()
-    if source == "cookie":
-        from courtside.web.csrf import verify_csrf_for_cookie_session
-
-        await verify_csrf_for_cookie_session(request)
+        return None
     return AuthUser(
         id=claims.user_id,
         username=state.username,
@@ -134,6 +120,45 @@ async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | Non
         source=source,
         password_reset_required=state.password_reset_required,
     )
+
+
+async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | None:
+    token = bearer_token(request)
+    if token is not None:
+        user = await _user_for_token(session, token, "bearer")
+        if user is None:
+            raise _invalid_token()
+        return user
+    from courtside.web.cookies import session_cookie_name
+
+    cookie = request.cookies.get(session_cookie_name(request))
+    if not cookie:
+        return None
+    user = await _user_for_token(session, cookie, "cookie")
+    if user is not None:
+        from courtside.web.csrf import verify_csrf_for_cookie_session
+
+        await verify_csrf_for_cookie_session(request)
+    return user
+
+
+async def has_verified_header_credential(request: Request, session: SessionDep) -> bool:
+    """Whether the request carries a bearer token or an API key that is valid right now.
+
+    Such a request cannot be forged cross-site (a browser sends neither header on its own,
+    and custom headers need a CORS preflight this app never grants), so it needs no CSRF
+    token. A header that merely looks like a credential proves nothing.
+    """
+    token = bearer_token(request)
+    if token is not None and await _user_for_token(session, token, "bearer") is not None:
+        return True
+    presented = request.headers.get("x-api-key")
+    if presented:
+        from courtside.services.api_keys import find_key
+
+        key = await find_key(session, presented)
+        return key is not None and key.revoked_at is None
+    return False
 
 
 async def get_optional_user(

@@ -1,5 +1,8 @@
 """Password hashing (Argon2id via pwdlib), the password policy, and timing-safe login checks.
 
+The policy follows NIST SP 800-63B: a minimum length, no maximum below 128, no composition
+rules, and a check against a list of 100,000 breached passwords (loaded on first use).
+
 Hashing is CPU-bound (tens of milliseconds by design), so it runs in a worker thread:
 argon2-cffi releases the GIL, and the event loop keeps serving other requests.
 pwdlib is imported on first use, not at app import (cold start).
@@ -8,8 +11,10 @@ pwdlib is imported on first use, not at app import (cold start).
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from courtside.settings import get_auth_settings
@@ -20,28 +25,35 @@ if TYPE_CHECKING:
 MAX_PASSWORD_LENGTH = 128
 """Long enough for any passphrase; short enough that hashing cannot be abused for DoS."""
 
-COMMON_PASSWORDS = frozenset(
-    {
-        "password",
-        "password1",
-        "password12",
-        "password123",
-        "passw0rd",
-        "1234567890",
-        "12345678910",
-        "qwertyuiop",
-        "qwerty1234",
-        "iloveyou12",
-        "letmein123",
-        "welcome123",
-        "administrator",
-        "changeme12",
-        "basketball",
-        "courtside1",
-        "courtside12",
-        "courtside123",
-    }
-)
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords-100k.txt"
+"""SecLists' 100,000 most common passwords (MIT; provenance in data/README.md)."""
+
+CONTEXT_WORDS = frozenset({"courtside", "basketball", "moneyline", "sportsbook"})
+"""Words about this service, refused like common passwords (NIST SP 800-63B 5.1.1.2)."""
+
+MIN_CORE_LENGTH = 4
+_PADDING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The common-password list, lower-cased, as a set: read on first use (sign-up or a
+    password change), never at import, so cold starts do not pay for it."""
+    text = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8")
+    return frozenset(text.lower().split("\n")) - {""}
+
+
+def is_common(password: str) -> bool:
+    """A listed password, or one padded with digits and symbols: `password123456` and
+    `!Dragon2024` are what cracking rules try first, and a 10-character minimum makes
+    padding the usual way to pass it. Only a core of `MIN_CORE_LENGTH`+ characters counts,
+    so a short listed fragment inside a random password does not."""
+    lowered = password.lower()
+    known = common_passwords()
+    if lowered in known or lowered in CONTEXT_WORDS:
+        return True
+    core = _PADDING.sub("", lowered)
+    return len(core) >= MIN_CORE_LENGTH and (core in known or core in CONTEXT_WORDS)
 
 
 @lru_cache(maxsize=4)
@@ -73,7 +85,7 @@ def password_problems(password: str, *, username: str = "", email: str = "") -> 
     if len(password) > MAX_PASSWORD_LENGTH:
         problems.append(f"must be at most {MAX_PASSWORD_LENGTH} characters long")
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS:
+    if is_common(password):
         problems.append("is too common")
     if password and len(set(password)) < 4:
         problems.append("must contain at least 4 different characters")

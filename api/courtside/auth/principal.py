@@ -2,12 +2,14 @@
 per-user state every request is checked against.
 
 A token says who the user *was* when it was issued. On every request the user's active
-flag, role and token version are compared with the database, so deactivation, demotion
-and "log out everywhere" take effect at once. The state is cached briefly
-(`USER_STATE_CACHE_SECONDS`) under a namespace per user; every change goes through
+flag, role and token version, and whether this token was signed out, are compared with
+the database, so deactivation, demotion, "log out everywhere" and a sign-out take effect
+at once. The database is the only record; the state is cached briefly
+(`USER_STATE_CACHE_SECONDS`) under a namespace per user, and every change goes through
 `invalidate_user`, which bumps that namespace on every instance (Redis). If Redis is
-unreachable the cache is a miss and the database answers, so the cache can only make a
-change late by at most the TTL, never lose it.
+unreachable the cache is a miss and the database answers; if an invalidation is lost in
+an outage, an entry cached before it lives at most its TTL. So the cache can make a change
+late by at most `USER_STATE_CACHE_SECONDS`, on any instance, never lose it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
-from courtside.models import Role, User
+from courtside.models import RevokedToken, Role, User
 from courtside.settings import get_auth_settings
 
 CredentialSource = Literal["bearer", "cookie"]
@@ -55,40 +57,56 @@ class AuthApiKey:
 
 
 @dataclass(frozen=True)
-class UserState:
+class TokenState:
+    """What decides whether a token is still good: its user's current state, and whether
+    this very token was signed out."""
+
     username: str
     email: str
     role: str
     is_active: bool
     token_version: int
     password_reset_required: bool
+    token_revoked: bool
 
 
 def _namespace(user_id: int) -> str:
     return f"auth-user:{user_id}"
 
 
-async def load_user_state(session: AsyncSession, user_id: int) -> UserState | None:
-    """The user's current state (cached briefly), or None when the user does not exist."""
+async def load_token_state(session: AsyncSession, user_id: int, jti: str) -> TokenState | None:
+    """The state of the user and of their token `jti`, or None when the user does not exist.
+
+    On the path of every authenticated request, so it costs one query by primary keys
+    (the user, and the token among the revoked ones) on a cache miss, and nothing from the
+    database on a hit. Cached per token for `USER_STATE_CACHE_SECONDS` under the user's
+    namespace, which every change invalidates.
+    """
     ttl = get_auth_settings().user_state_cache_seconds
 
     async def load() -> bytes:
-        row = await session.get(User, user_id, populate_existing=True)
+        revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists()
+        row = (
+            await session.execute(
+                select(
+                    User.username,
+                    User.email,
+                    User.role,
+                    User.is_active,
+                    User.token_version,
+                    User.password_reset_required,
+                    revoked,
+                ).where(User.id == user_id)
+            )
+        ).one_or_none()
         if row is None:
             return b"null"
-        state = UserState(
-            username=row.username,
-            email=row.email,
-            role=row.role,
-            is_active=row.is_active,
-            token_version=row.token_version,
-            password_reset_required=row.password_reset_required,
-        )
+        state = TokenState(*row)
         return json.dumps(state.__dict__).encode()
 
-    raw, _hit = await get_cache().get_or_build(_namespace(user_id), "state", ttl, load)
+    raw, _hit = await get_cache().get_or_build(_namespace(user_id), f"token:{jti}", ttl, load)
     values = json.loads(raw)
-    return None if values is None else UserState(**values)
+    return None if values is None else TokenState(**values)
 
 
 async def invalidate_user(user_id: int) -> None:

@@ -1,32 +1,40 @@
-"""Single-session logout: a denylist of token ids (`jti`) until the token would expire.
+"""Single-session sign-out: the database records the token id (`jti`) until the token
+would have expired anyway.
 
-"Log out everywhere", deactivation and demotion use the token version instead (one integer
-per user, no list). This list only holds tokens whose owner pressed "log out", so a copied
-cookie dies with the logout. It lives in the cache backend (Redis, shared); if Redis fails
-an in-process list is used, so a logout on this instance still holds.
+The row is the record. Every request reads it together with the user's state (one query
+on a cache miss, see `principal.load_token_state`), and the caller invalidates that cache
+after committing, so a signed-out token is refused by every instance at once, or within
+`USER_STATE_CACHE_SECONDS` at most if the invalidation is lost (Redis down): Redis only
+caches the answer. "Log out everywhere", deactivation and demotion need no rows: they
+change the user's token version, active flag or role, checked the same way.
 """
 
 from __future__ import annotations
 
-import time
+from datetime import UTC, datetime
 
-from courtside.cache import get_cache
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
-
-def _key(jti: str) -> str:
-    return get_cache().key("revoked-jti", jti[:64])
-
-
-async def revoke(jti: str, expires_at: int) -> None:
-    ttl = max(1, expires_at - int(time.time()) + 1)
-    cache = get_cache()
-    await cache.local.set(_key(jti), b"1", ttl)
-    await cache.run("revoke token", lambda backend: backend.set(_key(jti), b"1", ttl))
+from courtside.models import RevokedToken, utcnow
 
 
-async def is_revoked(jti: str) -> bool:
-    cache = get_cache()
-    if await cache.local.get(_key(jti)) is not None:
-        return True
-    found = await cache.run("check revoked token", lambda backend: backend.get(_key(jti)))
-    return found is not None
+async def revoke(session: AsyncSession, *, jti: str, user_id: int, expires_at: int) -> None:
+    """Record that this token is signed out (idempotent) and prune expired records.
+
+    The caller commits, then calls `principal.invalidate_user(user_id)`.
+    """
+    await session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(RevokedToken)
+        .values(
+            jti=jti,
+            user_id=user_id,
+            expires_at=datetime.fromtimestamp(expires_at, UTC),
+            revoked_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["jti"])
+    )

@@ -4,6 +4,11 @@ Only HS256 is accepted. The header is checked before python-jose sees the token,
 python-jose is also given `algorithms=["HS256"]`, so `alg: none`, RS/ES tokens (key
 confusion) and anything else are rejected twice. `ver` is the user's token version: bumping
 it in the database revokes every token issued before (checked on every request).
+
+The compact serialization is checked strictly first (`_header`): exactly three
+unpadded base64url segments and a signature of exactly 32 bytes in canonical form. Python's
+base64 decoder skips characters outside the alphabet, so without this check `<token>!!~~`
+or a signature with flipped padding bits would verify as the same token.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +27,8 @@ from courtside.settings import get_auth_settings
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti", "ver")
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+_SIGNATURE_BYTES = 32  # HMAC-SHA256
 
 
 class InvalidToken(Exception):
@@ -69,14 +77,31 @@ def issue_token(
     )
 
 
-def _header(token: str) -> dict[str, Any]:
-    parts = token.split(".")
-    if len(parts) != 3 or not all(parts):
-        raise InvalidToken("not a signed JWT")
-    padded = parts[0] + "=" * (-len(parts[0]) % 4)
+def _b64decode(segment: str) -> bytes:
+    """Strict unpadded base64url: raises `InvalidToken` unless `segment` is canonical."""
+    if _SEGMENT.fullmatch(segment) is None or len(segment) % 4 == 1:
+        raise InvalidToken("not base64url")
     try:
-        header = json.loads(base64.urlsafe_b64decode(padded))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidToken("not base64url") from exc
+    if base64.urlsafe_b64encode(raw).decode().rstrip("=") != segment:
+        raise InvalidToken("not canonical base64url")  # stray bits in the last character
+    return raw
+
+
+def _header(token: str) -> dict[str, Any]:
+    """The JOSE header of a strict JWS compact serialization (RFC 7515 §7.1): three
+    canonical base64url segments, the last a 32-byte HMAC-SHA256; nothing before or after."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise InvalidToken("not a signed JWT")
+    header_raw, _payload, signature = (_b64decode(part) for part in parts)
+    if len(signature) != _SIGNATURE_BYTES:
+        raise InvalidToken("bad signature length")
+    try:
+        header = json.loads(header_raw)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidToken("bad header") from exc
     if not isinstance(header, dict):
         raise InvalidToken("bad header")

@@ -1,6 +1,6 @@
 """Every model, imported so `Base.metadata` knows all tables (Alembic, tests)."""
 
-from courtside.models.accounts import ApiKey, ApiScope, Role, User
+from courtside.models.accounts import ApiKey, ApiScope, RevokedToken, Role, User
 from courtside.models.base import Base, UTCDateTime, utcnow
 from courtside.models.betting import Bet, BetSide, BetStatus, Wallet
 from courtside.models.core import AuditEvent, FeatureFlag
@@ -33,6 +33,7 @@ __all__ = [
     "Player",
     "PlayerSeasonStats",
     "Prediction",
+    "RevokedToken",
     "Role",
     "Team",
     "UTCDateTime",

@@ -71,3 +71,20 @@ class ApiKey(Base):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class RevokedToken(Base):
+    """A signed-out session: its token id (`jti`), kept until the token would have expired.
+
+    The database is the record of a sign-out, so every instance refuses the token whatever
+    happened to the cache; rows past `expires_at` are pruned whenever a token is revoked.
+    ("Log out everywhere", deactivation and role changes need no rows: they change the
+    user's `token_version`, `is_active` or `role`.)
+    """
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("rest_api_users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

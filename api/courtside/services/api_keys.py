@@ -112,23 +112,30 @@ async def revoke_key(session: AsyncSession, *, key_id: int, actor: audit.Actor) 
     return row
 
 
-async def authenticate_key(session: AsyncSession, presented: str) -> ApiKey:
-    """The active key matching `presented`, or 401. Touches `last_used_at` at most once a minute.
+async def find_key(session: AsyncSession, presented: str) -> ApiKey | None:
+    """The key whose full value is `presented` (revoked or not), or None. Reads only.
 
     A malformed key, an unknown prefix and a wrong secret all spend one hash comparison and
-    give the same answer, so the response does not reveal which prefixes exist.
+    give the same answer, so timing does not reveal which prefixes exist.
     """
-    invalid = ApiError(401, "invalid_api_key", "The API key is not valid.")
     match = KEY_PATTERN.fullmatch(presented.strip())
     if match is None:
-        raise invalid
+        return None
     prefix, secret = match.groups()
     row = (
         await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))
     ).scalar_one_or_none()
     expected = row.secret_hash if row is not None else "0" * 64
     if not hmac.compare_digest(_hash_secret(secret), expected) or row is None:
-        raise invalid
+        return None
+    return row
+
+
+async def authenticate_key(session: AsyncSession, presented: str) -> ApiKey:
+    """The active key matching `presented`, or 401. Touches `last_used_at` at most once a minute."""
+    row = await find_key(session, presented)
+    if row is None:
+        raise ApiError(401, "invalid_api_key", "The API key is not valid.")
     if row.revoked_at is not None:
         raise ApiError(401, "revoked_api_key", "The API key has been revoked.")
     await _touch(session, row)

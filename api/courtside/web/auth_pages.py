@@ -137,8 +137,8 @@ async def logout_page(request: Request, _user: PageOptionalUser) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    """Clear the cookie and revoke this session's token.
+async def logout(request: Request, session: SessionDep) -> Response:
+    """Clear the cookie and revoke this session's token (recorded in the database).
 
     CSRF-checked by hand (not `CsrfProtected`): a visitor whose session already expired
     cannot present a matching token, and should simply land on the login page.
@@ -158,7 +158,11 @@ async def logout(request: Request) -> Response:
             "csrf_failed",
             "The form has expired or did not come from this site. Reload the page and retry.",
         )
-    await revocation.revoke(claims.jti, claims.expires_at)
+    await revocation.revoke(
+        session, jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at
+    )
+    await session.commit()
+    await users.after_commit(claims.user_id)
     clear_session_cookie(response, request)
     return response
 

@@ -34,6 +34,7 @@ from starlette.requests import Request
 from courtside import request_state
 from courtside.auth.config import jwt_secret
 from courtside.auth.tokens import InvalidToken, decode_token
+from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.web.cookies import csrf_cookie_name, session_cookie_name
 
@@ -113,18 +114,14 @@ def token_matches(request: Request, token: str) -> bool:
     return hmac.compare_digest(_sign(binding), token)
 
 
-def _has_header_credentials(request: Request) -> bool:
-    """A bearer token or API key in a header: a browser cannot forge those cross-site
-    (custom headers need a CORS preflight, which this app never grants), so such requests
-    are not CSRF-prone and scripts need no token."""
-    from courtside.auth.deps import bearer_token
+async def verify_csrf(request: Request, session: SessionDep) -> None:
+    """Raise 403 unless an unsafe request carries this visitor's CSRF token, or a bearer
+    token or API key that verifies (scripts need no CSRF token; a junk header is no excuse)."""
+    if request.method in SAFE_METHODS:
+        return
+    from courtside.auth.deps import has_verified_header_credential
 
-    return bool(bearer_token(request) or request.headers.get("x-api-key"))
-
-
-async def verify_csrf(request: Request) -> None:
-    """Raise 403 unless an unsafe request carries this visitor's CSRF token."""
-    if request.method in SAFE_METHODS or _has_header_credentials(request):
+    if await has_verified_header_credential(request, session):
         return
     await _require_token(request)
 

@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from courtside.auth.deps import AuthUser
 from courtside.db import SessionDep
 from courtside.errors import ApiError
-from courtside.models import Bet, Game, GameStatus, OddsSnapshot, Prediction, utcnow
+from courtside.models import Bet, BetStatus, Game, GameStatus, OddsSnapshot, Prediction, utcnow
 from courtside.odds import format_american, implied_probability, win_profit_cents
 from courtside.schemas.common import PageParams
 from courtside.services import betting, flags, league
@@ -122,6 +122,11 @@ def _closed_reason(
     return None
 
 
+def _no_live_bet(bet: Bet | None) -> bool:
+    """A refunded bet (postponed game) leaves the user free to bet on the rescheduled game."""
+    return bet is None or bet.status == BetStatus.REFUNDED.value
+
+
 def _tip_off(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return local.strftime("%-I:%M %p ") + (local.tzname() or "")
@@ -177,7 +182,7 @@ async def _board(
             home_score=game.home_score,
             away_score=game.away_score,
             bookmaker=line.bookmaker if line else None,
-            can_bet=reason is None and game.id not in mine,
+            can_bet=reason is None and _no_live_bet(mine.get(game.id)),
             closed_reason=reason,
             my_bet=mine.get(game.id),
             error=errors.get(game.id),

@@ -121,3 +121,73 @@ def test_missing_or_malformed_claims_rejected(overrides):
 def test_garbage_rejected(garbage):
     with pytest.raises(InvalidToken):
         decode_token(garbage)
+
+
+_B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _stray_bits_flipped(segment: str) -> str:
+    """The same bytes in a non-canonical spelling: the last character of a 32-byte
+    signature carries 2 unused bits, and its lowest one is flipped."""
+    last = _B64URL.index(segment[-1])
+    return segment[:-1] + _B64URL[last ^ 1]
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t + "!!~~",
+        lambda t: t + "~",
+        lambda t: t + "=",
+        lambda t: t + ".",
+        lambda t: t + ".e30",
+        lambda t: t + " x",
+        lambda t: t + "\n",
+        lambda t: t.replace(".", "!.", 1),
+        lambda t: "!" + t,
+        lambda t: t[:-1] + "+",
+        lambda t: t[:-1] + "/",
+        lambda t: t + "AAAA",
+        lambda t: t[:-4],
+        lambda t: _stray_bits_flipped(t),
+    ],
+    ids=[
+        "bang-tilde",
+        "tilde",
+        "padding",
+        "fourth-dot",
+        "fourth-segment",
+        "space",
+        "newline",
+        "junk-in-header",
+        "leading-junk",
+        "plus",
+        "slash",
+        "longer-signature",
+        "shorter-signature",
+        "non-canonical-signature",
+    ],
+)
+def test_only_the_strict_compact_serialization_is_accepted(mangle):
+    """Python's base64 decoder drops characters outside the alphabet and ignores the
+    unused bits of the last character, so each of these would otherwise verify."""
+    real = issue_token(user_id=7, role="Consumer", token_version=0).token
+    decode_token(real)
+    mangled = mangle(real)
+    assert mangled != real
+    with pytest.raises(InvalidToken):
+        decode_token(mangled)
+
+
+async def test_a_token_with_trailing_characters_is_401_invalid_token(client, session):
+    from .helpers import make_user, token
+
+    user = await make_user(session)
+    real = token(user)
+    assert (
+        await client.get("/v1/me", headers={"Authorization": f"Bearer {real}"})
+    ).status_code == 200
+    for mangled in (f"{real}!!~~", _stray_bits_flipped(real)):
+        response = await client.get("/v1/me", headers={"Authorization": f"Bearer {mangled}"})
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_token"

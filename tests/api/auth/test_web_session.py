@@ -367,3 +367,64 @@ async def test_pages_without_forms_set_no_csrf_cookie(client):
     assert "private" not in home.headers.get("cache-control", "")
     login_page = await client.get("/login")
     assert "courtside_csrf" in set_cookies(login_page)
+
+
+async def _junk_credentials(session) -> dict[str, dict[str, str]]:
+    """Headers that look like credentials but do not verify."""
+    from courtside.services import api_keys, audit
+
+    from .helpers import expired_token, make_key, tampered_token
+
+    user = await make_user(session)
+    revoked = await make_key(session, "write")
+    row = await api_keys.find_key(session, revoked)
+    assert row is not None
+    await api_keys.revoke_key(session, key_id=row.id, actor=audit.SYSTEM)
+    await session.commit()
+    return {
+        "junk-key": {"X-API-Key": "junk"},
+        "well-formed-unknown-key": {"X-API-Key": "cs_0123456789ab_" + "A" * 43},
+        "revoked-key": {"X-API-Key": revoked},
+        "junk-bearer": {"Authorization": "Bearer junk"},
+        "expired-bearer": {"Authorization": f"Bearer {expired_token(user)}"},
+        "tampered-bearer": {"Authorization": f"Bearer {tampered_token(user)}"},
+    }
+
+
+def _form(path: str, n: int, username: str) -> dict[str, str]:
+    if path == "/login":
+        return {"username": username, "password": PASSWORD}
+    return {"username": f"csrfless{n}", "email": f"csrfless{n}@example.test", "password": PASSWORD}
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup"])
+async def test_an_unverified_credential_header_does_not_skip_csrf(client, session, path):
+    """`X-API-Key: junk` (or any header that only looks like a credential) on a login or
+    sign-up form without a CSRF token: 403, no session cookie, no account."""
+    from sqlalchemy import func, select
+
+    from courtside.models import User
+
+    user = await make_user(session)
+    for n, (name, headers) in enumerate((await _junk_credentials(session)).items()):
+        response = await client.post(path, data=_form(path, n, user.username), headers=headers)
+        assert response.status_code == 403, (name, response.status_code)
+        assert "courtside_session" not in set_cookies(response), name
+        created = await session.scalar(
+            select(func.count()).select_from(User).where(User.username.like("csrfless%"))
+        )
+        assert created == 0, name
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup"])
+async def test_a_verified_credential_header_stands_in_for_the_csrf_token(client, session, path):
+    from .helpers import make_key
+
+    user = await make_user(session)
+    key = await make_key(session, "read")
+    for n, headers in enumerate(({"X-API-Key": key}, {"Authorization": f"Bearer {token(user)}"})):
+        response = await client.post(
+            path, data=_form(path, 100 + n, user.username), headers=headers
+        )
+        assert response.status_code == 303, response.text
+        assert "courtside_session" in set_cookies(response)

@@ -217,3 +217,35 @@ async def test_unknown_pages_get_the_html_error_page(client: httpx.AsyncClient) 
     assert "text/html" in response.headers["content-type"]
     assert '<link rel="stylesheet" href="/static/app.css">' in response.text
     assert "Back to the games" in response.text
+
+
+async def test_a_refunded_bet_leaves_the_rescheduled_game_open_on_the_board(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The README's rule: a bet refunded for a postponed game does not count as the user's
+    bet when the game is rescheduled; the board shows the refund and a new bet form."""
+    user = await make_user(session)
+    game = (await _today_slate(session))[0]
+    await betting.place_bet(
+        session, user_id=user.id, game_id=game.id, side="away", stake_cents=4_000
+    )
+    game.status = "postponed"
+    await session.flush()
+    assert await betting.settle_games(session, [game.id]) == 1
+    game.status = "scheduled"
+    game.start_time = utcnow() + timedelta(hours=5)
+    await session.commit()
+    sign_in(client, user)
+
+    board = (await client.get("/", headers=HTML)).text
+    assert "status-refunded" in board
+    assert f'name="game_id" value="{game.id}"' in board
+    form = {"csrf_token": csrf_from(board), "game_id": str(game.id), "side": "home"}
+    placed = await client.post("/bets", data={**form, "stake": "10"}, headers=HTML)
+    assert placed.status_code == 303, placed.text
+    after = (await client.get("/", headers=HTML)).text
+    assert f'name="game_id" value="{game.id}"' not in after  # one live bet: the form closes
+    assert "status-open" in after
+    again = await client.post("/bets", data={**form, "stake": "10"}, headers=HTML)
+    assert again.status_code == 409
+    assert await _bets(session) == 2
