@@ -33,7 +33,6 @@ from sqlalchemy.ext.asyncio import (  # noqa: E402
     AsyncConnection,
     AsyncEngine,
     AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 
@@ -123,10 +122,7 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """One connection in a transaction that is rolled back after the test."""
     async with engine.connect() as conn:
         transaction = await conn.begin()
-        maker = async_sessionmaker(
-            bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        )
-        db.use_sessionmaker(maker)
+        db.use_connection(conn)
         try:
             yield conn
         finally:

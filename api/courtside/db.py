@@ -1,19 +1,32 @@
-"""The async database layer: one engine per process, sessions per request.
+"""The async database layer: one engine per process, sessions for writes, connections for reads.
 
-PostgreSQL connections put `DB_SCHEMA` first on the `search_path`, so our tables live
-in that schema (default `mart`) while the SQL stays schema-free and runs on SQLite too.
+PostgreSQL connections put `DB_SCHEMA` first on the `search_path`, so our tables live in that
+schema (default `mart`) while the SQL stays schema-free and runs on SQLite too.
+
+**Every wait is bounded** (`DatabaseSettings`): a pooled connection (`DB_POOL_TIMEOUT_SECONDS`),
+a new one (`DB_CONNECT_TIMEOUT_SECONDS`), a statement, lock waits included
+(`DB_STATEMENT_TIMEOUT_SECONDS`: PostgreSQL's `statement_timeout`, SQLite's busy timeout).
+Whatever exceeds them, and a database that is down, restarting or refusing connections, is
+a 503 with `Retry-After` (`courtside.errors`).
+
+**No ping per checkout.** A pre-ping costs a round trip on every request. Instead a pooled
+connection the server already closed is dropped at checkout (the driver knows, no round
+trip), and a read that still meets a dead connection is retried once on a fresh one
+(`read`). Reads run in autocommit on PostgreSQL: no BEGIN and ROLLBACK around a SELECT.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -23,8 +36,14 @@ from sqlalchemy.pool import NullPool
 
 from courtside.settings import DatabaseSettings, get_database_settings
 
+T = TypeVar("T")
+
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
+_test_connection: AsyncConnection | None = None
+
+READ_ONLY = "courtside_read_only"
+"""Execution option of read connections (SQLite then takes no write lock)."""
 
 
 def database_url(settings: DatabaseSettings) -> str:
@@ -37,21 +56,28 @@ def database_url(settings: DatabaseSettings) -> str:
 
 
 def build_engine(settings: DatabaseSettings, *, url: str | None = None) -> AsyncEngine:
-    """An engine tuned for where it runs: small pool with pre-ping, or NullPool behind RDS Proxy."""
+    """An engine tuned for where it runs: a small pool, or NullPool behind RDS Proxy."""
     url = url or database_url(settings)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": settings.db_echo}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        busy_timeout_ms = int(settings.db_statement_timeout_seconds * 1000)
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect(busy_timeout_ms))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
+    statement_timeout_ms = int(settings.db_statement_timeout_seconds * 1000)
     kwargs["connect_args"] = {
-        "server_settings": {"search_path": f"{settings.db_schema},public"},
+        "server_settings": {
+            "search_path": f"{settings.db_schema},public",
+            "statement_timeout": str(statement_timeout_ms),
+            "idle_in_transaction_session_timeout": str(statement_timeout_ms * 6),
+        },
         "timeout": settings.db_connect_timeout_seconds,
-        "command_timeout": 30,
+        # The client-side backstop (the server cancels at statement_timeout first).
+        "command_timeout": settings.db_statement_timeout_seconds + 1,
         "ssl": settings.effective_ssl_mode,
     }
     if settings.database_use_proxy:
@@ -60,10 +86,11 @@ def build_engine(settings: DatabaseSettings, *, url: str | None = None) -> Async
         kwargs.update(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
-            pool_pre_ping=True,
+            pool_timeout=settings.db_pool_timeout_seconds,
             pool_recycle=settings.db_pool_recycle_seconds,
         )
     engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "checkout", _drop_closed_connection)
     if settings.database_secret_arn:
         from courtside.aws_secrets import refresh_credentials_on_auth_failure
 
@@ -71,21 +98,35 @@ def build_engine(settings: DatabaseSettings, *, url: str | None = None) -> Async
     return engine
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    """Turn off the sqlite3 module's own transaction handling (SQLAlchemy emits BEGIN
-    itself, see `_sqlite_begin`), so SAVEPOINTs and rollbacks behave as on PostgreSQL."""
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _drop_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection the server closed (a restart, an idle timeout) is replaced at
+    checkout, without a round trip: asyncpg already knows its socket is gone."""
+    raw = getattr(dbapi_connection, "driver_connection", None)
+    is_closed = getattr(raw, "is_closed", None)
+    if is_closed is not None and is_closed():
+        raise exc.DisconnectionError("the pooled connection was closed by the server")
+
+
+def _sqlite_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        """Turn off the sqlite3 module's own transaction handling (SQLAlchemy emits BEGIN
+        itself, see `_sqlite_begin`), so SAVEPOINTs and rollbacks behave as on PostgreSQL."""
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
+        cursor.close()
+
+    return connect
 
 
 def _sqlite_begin(connection: Any) -> None:
-    """Take the write lock up front: a deferred transaction that reads and then writes fails
-    at once with SQLITE_BUSY under contention, instead of waiting its turn (busy_timeout)."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Writers take the write lock up front: a deferred transaction that reads and then
+    writes fails at once with SQLITE_BUSY under contention, instead of waiting its turn
+    (busy_timeout). Reads (`read`) begin deferred and never block each other."""
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def get_engine() -> AsyncEngine:
@@ -106,23 +147,28 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
 
 def use_engine(engine: AsyncEngine) -> None:
     """Make `engine` the process-wide engine (tests, scripts with their own URL)."""
-    global _engine, _sessionmaker
+    global _engine, _sessionmaker, _test_connection
     _engine = engine
     _sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    _test_connection = None
 
 
-def use_sessionmaker(maker: async_sessionmaker[AsyncSession]) -> None:
-    """Make every session come from `maker` (tests bind it to one rolled-back connection)."""
-    global _sessionmaker
-    _sessionmaker = maker
+def use_connection(connection: AsyncConnection) -> None:
+    """Run every session and read on `connection` (tests: one rolled-back transaction)."""
+    global _sessionmaker, _test_connection
+    _sessionmaker = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    _test_connection = connection
 
 
 async def dispose_engine() -> None:
-    global _engine, _sessionmaker
+    global _engine, _sessionmaker, _test_connection
     if _engine is not None:
         await _engine.dispose()
     _engine = None
     _sessionmaker = None
+    _test_connection = None
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:
@@ -132,3 +178,31 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+@asynccontextmanager
+async def _read_connection() -> AsyncIterator[AsyncConnection]:
+    if _test_connection is not None:
+        yield _test_connection
+        return
+    engine = get_engine()
+    async with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            await connection.execution_options(**{READ_ONLY: True})
+        yield connection
+
+
+async def read(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """`work(connection)` on a read connection: autocommit on PostgreSQL (no BEGIN/ROLLBACK
+    round trips), a deferred read transaction on SQLite. `work` must only read: it is run a
+    second time, on a fresh connection, if the first one turns out to be dead."""
+    try:
+        async with _read_connection() as connection:
+            return await work(connection)
+    except exc.DBAPIError as error:
+        if not error.connection_invalidated or _test_connection is not None:
+            raise
+    async with _read_connection() as connection:
+        return await work(connection)

@@ -19,14 +19,55 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    SQLAlchemyError,
     StatementError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 log = logging.getLogger(__name__)
 
 API_PREFIXES = ("/v1/", "/v1", "/token", "/health", "/openapi.json", "/docs")
+
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks the client to wait (a restart or an overloaded database passes in seconds)."""
+
+UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57", "58"})
+"""Connection exception, insufficient resources, operator intervention (shutdown, restart,
+statement timeout, query cancelled), system error: the database cannot answer right now."""
+UNAVAILABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+"""Serialization failure, deadlock, lock not available: transient, a retry succeeds."""
+
+
+def _sqlstate(error: object) -> str:
+    return str(getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or "")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not answer now (down, restarting, overloaded, too slow): a 503.
+
+    Covers SQLAlchemy's pool timeout, disconnects, the driver's connection errors (asyncpg's
+    own exceptions may arrive unwrapped, e.g. "another operation is in progress"), timeouts,
+    and the SQLSTATEs above.
+    """
+    if isinstance(exc, PoolTimeoutError | OSError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    ):
+        return True
+    cause = exc.orig if isinstance(exc, StatementError) else exc
+    if cause is None:
+        return False
+    if isinstance(cause, OSError | TimeoutError):
+        return True
+    sqlstate = _sqlstate(cause)
+    if sqlstate:
+        return sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in UNAVAILABLE_SQLSTATES
+    # asyncpg's errors without a SQLSTATE are about the connection itself (its client-side
+    # data errors are ValueErrors: the client's input, not an outage).
+    return type(cause).__module__.startswith("asyncpg") and not isinstance(cause, ValueError)
 
 
 class ApiError(Exception):
@@ -102,6 +143,17 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def unavailable_response(request: Request) -> Response:
+    """The one answer to "the database cannot answer now": 503 with `Retry-After`."""
+    return error_response(
+        request,
+        503,
+        "service_unavailable",
+        "The service is temporarily unavailable; try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -128,25 +180,21 @@ def install_error_handlers(app: FastAPI) -> None:
             request, 422, "validation_error", "The request is not valid.", _validation_details(exc)
         )
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
     @app.exception_handler(OSError)
     @app.exception_handler(TimeoutError)
+    @app.exception_handler(PoolTimeoutError)
     async def _unavailable(request: Request, exc: Exception) -> Response:
         log.error("backing service unavailable on %s: %s", request.url.path, exc)
-        return error_response(
-            request,
-            503,
-            "service_unavailable",
-            "The service is temporarily unavailable; try again shortly.",
-            headers={"Retry-After": "5"},
-        )
+        return unavailable_response(request)
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> Response:
-        """SQLSTATE class 22 (data exception: a NUL character, a number out of range, …) is
-        the client's bad value that validation let through: 422. Anything else is ours."""
-        sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", ""))
+        """Unavailable (see `is_unavailable`): 503. SQLSTATE class 22 (data exception: a NUL
+        character, a number out of range, …) is the client's bad value that validation let
+        through: 422. Anything else is ours."""
+        if is_unavailable(exc):
+            return await _unavailable(request, exc)
+        sqlstate = _sqlstate(exc.orig)
         if isinstance(exc, DataError) or sqlstate.startswith("22"):
             log.warning("data error on %s: %s", request.url.path, exc.orig)
             return error_response(
@@ -176,12 +224,22 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> Response:
+        if is_unavailable(exc):
+            return await _unavailable(request, exc)
         log.warning("integrity error on %s: %s", request.url.path, exc.orig)
         return error_response(
             request, 409, "conflict", "The request conflicts with the current state of the data."
         )
 
+    @app.exception_handler(SQLAlchemyError)
+    async def _sqlalchemy_error(request: Request, exc: SQLAlchemyError) -> Response:
+        if is_unavailable(exc):
+            return await _unavailable(request, exc)
+        return await _unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if is_unavailable(exc):  # a driver error no handler above knows by class
+            return await _unavailable(request, exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, 500, "internal_error", "Something went wrong on our side.")

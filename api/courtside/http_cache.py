@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
+from courtside import db
 from courtside.cache import get_cache
-from courtside.db import get_sessionmaker
 from courtside.settings import get_cache_settings
 
 REFERENCE = "reference"
@@ -57,17 +57,19 @@ async def cached_json(
     namespace: str,
     key: str,
     ttl_seconds: int,
-    build: Callable[[AsyncSession], Awaitable[BaseModel]],
+    build: Callable[[AsyncConnection], Awaitable[BaseModel]],
 ) -> Response:
-    """Serve `build(session)`'s JSON from the cache when present, else build, cache, serve it.
+    """Serve `build(connection)`'s JSON from the cache when present, else build, cache, serve.
 
-    The database session is opened only on a miss, so a cache hit costs no session at all.
-    `key` must capture every input of `build` (resolved defaults included, e.g. today's date).
+    A database connection is taken only on a miss (`db.read`), so a hit costs none. `key`
+    must capture every input of `build` and nothing else: it is built from the route's
+    *validated* parameters (resolved defaults included, e.g. today's date), never from the
+    raw query string, so parameters a route does not read can neither bypass the cache nor
+    fill it.
     """
 
     async def build_entry() -> bytes:
-        async with get_sessionmaker()() as session:
-            body = (await build(session)).model_dump_json().encode()
+        body = (await db.read(build)).model_dump_json().encode()
         return etag_for(body).encode() + _ETAG_SEPARATOR + body
 
     entry, hit = await get_cache().get_or_build(namespace, key, ttl_seconds, build_entry)

@@ -47,7 +47,15 @@ class CourtsideApp(FastAPI):
     def __init__(self, *, groups: Iterable[RouteGroup], edge: dict[str, Any], **kwargs: Any):
         super().__init__(**kwargs)
         self._pending: list[RouteGroup] = list(groups)
+        self._pending_prefixes: tuple[str, ...] = ()
+        self._pending_paths: frozenset[str] = frozenset()
+        self._index_pending()
         self._edge_options = edge
+
+    def _index_pending(self) -> None:
+        """One `startswith` per request decides whether any pending group claims the path."""
+        self._pending_prefixes = tuple(p for g in self._pending for p in g.prefixes)
+        self._pending_paths = frozenset(p for g in self._pending for p in g.paths)
 
     @property
     def loaded_groups(self) -> list[str]:
@@ -69,11 +77,16 @@ class CourtsideApp(FastAPI):
 
     def _register(self, route_group: RouteGroup) -> None:
         self._pending.remove(route_group)
+        self._index_pending()
         for routes in route_group.load():
             if isinstance(routes, APIRouter):
-                self.include_router(routes)
+                # The router's routes already hold their full path, tags, responses and
+                # dependencies; added flat, a request matches them directly instead of
+                # through FastAPI's included-router wrapper (two passes per router).
+                self.router.routes.extend(routes.routes)
             else:
                 self.router.routes.append(routes)
+        self.openapi_schema = None
 
     def openapi(self) -> dict[str, Any]:
         self.load_all()
@@ -85,7 +98,9 @@ class CourtsideApp(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._pending and scope["type"] == "http":
-            self.load_groups_for(scope["path"])
+            path = scope["path"]
+            if path.startswith(self._pending_prefixes) or path in self._pending_paths:
+                self.load_groups_for(path)
         await super().__call__(scope, receive, send)
 
 

@@ -36,7 +36,7 @@ class RouteGroup:
 def _public() -> Routes:
     from courtside.routers import health, league, odds_movement
 
-    return [league.router, odds_movement.router, health.router]
+    return [health.router, league.router, odds_movement.router]
 
 
 def _docs() -> Routes:

@@ -151,7 +151,18 @@ class DatabaseSettings(BaseSettings):
     db_pool_recycle_seconds: int = Field(
         default=240, ge=30, description="Recycle pooled connections older than this."
     )
-    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, description="Connect timeout.")
+    db_connect_timeout_seconds: float = Field(
+        default=3.0, gt=0, le=10, description="Connect timeout (a new connection)."
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=10, description="Longest wait for a pooled connection, then 503."
+    )
+    db_statement_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=30,
+        description="Longest a statement may run or wait for a lock, then 503.",
+    )
     db_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
     db_ssl_mode: Literal["disable", "prefer", "require"] | None = Field(
         default=None,
@@ -230,6 +241,16 @@ class DatabaseSettings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def longest_wait_seconds(self) -> float:
+        """The longest a request can wait on the database: a pooled connection, a new one,
+        then a statement (the Lambda timeout must be longer)."""
+        return (
+            self.db_pool_timeout_seconds
+            + self.db_connect_timeout_seconds
+            + self.db_statement_timeout_seconds
+        )
 
 
 class CacheSettings(BaseSettings):

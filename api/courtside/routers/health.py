@@ -7,10 +7,12 @@ import logging
 
 from fastapi import APIRouter
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import JSONResponse
 
+from courtside import db
 from courtside.cache import get_cache
-from courtside.db import get_sessionmaker
+from courtside.errors import RETRY_AFTER_SECONDS
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -25,8 +27,10 @@ async def liveness() -> dict[str, str]:
 
 
 async def _check_database() -> str:
-    async with get_sessionmaker()() as session:
-        await session.execute(text("SELECT 1"))
+    async def select_one(connection: AsyncConnection) -> None:
+        await connection.execute(text("SELECT 1"))
+
+    await db.read(select_one)
     return "ok"
 
 
@@ -60,4 +64,6 @@ async def readiness() -> JSONResponse:
             "message": "The database is not reachable.",
             "details": results,
         }
-    return JSONResponse(body, status_code=200 if ready else 503)
+    if ready:
+        return JSONResponse(body)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -1,40 +1,39 @@
 """The public read API under /v1: teams, players, games, odds, standings, predictions.
 
-Every response is cached (see `http_cache`) and carries an ETag and Cache-Control.
+Every response is cached (see `http_cache`) and carries an ETag and Cache-Control. Each
+route's cache key is made of its *validated* parameters only (`_key`): a query parameter a
+route does not read is ignored, for the answer and for the cache alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from courtside.http_cache import REFERENCE, SCHEDULE, cached_json
-from courtside.models import GameStatus
-from courtside.schemas.common import Page, PageDep, PageParams, Schema, error_responses
+from courtside.models.league import GameStatus
+from courtside.schemas.common import Limit, Offset, Page, PageParams, Schema, error_responses
 from courtside.schemas.league import (
     ConferenceStandings,
     GameDetail,
     GameOdds,
     GamePrediction,
     GameRead,
-    InjuryRead,
-    MoneylineRead,
     PlayerDetail,
     PlayerRead,
-    PlayerSeasonStatsRead,
-    PredictionRead,
     StandingRow,
     StandingsRead,
     TeamRead,
     TeamRef,
 )
 from courtside.services import league
+from courtside.services.pagination import PageOf
 from courtside.services.standings import compute_standings
 from courtside.settings import get_app_settings, get_cache_settings
 
@@ -48,87 +47,84 @@ DateQuery = Annotated[
 TeamQuery = Annotated[
     str | None, Query(min_length=2, max_length=4, pattern=r"^[A-Za-z]+$", description="Team abbr.")
 ]
+GameId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PlayerId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+GameStatusQuery = Annotated[GameStatus | None, Query(description="Game status.")]
+
+Build = Callable[[AsyncConnection], Awaitable[BaseModel]]
+S = TypeVar("S", bound=Schema)
 
 
-def _key(request: Request, *extra: str) -> str:
-    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
-    return "|".join((request.url.path, query, *extra))
+def _key(route: str, **params: object) -> str:
+    """`route` and its validated parameters (None left out), in a fixed order."""
+    return route + "".join(f"|{k}={v}" for k, v in sorted(params.items()) if v is not None)
 
 
-async def _reference_data(
-    request: Request, build: Callable[[AsyncSession], Awaitable[BaseModel]], *key: str
-) -> Response:
+async def _reference_data(request: Request, key: str, build: Build) -> Response:
     """Teams, players, injuries: cached long, invalidated when the pipeline sends rosters."""
     ttl = get_cache_settings().cache_ttl_reference_seconds
-    return await cached_json(
-        request, namespace=REFERENCE, key=_key(request, *key), ttl_seconds=ttl, build=build
-    )
+    return await cached_json(request, namespace=REFERENCE, key=key, ttl_seconds=ttl, build=build)
 
 
-async def _schedule_data(
-    request: Request, build: Callable[[AsyncSession], Awaitable[BaseModel]], *key: str
-) -> Response:
+async def _schedule_data(request: Request, key: str, build: Build) -> Response:
     """Games, odds, predictions, standings: cached briefly, invalidated by every result."""
     ttl = get_cache_settings().cache_ttl_seconds
-    return await cached_json(
-        request, namespace=SCHEDULE, key=_key(request, *key), ttl_seconds=ttl, build=build
-    )
+    return await cached_json(request, namespace=SCHEDULE, key=key, ttl_seconds=ttl, build=build)
 
 
 def _resolve_day(day: date | None) -> date:
     return day or league.league_today(get_app_settings().zone)
 
 
-S = TypeVar("S", bound=Schema)
-
-
-def _page(schema: type[S], items: Sequence[object], total: int, page: PageParams) -> Page[S]:
-    return Page[schema](  # type: ignore[valid-type]
-        items=[schema.model_validate(item) for item in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
+def _page(schema: type[S], result: PageOf[Any], page: PageParams) -> Page[S]:
+    """The one place a service's page of rows becomes the public envelope."""
+    return Page[schema].model_validate(  # type: ignore[valid-type]
+        {"items": result.items, "total": result.total, "limit": page.limit, "offset": page.offset}
     )
 
 
 @router.get("/teams", response_model=Page[TeamRead])
-async def list_teams(request: Request, page: PageDep) -> Response:
+async def list_teams(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """The 30 franchises, by abbreviation."""
+    page = PageParams(limit, offset)
 
-    async def build(session: AsyncSession) -> Page[TeamRead]:
-        result = await league.list_teams(session, page)
-        return _page(TeamRead, result.items, result.total, page)
+    async def build(connection: AsyncConnection) -> Page[TeamRead]:
+        return _page(TeamRead, await league.list_teams(connection, page), page)
 
-    return await _reference_data(request, build)
+    return await _reference_data(request, _key("teams", limit=limit, offset=offset), build)
 
 
 @router.get("/teams/{abbr}", response_model=TeamRead, responses=error_responses(404))
 async def get_team(request: Request, abbr: TeamAbbr) -> Response:
     """One team by abbreviation (case-insensitive)."""
 
-    async def build(session: AsyncSession) -> TeamRead:
-        return TeamRead.model_validate(await league.get_team(session, abbr))
+    async def build(connection: AsyncConnection) -> TeamRead:
+        return TeamRead.model_validate(await league.get_team(connection, abbr))
 
-    return await _reference_data(request, build, abbr.upper())
+    return await _reference_data(request, _key("team", abbr=abbr.upper()), build)
 
 
 @router.get(
     "/teams/{abbr}/players", response_model=Page[PlayerRead], responses=error_responses(404)
 )
-async def list_team_players(request: Request, page: PageDep, abbr: TeamAbbr) -> Response:
+async def list_team_players(
+    request: Request, abbr: TeamAbbr, limit: Limit = 50, offset: Offset = 0
+) -> Response:
     """A team's roster, by name."""
+    page = PageParams(limit, offset)
 
-    async def build(session: AsyncSession) -> Page[PlayerRead]:
-        result = await league.list_players(session, page, team=abbr)
-        return _page(PlayerRead, result.items, result.total, page)
+    async def build(connection: AsyncConnection) -> Page[PlayerRead]:
+        return _page(PlayerRead, await league.list_players(connection, page, team=abbr), page)
 
-    return await _reference_data(request, build, abbr.upper())
+    key = _key("roster", abbr=abbr.upper(), limit=limit, offset=offset)
+    return await _reference_data(request, key, build)
 
 
 @router.get("/players", response_model=Page[PlayerRead], responses=error_responses(404))
 async def list_players(
     request: Request,
-    page: PageDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
     team: TeamQuery = None,
     q: Annotated[str | None, Query(min_length=1, max_length=64, description="Name search.")] = None,
     position: Annotated[
@@ -136,133 +132,111 @@ async def list_players(
     ] = None,
 ) -> Response:
     """Players, filtered by team, name and position."""
+    page = PageParams(limit, offset)
 
-    async def build(session: AsyncSession) -> Page[PlayerRead]:
-        result = await league.list_players(session, page, team=team, q=q, position=position)
-        return _page(PlayerRead, result.items, result.total, page)
+    async def build(connection: AsyncConnection) -> Page[PlayerRead]:
+        result = await league.list_players(connection, page, team=team, q=q, position=position)
+        return _page(PlayerRead, result, page)
 
-    return await _reference_data(request, build)
+    key = _key(
+        "players",
+        limit=limit,
+        offset=offset,
+        team=team.upper() if team else None,
+        q=q.lower() if q else None,
+        position=position.upper() if position else None,
+    )
+    return await _reference_data(request, key, build)
 
 
 @router.get("/players/{player_id}", response_model=PlayerDetail, responses=error_responses(404))
-async def get_player(
-    request: Request, player_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
-) -> Response:
+async def get_player(request: Request, player_id: PlayerId) -> Response:
     """One player with per-season stats and injury reports."""
 
-    async def build(session: AsyncSession) -> PlayerDetail:
-        player, injuries = await league.get_player(session, player_id)
-        base = PlayerRead.model_validate(player).model_dump()
-        abbreviation = player.team.abbreviation if player.team else None
-        stats = [
-            PlayerSeasonStatsRead.model_validate(
-                {**_columns(row), "team_abbreviation": abbreviation}
-            )
-            for row in player.season_stats
-        ]
-        return PlayerDetail(
-            **base,
-            season_stats=stats,
-            injuries=[InjuryRead.model_validate(injury) for injury in injuries],
-        )
+    async def build(connection: AsyncConnection) -> PlayerDetail:
+        return PlayerDetail.model_validate(await league.get_player(connection, player_id))
 
-    return await _reference_data(request, build)
-
-
-def _columns(row: object) -> dict[str, object]:
-    table = row.__table__  # type: ignore[attr-defined]
-    return {column.key: getattr(row, column.key) for column in table.columns}
-
-
-GameStatusQuery = Annotated[GameStatus | None, Query(description="Game status.")]
+    return await _reference_data(request, _key("player", id=player_id), build)
 
 
 @router.get("/games", response_model=Page[GameRead], responses=error_responses(404))
 async def list_games(
     request: Request,
-    page: PageDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
     day: DateQuery = None,
     team: TeamQuery = None,
     status: GameStatusQuery = None,
 ) -> Response:
     """The games of one day in the league's time zone (default: today), by tip-off."""
+    page = PageParams(limit, offset)
     resolved = _resolve_day(day)
 
-    async def build(session: AsyncSession) -> Page[GameRead]:
+    async def build(connection: AsyncConnection) -> Page[GameRead]:
         result = await league.list_games(
-            session,
+            connection,
             page,
             day=resolved,
             zone=get_app_settings().zone,
             team=team,
             status=status.value if status else None,
         )
-        return _page(GameRead, result.items, result.total, page)
+        return _page(GameRead, result, page)
 
-    return await _schedule_data(request, build, resolved.isoformat())
-
-
-GameId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+    key = _key(
+        "games",
+        limit=limit,
+        offset=offset,
+        date=resolved.isoformat(),
+        team=team.upper() if team else None,
+        status=status.value if status else None,
+    )
+    return await _schedule_data(request, key, build)
 
 
 @router.get("/games/{game_id}", response_model=GameDetail, responses=error_responses(404))
 async def get_game(request: Request, game_id: GameId) -> Response:
     """One game with each bookmaker's latest moneyline and the latest prediction."""
 
-    async def build(session: AsyncSession) -> GameDetail:
-        game = await league.get_game(session, game_id)
-        odds = (await league.latest_odds(session, [game.id]))[game.id]
-        prediction = (await league.latest_predictions(session, [game.id])).get(game.id)
-        return GameDetail(
-            **GameRead.model_validate(game).model_dump(),
-            latest_odds=[MoneylineRead.model_validate(row) for row in odds],
-            prediction=PredictionRead.model_validate(prediction) if prediction else None,
-        )
+    async def build(connection: AsyncConnection) -> GameDetail:
+        return GameDetail.model_validate(await league.get_game(connection, game_id))
 
-    return await _schedule_data(request, build)
+    return await _schedule_data(request, _key("game", id=game_id), build)
 
 
 @router.get("/odds", response_model=Page[GameOdds])
-async def list_odds(request: Request, page: PageDep, day: DateQuery = None) -> Response:
+async def list_odds(
+    request: Request, limit: Limit = 50, offset: Offset = 0, day: DateQuery = None
+) -> Response:
     """Each game of the day with every bookmaker's latest moneyline and implied probabilities."""
+    page = PageParams(limit, offset)
     resolved = _resolve_day(day)
 
-    async def build(session: AsyncSession) -> Page[GameOdds]:
-        games = await league.list_games(session, page, day=resolved, zone=get_app_settings().zone)
-        odds = await league.latest_odds(session, [game.id for game in games.items])
-        items = [
-            GameOdds(
-                game=GameRead.model_validate(game),
-                odds=[MoneylineRead.model_validate(row) for row in odds[game.id]],
-            )
-            for game in games.items
-        ]
-        return Page[GameOdds](items=items, total=games.total, limit=page.limit, offset=page.offset)
+    async def build(connection: AsyncConnection) -> Page[GameOdds]:
+        zone = get_app_settings().zone
+        return _page(
+            GameOdds, await league.list_odds(connection, page, day=resolved, zone=zone), page
+        )
 
-    return await _schedule_data(request, build, resolved.isoformat())
+    key = _key("odds", limit=limit, offset=offset, date=resolved.isoformat())
+    return await _schedule_data(request, key, build)
 
 
 @router.get("/predictions", response_model=Page[GamePrediction])
-async def list_predictions(request: Request, page: PageDep, day: DateQuery = None) -> Response:
+async def list_predictions(
+    request: Request, limit: Limit = 50, offset: Offset = 0, day: DateQuery = None
+) -> Response:
     """The model's latest home-win probability for each game of the day that has one."""
+    page = PageParams(limit, offset)
     resolved = _resolve_day(day)
 
-    async def build(session: AsyncSession) -> Page[GamePrediction]:
-        games, predictions = await league.list_predictions(
-            session, page, day=resolved, zone=get_app_settings().zone
-        )
-        items = [
-            GamePrediction(
-                game=GameRead.model_validate(game),
-                prediction=PredictionRead.model_validate(predictions[game.id]),
-            )
-            for game in games.items
-        ]
-        return Page[GamePrediction](
-            items=items, total=games.total, limit=page.limit, offset=page.offset
-        )
+    async def build(connection: AsyncConnection) -> Page[GamePrediction]:
+        zone = get_app_settings().zone
+        result = await league.list_predictions(connection, page, day=resolved, zone=zone)
+        return _page(GamePrediction, result, page)
 
-    return await _schedule_data(request, build, resolved.isoformat())
+    key = _key("predictions", limit=limit, offset=offset, date=resolved.isoformat())
+    return await _schedule_data(request, key, build)
 
 
 @router.get("/standings", response_model=StandingsRead)
@@ -274,13 +248,13 @@ async def standings(
 ) -> Response:
     """Per-conference standings from final games: W, L, win %, games behind, streak, last 10."""
 
-    async def build(session: AsyncSession) -> StandingsRead:
-        resolved = season or await league.current_season(session)
-        if resolved is None:
+    async def build(connection: AsyncConnection) -> StandingsRead:
+        results = await league.season_results(connection, season)
+        if results.season is None:
             return StandingsRead(season=None, conferences=[])
-        table = await compute_standings(session, resolved)
+        table = compute_standings(results)
         return StandingsRead(
-            season=resolved,
+            season=results.season,
             conferences=[
                 ConferenceStandings(
                     conference=conference,
@@ -302,4 +276,4 @@ async def standings(
             ],
         )
 
-    return await _schedule_data(request, build)
+    return await _schedule_data(request, _key("standings", season=season), build)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from courtside.errors import ApiError
@@ -54,13 +54,13 @@ async def game_odds_movement(
     deviation over the last 24 hours or 7 days, per bookmaker and over all of them."""
     resolved = parse_type(kind)
 
-    async def build(session: AsyncSession) -> OddsMovementRead:
-        return await odds_movement(session, game_id, resolved)
+    async def build(connection: AsyncConnection) -> OddsMovementRead:
+        return await odds_movement(connection, game_id, resolved)
 
     return await cached_json(
         request,
         namespace=SCHEDULE,
-        key=f"{request.url.path}|type={resolved.value}",
+        key=f"odds-movement|id={game_id}|type={resolved.value}",
         ttl_seconds=get_cache_settings().cache_ttl_seconds,
         build=build,
     )

@@ -35,12 +35,13 @@ class PageParams:
     offset: int
 
 
-async def page_params(
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-200).")
-    ] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")] = 0,
-) -> PageParams:
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-200).")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")]
+"""Declare `limit: Limit = DEFAULT_LIMIT, offset: Offset = 0` on a hot route (no sub-dependency
+to solve per request), or depend on `PageDep`."""
+
+
+async def page_params(limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
 

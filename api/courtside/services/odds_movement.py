@@ -1,11 +1,13 @@
 """Odds movement: the latest line, and windowed averages and deviations of the snapshots.
 
-Everything is aggregated in SQL that runs unchanged on PostgreSQL and SQLite. SQLite has no
-`stddev`, so the deviation is computed as `avg((x - mean)²)` with the mean from a window
-function over the same rows (two-pass, numerically stable, unlike `avg(x²) - avg(x)²`); only
-the final square root is taken in Python, because SQLite's `sqrt` exists only when it was
-compiled with the math functions. The deviation is the *population* standard deviation
-(divide by n): a window with one snapshot has deviation 0, not an undefined value.
+Everything is aggregated in SQL, in one statement. On PostgreSQL the averages and deviations
+are its own `avg` and `stddev_pop`, per bookmaker and over all of them in one pass
+(`GROUP BY ROLLUP`). SQLite has no `stddev` and no `ROLLUP`: there the deviation is computed
+as `avg((x - mean)²)` with the mean from a window function over the same rows (two-pass,
+numerically stable, unlike `avg(x²) - avg(x)²`); only the final square root is taken in
+Python, because SQLite's `sqrt` exists only when it was compiled with the math functions.
+The deviation is the *population* standard deviation (divide by n): a window with one
+snapshot has deviation 0, not an undefined value.
 
 Everything is as of the server's clock: `24h` is `(now - 24 h, now]`, `7d` is
 `(now - 7 d, now]`, and `latest` is the newest snapshot at or before now. A snapshot stamped
@@ -20,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, func, literal, null, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from courtside.errors import NotFound
@@ -49,30 +51,30 @@ def implied_probability_sql(odds: Any) -> ColumnElement[float]:
 
 
 async def odds_movement(
-    session: AsyncSession,
+    connection: AsyncConnection,
     game_id: int,
     kind: OddsAggregateType,
     *,
     now: datetime | None = None,
 ) -> OddsMovementRead:
-    """The requested statistic per bookmaker and overall; 404 for an unknown game."""
-    if await session.scalar(select(Game.id).where(Game.id == game_id)) is None:
-        raise NotFound("game", game_id)
+    """The requested statistic per bookmaker and overall; 404 for an unknown game. One
+    statement: the game's row is the base of the query, so "no such game" is no row."""
     end = now or utcnow()
     if kind is OddsAggregateType.LATEST:
-        overall, bookmakers = await _latest(session, game_id, end=end)
-        return OddsMovementRead(
-            game_id=game_id,
-            type=kind,
-            window_start=None,
-            window_end=end,
-            overall=overall,
-            bookmakers=bookmakers,
-        )
-    start = end - WINDOWS[kind]
-    overall, bookmakers = await _windowed(
-        session, game_id, start=start, end=end, deviation=kind in DEVIATIONS
-    )
+        found = await _latest(connection, game_id, end=end)
+        start = None
+    else:
+        start = end - WINDOWS[kind]
+        deviation = kind in DEVIATIONS
+        if connection.dialect.name == "postgresql":
+            found = await _windowed_postgres(
+                connection, game_id, start=start, end=end, deviation=deviation
+            )
+        else:
+            found = await _windowed(connection, game_id, start=start, end=end, deviation=deviation)
+    if found is None:
+        raise NotFound("game", game_id)
+    overall, bookmakers = found
     return OddsMovementRead(
         game_id=game_id,
         type=kind,
@@ -81,6 +83,10 @@ async def odds_movement(
         overall=overall,
         bookmakers=bookmakers,
     )
+
+
+Found = tuple[OddsAggregate, list[OddsAggregate]] | None
+"""The overall statistic and each bookmaker's, or None for an unknown game."""
 
 
 def _rounded(name: str, value: float | None) -> float | None:
@@ -106,16 +112,76 @@ def _empty() -> OddsAggregate:
     return _aggregate(None, 0, [None] * len(VALUES))
 
 
-async def _windowed(
-    session: AsyncSession, game_id: int, *, start: datetime, end: datetime, deviation: bool
-) -> tuple[OddsAggregate, list[OddsAggregate]]:
-    snapshot = OddsSnapshot
-    values = {
+def _values(snapshot: Any) -> dict[str, ColumnElement[float]]:
+    return {
         "home_odds": cast(snapshot.home_odds, Float),
         "away_odds": cast(snapshot.away_odds, Float),
         "home_probability": implied_probability_sql(snapshot.home_odds),
         "away_probability": implied_probability_sql(snapshot.away_odds),
     }
+
+
+async def _windowed_postgres(
+    connection: AsyncConnection, game_id: int, *, start: datetime, end: datetime, deviation: bool
+) -> Found:
+    """PostgreSQL's own aggregates (`avg`, `stddev_pop`) per bookmaker and, by `ROLLUP`, over
+    all of them, in one pass. The game is the base of the join: an unknown game yields no
+    group at all, a game without snapshots one total row with count 0."""
+    games, snapshot = Game.__table__, OddsSnapshot.__table__
+    aggregate = func.stddev_pop if deviation else func.avg
+    grouping = func.grouping(snapshot.c.bookmaker).label("is_total")
+    query = (
+        select(
+            snapshot.c.bookmaker,
+            grouping,
+            func.count(snapshot.c.id).label("snapshots"),
+            *(aggregate(value).label(name) for name, value in _values(snapshot.c).items()),
+        )
+        .select_from(
+            games.outerjoin(
+                snapshot,
+                and_(
+                    snapshot.c.game_id == games.c.id,
+                    snapshot.c.recorded_at > start,
+                    snapshot.c.recorded_at <= end,
+                ),
+            )
+        )
+        .where(games.c.id == game_id)
+        .group_by(games.c.id, func.rollup(snapshot.c.bookmaker))
+    )
+    rows = (await connection.execute(query)).all()
+    if not rows:
+        return None
+    total = _empty()
+    bookmakers: list[OddsAggregate] = []
+    for bookmaker, is_total, count, *stats in rows:
+        aggregate_row = _aggregate(bookmaker, int(count), [_number(v) for v in stats])
+        if is_total:
+            total = aggregate_row
+        elif count:
+            bookmakers.append(aggregate_row)
+    bookmakers.sort(key=lambda item: item.bookmaker or "")
+    return total, bookmakers
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+async def _windowed(
+    connection: AsyncConnection,
+    game_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    deviation: bool,
+) -> Found:
+    """The portable form (SQLite): means from window functions, the deviation in two passes
+    (see the module docstring); the overall row comes from the game's row, so an unknown
+    game has none."""
+    snapshot = OddsSnapshot
+    values = _values(snapshot)
     columns: list[Any] = [snapshot.bookmaker]
     for name, expression in values.items():
         columns.append(expression.label(name))
@@ -145,12 +211,19 @@ async def _windowed(
         func.count().label("snapshots"),
         *(statistic(name, "_b").label(name) for name in VALUES),
     ).group_by(windowed.c.bookmaker)
-    overall = select(
-        null().label("bookmaker"),
-        func.count().label("snapshots"),
-        *(statistic(name, "_all").label(name) for name in VALUES),
+    overall = (
+        select(
+            null().label("bookmaker"),
+            func.count(windowed.c.bookmaker).label("snapshots"),
+            *(statistic(name, "_all").label(name) for name in VALUES),
+        )
+        .select_from(Game.__table__.outerjoin(windowed, literal(True)))
+        .where(Game.__table__.c.id == game_id)
+        .group_by(Game.__table__.c.id)
     )
-    rows = (await session.execute(union_all(per_bookmaker, overall))).all()
+    rows = (await connection.execute(union_all(per_bookmaker, overall))).all()
+    if not any(bookmaker is None for bookmaker, *_ in rows):
+        return None
     total = _empty()
     bookmakers: list[OddsAggregate] = []
     for bookmaker, count, *stats in rows:
@@ -172,45 +245,48 @@ def _finish(value: Any, deviation: bool) -> float | None:
     return math.sqrt(max(number, 0.0)) if deviation else number
 
 
-async def _latest(
-    session: AsyncSession, game_id: int, *, end: datetime
-) -> tuple[OddsAggregate, list[OddsAggregate]]:
-    snapshot = OddsSnapshot
-    per_bookmaker = (
+async def _latest(connection: AsyncConnection, game_id: int, *, end: datetime) -> Found:
+    """Each bookmaker's newest snapshot at or before `end`, with how many it has, joined to
+    the game's row (no row: an unknown game; one row without a bookmaker: no snapshot)."""
+    games, snapshot = Game.__table__, OddsSnapshot.__table__
+    ranked = (
         select(
-            snapshot.bookmaker,
-            func.max(snapshot.recorded_at).label("recorded_at"),
-            func.count().label("snapshots"),
+            snapshot.c.game_id,
+            snapshot.c.bookmaker,
+            snapshot.c.home_odds,
+            snapshot.c.away_odds,
+            snapshot.c.recorded_at,
+            func.count().over(partition_by=snapshot.c.bookmaker).label("snapshots"),
+            func.row_number()
+            .over(partition_by=snapshot.c.bookmaker, order_by=snapshot.c.recorded_at.desc())
+            .label("rank"),
         )
-        .where(snapshot.game_id == game_id, snapshot.recorded_at <= end)
-        .group_by(snapshot.bookmaker)
-        .subquery()
+        .where(snapshot.c.game_id == game_id, snapshot.c.recorded_at <= end)
+        .subquery("ranked")
     )
-    rows = (
-        await session.execute(
-            select(
-                snapshot.bookmaker,
-                per_bookmaker.c.snapshots,
-                snapshot.home_odds,
-                snapshot.away_odds,
-                implied_probability_sql(snapshot.home_odds),
-                implied_probability_sql(snapshot.away_odds),
-                snapshot.recorded_at,
-            )
-            .join(
-                per_bookmaker,
-                and_(
-                    snapshot.bookmaker == per_bookmaker.c.bookmaker,
-                    snapshot.recorded_at == per_bookmaker.c.recorded_at,
-                ),
-            )
-            .where(snapshot.game_id == game_id)
-            .order_by(snapshot.bookmaker)
+    query = (
+        select(
+            ranked.c.bookmaker,
+            ranked.c.snapshots,
+            ranked.c.home_odds,
+            ranked.c.away_odds,
+            implied_probability_sql(ranked.c.home_odds),
+            implied_probability_sql(ranked.c.away_odds),
+            ranked.c.recorded_at,
         )
-    ).all()
+        .select_from(
+            games.outerjoin(ranked, and_(ranked.c.game_id == games.c.id, ranked.c.rank == 1))
+        )
+        .where(games.c.id == game_id)
+        .order_by(ranked.c.bookmaker)
+    )
+    rows = (await connection.execute(query)).all()
+    if not rows:
+        return None
     bookmakers = [
         _aggregate(bookmaker, int(count), [home, away, home_p, away_p], recorded_at)
         for bookmaker, count, home, away, home_p, away_p, recorded_at in rows
+        if bookmaker is not None
     ]
     if not bookmakers:
         return _empty(), []

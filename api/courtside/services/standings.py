@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from courtside.models import Game, GameStatus, Team
+from courtside.services.league import SeasonResults
 
 CONFERENCE_ORDER = ("East", "West")
 
 
 @dataclass
 class TeamRecord:
-    team: Team
+    team: dict[str, Any]
     results: list[bool] = field(default_factory=list)
     """Win (True) or loss (False) of each final game, oldest first."""
 
@@ -56,29 +54,23 @@ class Standing:
     games_behind: float
 
 
-async def compute_standings(session: AsyncSession, season: int) -> dict[str, list[Standing]]:
+def compute_standings(results: SeasonResults) -> dict[str, list[Standing]]:
     """Every team of each conference, best first (ties: more wins, then abbreviation)."""
-    teams = (await session.scalars(select(Team))).all()
-    records = {team.id: TeamRecord(team) for team in teams}
-    games = await session.execute(
-        select(Game.home_team_id, Game.away_team_id, Game.home_score, Game.away_score)
-        .where(Game.season == season, Game.status == GameStatus.FINAL.value)
-        .order_by(Game.start_time, Game.id)
-    )
-    for home_id, away_id, home_score, away_score in games:
-        home_won = (home_score or 0) > (away_score or 0)
+    records = {team["id"]: TeamRecord(team) for team in results.teams}
+    for home_id, away_id, home_score, away_score in results.finals:
+        home_won = home_score > away_score
         records[home_id].results.append(home_won)
         records[away_id].results.append(not home_won)
 
     by_conference: dict[str, list[TeamRecord]] = defaultdict(list)
     for record in records.values():
-        by_conference[record.team.conference].append(record)
+        by_conference[record.team["conference"]].append(record)
 
     standings: dict[str, list[Standing]] = {}
     for conference in CONFERENCE_ORDER:
         ordered = sorted(
             by_conference.get(conference, []),
-            key=lambda r: (-r.win_pct, -r.wins, r.team.abbreviation),
+            key=lambda r: (-r.win_pct, -r.wins, r.team["abbreviation"]),
         )
         if not ordered:
             standings[conference] = []

@@ -97,11 +97,12 @@ async def test_windowed_aggregates_match_hand_computed(client, session, kind, ho
 
 
 @both_dialects
-async def test_known_figures(session):
+async def test_known_figures(session, connection):
     """The same numbers worked out by hand, as a check on the check."""
     game = await _game_with_lines(session)
-    avg = await odds_movement(session, game.id, OddsAggregateType.AVERAGE_24H, now=NOW)
-    dev = await odds_movement(session, game.id, OddsAggregateType.DEVIATION_24H, now=NOW)
+    await session.flush()
+    avg = await odds_movement(connection, game.id, OddsAggregateType.AVERAGE_24H, now=NOW)
+    dev = await odds_movement(connection, game.id, OddsAggregateType.DEVIATION_24H, now=NOW)
     alpha_avg = next(b for b in avg.bookmakers if b.bookmaker == "alpha")
     alpha_dev = next(b for b in dev.bookmakers if b.bookmaker == "alpha")
     # alpha in 24 h: home -150 and -110, away +130 and -110

@@ -180,7 +180,8 @@ def test_lambda_defaults_one_connection_per_environment(monkeypatch):
     assert isinstance(pool, AsyncAdaptedQueuePool)
     assert pool.size() == 1
     assert pool._max_overflow == 0
-    assert pool._pre_ping is True
+    assert pool._pre_ping is False  # no round trip per checkout: see courtside.db
+    assert pool._timeout == settings.db_pool_timeout_seconds
     monkeypatch.setenv("DB_POOL_SIZE", "3")
     assert DatabaseSettings().db_pool_size == 3
 

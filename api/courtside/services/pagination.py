@@ -1,0 +1,59 @@
+"""One pagination helper: a page of rows and the total the envelope reports.
+
+Two ways to count, chosen by the caller for what its query returns:
+
+- `from_window`: the query carries `count(*) OVER ()` as a column named `total`, so the page
+  and its total come back in **one statement**. For result sets that are small by nature
+  (a day's games, a roster, a name search): the window reads every matching row.
+- `paginate`: the page, then a separate `count(*)`. For large sets where computing the window
+  over every row would cost more than a second, index-only count (every player, the audit log).
+
+Either way an empty page (an offset past the end) still reports the true total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.schemas.common import PageParams
+
+T = TypeVar("T")
+
+TOTAL = "total"
+"""The label of the window count column of `from_window` queries."""
+
+
+@dataclass(frozen=True)
+class PageOf(Generic[T]):
+    items: Sequence[T]
+    total: int
+
+
+def window_total() -> Any:
+    """The `count(*) OVER ()` column `from_window` reads the total from."""
+    return func.count().over().label(TOTAL)
+
+
+async def from_window(
+    rows: Sequence[Row[Any]], count: Callable[[], Awaitable[int]]
+) -> tuple[Sequence[Row[Any]], int]:
+    """The page's rows and the total: from the rows' window column, or, when the page is
+    empty (an offset past the end, nothing matches), from `count()`."""
+    if rows:
+        return rows, int(rows[0]._mapping[TOTAL])
+    return rows, await count()
+
+
+async def paginate(session: AsyncSession, query: Select[Any], page: PageParams) -> PageOf[Any]:
+    """ORM objects of `query` for `page`, and the total from a separate count."""
+    rows = (await session.scalars(query.limit(page.limit).offset(page.offset))).all()
+    if page.offset == 0 and len(rows) < page.limit:
+        return PageOf(items=rows, total=len(rows))  # the whole result fits this page
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return PageOf(items=rows, total=int(total or 0))
