@@ -309,7 +309,9 @@ class DatabaseMigrations(Construct):
             "Runner",
             runtime=RUNNER_RUNTIME,
             handler="handler.on_event",
-            code=lambda_.Code.from_asset(str(RUNNER_DIRECTORY), exclude=["__pycache__"]),
+            code=lambda_.Code.from_asset(
+                str(RUNNER_DIRECTORY), exclude=["__init__.py", "__pycache__"]
+            ),
             # Waiting (5 min at most) plus the migrator's own timeout, within Lambda's 15.
             timeout=Duration.minutes(14),
             memory_size=256,

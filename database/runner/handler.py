@@ -25,10 +25,16 @@ from typing import Any
 WAIT_SECONDS = 300
 """How long a new version may stay Pending before the deploy fails."""
 POLL_SECONDS = 5.0
-RETRYABLE_INVOKE_ERRORS = frozenset(
-    {"ResourceNotReadyException", "ResourceConflictException", "TooManyRequestsException"}
+RETRYABLE_ERRORS = frozenset(
+    {
+        "ResourceNotReadyException",
+        "ResourceConflictException",
+        "TooManyRequestsException",
+        # This function's role and policy are created in the same deploy; IAM takes a moment.
+        "AccessDeniedException",
+    }
 )
-INVOKE_ATTEMPTS = 5
+ATTEMPTS = 5
 SUCCESS = frozenset({"ok", "ahead"})
 
 
@@ -46,6 +52,28 @@ def _client() -> Any:  # pragma: no cover - the Lambda runtime has boto3
     )
 
 
+def _call(
+    method: Callable[..., Any],
+    *,
+    attempts: int,
+    poll_seconds: float,
+    sleep: Callable[[float], None],
+    **kwargs: Any,
+) -> Any:
+    """`method(**kwargs)`, retried a bounded number of times on the transient errors."""
+    from botocore.exceptions import ClientError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return method(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code not in RETRYABLE_ERRORS or attempt == attempts:
+                raise MigrationError(f"{method.__name__} failed: {code or exc}") from exc
+            sleep(poll_seconds)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def wait_until_active(
     client: Any,
     function: str,
@@ -58,7 +86,13 @@ def wait_until_active(
     """Return once `function` (a version ARN) is Active and not being updated; raise otherwise."""
     deadline = clock() + wait_seconds
     while True:
-        config = client.get_function_configuration(FunctionName=function)
+        config = _call(
+            client.get_function_configuration,
+            attempts=ATTEMPTS,
+            poll_seconds=poll_seconds,
+            sleep=sleep,
+            FunctionName=function,
+        )
         state = config.get("State", "Active")
         update = config.get("LastUpdateStatus", "Successful")
         if state == "Active" and update != "InProgress":
@@ -77,24 +111,20 @@ def invoke(
     client: Any,
     function: str,
     *,
-    attempts: int = INVOKE_ATTEMPTS,
+    attempts: int = ATTEMPTS,
     poll_seconds: float = POLL_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Run the migrator once and return its answer; raise on any failure."""
-    from botocore.exceptions import ClientError
-
-    for attempt in range(1, attempts + 1):
-        try:
-            response = client.invoke(
-                FunctionName=function, InvocationType="RequestResponse", Payload=b"{}"
-            )
-            break
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code not in RETRYABLE_INVOKE_ERRORS or attempt == attempts:
-                raise MigrationError(f"invoking {function} failed: {code or exc}") from exc
-            sleep(poll_seconds)
+    response = _call(
+        client.invoke,
+        attempts=attempts,
+        poll_seconds=poll_seconds,
+        sleep=sleep,
+        FunctionName=function,
+        InvocationType="RequestResponse",
+        Payload=b"{}",
+    )
     payload = response["Payload"].read().decode("utf-8", "replace")
     if response.get("FunctionError"):
         raise MigrationError(f"the migrator failed ({response['FunctionError']}): {payload[:2000]}")
