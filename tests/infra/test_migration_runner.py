@@ -57,7 +57,7 @@ def _state(stubber: Stubber, state: str, update: str = "Successful", reason: str
 def _invoke(stubber: Stubber, payload: dict[str, Any], function_error: str | None = None) -> None:
     response: dict[str, Any] = {
         "StatusCode": 200,
-        "Payload": io.BytesIO(json.dumps(payload).encode()),  # type: ignore[dict-item]
+        "Payload": io.BytesIO(json.dumps(payload).encode()),
     }
     if function_error:
         response["FunctionError"] = function_error
