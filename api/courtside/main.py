@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from courtside import cache, db
 from courtside.auth.config import check_auth_settings
@@ -28,8 +26,7 @@ from courtside.settings import get_app_settings, get_auth_settings, get_ingest_s
 from courtside.web import admin_pages, api_docs, auth_pages, pages
 from courtside.web.csrf import SessionResponseMiddleware
 from courtside.web.session import install_context_hooks
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+from courtside.web.static_files import STATIC_DIR, HashedStaticFiles
 
 
 @asynccontextmanager
@@ -80,7 +77,7 @@ def create_app() -> FastAPI:
     app.include_router(odds_movement.router)
     app.include_router(ingest.router)
     app.include_router(admin_events.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", HashedStaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 
