@@ -117,6 +117,8 @@ class ServiceFunction(Construct):
             logging=logging,
             reserved_concurrency=reserved_concurrency,
             security_group_description=f"Courtside {service_name} function",
+            # Old versions stay: an emergency rollback points the alias back at one.
+            retain_versions=True,
         )
         function = self._vpc_function.function
         self._alias = lambda_.Alias(

@@ -61,6 +61,7 @@ class VpcImageFunction(Construct):
         logging: LogSettings,
         reserved_concurrency: int | None = None,
         security_group_description: str | None = None,
+        retain_versions: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         security_group_description = security_group_description or description
@@ -88,6 +89,11 @@ class VpcImageFunction(Construct):
             environment=dict(environment),
             reserved_concurrent_executions=reserved_concurrency,
             log_group=self._log_group,
+            current_version_options=(
+                lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN)
+                if retain_versions
+                else None
+            ),
         )
         acknowledge_lambda_managed_policies(self._function, in_vpc=True)
         for secret in secrets:

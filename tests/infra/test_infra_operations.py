@@ -349,6 +349,8 @@ def test_the_api_deploys_through_a_canary_that_rolls_back_on_its_alarms(synth):
     }
     _, alias = _only(synth.main_json, "AWS::Lambda::Alias")
     assert alias["Properties"]["Name"] == ALIAS_NAME
+    version = synth.main_json["Resources"][alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]]
+    assert version["DeletionPolicy"] == "Retain"  # the emergency rollback's target survives
     assert "CodeDeployLambdaAliasUpdate" in alias["UpdatePolicy"]
     (url,) = synth.resources("AWS::Lambda::Url").values()
     assert url["Properties"]["Qualifier"] == ALIAS_NAME
