@@ -5,10 +5,8 @@ import os
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk import App
+from infra.application import build, new_app
 
-from infra.application import build
-
-app = App()
+app = new_app()
 build(app)
 app.synth()

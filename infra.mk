@@ -21,8 +21,10 @@ check-env:
 	@case "$(ENV)" in dev|staging|prod) ;; \
 	  *) echo "ENV must be dev, staging or prod (got '$(ENV)')" >&2; exit 2;; esac
 
-synth: check-env $(VENV)/.dev-installed node_modules ## Synthesize ENV's stacks offline into cdk.out (fails on cdk-nag findings)
+synth: check-env $(VENV)/.dev-installed node_modules ## Synthesize ENV's stacks offline into cdk.out (fails on cdk-nag or cfn-lint findings)
+	rm -rf cdk.out
 	$(CDK) synth $(CDK_FLAGS) --quiet
+	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml -- cdk.out/*.template.json
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
 diff: check-env $(VENV)/.dev-installed node_modules ## Show what deploying ENV would change (needs AWS credentials)

@@ -1,34 +1,54 @@
-"""The API as a Lambda container image with an IAM-authenticated Function URL, logs and alarms."""
+"""The app as Lambda services: a container image behind an alias, a canary release and alarms.
+
+`ServiceFunction` is one service of the app (today there is one, the whole API): the image with a
+command, behind the alias ``live`` that a Function URL (``AWS_IAM``: only CloudFront may call it)
+points at. Every new image version reaches the alias through CodeDeploy — a canary in staging and
+prod — and is rolled back automatically when the service's 5xx or error alarm fires. The
+construct takes everything as props, so the app can later be split into several services
+(``public``, ``web``, ``ingest``), each one instance of it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra.nag import acknowledge_lambda_managed_policies
+from infra.functions import LogSettings, Placement, VpcImageFunction
+from infra.nag import acknowledge_all
 
 API_DIRECTORY = Path(__file__).resolve().parent
 API_HANDLER = "courtside.lambda_handler.handler"
 MIGRATE_HANDLER = "courtside.migrate.handler"
+ALIAS_NAME = "live"
 # Kept out of the image (and out of its hash, so infra edits do not re-run migrations).
 IMAGE_EXCLUDES = ("infrastructure.py", "__init__.py", "**/__pycache__", "**/*.pyc")
+REQUEST_LOGGER = "courtside.request"
+"""The app logs one JSON line per request from this logger, with ``latency_ms``."""
+
+ArchitectureName = Literal["arm64", "x86_64"]
 
 
-def architecture_for(name: str) -> lambda_.Architecture:
+def architecture_for(name: ArchitectureName) -> lambda_.Architecture:
     return lambda_.Architecture.ARM_64 if name == "arm64" else lambda_.Architecture.X86_64
 
 
-def image_code(*, architecture: str, cmd: Sequence[str] | None = None) -> lambda_.DockerImageCode:
-    """The app image built from ``api/`` for one platform; `cmd` selects another handler."""
+def app_image(
+    *, architecture: ArchitectureName, command: Sequence[str] | None = None
+) -> lambda_.DockerImageCode:
+    """The app image built from ``api/`` for one platform; `command` selects another handler."""
     platform = (
         ecr_assets.Platform.LINUX_ARM64
         if architecture == "arm64"
@@ -38,113 +58,234 @@ def image_code(*, architecture: str, cmd: Sequence[str] | None = None) -> lambda
         str(API_DIRECTORY),
         file="Dockerfile",
         platform=platform,
-        cmd=list(cmd) if cmd is not None else None,
+        cmd=list(command) if command is not None else None,
         exclude=list(IMAGE_EXCLUDES),
     )
 
 
-class ApiFunction(Construct):
-    """The FastAPI app (Mangum) as a DockerImageFunction in the VPC behind a Function URL.
+@dataclass(frozen=True, kw_only=True)
+class ServiceAlarms:
+    """When a service pages. Thresholds are per period; every alarm ignores missing data."""
 
-    The Function URL uses ``AWS_IAM`` auth: only CloudFront, signing with Origin Access Control,
-    may call it. Secrets are passed by ARN and read at runtime; the function may read exactly the
-    secrets given in `secrets` and nothing else.
-    """
+    url_5xx_per_minute: int = 5
+    """Function URL 5xx in one minute: what users see (the app turns failures into 5xx).
+    Also the canary's rollback alarm."""
+    errors_per_minute: int = 5
+    """Invocations that crashed (unhandled by the app) in one minute; also rolls back."""
+    duration_fraction_of_timeout: float = 0.8
+    """p99 duration above this share of the timeout for three 5-minute periods."""
+    concurrency_fraction_of_reserved: float = 0.8
+    """Peak concurrency above this share of the reserved concurrency (when there is one)."""
+
+
+class ServiceFunction(Construct):
+    """One service of the app: an image function in the VPC, its alias, URL, release and alarms."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
+        service_name: str,
         code: lambda_.DockerImageCode,
         architecture: lambda_.Architecture,
-        vpc: ec2.IVpc,
-        subnets: ec2.SubnetSelection,
+        placement: Placement,
         environment: Mapping[str, str],
         secrets: Sequence[secretsmanager.ISecret],
         memory_mb: int,
         timeout: Duration,
         reserved_concurrency: int | None,
-        log_retention: logs.RetentionDays,
-        removal_policy: RemovalPolicy,
+        logging: LogSettings,
+        deployment: codedeploy.ILambdaDeploymentConfig,
+        metrics_namespace: str,
+        alarms: ServiceAlarms | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=vpc,
-            description="Courtside API function: egress to the database, cache and endpoints",
-            allow_all_outbound=True,
-        )
-        self._log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=removal_policy
-        )
-        self._function = lambda_.DockerImageFunction(
+        settings = alarms or ServiceAlarms()
+        self._service_name = service_name
+        self._vpc_function = VpcImageFunction(
             self,
             "Function",
             code=code,
             architecture=architecture,
-            description="Courtside API (FastAPI behind Mangum)",
-            memory_size=memory_mb,
+            description=f"Courtside {service_name} (FastAPI behind Mangum)",
+            placement=placement,
+            memory_mb=memory_mb,
             timeout=timeout,
-            vpc=vpc,
-            vpc_subnets=subnets,
-            security_groups=[self._security_group],
-            environment=dict(environment),
-            reserved_concurrent_executions=reserved_concurrency,
-            log_group=self._log_group,
+            environment=environment,
+            secrets=secrets,
+            logging=logging,
+            reserved_concurrency=reserved_concurrency,
+            security_group_description=f"Courtside {service_name} function",
+            # Old versions stay: an emergency rollback points the alias back at one.
+            retain_versions=True,
         )
-        acknowledge_lambda_managed_policies(self._function, in_vpc=True)
-        for secret in secrets:
-            secret.grant_read(self._function)
-        self._url = self._function.add_function_url(
+        function = self._vpc_function.function
+        self._alias = lambda_.Alias(
+            self, "Live", alias_name=ALIAS_NAME, version=function.current_version
+        )
+        self._url = self._alias.add_function_url(
             auth_type=lambda_.FunctionUrlAuthType.AWS_IAM,
             invoke_mode=lambda_.InvokeMode.BUFFERED,
         )
-        self._alarms = self._create_alarms(timeout)
+        self._latency = logs.MetricFilter(
+            self,
+            "LatencyMetric",
+            log_group=self._vpc_function.log_group,
+            filter_pattern=logs.FilterPattern.all(
+                logs.FilterPattern.string_value("$.logger", "=", REQUEST_LOGGER),
+                logs.FilterPattern.exists("$.latency_ms"),
+            ),
+            metric_namespace=metrics_namespace,
+            metric_name=f"{service_name}RequestLatency",
+            metric_value="$.latency_ms",
+            unit=cloudwatch.Unit.MILLISECONDS,
+        )
+        self._alarms = self._create_alarms(settings, timeout, reserved_concurrency)
+        self._deployment = codedeploy.LambdaDeploymentGroup(
+            self,
+            "Deployment",
+            alias=self._alias,
+            deployment_config=deployment,
+            alarms=[self.url_5xx_alarm, self._alarms["Errors"]],
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+            ),
+        )
+        acknowledge_all(
+            self._deployment,
+            {
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSCodeDeployRoleForLambdaLimited]": "CodeDeploy's own service policy for "
+                "Lambda: it may only shift this account's aliases, read the deployment alarms "
+                "and publish deployment SNS notifications; no narrower policy exists for it.",
+            },
+        )
 
-    def _create_alarms(self, timeout: Duration) -> list[cloudwatch.Alarm]:
-        fn = self._function
-        period = Duration.minutes(5)
-        return [
-            fn.metric_errors(period=period, statistic="Sum").create_alarm(
+    def _create_alarms(
+        self, settings: ServiceAlarms, timeout: Duration, reserved_concurrency: int | None
+    ) -> dict[str, cloudwatch.Alarm]:
+        fn = self._vpc_function.function
+        minute, five = Duration.minutes(1), Duration.minutes(5)
+        name = f"Courtside {self._service_name}"
+        quiet = cloudwatch.TreatMissingData.NOT_BREACHING
+        alarms = {
+            "Url5xx": self.url_5xx_metric(period=minute).create_alarm(
+                self,
+                "Url5xx",
+                threshold=settings.url_5xx_per_minute,
+                evaluation_periods=1,
+                treat_missing_data=quiet,
+                alarm_description=f"{name}: {settings.url_5xx_per_minute} or more 5xx responses "
+                "from the Function URL in a minute (also rolls a canary back)",
+            ),
+            "Errors": fn.metric_errors(period=minute, statistic="Sum").create_alarm(
                 self,
                 "Errors",
-                threshold=5,
+                threshold=settings.errors_per_minute,
                 evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description="Courtside API: 5 or more invocation errors in 5 minutes",
+                treat_missing_data=quiet,
+                alarm_description=f"{name}: invocations that crashed in the last minute",
             ),
-            fn.metric_throttles(period=period, statistic="Sum").create_alarm(
+            "Throttles": fn.metric_throttles(period=five, statistic="Sum").create_alarm(
                 self,
                 "Throttles",
                 threshold=1,
                 evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description="Courtside API: throttled (reserved concurrency reached)",
+                treat_missing_data=quiet,
+                alarm_description=f"{name}: throttled (reserved concurrency reached)",
             ),
-            fn.metric_duration(period=period, statistic="p99").create_alarm(
+            "DurationP99": fn.metric_duration(period=five, statistic="p99").create_alarm(
                 self,
                 "DurationP99",
-                threshold=timeout.to_milliseconds() * 0.8,
+                threshold=timeout.to_milliseconds() * settings.duration_fraction_of_timeout,
                 evaluation_periods=3,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description="Courtside API: p99 duration above 80% of the timeout",
+                treat_missing_data=quiet,
+                alarm_description=f"{name}: p99 duration above "
+                f"{settings.duration_fraction_of_timeout:.0%} of the timeout for 15 minutes",
             ),
-        ]
+        }
+        if reserved_concurrency is not None:
+            alarms["Concurrency"] = self.concurrency_metric(period=minute).create_alarm(
+                self,
+                "Concurrency",
+                threshold=max(
+                    1, int(reserved_concurrency * settings.concurrency_fraction_of_reserved)
+                ),
+                evaluation_periods=3,
+                treat_missing_data=quiet,
+                alarm_description=f"{name}: concurrency above "
+                f"{settings.concurrency_fraction_of_reserved:.0%} of its reserved "
+                f"{reserved_concurrency} for 3 minutes",
+            )
+        return alarms
+
+    def allow_cloudfront(self, distribution_arn: str) -> None:
+        """Let one CloudFront distribution (OAC-signed) call the alias's Function URL.
+
+        Resource policies are per qualifier: the alias, not the unqualified function, must admit
+        CloudFront. Function URLs need both actions since Oct 2025 (aws/aws-cdk#35872).
+        """
+        principal = iam.ServicePrincipal("cloudfront.amazonaws.com")
+        self._alias.add_permission(
+            "CloudFrontInvokeFunctionUrl",
+            principal=principal,
+            action="lambda:InvokeFunctionUrl",
+            function_url_auth_type=lambda_.FunctionUrlAuthType.AWS_IAM,
+            source_arn=distribution_arn,
+        )
+        self._alias.add_permission(
+            "CloudFrontInvokeFunction",
+            principal=principal,
+            action="lambda:InvokeFunction",
+            invoked_via_function_url=True,
+            source_arn=distribution_arn,
+        )
+
+    def url_5xx_metric(self, *, period: Duration = Duration.minutes(5)) -> cloudwatch.Metric:
+        """5xx responses of the Function URL on the alias (both versions during a canary)."""
+        return self._alias.metric("Url5xxCount", statistic="Sum", period=period)
+
+    def url_4xx_metric(self, *, period: Duration = Duration.minutes(5)) -> cloudwatch.Metric:
+        return self._alias.metric("Url4xxCount", statistic="Sum", period=period)
+
+    def concurrency_metric(self, *, period: Duration = Duration.minutes(5)) -> cloudwatch.Metric:
+        return self._vpc_function.function.metric(
+            "ConcurrentExecutions", statistic="Maximum", period=period
+        )
+
+    def latency_metric(self, *, statistic: str) -> cloudwatch.Metric:
+        """The app's own request latency (from its request log lines), in milliseconds."""
+        return self._latency.metric(statistic=statistic, period=Duration.minutes(5))
+
+    @property
+    def service_name(self) -> str:
+        return self._service_name
 
     @property
     def function(self) -> lambda_.DockerImageFunction:
-        return self._function
+        return self._vpc_function.function
+
+    @property
+    def alias(self) -> lambda_.Alias:
+        return self._alias
 
     @property
     def function_url(self) -> lambda_.FunctionUrl:
         return self._url
 
     @property
-    def security_group(self) -> ec2.ISecurityGroup:
-        return self._security_group
+    def connections(self) -> ec2.Connections:
+        return self._vpc_function.function.connections
+
+    @property
+    def url_5xx_alarm(self) -> cloudwatch.Alarm:
+        return self._alarms["Url5xx"]
 
     @property
     def alarms(self) -> list[cloudwatch.Alarm]:
-        return list(self._alarms)
+        return list(self._alarms.values())
+
+    @property
+    def deployment_group(self) -> codedeploy.LambdaDeploymentGroup:
+        return self._deployment

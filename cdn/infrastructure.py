@@ -1,11 +1,13 @@
-"""CloudFront in front of the Lambda Function URL, with its certificate and DNS records.
+"""CloudFront in front of the API's Function URL, with its certificate, edge code and DNS records.
 
-Origin protection (see the README, "Why Origin Access Control"): the Function URL requires
+Origin protection (see docs/deploy.md, "Why Origin Access Control"): the Function URL requires
 IAM auth and CloudFront signs every origin request with Origin Access Control. Three traps
 of that setup are handled here:
 
 * Lambda demands ``x-amz-content-sha256`` on requests with a body: a Lambda@Edge origin-request
-  function (``cdn/edge/sign_payload.py``, body included) adds it.
+  function (``cdn/edge/sign_payload.py``, body included) adds it. It lives in us-east-1 with the
+  certificate and the web ACL (`PayloadSigner`); its versions are retained, since replicas of an
+  old version may outlive the update by hours and would make its deletion fail.
 * OAC overwrites the viewer's ``Authorization`` header with its signature, and the Function URL
   must not receive the public ``Host``: a viewer-request CloudFront Function copies both into
   ``X-Forwarded-Authorization`` / ``X-Forwarded-Host``; dynamic routes forward all viewer headers
@@ -13,16 +15,23 @@ of that setup are handled here:
 * Function URLs need both ``lambda:InvokeFunctionUrl`` and ``lambda:InvokeFunction`` for the
   CloudFront principal (aws/aws-cdk#35872). The pinned aws-cdk-lib grants both, scoped to this
   distribution; the tests fail if an upgrade drops either.
+
+What is cached: public ``GET /v1`` data (as long as the app's ``s-maxage`` says), keyed on path
+and only the query parameters its route group reads (`PUBLIC_ROUTE_GROUPS`: a junk parameter hits
+the cache instead of the database); ``/static`` forever when the URL carries the content hash.
+HTML pages, private routes and anything unlisted under ``/v1`` are never cached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
@@ -46,13 +55,24 @@ PRIVATE_PATHS = (
     "/v1/ingest",
     "/v1/ingest/*",
 )
+PUBLIC_ROUTE_GROUPS: Mapping[str, tuple[str, ...]] = {
+    "/v1/teams*": ("limit", "offset"),
+    "/v1/players*": ("limit", "offset", "position", "q", "team"),
+    "/v1/games*": ("date", "limit", "offset", "status", "team", "type"),
+    "/v1/odds*": ("date", "limit", "offset"),
+    "/v1/predictions*": ("date", "limit", "offset"),
+    "/v1/standings*": ("season",),
+}
+"""Public ``/v1`` path patterns and the query parameters in their cache key: exactly the
+parameters the app validates on those routes (tests/infra check it against the app's routes)."""
+UNLISTED_API_PATH = "/v1/*"
+"""Anything else under /v1: not cached (a new public route must join a group to be cached)."""
+STATIC_PATH = "/static/*"
 # CloudFront hands Lambda@Edge at most 1 MB of body (``include_body``); longer bodies arrive
 # truncated and the signer answers 413. The app's own limits (MAX_BODY_BYTES,
 # INGEST_MAX_BODY_BYTES) are set to this, slightly below the cap, so it advertises and enforces
 # what actually gets through the CDN.
 EDGE_MAX_BODY_BYTES = 1_000_000
-PUBLIC_API_PATH = "/v1/*"
-STATIC_PATH = "/static/*"
 
 
 class SiteCertificate(Construct):
@@ -82,29 +102,26 @@ class SiteCertificate(Construct):
         return self._certificate
 
 
-class Cdn(Construct):
-    """The public entry point: CloudFront with a custom domain over the API's Function URL."""
+class PayloadSigner(Construct):
+    """The Lambda@Edge origin-request function that hashes request bodies for OAC.
+
+    Its versions and the function itself are retained: CloudFront deletes an old version's
+    replicas hours after the distribution stops using it, and deleting a version (or the
+    function) that still has replicas fails the deploy. Delete old versions by hand later.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        function: lambda_.IFunction,
-        function_url: lambda_.IFunctionUrl,
-        domain_name: str,
-        hosted_zone: route53.IHostedZone,
-        certificate: acm.ICertificate,
-        price_class: cloudfront.PriceClass,
-        log_retention: Duration,
-        edge_log_retention_days: int,
-        edge_log_removal_policy: RemovalPolicy,
-        origin_read_timeout: Duration = Duration.seconds(30),
+        log_retention_days: int,
+        log_removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._sign_payload = experimental.EdgeFunction(
+        self._function = experimental.EdgeFunction(
             self,
-            "SignPayload",
+            "Function",
             runtime=lambda_.Runtime.PYTHON_3_13,
             handler="sign_payload.handler",
             code=lambda_.Code.from_asset(
@@ -113,17 +130,64 @@ class Cdn(Construct):
             memory_size=128,
             timeout=Duration.seconds(5),
             description="Courtside: x-amz-content-sha256 for OAC-signed origin requests",
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN),
         )
-        acknowledge_lambda_managed_policies(self._sign_payload.lambda_, in_vpc=False)
-        self._retain_edge_logs(edge_log_retention_days, edge_log_removal_policy)
+        self._function.lambda_.apply_removal_policy(RemovalPolicy.RETAIN)
+        acknowledge_lambda_managed_policies(self._function.lambda_, in_vpc=False)
         acknowledge_all(
-            self._sign_payload.lambda_,
+            self._function.lambda_,
             {
                 "AwsSolutions-L1": "Pinned to python3.13, the newest Python runtime in "
                 "CloudFront's list of Lambda@Edge runtimes (edge support lags the regional "
                 "runtimes); raise it when that list does.",
             },
         )
+        self._retain_logs(log_retention_days, log_removal_policy)
+
+    def _retain_logs(self, retention_days: int, removal: RemovalPolicy) -> None:
+        """The environment's retention on the function's own log group (us-east-1).
+
+        CDK creates ``/aws/lambda/<name>`` for the function (not through ``LoggingConfig``,
+        which Lambda@Edge replicas would not honour) and gives it no retention setting of ours;
+        it is set here. The replicas' groups (``/aws/lambda/us-east-1.<name>`` in each region
+        where an edge location ran the function) are created by Lambda@Edge, outside any stack.
+        """
+        group = self._function.lambda_.node.find_child("LogGroup")
+        assert isinstance(group, logs.LogGroup)
+        cfn = group.node.default_child
+        assert isinstance(cfn, logs.CfnLogGroup)
+        cfn.retention_in_days = retention_days
+        group.apply_removal_policy(removal)
+
+    @property
+    def current_version(self) -> lambda_.IVersion:
+        return self._function.current_version
+
+    @property
+    def function(self) -> experimental.EdgeFunction:
+        return self._function
+
+
+class Cdn(Construct):
+    """The public entry point: CloudFront with a custom domain over the API's Function URL."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function_url: lambda_.IFunctionUrl,
+        payload_signer: lambda_.IVersion,
+        domain_name: str,
+        hosted_zone: route53.IHostedZone,
+        certificate: acm.ICertificate,
+        web_acl_arn: str | None,
+        price_class: cloudfront.PriceClass,
+        log_retention: Duration,
+        origin_read_timeout: Duration = Duration.seconds(30),
+        public_route_groups: Mapping[str, Sequence[str]] = PUBLIC_ROUTE_GROUPS,
+    ) -> None:
+        super().__init__(scope, construct_id)
         self._viewer_request = cloudfront.Function(
             self,
             "ViewerRequest",
@@ -161,7 +225,7 @@ class Cdn(Construct):
                 ],
                 edge_lambdas=[
                     cloudfront.EdgeLambda(
-                        function_version=self._sign_payload.current_version,
+                        function_version=payload_signer,
                         event_type=cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
                         include_body=True,
                     )
@@ -169,7 +233,12 @@ class Cdn(Construct):
             )
 
         https_only = cloudfront.ViewerProtocolPolicy.HTTPS_ONLY
-        private = dynamic(cloudfront.CachePolicy.CACHING_DISABLED, https_only)
+        never = dynamic(cloudfront.CachePolicy.CACHING_DISABLED, https_only)
+        policies: dict[tuple[str, ...], cloudfront.CachePolicy] = {}
+        for query_strings in public_route_groups.values():
+            key = tuple(sorted(query_strings))
+            if key not in policies:
+                policies[key] = self._public_api_cache_policy(f"PublicApiCache{len(policies)}", key)
         behaviors: dict[str, cloudfront.BehaviorOptions] = {
             STATIC_PATH: cloudfront.BehaviorOptions(
                 origin=origin,
@@ -179,8 +248,12 @@ class Cdn(Construct):
                 response_headers_policy=headers,
                 compress=True,
             ),
-            **{path: private for path in PRIVATE_PATHS},
-            PUBLIC_API_PATH: dynamic(self._public_api_cache_policy(), https_only),
+            **{path: never for path in PRIVATE_PATHS},
+            **{
+                path: dynamic(policies[tuple(sorted(query_strings))], https_only)
+                for path, query_strings in public_route_groups.items()
+            },
+            UNLISTED_API_PATH: never,
         }
 
         self._log_bucket = s3.Bucket(
@@ -223,17 +296,19 @@ class Cdn(Construct):
             enable_logging=True,
             log_bucket=self._log_bucket,
             log_file_prefix="cloudfront/",
+            web_acl_id=web_acl_arn,
         )
-        acknowledge_all(
-            self._distribution,
-            {
-                "AwsSolutions-CFR1": "No geo restriction: the API and site serve a worldwide "
-                "audience and there is no legal requirement to block countries.",
-                "AwsSolutions-CFR2": "No WAF web ACL yet: abuse is bounded by the app's Redis "
-                "rate limits and the function's reserved concurrency; a WAF (>= $5/month plus "
-                "rules) is the next step if traffic warrants it.",
-            },
-        )
+        reasons = {
+            "AwsSolutions-CFR1": "No geo restriction: the API and site serve a worldwide "
+            "audience and there is no legal requirement to block countries.",
+        }
+        if web_acl_arn is None:
+            reasons["AwsSolutions-CFR2"] = (
+                "No web ACL in this environment by config (waf_enabled=false, dev): it serves "
+                "no public traffic; staging and prod run the same WAF (managed rules and "
+                "per-IP rate limits)."
+            )
+        acknowledge_all(self._distribution, reasons)
         # aws/aws-cdk#35872: Function URLs also need lambda:InvokeFunction for CloudFront. The
         # pinned aws-cdk-lib (2.275) adds it (InvokedViaFunctionUrl, SourceArn = this
         # distribution) next to lambda:InvokeFunctionUrl; tests/infra assert both stay present.
@@ -247,31 +322,19 @@ class Cdn(Construct):
             self, "AliasAAAA", zone=hosted_zone, record_name=domain_name, target=record_target
         )
 
-    def _retain_edge_logs(self, retention_days: int, removal: RemovalPolicy) -> None:
-        """The environment's retention on the edge function's own log group (us-east-1).
-
-        CDK creates ``/aws/lambda/<name>`` for the function (not through ``LoggingConfig``,
-        which Lambda@Edge replicas would not honour) and gives it no retention setting of ours;
-        it is set here. The replicas' groups (``/aws/lambda/us-east-1.<name>`` in each region
-        where an edge location ran the function) are created by Lambda@Edge, outside any stack.
-        """
-        group = self._sign_payload.lambda_.node.find_child("LogGroup")
-        assert isinstance(group, logs.LogGroup)
-        cfn = group.node.default_child
-        assert isinstance(cfn, logs.CfnLogGroup)
-        cfn.retention_in_days = retention_days
-        group.apply_removal_policy(removal)
-
-    def _public_api_cache_policy(self) -> cloudfront.CachePolicy:
+    def _public_api_cache_policy(
+        self, construct_id: str, query_strings: Sequence[str]
+    ) -> cloudfront.CachePolicy:
         """Public GET /v1 data: the origin's Cache-Control decides (default 0 = not cached)."""
         return cloudfront.CachePolicy(
             self,
-            "PublicApiCache",
-            comment="Courtside public /v1 data: honour origin Cache-Control, key on query string",
+            construct_id,
+            comment="Courtside public /v1: origin Cache-Control, key on "
+            + ", ".join(query_strings),
             default_ttl=Duration.seconds(0),
             min_ttl=Duration.seconds(0),
             max_ttl=Duration.days(1),
-            query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list(*query_strings),
             header_behavior=cloudfront.CacheHeaderBehavior.none(),
             cookie_behavior=cloudfront.CacheCookieBehavior.none(),
             enable_accept_encoding_gzip=True,
@@ -279,14 +342,15 @@ class Cdn(Construct):
         )
 
     def _static_cache_policy(self) -> cloudfront.CachePolicy:
+        """/static: the origin says how long (a year, immutable, for content-hashed URLs)."""
         return cloudfront.CachePolicy(
             self,
             "StaticCache",
-            comment="Courtside /static: cached a day unless the origin says otherwise",
-            default_ttl=Duration.days(1),
+            comment="Courtside /static: origin Cache-Control, no query string in the key",
+            default_ttl=Duration.minutes(5),
             min_ttl=Duration.seconds(0),
             max_ttl=Duration.days(365),
-            query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.none(),
             header_behavior=cloudfront.CacheHeaderBehavior.none(),
             cookie_behavior=cloudfront.CacheCookieBehavior.none(),
             enable_accept_encoding_gzip=True,
@@ -325,13 +389,39 @@ class Cdn(Construct):
             ),
         )
 
+    def requests_metric(self) -> cloudwatch.Metric:
+        return self._metric("Requests", "Sum")
+
+    def error_rate_metric(self, status_class: str = "5xx") -> cloudwatch.Metric:
+        """CloudFront's 5xx (or 4xx) error rate in percent; like every CloudFront metric, it
+        exists only in us-east-1."""
+        return self._metric(f"{status_class}ErrorRate", "Average")
+
+    def _metric(self, name: str, statistic: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/CloudFront",
+            metric_name=name,
+            dimensions_map={
+                "DistributionId": self._distribution.distribution_id,
+                "Region": "Global",
+            },
+            statistic=statistic,
+            period=Duration.minutes(5),
+            region="us-east-1",
+        )
+
     @property
     def distribution(self) -> cloudfront.Distribution:
         return self._distribution
 
     @property
-    def edge_function(self) -> experimental.EdgeFunction:
-        return self._sign_payload
+    def distribution_arn(self) -> str:
+        return Stack.of(self).format_arn(
+            service="cloudfront",
+            region="",
+            resource="distribution",
+            resource_name=self._distribution.distribution_id,
+        )
 
     @property
     def viewer_request_function(self) -> cloudfront.Function:
@@ -340,3 +430,39 @@ class Cdn(Construct):
     @property
     def log_bucket(self) -> s3.Bucket:
         return self._log_bucket
+
+
+class EdgeAlarms(Construct):
+    """Alarms on CloudFront's own metrics; they must live in us-east-1, where those are."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        distribution_id: str,
+        error_rate_percent: float = 5.0,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if Stack.of(self).region != "us-east-1":
+            raise ValueError("CloudFront metrics exist only in us-east-1; put EdgeAlarms there")
+        metric = cloudwatch.Metric(
+            namespace="AWS/CloudFront",
+            metric_name="5xxErrorRate",
+            dimensions_map={"DistributionId": distribution_id, "Region": "Global"},
+            statistic="Average",
+            period=Duration.minutes(5),
+        )
+        self._alarm = metric.create_alarm(
+            self,
+            "ErrorRate5xx",
+            threshold=error_rate_percent,
+            evaluation_periods=2,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=f"CloudFront: more than {error_rate_percent:g}% of responses were "
+            "5xx for 10 minutes (what viewers saw, edge errors included)",
+        )
+
+    @property
+    def alarm(self) -> cloudwatch.Alarm:
+        return self._alarm

@@ -1,52 +1,80 @@
-"""RDS PostgreSQL, its generated secret, an optional RDS Proxy, and deploy-time migrations."""
+"""RDS PostgreSQL, its two secrets (owner and app role), alarms, and deploy-time migrations.
+
+Two database roles, two secrets:
+
+* the **owner** (the RDS master user, ``courtside_admin``) owns the schema; only the migrator
+  logs in with it;
+* the **app role** (``courtside_app``) may only read and write the app's tables. Migration
+  ``0007_app_role`` creates it (and its default privileges, so tables added later are covered);
+  the migrator sets its password from the app secret on every deploy; the API reads only this
+  secret (``DATABASE_SECRET_ARN``). With rotation on, Secrets Manager's multi-user rotation
+  alternates ``courtside_app`` / ``courtside_app_clone`` (the clone is a member of the role).
+
+No RDS Proxy: every Lambda execution environment holds one connection (pool of 1), so reserved
+concurrency already bounds the connections, and asyncpg's prepared statements (and our
+``search_path`` startup parameter) would pin every proxied session anyway — the proxy would
+multiplex nothing while adding a second data path, latency and ~$22/month. The connection alarm
+warns before the instance's ``max_connections`` is reached.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, triggers
+from aws_cdk import CustomResource, Duration, RemovalPolicy, custom_resources
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct
+from constructs import Construct, IConstruct
 
-from infra.nag import acknowledge_all, acknowledge_lambda_managed_policies
+from infra.functions import LogSettings, Placement, VpcImageFunction
+from infra.nag import acknowledge_all, acknowledge_lambda_managed_policies, logical_id
 
-# A current minor: cfn-lint (W3691) flags deprecated ones, and RDS refuses to create them.
-ENGINE_VERSION = rds.PostgresEngineVersion.VER_17_9
+POSTGRES_MAJOR = "17"
+"""Pinned as a major only: RDS applies minor upgrades itself (auto_minor_version_upgrade), and
+the template, holding no minor, never disagrees with the running database. The same major runs
+in docker-compose.yml and in CI (.github/workflows/test.yml)."""
+ENGINE_VERSION = rds.PostgresEngineVersion.of(POSTGRES_MAJOR, POSTGRES_MAJOR)
 DATABASE_NAME = "courtside"
 MASTER_USERNAME = "courtside_admin"
+APP_ROLE = "courtside_app"
+"""Created by migration 0007_app_role; the app secret's username."""
+PORT = 5432
+# RDS PostgreSQL's default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000).
+_BYTES_PER_CONNECTION = 9_531_392
+RUNNER_DIRECTORY = Path(__file__).resolve().parent / "runner"
+RUNNER_RUNTIME = lambda_.Runtime.PYTHON_3_14
+
+
+def default_max_connections(memory_gib: float) -> int:
+    """RDS's default ``max_connections`` for an instance with `memory_gib` (an upper estimate:
+    the formula uses the memory left after the OS, a little less than the class's)."""
+    return min(int(memory_gib * 1024**3 / _BYTES_PER_CONNECTION), 5000)
 
 
 class Database(Construct):
-    """An encrypted PostgreSQL instance in isolated subnets, reachable only from granted peers.
-
-    Credentials are generated into Secrets Manager (JSON with host, port, username, password,
-    dbname). With ``rotation_days > 0`` the secret rotates (single user): the app re-reads the
-    secret when authentication fails, so rotation does not need a deploy. With ``use_proxy`` the
-    app connects through RDS Proxy (TLS required) while migrations keep connecting directly, so
-    their session-level advisory lock does not pin proxy connections.
-    """
+    """An encrypted PostgreSQL instance in isolated subnets, reachable only from granted peers."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        vpc: ec2.IVpc,
-        subnets: ec2.SubnetSelection,
+        placement: Placement,
         rotation_subnets: ec2.SubnetSelection,
         instance_type: ec2.InstanceType,
+        instance_memory_gib: float,
         allocated_storage_gib: int,
         max_allocated_storage_gib: int,
         multi_az: bool,
         backup_retention: Duration,
         deletion_protection: bool,
         removal_policy: RemovalPolicy,
-        use_proxy: bool,
         rotation_days: int,
         database_name: str = DATABASE_NAME,
     ) -> None:
@@ -55,7 +83,7 @@ class Database(Construct):
         self._security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
-            vpc=vpc,
+            vpc=placement.vpc,
             description="Courtside PostgreSQL: ingress only from the API and migration functions",
             allow_all_outbound=False,
         )
@@ -64,8 +92,8 @@ class Database(Construct):
             "Instance",
             engine=rds.DatabaseInstanceEngine.postgres(version=ENGINE_VERSION),
             instance_type=instance_type,
-            vpc=vpc,
-            vpc_subnets=subnets,
+            vpc=placement.vpc,
+            vpc_subnets=placement.subnets,
             security_groups=[self._security_group],
             publicly_accessible=False,
             credentials=rds.Credentials.from_generated_secret(MASTER_USERNAME),
@@ -82,120 +110,128 @@ class Database(Construct):
             auto_minor_version_upgrade=True,
             ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
         )
-        secret = self._instance.secret
-        assert secret is not None  # from_generated_secret always creates one
-        self._secret: secretsmanager.ISecret = secret
+        engine = self._instance.node.default_child
+        assert isinstance(engine, rds.CfnDBInstance)
+        # cfn-lint's W3691 lists every bare major ("17") as deprecated: its data comes from
+        # DescribeDBEngineVersions, which names only full versions. RDS takes a major as a
+        # prefix and picks its default minor; W3691 still checks full versions everywhere else.
+        engine.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3691"]}})
+        master = self._instance.secret
+        assert master is not None  # from_generated_secret always creates one
+        self._master_secret: secretsmanager.ISecret = master
+        self._app_secret = rds.DatabaseSecret(
+            self,
+            "AppSecret",
+            username=APP_ROLE,
+            dbname=database_name,
+            master_secret=master,
+        ).attach(self._instance)
         if removal_policy != RemovalPolicy.DESTROY:
             # A retained or snapshotted database is useless without its credentials.
-            secret.apply_removal_policy(RemovalPolicy.RETAIN)
+            master.apply_removal_policy(RemovalPolicy.RETAIN)
+            self._app_secret.apply_removal_policy(RemovalPolicy.RETAIN)
+        self._rotations: list[IConstruct] = []
+        self._rotate(rotation_days, rotation_subnets)
+        self._alarms = self._create_alarms(instance_memory_gib)
+        self._acknowledge(multi_az=multi_az, deletion_protection=deletion_protection)
 
-        if rotation_days > 0:
-            self._instance.add_rotation_single_user(
-                automatically_after=Duration.days(rotation_days),
-                vpc_subnets=rotation_subnets,
+    def _rotate(self, rotation_days: int, subnets: ec2.SubnetSelection) -> None:
+        if rotation_days == 0:
+            reason = (
+                "Rotation is off for this environment by config (db_rotation_days=0): a "
+                "short-lived development database whose secrets never leave the account."
             )
-        else:
-            acknowledge_all(
-                self._instance.node.find_child("Secret"),
-                {
-                    "AwsSolutions-SMG4": (
-                        "Rotation is off for this environment by config (db_rotation_days=0): "
-                        "a short-lived development database whose secret never leaves the account."
-                    ),
-                },
-            )
+            acknowledge_all(self._instance.node.find_child("Secret"), {"AwsSolutions-SMG4": reason})
+            acknowledge_all(self.node.find_child("AppSecret"), {"AwsSolutions-SMG4": reason})
+            return
+        every = Duration.days(rotation_days)
+        self._instance.add_rotation_single_user(automatically_after=every, vpc_subnets=subnets)
+        self._instance.add_rotation_multi_user(
+            "AppRotation", secret=self._app_secret, automatically_after=every, vpc_subnets=subnets
+        )
+        self._rotations = [
+            c for c in self.node.find_all() if isinstance(c, secretsmanager.CfnRotationSchedule)
+        ]
 
-        self._proxy: rds.DatabaseProxy | None = None
-        if use_proxy:
-            proxy_sg = ec2.SecurityGroup(
+    def _create_alarms(self, memory_gib: float) -> list[cloudwatch.Alarm]:
+        db = self._instance
+        max_connections = default_max_connections(memory_gib)
+        below = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+        return [
+            db.metric_cpu_utilization().create_alarm(
                 self,
-                "ProxySecurityGroup",
-                vpc=vpc,
-                description="Courtside RDS Proxy: ingress only from the API function",
-                allow_all_outbound=False,
-            )
-            self._proxy = self._instance.add_proxy(
-                "Proxy",
-                vpc=vpc,
-                vpc_subnets=subnets,
-                secrets=[secret],
-                security_groups=[proxy_sg],
-                require_tls=True,
-                debug_logging=False,
-            )
-            self._instance.connections.allow_default_port_from(proxy_sg, "RDS Proxy to PostgreSQL")
-            proxy_sg.add_egress_rule(
-                self._security_group,
-                ec2.Port.tcp(self.port),
-                "RDS Proxy to PostgreSQL",
-            )
+                "CpuHigh",
+                threshold=80,
+                evaluation_periods=3,
+                alarm_description="PostgreSQL CPU above 80% for 15 minutes",
+            ),
+            db.metric_free_storage_space().create_alarm(
+                self,
+                "StorageLow",
+                threshold=2 * 1024**3,
+                evaluation_periods=1,
+                comparison_operator=below,
+                alarm_description="PostgreSQL free storage below 2 GiB (autoscaling may be capped)",
+            ),
+            db.metric_database_connections(statistic="Maximum").create_alarm(
+                self,
+                "ConnectionsHigh",
+                threshold=int(max_connections * 0.8),
+                evaluation_periods=2,
+                alarm_description=f"PostgreSQL connections above 80% of max_connections "
+                f"(~{max_connections}) for 10 minutes",
+            ),
+            db.metric_freeable_memory().create_alarm(
+                self,
+                "MemoryLow",
+                threshold=int(memory_gib * 1024**3 * 0.1),
+                evaluation_periods=3,
+                comparison_operator=below,
+                alarm_description="PostgreSQL freeable memory below 10% of the instance's",
+            ),
+        ]
 
-        # Alarms worth a page for a small instance.
-        self._instance.metric_cpu_utilization().create_alarm(
-            self,
-            "CpuHigh",
-            threshold=80,
-            evaluation_periods=3,
-            alarm_description="PostgreSQL CPU above 80% for 15 minutes",
-        )
-        self._instance.metric_free_storage_space().create_alarm(
-            self,
-            "StorageLow",
-            threshold=2 * 1024**3,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            alarm_description="PostgreSQL free storage below 2 GiB (autoscaling may be capped)",
-        )
-
-        acknowledge_all(
-            self._instance,
-            {
-                "AwsSolutions-RDS11": "PostgreSQL keeps its default port 5432: the instance is in "
-                "isolated subnets behind a security group open only to our functions, and RDS "
-                "Proxy always listens on 5432, which the app's DATABASE_HOST override relies on.",
-            },
-        )
+    def _acknowledge(self, *, multi_az: bool, deletion_protection: bool) -> None:
+        reasons = {
+            "AwsSolutions-RDS11": "PostgreSQL keeps its default port 5432: the instance is in "
+            "isolated subnets behind a security group open only to our functions (and the "
+            "rotation functions); a non-default port hides nothing from them.",
+        }
         if not multi_az:
-            acknowledge_all(
-                self._instance,
-                {
-                    "AwsSolutions-RDS3": (
-                        "Single-AZ by config in non-production environments to halve cost; "
-                        "production runs Multi-AZ (db_multi_az=true)."
-                    ),
-                },
+            reasons["AwsSolutions-RDS3"] = (
+                "Single-AZ by config in non-production environments to halve cost; "
+                "production runs Multi-AZ (db_multi_az=true)."
             )
         if not deletion_protection:
-            acknowledge_all(
-                self._instance,
-                {
-                    "AwsSolutions-RDS10": (
-                        "Deletion protection is off only in the disposable dev environment "
-                        "(db_deletion_protection=false) so the stack can be torn down."
-                    ),
-                },
+            reasons["AwsSolutions-RDS10"] = (
+                "Deletion protection is off only in the disposable dev environment "
+                "(db_deletion_protection=false) so the stack can be torn down."
             )
+        acknowledge_all(self._instance, reasons)
 
-    def allow_app_from(self, peer: ec2.IConnectable) -> None:
-        """Let the API reach the database — through the proxy when there is one."""
-        target: ec2.IConnectable = self._proxy if self._proxy is not None else self._instance
-        target.connections.allow_from(peer, ec2.Port.tcp(self.port), "API function to PostgreSQL")
+    def allow_from(self, peer: ec2.IConnectable, description: str) -> None:
+        """Let `peer` (a function) reach PostgreSQL."""
+        self._instance.connections.allow_default_port_from(peer, description)
 
-    def allow_direct_from(self, peer: ec2.IConnectable) -> None:
-        """Let a client (the migration function) reach the instance itself."""
-        self._instance.connections.allow_default_port_from(peer, "Migrations to PostgreSQL")
+    def hold_rotation_until(self, construct: IConstruct) -> None:
+        """No secret rotates before `construct` (the first migration) exists: rotating the
+        owner's password mid-migration, or the app role's before it can log in, would fail."""
+        for schedule in self._rotations:
+            schedule.node.add_dependency(construct)
 
     @property
     def instance(self) -> rds.DatabaseInstance:
         return self._instance
 
     @property
-    def secret(self) -> secretsmanager.ISecret:
-        return self._secret
+    def master_secret(self) -> secretsmanager.ISecret:
+        """The owner's credentials: migrations only."""
+        return self._master_secret
 
     @property
-    def proxy(self) -> rds.DatabaseProxy | None:
-        return self._proxy
+    def app_secret(self) -> secretsmanager.ISecret:
+        """The app role's credentials (host, port, username, password, dbname): the API's."""
+        return self._app_secret
 
     @property
     def security_group(self) -> ec2.ISecurityGroup:
@@ -207,26 +243,25 @@ class Database(Construct):
 
     @property
     def port(self) -> int:
-        return 5432
+        return PORT
 
     @property
     def endpoint_address(self) -> str:
-        """The instance endpoint (what the secret's `host` says)."""
         return self._instance.db_instance_endpoint_address
 
     @property
-    def app_host(self) -> str | None:
-        """The host the API should use instead of the secret's, or None to use the secret's."""
-        return self._proxy.endpoint if self._proxy is not None else None
+    def alarms(self) -> list[cloudwatch.Alarm]:
+        return list(self._alarms)
 
 
 class DatabaseMigrations(Construct):
-    """Runs ``alembic upgrade head`` from the app image on every deploy that changes the image.
+    """Runs the migrator (``alembic upgrade head`` + the app role's password) on every deploy
+    that changes its image, after the database exists and before the API's new version.
 
-    A `triggers.Trigger` invokes the migration function after the database exists and before
-    the API function is updated; it re-runs whenever the function's current version changes
-    (any new image). The handler raises on failure, failing the deploy before new code is live.
-    Concurrent runs are serialised by the app with a PostgreSQL advisory lock.
+    The migrator is the app image with its command overridden, in the VPC, reading the owner's
+    and the app role's secrets. A custom resource whose handler (``database/runner``) waits for
+    the new image version to be Active, then invokes it; a failure fails the deploy before any
+    new code is live. Concurrent runs are serialised by the app with a PostgreSQL advisory lock.
     """
 
     def __init__(
@@ -236,68 +271,119 @@ class DatabaseMigrations(Construct):
         *,
         code: lambda_.DockerImageCode,
         architecture: lambda_.Architecture,
-        vpc: ec2.IVpc,
-        subnets: ec2.SubnetSelection,
+        placement: Placement,
         database: Database,
         environment: Mapping[str, str],
-        log_retention: logs.RetentionDays,
-        removal_policy: RemovalPolicy,
+        logging: LogSettings,
         timeout: Duration = Duration.minutes(5),
-        execute_after: Sequence[Construct] = (),
+        execute_after: Sequence[IConstruct] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        self._security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=vpc,
-            description="Courtside migrations: egress to PostgreSQL and AWS endpoints",
-            allow_all_outbound=True,
-        )
-        log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=removal_policy
-        )
-        self._function = lambda_.DockerImageFunction(
+        self._migrator = VpcImageFunction(
             self,
             "Function",
             code=code,
             architecture=architecture,
-            description="Courtside: alembic upgrade head (deploy-time trigger)",
-            memory_size=512,
+            description="Courtside migrator: alembic upgrade head and the app role's password",
+            security_group_description="Courtside migrator",
+            placement=placement,
+            memory_mb=512,
             timeout=timeout,
-            vpc=vpc,
-            vpc_subnets=subnets,
-            security_groups=[self._security_group],
-            log_group=log_group,
             environment={
                 **environment,
-                "DATABASE_SECRET_ARN": database.secret.secret_arn,
+                "DATABASE_SECRET_ARN": database.master_secret.secret_arn,
+                "APP_DATABASE_SECRET_ARN": database.app_secret.secret_arn,
                 "DATABASE_NAME": database.database_name,
-                "DATABASE_USE_PROXY": "false",
             },
-            # One migration at a time per account is already guaranteed by the advisory lock;
-            # no reserved concurrency so it never eats into the API's pool.
+            secrets=[database.master_secret, database.app_secret],
+            logging=logging,
         )
-        acknowledge_lambda_managed_policies(self._function, in_vpc=True)
-        database.secret.grant_read(self._function)
-        database.allow_direct_from(self._function)
-        self._trigger = triggers.Trigger(
+        database.allow_from(self._migrator.function, "Migrations to PostgreSQL")
+        migrator = self._migrator.function
+
+        runner_logs = logs.LogGroup(
+            self, "RunnerLogs", retention=logging.retention, removal_policy=logging.removal_policy
+        )
+        self._runner = lambda_.Function(
+            self,
+            "Runner",
+            runtime=RUNNER_RUNTIME,
+            handler="handler.on_event",
+            code=lambda_.Code.from_asset(
+                str(RUNNER_DIRECTORY), exclude=["__init__.py", "__pycache__"]
+            ),
+            # Waiting (5 min at most) plus the migrator's own timeout, within Lambda's 15.
+            timeout=Duration.minutes(14),
+            memory_size=256,
+            description="Courtside: waits for the migrator's new version, then runs it",
+            log_group=runner_logs,
+        )
+        acknowledge_lambda_managed_policies(self._runner, in_vpc=False)
+        migrator.grant_invoke(self._runner)
+        self._runner.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:GetFunctionConfiguration"],
+                resources=[migrator.function_arn, f"{migrator.function_arn}:*"],
+            )
+        )
+        framework_logs = logs.LogGroup(
+            self, "ProviderLogs", retention=logging.retention, removal_policy=logging.removal_policy
+        )
+        provider = custom_resources.Provider(
+            self, "Provider", on_event_handler=self._runner, log_group=framework_logs
+        )
+        self._resource = CustomResource(
             self,
             "Run",
-            handler=self._function,
-            # The endpoint too: without a NAT it is the only way to reach Secrets Manager.
-            execute_after=[database, *execute_after],
-            execute_on_handler_change=True,
-            timeout=timeout,
+            service_token=provider.service_token,
+            resource_type="Custom::Migrations",
+            # A new image publishes a new version: the resource updates and migrations run.
+            properties={"MigratorVersionArn": migrator.current_version.function_arn},
+        )
+        # The instance and its ingress rules (not the whole construct: its rotation schedules
+        # wait for this resource, below).
+        self._resource.node.add_dependency(
+            database.instance.node.default_child, database.security_group, *execute_after
+        )
+        database.hold_rotation_until(self._resource)
+        self._acknowledge(provider)
+
+    def _acknowledge(self, provider: custom_resources.Provider) -> None:
+        framework = provider.node.find_child("framework-onEvent")
+        acknowledge_lambda_managed_policies(framework, in_vpc=False)
+        acknowledge_all(
+            self._runner,
+            {
+                f"AwsSolutions-IAM5[Resource::<{logical_id(self._migrator.function)}.Arn>:*]": (
+                    "The runner invokes (and waits for) the migrator's newest version, whose "
+                    "number changes with every image; the grant covers that one function's "
+                    "versions and nothing else."
+                ),
+            },
+        )
+        acknowledge_all(
+            framework,
+            {
+                f"AwsSolutions-IAM5[Resource::<{logical_id(self._runner)}.Arn>:*]": (
+                    "CDK's custom-resource framework may invoke any version of the one runner "
+                    "function it fronts (lambda.grantInvoke adds the :* form); nothing else."
+                ),
+            },
         )
 
-    def run_before(self, *scopes: Construct) -> None:
-        """Make the given constructs (the API function) wait for a successful migration."""
-        self._trigger.execute_before(*scopes)
+    def run_before(self, *constructs: IConstruct) -> None:
+        """Make `constructs` (the API's new version) wait for a successful migration."""
+        for construct in constructs:
+            construct.node.add_dependency(self._resource)
 
     @property
     def function(self) -> lambda_.DockerImageFunction:
-        return self._function
+        return self._migrator.function
 
     @property
-    def trigger(self) -> triggers.Trigger:
-        return self._trigger
+    def runner(self) -> lambda_.Function:
+        return self._runner
+
+    @property
+    def resource(self) -> CustomResource:
+        return self._resource

@@ -1,6 +1,8 @@
-"""Where alarms go: an encrypted SNS topic per environment, optionally with an e-mail subscriber."""
+"""Where alarms go: an encrypted SNS topic per environment and region, and who hears of them."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -21,7 +23,8 @@ class AlarmTopic(Construct):
     AWS-managed ``alias/aws/sns`` key (its key policy cannot be changed to admit CloudWatch).
     The topic policy denies any request not made over TLS (cdk-nag SNS3) and lets CloudWatch
     alarms of this account publish. `email`, when not empty, is subscribed (the address must
-    confirm the subscription once).
+    confirm the subscription once); every alarm also notifies the `existing_topic_arns` (topics
+    of this region owned elsewhere, e.g. an on-call integration).
     """
 
     def __init__(
@@ -32,6 +35,7 @@ class AlarmTopic(Construct):
         display_name: str,
         email: str,
         removal_policy: RemovalPolicy,
+        existing_topic_arns: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -73,14 +77,18 @@ class AlarmTopic(Construct):
         )
         if email:
             self._topic.add_subscription(subscriptions.EmailSubscription(email))
+        self._targets: list[sns.ITopic] = [self._topic] + [
+            sns.Topic.from_topic_arn(self, f"Existing{index}", arn)
+            for index, arn in enumerate(existing_topic_arns)
+        ]
 
     def notify_on_every_alarm(self, scope: IConstruct) -> list[cloudwatch.Alarm]:
-        """Send every alarm below `scope` (ALARM and back to OK) to the topic; return them."""
-        action = cloudwatch_actions.SnsAction(self._topic)
+        """Send every alarm below `scope` (ALARM and back to OK) to the topics; return them."""
+        actions = [cloudwatch_actions.SnsAction(topic) for topic in self._targets]
         alarms = [c for c in scope.node.find_all() if isinstance(c, cloudwatch.Alarm)]
         for alarm in alarms:
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
+            alarm.add_alarm_action(*actions)
+            alarm.add_ok_action(*actions)
         return alarms
 
     @property

@@ -2,318 +2,231 @@
 
 `cdk.json` holds one object per environment under the context key ``courtside:environments``.
 Every key is required (no silent defaults that differ between dev and prod); a missing, unknown or
-ill-typed key raises :class:`ConfigError` naming the environment and the key.
+ill-typed key raises :class:`ConfigError` naming the environment and the key. The rules live on
+the fields of :class:`EnvironmentConfig` (a strict, frozen Pydantic model); the few that relate
+two keys are its model validators.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from infra.catalog import ELASTICACHE_VALKEY, RDS_POSTGRES
 
 CONTEXT_KEY = "courtside:environments"
 ENV_CONTEXT_KEY = "env"
 DEFAULT_ENV = "dev"
 ENVIRONMENT_NAMES = ("dev", "staging", "prod")
+EDGE_REGION = "us-east-1"
+"""CloudFront's certificates, web ACLs, Lambda@Edge functions and metrics live here."""
 
 RemovalPolicyName = Literal["destroy", "snapshot", "retain"]
 Architecture = Literal["arm64", "x86_64"]
+PriceClassName = Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+DeploymentStrategy = Literal[
+    "ALL_AT_ONCE", "CANARY_10PERCENT_5MINUTES", "LINEAR_10PERCENT_EVERY_1MINUTE"
+]
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = frozenset(
-    {
-        1,
-        3,
-        5,
-        7,
-        14,
-        30,
-        60,
-        90,
-        120,
-        150,
-        180,
-        365,
-        400,
-        545,
-        731,
-        1096,
-        1827,
-        2192,
-        2557,
-        2922,
-        3288,
-        3653,
-    }
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
+    | {2922, 3288, 3653}
 )
 # CloudFront waits this long for the Function URL's response (its default origin read timeout; the
 # CDN construct is built with this value). A Lambda timeout above it would let requests run on
 # after CloudFront has answered the viewer with a 504.
 CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS = 30
-_EMAIL = re.compile(r"^[^@\s]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+_DNS_NAME = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+_EMAIL = r"^[^@\s]+@([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
+_SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$"
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+DnsName = Annotated[str, Field(pattern=_DNS_NAME, max_length=253)]
+PositiveInt = Annotated[int, Field(ge=1)]
 
 
 class ConfigError(ValueError):
     """The environment configuration in CDK context is missing or invalid."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class EnvironmentConfig:
-    """Everything that differs between dev, staging and prod."""
+class EnvironmentConfig(BaseModel):
+    """Everything that differs between dev, staging and prod (one object per environment)."""
 
-    name: str
-    account: str
-    region: str
-    domain_name: str
-    hosted_zone_id: str
-    hosted_zone_name: str
-    # Network
-    max_azs: int
-    nat_gateways: int
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    name: Literal["dev", "staging", "prod"]
+    account: Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit AWS account id")]
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
+    domain_name: DnsName
+    hosted_zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{4,31}$")]
+    hosted_zone_name: DnsName
+    # Network: at least two AZs (RDS and ElastiCache subnet groups need them).
+    max_azs: Annotated[int, Field(ge=2, le=6)]
     # Database
-    db_instance_class: str
-    db_allocated_storage_gib: int
-    db_max_allocated_storage_gib: int
+    db_instance_class: Annotated[
+        str, Field(pattern=r"^[a-z0-9]+\.[a-z0-9]+$", description="without the db. prefix")
+    ]
+    db_allocated_storage_gib: Annotated[int, Field(ge=20, le=65536)]
+    db_max_allocated_storage_gib: Annotated[int, Field(ge=20, le=65536)]
     db_multi_az: bool
-    db_backup_retention_days: int
+    db_backup_retention_days: Annotated[int, Field(ge=1, le=35)]
     db_deletion_protection: bool
     db_removal_policy: RemovalPolicyName
-    db_use_proxy: bool
-    db_rotation_days: int
+    db_rotation_days: Annotated[int, Field(ge=0, le=365, description="0: no rotation")]
     # Cache
-    cache_node_type: str
+    cache_node_type: Annotated[str, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")]
     cache_multi_az: bool
+    cache_auth_token_version: Annotated[
+        str,
+        Field(
+            pattern=rf"^$|{_UUID}",
+            description="Secrets Manager version id of the AUTH token ElastiCache should accept "
+            "('': the secret's first version); see docs/deploy.md, rotating the cache token.",
+        ),
+    ]
     # Lambda
-    lambda_memory_mb: int
+    lambda_memory_mb: Annotated[int, Field(ge=128, le=10240)]
     lambda_timeout_seconds: int
     lambda_architecture: Architecture
-    reserved_concurrency: int | None
+    reserved_concurrency: PositiveInt | None
+    lambda_deployment: DeploymentStrategy
     log_retention_days: int
-    log_level: str
+    log_level: LogLevel
     otel_enabled: bool
-    # CDN
-    cdn_price_class: str
-    # Alarms: every alarm notifies an SNS topic; this address is subscribed when not empty.
-    alarm_email: str
+    # CDN and its web application firewall
+    cdn_price_class: PriceClassName
+    waf_enabled: bool
+    waf_rate_limit: Annotated[int, Field(ge=10, le=2_000_000_000, description="per IP, 5 min")]
+    waf_sensitive_rate_limit: Annotated[
+        int, Field(ge=10, le=2_000_000_000, description="per IP, 5 min, sign-in and ingest")
+    ]
+    # Alarms: each region's alarms notify a topic of ours there; these subscribe to it / add to it.
+    alarm_email: Annotated[str, Field(pattern=rf"^$|{_EMAIL}", description="'' for none")]
+    alarm_topic_arns: tuple[Annotated[str, Field(pattern=_SNS_TOPIC_ARN)], ...] = Field(
+        description="Existing SNS topics (e.g. the on-call integration) alarms also notify; "
+        "each is used by the alarms of its own region."
+    )
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _known_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                "expected a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, ... days)"
+            )
+        return value
+
+    @field_validator("db_instance_class")
+    @classmethod
+    def _known_db_class(cls, value: str) -> str:
+        if value not in RDS_POSTGRES:
+            raise ValueError(
+                f"expected a class listed in infra/catalog.py ({', '.join(RDS_POSTGRES)})"
+            )
+        return value
+
+    @field_validator("cache_node_type")
+    @classmethod
+    def _known_cache_node(cls, value: str) -> str:
+        if value not in ELASTICACHE_VALKEY:
+            raise ValueError(
+                f"expected a node type listed in infra/catalog.py ({', '.join(ELASTICACHE_VALKEY)})"
+            )
+        return value
+
+    @field_validator("lambda_timeout_seconds")
+    @classmethod
+    def _within_origin_timeout(cls, value: int) -> int:
+        limit = CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS
+        if not 1 <= value <= limit:
+            raise ValueError(
+                f"expected 1..{limit} (at most CloudFront's origin read timeout, {limit} s: "
+                "CloudFront would answer 504 while the function still runs)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EnvironmentConfig:
+        zone = self.hosted_zone_name
+        if not (self.domain_name == zone or self.domain_name.endswith("." + zone)):
+            raise _keyed("domain_name", f"expected a name inside the hosted zone {zone}")
+        if self.db_max_allocated_storage_gib < self.db_allocated_storage_gib:
+            raise _keyed(
+                "db_max_allocated_storage_gib", "expected at least db_allocated_storage_gib"
+            )
+        if self.waf_sensitive_rate_limit > self.waf_rate_limit:
+            raise _keyed("waf_sensitive_rate_limit", "expected at most waf_rate_limit")
+        if self.name == "prod":
+            self._prod_guard_rails()
+        return self
+
+    def _prod_guard_rails(self) -> None:
+        """Prod must not be configured like a throwaway environment, nor page nobody."""
+        if not self.db_deletion_protection:
+            raise _keyed("db_deletion_protection", "expected true in prod")
+        if self.db_removal_policy == "destroy":
+            raise _keyed("db_removal_policy", "expected snapshot or retain in prod")
+        uncovered = [
+            r for r in self.alarm_regions if not self.alarm_email and not self.topics_in(r)
+        ]
+        if uncovered:
+            raise _keyed(
+                "alarm_email",
+                "prod refuses to run with alarms that reach nobody: set alarm_email, or list an "
+                f"existing SNS topic in alarm_topic_arns for each of {', '.join(uncovered)}",
+            )
+
+    @property
+    def alarm_regions(self) -> tuple[str, ...]:
+        """Where this environment has alarms: its region, and us-east-1 for CloudFront's."""
+        return tuple(dict.fromkeys((self.region, EDGE_REGION)))
+
+    def topics_in(self, region: str) -> tuple[str, ...]:
+        """The configured existing topics of `region` (an alarm may only notify its region's)."""
+        return tuple(arn for arn in self.alarm_topic_arns if arn.split(":")[3] == region)
 
     @property
     def is_production(self) -> bool:
         return self.name == "prod"
 
     @property
-    def needs_certificate_stack(self) -> bool:
-        """CloudFront only accepts ACM certificates from us-east-1."""
-        return self.region != "us-east-1"
+    def needs_edge_stack(self) -> bool:
+        """CloudFront takes certificates, web ACLs and edge functions only from us-east-1."""
+        return self.region != EDGE_REGION
 
     @property
     def public_base_url(self) -> str:
         return f"https://{self.domain_name}"
 
 
-def _check(env: str, key: str, ok: bool, expectation: str, value: object) -> None:
-    if not ok:
-        raise ConfigError(f"{CONTEXT_KEY}.{env}.{key}: expected {expectation}, got {value!r}")
+class _KeyedError(ValueError):
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
-def _validate(env: str, raw: Mapping[str, Any]) -> EnvironmentConfig:
-    fields = {f.name: f for f in dataclasses.fields(EnvironmentConfig)}
-    given = {"name": env, **raw}
-    unknown = sorted(set(given) - set(fields))
-    if unknown:
-        raise ConfigError(f"{CONTEXT_KEY}.{env}: unknown key(s) {', '.join(unknown)}")
-    missing = sorted(set(fields) - set(given))
-    if missing:
-        raise ConfigError(f"{CONTEXT_KEY}.{env}: missing key(s) {', '.join(missing)}")
+def _keyed(key: str, message: str) -> _KeyedError:
+    return _KeyedError(key, message)
 
-    def is_int(v: object) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
 
-    for key, value in given.items():
-        annotation = str(fields[key].type)
-        if annotation == "bool":
-            _check(env, key, isinstance(value, bool), "true or false", value)
-        elif annotation == "int":
-            _check(env, key, is_int(value), "an integer", value)
-        elif annotation == "int | None":
-            _check(env, key, value is None or is_int(value), "an integer or null", value)
-        elif key == "alarm_email":
-            _check(env, key, isinstance(value, str), "a string (may be empty)", value)
-        else:
-            _check(env, key, isinstance(value, str) and value != "", "a non-empty string", value)
-
-    g = given
-    _check(
-        env,
-        "account",
-        re.fullmatch(r"\d{12}", g["account"]) is not None,
-        "a 12-digit AWS account id",
-        g["account"],
-    )
-    _check(
-        env,
-        "region",
-        re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", g["region"]) is not None,
-        "an AWS region name like eu-west-1",
-        g["region"],
-    )
-    domain, zone = g["domain_name"], g["hosted_zone_name"]
-    _check(
-        env, "domain_name", _DOMAIN.fullmatch(domain) is not None, "a lower-case DNS name", domain
-    )
-    _check(
-        env, "hosted_zone_name", _DOMAIN.fullmatch(zone) is not None, "a lower-case DNS name", zone
-    )
-    _check(
-        env,
-        "domain_name",
-        domain == zone or domain.endswith("." + zone),
-        f"a name inside the hosted zone {zone}",
-        domain,
-    )
-    _check(
-        env,
-        "hosted_zone_id",
-        re.fullmatch(r"Z[A-Z0-9]{4,31}", g["hosted_zone_id"]) is not None,
-        "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ",
-        g["hosted_zone_id"],
-    )
-    _check(
-        env,
-        "max_azs",
-        g["max_azs"] >= 2,
-        "at least 2 (RDS and ElastiCache need 2 AZs)",
-        g["max_azs"],
-    )
-    _check(
-        env,
-        "nat_gateways",
-        0 <= g["nat_gateways"] <= g["max_azs"],
-        f"between 0 and max_azs ({g['max_azs']})",
-        g["nat_gateways"],
-    )
-    _check(
-        env,
-        "db_instance_class",
-        re.fullmatch(r"[a-z0-9]+\.[a-z0-9]+", g["db_instance_class"]) is not None,
-        "an instance class without the db. prefix, like t4g.micro",
-        g["db_instance_class"],
-    )
-    _check(
-        env,
-        "db_allocated_storage_gib",
-        20 <= g["db_allocated_storage_gib"] <= 65536,
-        "20..65536",
-        g["db_allocated_storage_gib"],
-    )
-    _check(
-        env,
-        "db_max_allocated_storage_gib",
-        g["db_max_allocated_storage_gib"] >= g["db_allocated_storage_gib"],
-        "at least db_allocated_storage_gib",
-        g["db_max_allocated_storage_gib"],
-    )
-    _check(
-        env,
-        "db_backup_retention_days",
-        1 <= g["db_backup_retention_days"] <= 35,
-        "1..35",
-        g["db_backup_retention_days"],
-    )
-    _check(
-        env,
-        "db_removal_policy",
-        g["db_removal_policy"] in ("destroy", "snapshot", "retain"),
-        "one of destroy, snapshot, retain",
-        g["db_removal_policy"],
-    )
-    _check(
-        env,
-        "db_rotation_days",
-        0 <= g["db_rotation_days"] <= 365,
-        "0 (no rotation) .. 365",
-        g["db_rotation_days"],
-    )
-    _check(
-        env,
-        "cache_node_type",
-        g["cache_node_type"].startswith("cache."),
-        "a node type like cache.t4g.micro",
-        g["cache_node_type"],
-    )
-    _check(
-        env,
-        "lambda_memory_mb",
-        128 <= g["lambda_memory_mb"] <= 10240,
-        "128..10240",
-        g["lambda_memory_mb"],
-    )
-    _check(
-        env,
-        "lambda_timeout_seconds",
-        1 <= g["lambda_timeout_seconds"] <= CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS,
-        f"1..{CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS} (at most CloudFront's origin read timeout, "
-        f"{CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS} s: CloudFront would answer 504 while the "
-        "function still runs)",
-        g["lambda_timeout_seconds"],
-    )
-    _check(
-        env,
-        "lambda_architecture",
-        g["lambda_architecture"] in ("arm64", "x86_64"),
-        "arm64 or x86_64",
-        g["lambda_architecture"],
-    )
-    rc = g["reserved_concurrency"]
-    _check(env, "reserved_concurrency", rc is None or rc >= 1, "null or at least 1", rc)
-    _check(
-        env,
-        "log_retention_days",
-        g["log_retention_days"] in LOG_RETENTION_DAYS,
-        "a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, ... days)",
-        g["log_retention_days"],
-    )
-    _check(
-        env,
-        "log_level",
-        g["log_level"] in ("DEBUG", "INFO", "WARNING", "ERROR"),
-        "DEBUG, INFO, WARNING or ERROR",
-        g["log_level"],
-    )
-    _check(
-        env,
-        "cdn_price_class",
-        g["cdn_price_class"] in ("PriceClass_100", "PriceClass_200", "PriceClass_All"),
-        "PriceClass_100, PriceClass_200 or PriceClass_All",
-        g["cdn_price_class"],
-    )
-    email = g["alarm_email"]
-    _check(
-        env,
-        "alarm_email",
-        email == "" or _EMAIL.fullmatch(email) is not None,
-        "an e-mail address, or an empty string for no subscription",
-        email,
-    )
-    if env == "prod":
-        # Guard rails: prod must not be configured like a throwaway environment.
-        _check(
-            env,
-            "db_deletion_protection",
-            g["db_deletion_protection"] is True,
-            "true in prod",
-            g["db_deletion_protection"],
-        )
-        _check(
-            env,
-            "db_removal_policy",
-            g["db_removal_policy"] != "destroy",
-            "snapshot or retain in prod",
-            g["db_removal_policy"],
-        )
-    return EnvironmentConfig(**given)
+def _describe(env: str, error: Mapping[str, Any]) -> str:
+    location = ".".join(str(part) for part in error["loc"])
+    where = f"{CONTEXT_KEY}.{env}" + (f".{location}" if location else "")
+    context = error.get("ctx") or {}
+    keyed = context.get("error")
+    if isinstance(keyed, _KeyedError):
+        return f"{CONTEXT_KEY}.{env}.{keyed.key}: {keyed}"
+    if error["type"] == "missing":
+        return f"{where}: missing key"
+    if error["type"] == "extra_forbidden":
+        return f"{where}: unknown key"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}, got {error['input']!r}"
 
 
 def load_config(context: Mapping[str, Any], env: str | None) -> EnvironmentConfig:
@@ -329,4 +242,11 @@ def load_config(context: Mapping[str, Any], env: str | None) -> EnvironmentConfi
     raw = environments.get(name)
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{CONTEXT_KEY}.{name}: missing from CDK context (cdk.json)")
-    return _validate(name, raw)
+    values = {**raw, "name": name}
+    if isinstance(values.get("alarm_topic_arns"), list):
+        values["alarm_topic_arns"] = tuple(values["alarm_topic_arns"])  # JSON has no tuples
+    try:
+        return EnvironmentConfig.model_validate(values)
+    except ValidationError as exc:
+        problems = [_describe(name, error) for error in exc.errors()]
+        raise ConfigError("; ".join(problems)) from None

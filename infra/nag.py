@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
 PACK = "AwsSolutions"
@@ -35,3 +35,12 @@ def acknowledge_lambda_managed_policies(function: IConstruct, *, in_vpc: bool) -
             "those EC2 actions do not support resource-level permissions."
         )
     acknowledge_all(function, reasons)
+
+
+def logical_id(construct: IConstruct) -> str:
+    """The CloudFormation logical id of `construct`'s resource, as cdk-nag names it in findings
+    (``<LogicalId.Arn>``): acknowledgements then follow a construct, not a hard-coded hash."""
+    element = construct if isinstance(construct, CfnElement) else construct.node.default_child
+    assert isinstance(element, CfnElement), construct.node.path
+    stack = Stack.of(element)
+    return str(stack.resolve(stack.get_logical_id(element)))

@@ -1,4 +1,4 @@
-"""The VPC: two AZs, no public-facing workloads, flow logs, and a NAT-free option for dev."""
+"""The VPC: private subnets only (no NAT, no internet gateway), flow logs, a secrets endpoint."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.functions import Placement
 from infra.nag import acknowledge_all
 
 APP_SUBNETS = "app"
@@ -14,13 +15,13 @@ DATA_SUBNETS = "data"
 
 
 class Network(Construct):
-    """A VPC with an `app` tier (Lambda) and an isolated `data` tier (RDS, ElastiCache).
+    """A VPC with an `app` tier (Lambda) and a `data` tier (RDS, ElastiCache), both isolated.
 
-    With ``nat_gateways=0`` the app tier is isolated too: the functions then reach AWS APIs only
-    through interface endpoints. They call Secrets Manager (the database, Redis and JWT secrets);
-    CloudWatch Logs is written by the Lambda service, not from inside the VPC, so it needs none.
-    The Secrets Manager endpoint is created in every environment: it keeps secret reads off the
-    NAT (cheaper, no dependency on the internet path) and serves the RDS rotation function.
+    Nothing here needs the internet: the only AWS API called from inside the VPC is Secrets
+    Manager (the app's secrets, and the RDS rotation functions), reached through an interface
+    endpoint; CloudWatch Logs and metrics are written by the Lambda service, not from the VPC.
+    So there is no NAT gateway (~$35 per gateway and month before traffic) and no internet
+    gateway. A future dependency that needs the internet must add one deliberately, named.
     """
 
     def __init__(
@@ -29,36 +30,21 @@ class Network(Construct):
         construct_id: str,
         *,
         max_azs: int,
-        nat_gateways: int,
         flow_log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        app_tier = (
-            ec2.SubnetType.PRIVATE_WITH_EGRESS
-            if nat_gateways > 0
-            else ec2.SubnetType.PRIVATE_ISOLATED
-        )
+        isolated = ec2.SubnetType.PRIVATE_ISOLATED
         subnets = [
-            ec2.SubnetConfiguration(name=APP_SUBNETS, subnet_type=app_tier, cidr_mask=22),
-            ec2.SubnetConfiguration(
-                name=DATA_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
-            ),
+            ec2.SubnetConfiguration(name=APP_SUBNETS, subnet_type=isolated, cidr_mask=22),
+            ec2.SubnetConfiguration(name=DATA_SUBNETS, subnet_type=isolated, cidr_mask=24),
         ]
-        if nat_gateways > 0:
-            # Public subnets only host the NAT gateways; nothing else is placed there.
-            subnets.insert(
-                0,
-                ec2.SubnetConfiguration(
-                    name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
-                ),
-            )
         self._vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr("10.40.0.0/16"),
             max_azs=max_azs,
-            nat_gateways=nat_gateways,
+            nat_gateways=0,
             subnet_configuration=subnets,
             restrict_default_security_group=True,
         )
@@ -90,6 +76,16 @@ class Network(Construct):
     @property
     def vpc(self) -> ec2.IVpc:
         return self._vpc
+
+    @property
+    def app_placement(self) -> Placement:
+        """Where the functions run."""
+        return Placement(vpc=self._vpc, subnets=self.app_subnets)
+
+    @property
+    def data_placement(self) -> Placement:
+        """Where the database and the cache live: no route to or from the internet."""
+        return Placement(vpc=self._vpc, subnets=self.data_subnets)
 
     @property
     def app_subnets(self) -> ec2.SubnetSelection:

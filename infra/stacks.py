@@ -1,11 +1,25 @@
-"""The deployable stacks: one per environment, plus its us-east-1 certificate when needed."""
+"""The deployable stacks of one environment.
+
+* ``Courtside-<env>-Edge`` (us-east-1): what CloudFront only takes from us-east-1 — the
+  certificate, the web ACL and the Lambda@Edge payload signer;
+* ``Courtside-<env>`` (the environment's region): network, database, cache, the API service,
+  migrations, CloudFront, DNS, alarms and the dashboard;
+* ``Courtside-<env>-EdgeAlarms`` (us-east-1, after the main stack): alarms on CloudFront's
+  metrics, which exist only in us-east-1, with that region's alarm topic.
+
+An environment whose region is us-east-1 has only the main stack, holding all of it.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from aws_cdk import CfnOutput, Duration, Environment, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -13,16 +27,20 @@ from constructs import Construct
 
 from api.infrastructure import (
     MIGRATE_HANDLER,
-    ApiFunction,
+    ServiceFunction,
+    app_image,
     architecture_for,
-    image_code,
 )
 from cache.infrastructure import Cache
-from cdn.infrastructure import EDGE_MAX_BODY_BYTES, Cdn, SiteCertificate
+from cdn.firewall import WebFirewall
+from cdn.infrastructure import EDGE_MAX_BODY_BYTES, Cdn, EdgeAlarms, PayloadSigner, SiteCertificate
 from database.infrastructure import Database, DatabaseMigrations
 from infra.alerting import AlarmTopic
-from infra.config import CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS, EnvironmentConfig
+from infra.catalog import RDS_POSTGRES
+from infra.config import CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS, EDGE_REGION, EnvironmentConfig
+from infra.functions import LogSettings
 from infra.log_groups import give_provider_functions_log_groups
+from infra.monitoring import OperationsDashboard
 from infra.nag import acknowledge_all
 from infra.network import Network
 
@@ -31,8 +49,6 @@ REMOVAL_POLICIES = {
     "snapshot": RemovalPolicy.SNAPSHOT,
     "retain": RemovalPolicy.RETAIN,
 }
-
-
 RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
     3: logs.RetentionDays.THREE_DAYS,
@@ -62,14 +78,26 @@ PRICE_CLASSES = {
     "PriceClass_200": cloudfront.PriceClass.PRICE_CLASS_200,
     "PriceClass_All": cloudfront.PriceClass.PRICE_CLASS_ALL,
 }
+_CONFIGS = codedeploy.LambdaDeploymentConfig
+DEPLOYMENT_CONFIGS = {
+    "ALL_AT_ONCE": _CONFIGS.ALL_AT_ONCE,
+    "CANARY_10PERCENT_5MINUTES": _CONFIGS.CANARY_10_PERCENT_5_MINUTES,
+    "LINEAR_10PERCENT_EVERY_1MINUTE": _CONFIGS.LINEAR_10_PERCENT_EVERY_1_MINUTE,
+}
+SERVICE_NAME = "Api"
+"""The one service today; a later split adds more `ServiceFunction`s behind the same CDN."""
 
 
 def stack_name(config: EnvironmentConfig) -> str:
     return f"Courtside-{config.name}"
 
 
-def certificate_stack_name(config: EnvironmentConfig) -> str:
-    return f"Courtside-{config.name}-Certificate"
+def edge_stack_name(config: EnvironmentConfig) -> str:
+    return f"Courtside-{config.name}-Edge"
+
+
+def edge_alarms_stack_name(config: EnvironmentConfig) -> str:
+    return f"Courtside-{config.name}-EdgeAlarms"
 
 
 def hosted_zone(scope: Construct, config: EnvironmentConfig) -> route53.IHostedZone:
@@ -79,29 +107,97 @@ def hosted_zone(scope: Construct, config: EnvironmentConfig) -> route53.IHostedZ
     )
 
 
-class CertificateStack(Stack):
-    """The CloudFront certificate, in us-east-1 (only for environments in other regions)."""
+def log_settings(config: EnvironmentConfig) -> LogSettings:
+    """Log groups keep the environment's retention and are kept when the data is kept."""
+    destroy = config.db_removal_policy == "destroy"
+    return LogSettings(
+        retention=RETENTION[config.log_retention_days],
+        removal_policy=RemovalPolicy.DESTROY if destroy else RemovalPolicy.RETAIN,
+    )
+
+
+def _tag(stack: Stack, config: EnvironmentConfig) -> None:
+    Tags.of(stack).add("project", "courtside")
+    Tags.of(stack).add("environment", config.name)
+
+
+@dataclass(frozen=True)
+class EdgeResources:
+    """What CloudFront needs from us-east-1."""
+
+    certificate: acm.ICertificate
+    payload_signer: lambda_.IVersion
+    web_acl_arn: str | None
+
+
+def add_edge_resources(
+    scope: Construct, config: EnvironmentConfig, zone: route53.IHostedZone
+) -> EdgeResources:
+    """The certificate, the payload signer and (when enabled) the web ACL, in `scope`'s stack
+    (which must be in us-east-1)."""
+    logging = log_settings(config)
+    certificate = SiteCertificate(
+        scope, "Site", domain_name=config.domain_name, hosted_zone=zone
+    ).certificate
+    signer = PayloadSigner(
+        scope,
+        "SignPayload",
+        log_retention_days=config.log_retention_days,
+        log_removal_policy=logging.removal_policy,
+    )
+    firewall = (
+        WebFirewall(
+            scope,
+            "Firewall",
+            name=f"courtside-{config.name}",
+            rate_limit=config.waf_rate_limit,
+            sensitive_rate_limit=config.waf_sensitive_rate_limit,
+            log_retention=logging.retention,
+            log_removal_policy=logging.removal_policy,
+        )
+        if config.waf_enabled
+        else None
+    )
+    return EdgeResources(
+        certificate=certificate,
+        payload_signer=signer.current_version,
+        web_acl_arn=firewall.web_acl_arn if firewall else None,
+    )
+
+
+def add_alarm_topic(scope: Construct, config: EnvironmentConfig, region: str) -> AlarmTopic:
+    return AlarmTopic(
+        scope,
+        "Alarms",
+        display_name=f"Courtside {config.name} alarms",
+        email=config.alarm_email,
+        existing_topic_arns=config.topics_in(region),
+        removal_policy=log_settings(config).removal_policy,
+    )
+
+
+class EdgeStack(Stack):
+    """us-east-1: the certificate, web ACL and payload signer of an environment elsewhere."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(
             scope,
             construct_id,
-            env=Environment(account=config.account, region="us-east-1"),
+            env=Environment(account=config.account, region=EDGE_REGION),
             cross_region_references=True,
-            description=f"Courtside {config.name}: CloudFront certificate (us-east-1)",
+            description=f"Courtside {config.name}: certificate, WAF and edge function (us-east-1)",
             termination_protection=config.is_production,
         )
-        self._site = SiteCertificate(
-            self, "Site", domain_name=config.domain_name, hosted_zone=hosted_zone(self, config)
+        _tag(self, config)
+        self.resources = add_edge_resources(self, config, hosted_zone(self, config))
+        logging = log_settings(config)
+        give_provider_functions_log_groups(
+            self, retention=logging.retention, removal_policy=logging.removal_policy
         )
 
-    @property
-    def certificate(self) -> acm.ICertificate:
-        return self._site.certificate
 
-
-class CourtsideStack(Stack):
-    """Everything one environment runs: network, database, cache, API, migrations and CDN."""
+class EdgeAlarmsStack(Stack):
+    """us-east-1, deployed after the main stack: alarms on CloudFront's metrics."""
 
     def __init__(
         self,
@@ -109,65 +205,84 @@ class CourtsideStack(Stack):
         construct_id: str,
         *,
         config: EnvironmentConfig,
-        certificate: acm.ICertificate | None = None,
+        distribution_id: str,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
+            env=Environment(account=config.account, region=EDGE_REGION),
+            cross_region_references=True,
+            description=f"Courtside {config.name}: CloudFront alarms (us-east-1)",
+            termination_protection=config.is_production,
+        )
+        _tag(self, config)
+        EdgeAlarms(self, "Cdn", distribution_id=distribution_id)
+        add_alarm_topic(self, config, EDGE_REGION).notify_on_every_alarm(self)
+        logging = log_settings(config)
+        give_provider_functions_log_groups(
+            self, retention=logging.retention, removal_policy=logging.removal_policy
+        )
+
+
+class CourtsideStack(Stack):
+    """Everything one environment runs in its region (and, in us-east-1, the edge too)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        edge: EdgeResources | None = None,
+    ) -> None:
+        in_edge_region = config.region == EDGE_REGION
+        super().__init__(
+            scope,
+            construct_id,
             env=Environment(account=config.account, region=config.region),
-            cross_region_references=certificate is not None,
+            cross_region_references=not in_edge_region,
             description=f"Courtside {config.name}: API, database, cache and CDN",
             termination_protection=config.is_production,
         )
-        # The proxy target group's schema has no Tags (CDK's tag aspect would add them anyway).
-        untaggable = ["AWS::RDS::DBProxyTargetGroup"]
-        Tags.of(self).add("project", "courtside", exclude_resource_types=untaggable)
-        Tags.of(self).add("environment", config.name, exclude_resource_types=untaggable)
-        removal = REMOVAL_POLICIES[config.db_removal_policy]
-        # Log groups are worth keeping when the data is kept.
-        logs_removal = (
-            RemovalPolicy.DESTROY if removal == RemovalPolicy.DESTROY else RemovalPolicy.RETAIN
-        )
-        retention = RETENTION[config.log_retention_days]
+        _tag(self, config)
+        logging = log_settings(config)
+        data_removal = REMOVAL_POLICIES[config.db_removal_policy]
         zone = hosted_zone(self, config)
-        if certificate is None:
-            certificate = SiteCertificate(
-                self, "Site", domain_name=config.domain_name, hosted_zone=zone
-            ).certificate
+        if edge is None:
+            if not in_edge_region:
+                raise ValueError("an environment outside us-east-1 needs its EdgeStack")
+            edge = add_edge_resources(self, config, zone)
 
         self.network = Network(
             self,
             "Network",
             max_azs=config.max_azs,
-            nat_gateways=config.nat_gateways,
-            flow_log_retention=retention,
-            removal_policy=logs_removal,
+            flow_log_retention=logging.retention,
+            removal_policy=logging.removal_policy,
         )
-        vpc = self.network.vpc
         self.database = Database(
             self,
             "Database",
-            vpc=vpc,
-            subnets=self.network.data_subnets,
+            placement=self.network.data_placement,
             rotation_subnets=self.network.app_subnets,
             instance_type=ec2.InstanceType(config.db_instance_class),
+            instance_memory_gib=RDS_POSTGRES[config.db_instance_class].memory_gib,
             allocated_storage_gib=config.db_allocated_storage_gib,
             max_allocated_storage_gib=config.db_max_allocated_storage_gib,
             multi_az=config.db_multi_az,
             backup_retention=Duration.days(config.db_backup_retention_days),
             deletion_protection=config.db_deletion_protection,
-            removal_policy=removal,
-            use_proxy=config.db_use_proxy,
+            removal_policy=data_removal,
             rotation_days=config.db_rotation_days,
         )
         self.cache = Cache(
             self,
             "Cache",
-            vpc=vpc,
-            subnets=self.network.data_subnets,
+            placement=self.network.data_placement,
             node_type=config.cache_node_type,
             multi_az=config.cache_multi_az,
             removal_policy=RemovalPolicy.DESTROY,
+            auth_token_version=config.cache_auth_token_version or None,
         )
         self.jwt_secret = secretsmanager.Secret(
             self,
@@ -176,7 +291,9 @@ class CourtsideStack(Stack):
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True
             ),
-            removal_policy=removal if removal != RemovalPolicy.SNAPSHOT else RemovalPolicy.RETAIN,
+            removal_policy=(
+                RemovalPolicy.RETAIN if data_removal == RemovalPolicy.SNAPSHOT else data_removal
+            ),
         )
         acknowledge_all(
             self.jwt_secret,
@@ -195,80 +312,90 @@ class CourtsideStack(Stack):
         self.migrations = DatabaseMigrations(
             self,
             "Migrations",
-            code=image_code(architecture=config.lambda_architecture, cmd=[MIGRATE_HANDLER]),
+            code=app_image(architecture=config.lambda_architecture, command=[MIGRATE_HANDLER]),
             architecture=architecture,
-            vpc=vpc,
-            subnets=self.network.app_subnets,
+            placement=self.network.app_placement,
             database=self.database,
             environment=common_env,
-            log_retention=retention,
-            removal_policy=logs_removal,
+            logging=logging,
             execute_after=[self.network.secrets_manager_endpoint],
         )
-        api_env = {
-            **common_env,
-            "DATABASE_SECRET_ARN": self.database.secret.secret_arn,
-            "DATABASE_NAME": self.database.database_name,
-            "DATABASE_USE_PROXY": "true" if self.database.proxy is not None else "false",
-            "REDIS_HOST": self.cache.host,
-            "REDIS_PORT": str(self.cache.port),
-            "REDIS_TLS": "true",
-            "REDIS_AUTH_SECRET_ARN": self.cache.auth_secret.secret_arn,
-            "JWT_SECRET_ARN": self.jwt_secret.secret_arn,
-            "BEHIND_CLOUDFRONT": "true",
-            "PUBLIC_BASE_URL": config.public_base_url,
-            # What Lambda@Edge can hash: larger bodies never reach the app through CloudFront.
-            "MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
-            "INGEST_MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
-        }
-        if self.database.app_host is not None:
-            api_env["DATABASE_HOST"] = self.database.app_host
-        self.api = ApiFunction(
+        self.api = ServiceFunction(
             self,
-            "Api",
-            code=image_code(architecture=config.lambda_architecture),
+            SERVICE_NAME,
+            service_name=SERVICE_NAME,
+            code=app_image(architecture=config.lambda_architecture),
             architecture=architecture,
-            vpc=vpc,
-            subnets=self.network.app_subnets,
-            environment=api_env,
-            secrets=[self.database.secret, self.cache.auth_secret, self.jwt_secret],
+            placement=self.network.app_placement,
+            environment={
+                **common_env,
+                # The app role's secret: DML on the app's tables, nothing else.
+                "DATABASE_SECRET_ARN": self.database.app_secret.secret_arn,
+                "DATABASE_NAME": self.database.database_name,
+                "REDIS_HOST": self.cache.host,
+                "REDIS_PORT": str(self.cache.port),
+                "REDIS_TLS": "true",
+                "REDIS_AUTH_SECRET_ARN": self.cache.auth_secret.secret_arn,
+                "JWT_SECRET_ARN": self.jwt_secret.secret_arn,
+                "BEHIND_CLOUDFRONT": "true",
+                "PUBLIC_BASE_URL": config.public_base_url,
+                # What Lambda@Edge can hash: larger bodies never reach the app through CloudFront.
+                "MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
+                "INGEST_MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
+            },
+            secrets=[self.database.app_secret, self.cache.auth_secret, self.jwt_secret],
             memory_mb=config.lambda_memory_mb,
             timeout=Duration.seconds(config.lambda_timeout_seconds),
             reserved_concurrency=config.reserved_concurrency,
-            log_retention=retention,
-            removal_policy=logs_removal,
+            logging=logging,
+            deployment=DEPLOYMENT_CONFIGS[config.lambda_deployment],
+            metrics_namespace=f"Courtside/{config.name}",
         )
-        self.database.allow_app_from(self.api.function)
-        self.cache.allow_from(self.api.function)
-        self.migrations.run_before(self.api.function)
+        self.database.allow_from(self.api.connections, "API function to PostgreSQL")
+        self.cache.allow_from(self.api.connections)
+        # The new version (and the alias shifting to it) waits for the migrations.
+        self.migrations.run_before(self.api.function.current_version, self.api.alias)
 
         self.cdn = Cdn(
             self,
             "Cdn",
-            function=self.api.function,
             function_url=self.api.function_url,
+            payload_signer=edge.payload_signer,
             domain_name=config.domain_name,
             hosted_zone=zone,
-            certificate=certificate,
+            certificate=edge.certificate,
+            web_acl_arn=edge.web_acl_arn,
             price_class=PRICE_CLASSES[config.cdn_price_class],
             log_retention=Duration.days(config.log_retention_days),
-            edge_log_retention_days=config.log_retention_days,
-            edge_log_removal_policy=logs_removal,
             origin_read_timeout=Duration.seconds(CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS),
         )
-        give_provider_functions_log_groups(self, retention=retention, removal_policy=logs_removal)
-        self.alarms = AlarmTopic(
-            self,
-            "Alarms",
-            display_name=f"Courtside {config.name} alarms",
-            email=config.alarm_email,
-            removal_policy=logs_removal,
-        )
+        self.api.allow_cloudfront(self.cdn.distribution_arn)
+        if in_edge_region:
+            EdgeAlarms(self, "EdgeAlarms", distribution_id=self.cdn.distribution.distribution_id)
+        self.alarms = add_alarm_topic(self, config, config.region)
         self.alarms.notify_on_every_alarm(self)
+        self.dashboard = OperationsDashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"Courtside-{config.name}",
+            service=self.api,
+            database=self.database,
+            cache=self.cache,
+            cdn=self.cdn,
+        )
+        give_provider_functions_log_groups(
+            self, retention=logging.retention, removal_policy=logging.removal_policy
+        )
 
         CfnOutput(self, "SiteUrl", value=config.public_base_url)
         CfnOutput(self, "DistributionId", value=self.cdn.distribution.distribution_id)
         CfnOutput(self, "FunctionName", value=self.api.function.function_name)
         CfnOutput(self, "MigrationFunctionName", value=self.migrations.function.function_name)
+        CfnOutput(
+            self, "DeploymentGroupName", value=self.api.deployment_group.deployment_group_name
+        )
         CfnOutput(self, "DatabaseEndpoint", value=self.database.endpoint_address)
-        CfnOutput(self, "DatabaseSecretArn", value=self.database.secret.secret_arn)
+        CfnOutput(self, "DatabaseSecretArn", value=self.database.master_secret.secret_arn)
+        CfnOutput(self, "AppDatabaseSecretArn", value=self.database.app_secret.secret_arn)
+        CfnOutput(self, "CacheAuthSecretArn", value=self.cache.auth_secret.secret_arn)
+        CfnOutput(self, "JwtSecretArn", value=self.jwt_secret.secret_arn)

@@ -83,7 +83,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     release; rolling the code back must not fail on it (migrations are expand/contract, so
     the older code runs on the newer schema), so that case succeeds without changes.
     Any other failure raises, so the deploy-time trigger fails and CloudFormation rolls back.
+
+    With ``APP_DATABASE_SECRET_ARN`` set (on AWS), the app role's password is then set from
+    that secret (`courtside.app_role`): the API logs in as that role, never as the owner.
     """
+    from courtside.app_role import AppRoleSettings, set_app_role_password
     from courtside.db import database_url
     from courtside.settings import get_database_settings
 
@@ -92,7 +96,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     head = head_revision()
     if current is not None and not is_known_revision(current):
         log.warning("database is ahead of this image (%s > %s); not migrating", current, head)
-        return {"status": "ahead", "revision": current, "image_head": head}
-    upgrade(url)
-    log.info("migrations applied; schema at %s", head)
-    return {"status": "ok", "revision": head}
+        result = {"status": "ahead", "revision": current, "image_head": head}
+    else:
+        upgrade(url)
+        log.info("migrations applied; schema at %s", head)
+        result = {"status": "ok", "revision": head}
+    app_secret = AppRoleSettings().app_database_secret_arn
+    if app_secret:
+        result["app_role"] = set_app_role_password(url, app_secret)
+        log.info("password of database role %s set from its secret", result["app_role"])
+    return result

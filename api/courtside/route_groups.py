@@ -69,7 +69,7 @@ def _ingest() -> Routes:
 def _web() -> Routes:
     from courtside.web import admin_pages, auth_pages, pages
     from courtside.web.session import install_context_hooks
-    from courtside.web.static import static_files
+    from courtside.web.static_files import static_files
 
     install_context_hooks()
     return [auth_pages.router, pages.router, admin_pages.router, static_files()]

@@ -18,10 +18,9 @@ from typing import Any
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import pytest
-from aws_cdk import App
 from aws_cdk.assertions import Template
 
-from infra.application import Deployment, build
+from infra.application import Deployment, build, new_app
 from infra.config import ENVIRONMENT_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +48,8 @@ class Synth:
     outdir: Path
     main: Template
     main_json: dict[str, Any]
-    certificate: Template | None
+    edge: Template | None
+    edge_alarms: Template | None
 
     @property
     def templates(self) -> dict[str, dict[str, Any]]:
@@ -60,9 +60,19 @@ class Synth:
         }
 
     def resources(self, type_: str) -> dict[str, dict[str, Any]]:
+        """The main stack's resources of one type, by logical id."""
         return {
             name: resource
             for name, resource in self.main_json["Resources"].items()
+            if resource["Type"] == type_
+        }
+
+    def all_resources(self, type_: str) -> dict[str, dict[str, Any]]:
+        """Resources of one type in every stack of the environment, by `<file>/<logical id>`."""
+        return {
+            f"{file_name}/{name}": resource
+            for file_name, template in self.templates.items()
+            for name, resource in template["Resources"].items()
             if resource["Type"] == type_
         }
 
@@ -70,7 +80,7 @@ class Synth:
 def synthesize(
     name: str, outdir: Path, *, context: dict[str, Any] | None = None, nag: bool = True
 ) -> Synth:
-    app = App(context={**(context or read_cli_context()), "env": name}, outdir=str(outdir))
+    app = new_app(context={**(context or read_cli_context()), "env": name}, outdir=str(outdir))
     deployment = build(app, nag=nag)
     app.synth()
     main = Template.from_stack(deployment.main)
@@ -80,8 +90,9 @@ def synthesize(
         outdir=outdir,
         main=main,
         main_json=dict(main.to_json()),
-        certificate=(
-            Template.from_stack(deployment.certificate) if deployment.certificate else None
+        edge=Template.from_stack(deployment.edge) if deployment.edge else None,
+        edge_alarms=(
+            Template.from_stack(deployment.edge_alarms) if deployment.edge_alarms else None
         ),
     )
 

@@ -1,13 +1,14 @@
-"""The environment config: validated from CDK context with errors that name the bad key."""
+"""The environment config: a strict Pydantic model, with errors that name the bad key."""
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from infra.catalog import ELASTICACHE_VALKEY, RDS_POSTGRES
 from infra.config import (
     CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS,
     CONTEXT_KEY,
@@ -29,6 +30,8 @@ def test_committed_environments_are_valid(env, context):
 
     assert config.name == env
     assert config.domain_name.endswith(config.hosted_zone_name)
+    assert config.db_instance_class in RDS_POSTGRES
+    assert config.cache_node_type in ELASTICACHE_VALKEY
 
 
 def test_default_environment_is_dev(context):
@@ -38,7 +41,7 @@ def test_default_environment_is_dev(context):
 def test_config_is_frozen(context):
     config = load_config(context, "dev")
 
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(ValidationError, match="frozen"):
         config.lambda_memory_mb = 1  # type: ignore[misc]
 
 
@@ -50,19 +53,25 @@ def test_unknown_environment_is_refused(context):
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("lambda_memory_mb", "1024", "lambda_memory_mb: expected an integer"),
-        ("db_multi_az", "yes", "db_multi_az: expected true or false"),
-        ("account", "1234", "account: expected a 12-digit"),
-        ("region", "Ireland", "region: expected an AWS region"),
+        ("lambda_memory_mb", "1024", "lambda_memory_mb: Input should be a valid integer"),
+        ("lambda_memory_mb", 64, "lambda_memory_mb: Input should be greater than or equal"),
+        ("db_multi_az", "yes", "db_multi_az: Input should be a valid boolean"),
+        ("account", "1234", "account: String should match pattern"),
+        ("region", "Ireland", "region: String should match pattern"),
         ("domain_name", "api.other.org", "domain_name: expected a name inside the hosted zone"),
         ("log_retention_days", 10, "log_retention_days: expected a CloudWatch Logs retention"),
-        ("lambda_architecture", "arm", "lambda_architecture: expected arm64 or x86_64"),
-        ("nat_gateways", 3, "nat_gateways: expected between 0 and max_azs"),
-        ("reserved_concurrency", 0, "reserved_concurrency: expected null or at least 1"),
-        ("db_max_allocated_storage_gib", 10, "db_max_allocated_storage_gib"),
-        ("alarm_email", "ops", "alarm_email: expected an e-mail address"),
-        ("alarm_email", "ops@", "alarm_email: expected an e-mail address"),
-        ("alarm_email", None, "alarm_email: expected a string"),
+        ("lambda_architecture", "arm", "lambda_architecture: Input should be 'arm64' or"),
+        ("lambda_deployment", "BLUE_GREEN", "lambda_deployment: Input should be"),
+        ("reserved_concurrency", 0, "reserved_concurrency: Input should be greater than"),
+        ("db_max_allocated_storage_gib", 19, "db_max_allocated_storage_gib"),
+        ("db_allocated_storage_gib", 200, "db_max_allocated_storage_gib: expected at least db_"),
+        ("db_instance_class", "x2g.huge", "db_instance_class: expected a class listed in infra"),
+        ("cache_node_type", "cache.x9.big", "cache_node_type: expected a node type listed"),
+        ("cache_auth_token_version", "v2", "cache_auth_token_version: String should match"),
+        ("waf_sensitive_rate_limit", 5000, "waf_sensitive_rate_limit: expected at most"),
+        ("alarm_email", "ops", "alarm_email: String should match pattern"),
+        ("alarm_email", None, "alarm_email: Input should be a valid string"),
+        ("alarm_topic_arns", ["arn:aws:sqs:eu-west-1:1:q"], "alarm_topic_arns.0: String should"),
     ],
 )
 def test_bad_values_name_the_key(key, value, message, context):
@@ -76,11 +85,19 @@ def test_missing_and_unknown_keys_are_named(context):
     del context[CONTEXT_KEY]["dev"]["hosted_zone_id"]
     context[CONTEXT_KEY]["dev"]["db_size"] = 5
 
-    with pytest.raises(ConfigError, match="unknown key\\(s\\) db_size"):
+    with pytest.raises(ConfigError) as error:
         load_config(context, "dev")
-    del context[CONTEXT_KEY]["dev"]["db_size"]
-    with pytest.raises(ConfigError, match="missing key\\(s\\) hosted_zone_id"):
-        load_config(context, "dev")
+
+    assert "dev.hosted_zone_id: missing key" in str(error.value)
+    assert "dev.db_size: unknown key" in str(error.value)
+
+
+def test_the_removed_keys_are_refused(context):
+    """NAT gateways and the RDS Proxy are gone (issue 12.6/12.7): a stale key says so."""
+    context[CONTEXT_KEY]["prod"]["nat_gateways"] = 2
+
+    with pytest.raises(ConfigError, match=r"prod\.nat_gateways: unknown key"):
+        load_config(context, "prod")
 
 
 @pytest.mark.parametrize(
@@ -93,16 +110,47 @@ def test_prod_cannot_be_configured_as_disposable(key, value, context):
         load_config(context, "prod")
 
 
+def test_prod_refuses_alarms_that_reach_nobody(context):
+    prod = context[CONTEXT_KEY]["prod"]
+    prod["alarm_email"] = ""
+    prod["alarm_topic_arns"] = []
+
+    with pytest.raises(
+        ConfigError,
+        match=r"prod\.alarm_email: prod refuses to run with alarms that reach nobody: set "
+        r"alarm_email, or list an existing SNS topic in alarm_topic_arns for each of "
+        r"eu-west-1, us-east-1",
+    ):
+        load_config(context, "prod")
+
+    # A topic in the environment's region only: CloudFront's alarms (us-east-1) still reach nobody.
+    prod["alarm_topic_arns"] = ["arn:aws:sns:eu-west-1:333333333333:on-call"]
+    with pytest.raises(ConfigError, match=r"for each of us-east-1$"):
+        load_config(context, "prod")
+
+    prod["alarm_topic_arns"].append("arn:aws:sns:us-east-1:333333333333:on-call")
+    config = load_config(context, "prod")
+    assert config.topics_in("eu-west-1") == ("arn:aws:sns:eu-west-1:333333333333:on-call",)
+    assert config.topics_in("us-east-1") == ("arn:aws:sns:us-east-1:333333333333:on-call",)
+
+
+def test_other_environments_may_run_without_a_subscriber(context):
+    context[CONTEXT_KEY]["staging"]["alarm_email"] = ""
+
+    assert load_config(context, "staging").alarm_email == ""
+
+
 def test_missing_context_is_explained():
     with pytest.raises(ConfigError, match="missing from CDK context"):
         load_config({}, "dev")
 
 
-def test_certificate_stack_only_outside_us_east_1(context):
+def test_edge_stack_only_outside_us_east_1(context):
     config = load_config(context, "dev")
 
-    assert config.needs_certificate_stack is (config.region != "us-east-1")
-    assert not dataclasses.replace(config, region="us-east-1").needs_certificate_stack
+    assert config.needs_edge_stack is (config.region != "us-east-1")
+    assert not config.model_copy(update={"region": "us-east-1"}).needs_edge_stack
+    assert config.model_copy(update={"region": "us-east-1"}).alarm_regions == ("us-east-1",)
     assert isinstance(config, EnvironmentConfig)
 
 
@@ -123,6 +171,13 @@ def test_lambda_timeout_cannot_outlast_cloudfronts_origin_read_timeout(context):
 
 @pytest.mark.parametrize("email", ["", "ops@example.com", "on-call+courtside@ops.example.org"])
 def test_alarm_email_may_be_empty_or_an_address(email, context):
-    context[CONTEXT_KEY]["prod"]["alarm_email"] = email
+    context[CONTEXT_KEY]["staging"]["alarm_email"] = email
 
-    assert load_config(context, "prod").alarm_email == email
+    assert load_config(context, "staging").alarm_email == email
+
+
+def test_cache_token_version_is_a_secrets_manager_version_id(context):
+    version = "3f2b1c4d-5e6f-4a1b-8c9d-0e1f2a3b4c5d"
+    context[CONTEXT_KEY]["staging"]["cache_auth_token_version"] = version
+
+    assert load_config(context, "staging").cache_auth_token_version == version

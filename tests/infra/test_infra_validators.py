@@ -6,26 +6,24 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+import yaml  # type: ignore[import-untyped]  # cfn-lint depends on PyYAML
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"  # the pinned one, next to this Python
-
-# Warnings cfn-lint raises on every CDK app of this shape, each deliberate:
-ACCEPTED_WARNINGS = {
-    # The AZ names come from the committed cdk.context.json: that is what makes synthesis
-    # offline and deterministic (DESIGN.md).
-    "W3010",
-    # CDK adds an explicit DependsOn next to a GetAtt for the role/function ordering it needs.
-    "W3005",
-}
+CFN_LINT_CONFIG = ROOT / ".cfnlintrc.yaml"
 
 
-def test_cfn_lint_finds_no_errors_in_any_template(synths):
+def test_cfn_lint_ignores_only_the_two_deliberate_warnings():
+    config = yaml.safe_load(CFN_LINT_CONFIG.read_text())
+    assert config["ignore_checks"] == ["W3010", "W3005"]
+    assert {"eu-west-1", "us-east-1"} <= set(config["regions"])
+
+
+def test_cfn_lint_finds_nothing_in_any_template(synths):
     templates = [
         str(path)
         for synth in synths.values()
@@ -37,6 +35,8 @@ def test_cfn_lint_finds_no_errors_in_any_template(synths):
     result = subprocess.run(
         [
             str(CFN_LINT),
+            "--config-file",
+            str(CFN_LINT_CONFIG),
             "--format",
             "json",
             "--regions",
@@ -50,12 +50,8 @@ def test_cfn_lint_finds_no_errors_in_any_template(synths):
         timeout=120,
     )
 
-    assert result.returncode in (0, 4), result.stderr or result.stdout  # 2/6: errors
-    findings = json.loads(result.stdout or "[]")
-    errors = [f for f in findings if f["Level"] == "Error"]
-    assert errors == []
-    unexpected = {f["Rule"]["Id"] for f in findings} - ACCEPTED_WARNINGS
-    assert unexpected == set(), [f for f in findings if f["Rule"]["Id"] in unexpected]
+    assert result.returncode == 0, result.stderr or result.stdout  # 2: errors, 4: warnings
+    assert json.loads(result.stdout or "[]") == []
 
 
 def test_cfn_lint_would_catch_a_deprecated_engine(synths, tmp_path):
@@ -66,11 +62,13 @@ def test_cfn_lint_would_catch_a_deprecated_engine(synths, tmp_path):
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::RDS::DBInstance":
             resource["Properties"]["EngineVersion"] = "16.1"
+            # The major-only version's resource-level ignore must not hide a full version.
+            del resource["Metadata"]["cfn-lint"]
     path = tmp_path / "deprecated.template.json"
     path.write_text(json.dumps(template))
 
     result = subprocess.run(
-        [str(CFN_LINT), "--format", "json", "--", str(path)],
+        [str(CFN_LINT), "--config-file", str(CFN_LINT_CONFIG), "--format", "json", "--", str(path)],
         capture_output=True,
         text=True,
         check=False,
@@ -81,6 +79,8 @@ def test_cfn_lint_would_catch_a_deprecated_engine(synths, tmp_path):
 
 
 def test_cdk_cli_synthesizes_prod_offline(tmp_path):
+    """The pinned CLI runs app.py without credentials. (How long it takes is measured by
+    scripts/bench/synth_time.py, not asserted here: a timed test fails on a busy machine.)"""
     if not CDK_CLI.exists():
         pytest.fail("the pinned CDK CLI is not installed: run `make node_modules` (npm ci)")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_"))}
@@ -91,8 +91,6 @@ def test_cdk_cli_synthesizes_prod_offline(tmp_path):
         JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
         CDK_DISABLE_VERSION_CHECK="1",
     )
-    started = time.monotonic()
-
     result = subprocess.run(
         [
             str(CDK_CLI),
@@ -113,8 +111,9 @@ def test_cdk_cli_synthesizes_prod_offline(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started < 60
     out = tmp_path / "cdk.out"
-    assert (out / "Courtside-prod.template.json").exists()
-    assert (out / "Courtside-prod-Certificate.template.json").exists()
+    for stack in ("Courtside-prod", "Courtside-prod-Edge", "Courtside-prod-EdgeAlarms"):
+        assert (out / f"{stack}.template.json").exists(), stack
     assert "dummy1a" not in (out / "Courtside-prod.template.json").read_text()
+    report = json.loads((out / "validation-report.json").read_text())
+    assert [p["pluginName"] for p in report["pluginReports"]] == ["AwsSolutions"]

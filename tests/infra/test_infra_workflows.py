@@ -1,4 +1,5 @@
-"""The GitHub workflows: valid YAML, running the README's make targets, OIDC for deploys."""
+"""The GitHub workflows: valid YAML, the README's make targets, OIDC, promotion, pinned actions;
+and one PostgreSQL major in CI, docker-compose.yml and RDS."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml  # type: ignore[import-untyped]  # cfn-lint depends on PyYAML
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
 
 
 def _load(name: str) -> dict[Any, Any]:
@@ -58,7 +61,8 @@ def test_test_workflow_has_what_the_self_started_servers_need():
     runs = _runs(workflow)
 
     assert job["container"].startswith(("python:3.11-bookworm", "debian:bookworm"))
-    assert {"postgresql", "redis-server", "openssl", "chromium"} <= _apt_installed(runs)
+    assert {"redis-server", "openssl", "chromium"} <= _apt_installed(runs)
+    assert any(p.startswith("postgresql-") and p[11:].isdigit() for p in _apt_installed(runs))
     # PostgreSQL's binaries are not on PATH in Debian: the newest version's bin goes there.
     assert re.search(r"/usr/lib/postgresql/\*/bin.*\n.*>> \"\$GITHUB_PATH\"", runs), runs
     # ... and before `make test` runs.
@@ -81,35 +85,87 @@ def test_test_workflow_is_reusable_without_cancelling_its_callers():
     assert "github.workflow" in workflow["concurrency"]["group"]
 
 
-def test_deploy_workflow_runs_the_tests_first():
+def _uses(workflow: dict[str, Any]) -> list[str]:
+    return [
+        step["uses"]
+        for job in workflow["jobs"].values()
+        for step in job.get("steps", [])
+        if "uses" in step
+    ]
+
+
+def test_deploy_promotes_one_commit_through_dev_staging_and_prod():
+    """prod runs only after staging deployed and smoke-tested the same commit, in the same run,
+    and staging only after dev; everything only after the tests."""
     workflow = _load("deploy.yml")
     jobs = workflow["jobs"]
 
     assert jobs["test"]["uses"] == "./.github/workflows/test.yml"
-    for name, job in jobs.items():
-        if name == "test":
-            continue
-        needs = job.get("needs", [])
-        needs = [needs] if isinstance(needs, str) else needs
-        if any("make deploy" in step.get("run", "") for step in job.get("steps", [])):
-            assert "test" in needs, f"{name} deploys without waiting for the tests"
-    assert "make deploy ENV=${{ matrix.environment }}" in _runs(workflow)
-
-
-def test_deploy_workflow_uses_oidc_and_make_deploy_per_environment():
-    workflow = _load("deploy.yml")
-    deploy = workflow["jobs"]["deploy"]
-
-    # OIDC tokens only for the job that assumes the role, not for the test or plan jobs.
+    chain = {"dev": "test", "staging": "dev", "prod": "staging"}
+    for environment, previous in chain.items():
+        job = jobs[environment]
+        assert job["uses"] == "./.github/workflows/deploy-environment.yml"
+        assert job["with"] == {"environment": environment}
+        assert job["needs"] == [previous]
+        assert "if" not in job  # no way around the chain
+        assert job["permissions"]["id-token"] == "write"
+    assert set(jobs) == {"test", *chain}
+    triggers = workflow[True]  # YAML reads the bare key `on` as True.
+    assert triggers["push"] == {"branches": ["main"]}
+    assert "workflow_dispatch" in triggers
+    assert workflow["concurrency"]["cancel-in-progress"] is False
     assert "id-token" not in workflow["permissions"]
-    assert deploy["permissions"]["id-token"] == "write"
-    assert deploy["environment"] == "${{ matrix.environment }}"
-    assert deploy["strategy"]["max-parallel"] == 1
-    triggers = workflow[True]
-    assert triggers["push"]["branches"] == ["main"]
-    assert triggers["push"]["tags"] == ["v*"]
+
+
+def test_each_environment_deploys_then_smoke_tests_its_public_url():
+    workflow = _load("deploy-environment.yml")
+    job = _job(workflow)
+    steps = [step.get("run", "") for step in job["steps"]]
+    deploy = next(i for i, run in enumerate(steps) if "make deploy" in run)
+    smoke = next(i for i, run in enumerate(steps) if "scripts/smoke.py" in run)
+    synth = next(i for i, run in enumerate(steps) if "make synth" in run)
+
+    assert synth < deploy < smoke
+    assert 'make deploy ENV="$ENVIRONMENT_NAME" APPROVAL=never' in steps[deploy]
+    assert ".SiteUrl" in steps[smoke]
+    assert job["env"]["ENVIRONMENT_NAME"] == "${{ inputs.environment }}"
+    # The GitHub environment's rules (prod: required reviewers) gate this job.
+    assert job["environment"]["name"] == "${{ inputs.environment }}"
+    assert workflow[True]["workflow_call"]["inputs"]["environment"]["required"] is True
+
+
+def test_deploy_uses_oidc_not_stored_keys():
+    workflow = _load("deploy-environment.yml")
+    job = _job(workflow)
+
+    assert "id-token" not in workflow["permissions"]
+    assert job["permissions"]["id-token"] == "write"
     credentials = next(
-        s for s in deploy["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws")
+        s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws")
     )
     assert "role-to-assume" in credentials["with"]
     assert "aws-access-key-id" not in credentials["with"]
+
+
+@pytest.mark.parametrize("name", ["test.yml", "deploy.yml", "deploy-environment.yml"])
+def test_third_party_actions_are_pinned_by_commit(name):
+    text = (WORKFLOWS / name).read_text()
+    for line in text.splitlines():
+        match = re.search(r"uses:\s*(\S+)", line)
+        if match is None or match.group(1).startswith("./"):
+            continue
+        action, _, ref = match.group(1).partition("@")
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{name}: {action} is not pinned ({ref})"
+        assert re.search(r"#\s*v\d+\.\d+\.\d+\s*$", line), f"{name}: {action} has no version note"
+
+
+def test_one_postgresql_major_in_ci_compose_and_rds():
+    from database.infrastructure import POSTGRES_MAJOR
+
+    workflow = _load("test.yml")
+    job = _job(workflow)
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+    assert job["services"]["postgres"]["image"].split(":")[1] == POSTGRES_MAJOR
+    assert compose["services"]["postgres"]["image"].split(":")[1].split("-")[0] == POSTGRES_MAJOR
+    assert f"postgresql-{POSTGRES_MAJOR}" in _apt_installed(_runs(workflow))

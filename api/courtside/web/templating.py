@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from courtside.web.static_files import static_url
+
 if TYPE_CHECKING:
     from jinja2 import Environment
 
@@ -37,6 +39,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["static_url"] = static_url  # content-hashed /static/ URLs
     return env
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.models import Bet, Game, utcnow
 from courtside.services import betting
 from courtside.services.flags import BETTING_OPEN
+from courtside.web.static_files import static_url
 from tests.api.betting.factories import HTML, csrf_from, make_slate, make_user, set_flag, sign_in
 from tests.helpers import both_dialects, make_prediction
 
@@ -215,7 +216,7 @@ async def test_unknown_pages_get_the_html_error_page(client: httpx.AsyncClient) 
     response = await client.get("/no-such-page", headers=HTML)
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
-    assert '<link rel="stylesheet" href="/static/app.css">' in response.text
+    assert f'<link rel="stylesheet" href="{static_url("app.css")}">' in response.text
     assert "Back to the games" in response.text
 
 

@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""Monthly list-price estimate of an environment, read from its synthesized templates.
+
+    make synth ENV=prod && python3 scripts/cost_estimate.py prod      # one environment
+    python3 scripts/cost_estimate.py --markdown                      # docs/deploy.md's table
+
+What is priced comes from the templates (instance classes, Multi-AZ, storage, node counts, NAT
+gateways, endpoints and their subnets, proxies, secrets, keys, alarms, dashboards, web ACLs and
+their rules, function memory and architecture); what traffic costs comes from `TRAFFIC`, stated
+per environment. Prices are `PRICES` (eu-west-1 list prices, infra/catalog.py for instances),
+before free tiers, taxes, support and data transfer not listed. `--markdown` synthesizes the
+three environments itself and prints the table that tests/infra keep identical to the one in
+docs/deploy.md, so the document cannot drift from the stacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+from infra.catalog import ELASTICACHE_VALKEY, PRICES_AS_OF, RDS_POSTGRES  # noqa: E402
+
+HOURS_PER_MONTH = 730
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """A month of traffic: what the templates cannot say."""
+
+    requests: int
+    """Viewer requests to CloudFront."""
+    origin_share: float
+    """Share of them reaching the function (pages, private routes, public cache misses)."""
+    duration_ms: int
+    """Mean billed duration of an API invocation."""
+    gb_out: int
+    """Data CloudFront sends to viewers."""
+    log_gb: int
+    """CloudWatch Logs ingested (app, flow logs, WAF)."""
+
+
+TRAFFIC: Mapping[str, Traffic] = {
+    "dev": Traffic(requests=100_000, origin_share=0.6, duration_ms=100, gb_out=1, log_gb=2),
+    "staging": Traffic(requests=500_000, origin_share=0.6, duration_ms=100, gb_out=5, log_gb=5),
+    "prod": Traffic(requests=5_000_000, origin_share=0.6, duration_ms=100, gb_out=100, log_gb=30),
+}
+
+PRICES: Mapping[str, float] = {
+    "rds_gp3_gb_month": 0.127,
+    "rds_proxy_vcpu_hour": 0.015,
+    "nat_gateway_hour": 0.048,
+    "interface_endpoint_az_hour": 0.011,
+    "secret_month": 0.40,
+    "kms_key_month": 1.00,
+    "alarm_month": 0.10,
+    "dashboard_month": 3.00,
+    "waf_web_acl_month": 5.00,
+    "waf_rule_month": 1.00,
+    "waf_million_requests": 0.60,
+    "lambda_million_requests": 0.20,
+    "lambda_gb_second_arm64": 0.0000133334,
+    "lambda_gb_second_x86_64": 0.0000166667,
+    "edge_million_requests": 0.60,
+    "edge_gb_second": 0.00005001,
+    "cloudfront_gb_out": 0.085,
+    "cloudfront_10k_https_requests": 0.012,
+    "logs_ingested_gb": 0.57,
+}
+CLOUDFRONT_FREE_GB = 1024
+CLOUDFRONT_FREE_REQUESTS = 10_000_000
+EDGE_MEMORY_GB = 0.125
+EDGE_DURATION_S = 0.05
+
+# Kinds, in table order.
+KINDS = (
+    "RDS PostgreSQL",
+    "RDS Proxy",
+    "ElastiCache (Valkey)",
+    "NAT gateways",
+    "VPC interface endpoints",
+    "AWS WAF",
+    "Lambda (API)",
+    "CloudFront + Lambda@Edge",
+    "CloudWatch (logs, alarms, dashboard)",
+    "Secrets Manager, KMS",
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: str
+    detail: str
+    usd: float
+
+
+def _resources(templates: Iterable[Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (resource["Type"], resource.get("Properties", {}))
+        for template in templates
+        for resource in template["Resources"].values()
+    ]
+
+
+def _of(resources: list[tuple[str, dict[str, Any]]], type_: str) -> list[dict[str, Any]]:
+    return [props for kind, props in resources if kind == type_]
+
+
+def nat_monthly(count: int) -> float:
+    return count * PRICES["nat_gateway_hour"] * HOURS_PER_MONTH
+
+
+def proxy_monthly(vcpus: int) -> float:
+    """RDS Proxy bills the instance's vCPUs, at least two."""
+    return max(vcpus, 2) * PRICES["rds_proxy_vcpu_hour"] * HOURS_PER_MONTH
+
+
+def _rds(resources: list[tuple[str, dict[str, Any]]]) -> list[Line]:
+    lines = []
+    for db in _of(resources, "AWS::RDS::DBInstance"):
+        klass = str(db["DBInstanceClass"]).removeprefix("db.")
+        copies = 2 if db.get("MultiAZ") else 1
+        storage = int(db["AllocatedStorage"])
+        usd = copies * (
+            RDS_POSTGRES[klass].usd_per_hour * HOURS_PER_MONTH
+            + storage * PRICES["rds_gp3_gb_month"]
+        )
+        az = "Multi-AZ" if copies == 2 else "single-AZ"
+        lines.append(Line("RDS PostgreSQL", f"db.{klass} {az}, {storage} GB gp3", usd))
+    for _proxy in _of(resources, "AWS::RDS::DBProxy"):
+        vcpus = max(
+            (
+                RDS_POSTGRES[str(d["DBInstanceClass"]).removeprefix("db.")].vcpus
+                for d in _of(resources, "AWS::RDS::DBInstance")
+            ),
+            default=2,
+        )
+        lines.append(Line("RDS Proxy", f"{max(vcpus, 2)} vCPU", proxy_monthly(vcpus)))
+    return lines
+
+
+def _cache(resources: list[tuple[str, dict[str, Any]]]) -> list[Line]:
+    lines = []
+    for group in _of(resources, "AWS::ElastiCache::ReplicationGroup"):
+        node, count = str(group["CacheNodeType"]), int(group.get("NumCacheClusters", 1))
+        usd = count * ELASTICACHE_VALKEY[node].usd_per_hour * HOURS_PER_MONTH
+        lines.append(Line("ElastiCache (Valkey)", f"{count} x {node}", usd))
+    return lines
+
+
+def _network(resources: list[tuple[str, dict[str, Any]]]) -> list[Line]:
+    nats = len(_of(resources, "AWS::EC2::NatGateway"))
+    lines = [Line("NAT gateways", f"{nats}", nat_monthly(nats))]
+    for endpoint in _of(resources, "AWS::EC2::VPCEndpoint"):
+        if endpoint.get("VpcEndpointType") != "Interface":
+            continue
+        azs = len(endpoint.get("SubnetIds", []))
+        service = str(endpoint["ServiceName"]).rsplit(".", 1)[-1]
+        usd = azs * PRICES["interface_endpoint_az_hour"] * HOURS_PER_MONTH
+        lines.append(Line("VPC interface endpoints", f"{service} in {azs} AZs", usd))
+    return lines
+
+
+def _waf(resources: list[tuple[str, dict[str, Any]]], traffic: Traffic) -> list[Line]:
+    lines = []
+    for acl in _of(resources, "AWS::WAFv2::WebACL"):
+        rules = len(acl.get("Rules", []))
+        usd = (
+            PRICES["waf_web_acl_month"]
+            + rules * PRICES["waf_rule_month"]
+            + traffic.requests / 1e6 * PRICES["waf_million_requests"]
+        )
+        lines.append(Line("AWS WAF", f"1 web ACL, {rules} rules", usd))
+    return lines
+
+
+def _api_function(resources: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The API's function: the image function that is not the migrator (no command override)."""
+    images = [
+        f
+        for f in _of(resources, "AWS::Lambda::Function")
+        if f.get("PackageType") == "Image" and "ImageConfig" not in f
+    ]
+    if len(images) != 1:
+        raise ValueError(f"expected one API function, found {len(images)}")
+    return images[0]
+
+
+def _compute(resources: list[tuple[str, dict[str, Any]]], traffic: Traffic) -> list[Line]:
+    api = _api_function(resources)
+    memory_gb = int(api["MemorySize"]) / 1024
+    architecture = (api.get("Architectures") or ["x86_64"])[0]
+    invocations = traffic.requests * traffic.origin_share
+    gb_seconds = invocations * traffic.duration_ms / 1000 * memory_gb
+    lambda_usd = (
+        invocations / 1e6 * PRICES["lambda_million_requests"]
+        + gb_seconds * PRICES[f"lambda_gb_second_{architecture}"]
+    )
+    edge_usd = (
+        invocations / 1e6 * PRICES["edge_million_requests"]
+        + invocations * EDGE_DURATION_S * EDGE_MEMORY_GB * PRICES["edge_gb_second"]
+    )
+    cdn_usd = (
+        max(0, traffic.gb_out - CLOUDFRONT_FREE_GB) * PRICES["cloudfront_gb_out"]
+        + max(0, traffic.requests - CLOUDFRONT_FREE_REQUESTS)
+        / 1e4
+        * PRICES["cloudfront_10k_https_requests"]
+    )
+    return [
+        Line(
+            "Lambda (API)",
+            f"{invocations / 1e6:g}M invocations x {traffic.duration_ms} ms x "
+            f"{memory_gb:g} GB {architecture}",
+            lambda_usd,
+        ),
+        Line(
+            "CloudFront + Lambda@Edge",
+            f"{traffic.requests / 1e6:g}M requests, {traffic.gb_out} GB out; "
+            f"edge signer on {invocations / 1e6:g}M",
+            cdn_usd + edge_usd,
+        ),
+    ]
+
+
+def _operations(resources: list[tuple[str, dict[str, Any]]], traffic: Traffic) -> list[Line]:
+    alarms = len(_of(resources, "AWS::CloudWatch::Alarm"))
+    dashboards = len(_of(resources, "AWS::CloudWatch::Dashboard"))
+    secrets = len(_of(resources, "AWS::SecretsManager::Secret"))
+    keys = len(_of(resources, "AWS::KMS::Key"))
+    return [
+        Line(
+            "CloudWatch (logs, alarms, dashboard)",
+            f"{traffic.log_gb} GB logs, {alarms} alarms, {dashboards} dashboard",
+            traffic.log_gb * PRICES["logs_ingested_gb"]
+            + alarms * PRICES["alarm_month"]
+            + dashboards * PRICES["dashboard_month"],
+        ),
+        Line(
+            "Secrets Manager, KMS",
+            f"{secrets} secrets, {keys} keys",
+            secrets * PRICES["secret_month"] + keys * PRICES["kms_key_month"],
+        ),
+    ]
+
+
+def estimate(env: str, templates: Iterable[Mapping[str, Any]]) -> list[Line]:
+    """The environment's monthly cost, by resource kind, from all its stacks' templates."""
+    resources = _resources(templates)
+    traffic = TRAFFIC[env]
+    lines = [
+        *_rds(resources),
+        *_cache(resources),
+        *_network(resources),
+        *_waf(resources, traffic),
+        *_compute(resources, traffic),
+        *_operations(resources, traffic),
+    ]
+    return lines
+
+
+def by_kind(lines: Iterable[Line]) -> dict[str, tuple[str, float]]:
+    """kind -> (details joined, total) for every kind in `KINDS` (absent kinds cost $0)."""
+    grouped: dict[str, tuple[list[str], float]] = {kind: ([], 0.0) for kind in KINDS}
+    for line in lines:
+        details, usd = grouped[line.kind]
+        grouped[line.kind] = ([*details, line.detail], usd + line.usd)
+    return {kind: ("; ".join(d) or "none", usd) for kind, (d, usd) in grouped.items()}
+
+
+def _money(usd: float) -> str:
+    return f"${usd:,.0f}" if usd >= 0.5 or usd == 0 else "<$1"
+
+
+def markdown_table(estimates: Mapping[str, list[Line]]) -> str:
+    """The table of docs/deploy.md: one row per kind, one column per environment, and totals."""
+    envs = [e for e in ENVIRONMENTS if e in estimates]
+    kinds = {env: by_kind(estimates[env]) for env in envs}
+    rows = ["| Item | " + " | ".join(envs) + " |", "| --- |" + " --- |" * len(envs)]
+    for kind in KINDS:
+        cells = []
+        for env in envs:
+            detail, usd = kinds[env][kind]
+            cells.append(f"{detail}: **{_money(usd)}**" if usd > 0 else "—")
+        rows.append(f"| {kind} | " + " | ".join(cells) + " |")
+    totals = [f"**≈ {_money(sum(line.usd for line in estimates[env]))} / month**" for env in envs]
+    rows.append("| **Total** | " + " | ".join(totals) + " |")
+    prod_db = next(
+        (line for line in estimates.get("prod", []) if line.kind == "RDS PostgreSQL"), None
+    )
+    prod_vcpus = RDS_POSTGRES[prod_db.detail.split()[0].removeprefix("db.")].vcpus if prod_db else 2
+    rows += [
+        "",
+        f"Prices: {PRICES_AS_OF}, before free tiers. Traffic assumed per month: "
+        + "; ".join(
+            f"{env} {TRAFFIC[env].requests / 1e6:g}M requests ({TRAFFIC[env].origin_share:.0%} "
+            f"reach the function), {TRAFFIC[env].gb_out} GB out, {TRAFFIC[env].log_gb} GB logs"
+            for env in envs
+        )
+        + ". Not deployed, for comparison: an RDS Proxy in prod would add "
+        + f"{_money(proxy_monthly(prod_vcpus))}, each NAT gateway {_money(nat_monthly(1))} "
+        + "plus $0.048 per GB it carries.",
+    ]
+    return "\n".join(rows)
+
+
+def load_templates(cdk_out: Path, env: str) -> list[dict[str, Any]]:
+    """Every template of `env`'s stacks in a cloud assembly directory."""
+    paths = sorted(cdk_out.glob(f"Courtside-{env}.template.json")) + sorted(
+        cdk_out.glob(f"Courtside-{env}-*.template.json")
+    )
+    if not paths:
+        raise SystemExit(f"no Courtside-{env} templates in {cdk_out}: run `make synth ENV={env}`")
+    return [json.loads(path.read_text()) for path in paths]
+
+
+def synthesize_all() -> dict[str, list[dict[str, Any]]]:
+    """Synthesize every environment in-process (as the tests do) and return its templates."""
+    import os
+
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    from infra.application import build, new_app
+
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
+    found = {}
+    for env in ENVIRONMENTS:
+        with tempfile.TemporaryDirectory() as outdir:
+            app = new_app(context={**context, "env": env}, outdir=outdir)
+            build(app, nag=False)
+            app.synth()
+            found[env] = load_templates(Path(outdir), env)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("env", nargs="?", choices=ENVIRONMENTS, help="environment to price")
+    parser.add_argument("--cdk-out", type=Path, default=ROOT / "cdk.out", help="cloud assembly")
+    parser.add_argument("--markdown", action="store_true", help="docs/deploy.md's table")
+    args = parser.parse_args(argv)
+    if args.markdown:
+        templates = synthesize_all()
+        print(markdown_table({env: estimate(env, t) for env, t in templates.items()}))
+        return 0
+    if args.env is None:
+        parser.error("give an environment, or --markdown")
+    lines = estimate(args.env, load_templates(args.cdk_out, args.env))
+    for kind, (detail, usd) in by_kind(lines).items():
+        print(f"{kind:<40} {_money(usd):>8}  {detail}")
+    print(f"{'Total (' + args.env + ')':<40} {_money(sum(line.usd for line in lines)):>8}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
