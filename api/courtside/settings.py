@@ -105,7 +105,7 @@ def _asyncpg_url_parameters() -> frozenset[str]:
     """Query parameters SQLAlchemy hands to `asyncpg.connect` as keyword arguments."""
     import inspect
 
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     parameters = set(inspect.signature(asyncpg.connect).parameters) - {"dsn", "loop"}
     return frozenset(parameters | {"prepared_statement_cache_size"})

@@ -24,6 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from courtside.models.base import Base, UTCDateTime, utcnow
 
 CONFERENCES = ("East", "West")
+
+POSTGRES_ONLY_INDEXES = frozenset({"ix_players_name_trgm"})
+"""Indexes a migration creates on PostgreSQL only and the models leave out: the trigram index
+of the name search (migration 0008), an expression index with an operator class that
+autogenerate cannot compare."""
 DIVISIONS = ("Atlantic", "Central", "Southeast", "Northwest", "Pacific", "Southwest")
 
 
@@ -75,7 +80,7 @@ class Player(Base):
         CheckConstraint(
             _in("position", ("G", "F", "C", "G-F", "F-G", "F-C", "C-F")), name="position"
         ),
-        Index("ix_players_last_first", "last_name", "first_name"),
+        Index("ix_players_last_first_id", "last_name", "first_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -151,6 +156,7 @@ class Game(Base):
             name="final_has_winner",
         ),
         Index("ix_games_start_time", "start_time"),
+        Index("ix_games_season_status_start_time", "season", "status", "start_time", "id"),
         Index("ix_games_home_team_id", "home_team_id"),
         Index("ix_games_away_team_id", "away_team_id"),
     )

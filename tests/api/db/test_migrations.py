@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from courtside.migrate import downgrade, head_revision, upgrade
 from courtside.models import Base
+from courtside.models.league import POSTGRES_ONLY_INDEXES
 from tests.conftest import SERVER_URL, _admin
 
 
@@ -27,6 +28,10 @@ def scratch_url(request, tmp_path):
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def _modelled(obj, name, type_, reflected, compare_to):
+    return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES)
+
+
 def _inspect(url: str):
     async def run():
         engine = create_async_engine(url)
@@ -39,7 +44,9 @@ def _inspect(url: str):
                     inspector = inspect(sync_conn)
                     schema = "mart" if sync_conn.dialect.name == "postgresql" else None
                     tables = set(inspector.get_table_names(schema=schema))
-                    context = MigrationContext.configure(sync_conn)
+                    context = MigrationContext.configure(
+                        sync_conn, opts={"include_object": _modelled}
+                    )
                     diff = compare_metadata(context, Base.metadata) if tables else []
                     version = (
                         sync_conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from courtside.models import Game, Injury, PlayerSeasonStats, Team
+from courtside.models import Game, Injury, Player, PlayerSeasonStats, Team
 from tests.helpers import day, make_game, make_odds, make_player, make_prediction, make_teams, utc
 
 
@@ -15,6 +15,7 @@ class World:
     teams: dict[str, Team]
     today_games: list[Game]
     final_games: list[Game]
+    players: list[Player]
 
 
 @pytest.fixture
@@ -24,9 +25,12 @@ async def world(session) -> World:
     tatum = await make_player(
         session, bos, first_name="Jayson", last_name="Tatum", position="F", jersey="0"
     )
-    await make_player(session, bos, first_name="Jaylen", last_name="Brown", position="G-F")
-    await make_player(session, nyk, first_name="Jalen", last_name="Brunson", position="G")
-    await make_player(session, None, first_name="Free", last_name="Agent_100%", position="C")
+    players = [
+        tatum,
+        await make_player(session, bos, first_name="Jaylen", last_name="Brown", position="G-F"),
+        await make_player(session, nyk, first_name="Jalen", last_name="Brunson", position="G"),
+        await make_player(session, None, first_name="Free", last_name="Agent_100%", position="C"),
+    ]
     session.add(
         PlayerSeasonStats(
             player_id=tatum.id,
@@ -78,4 +82,4 @@ async def world(session) -> World:
         ),
     ]
     await session.commit()
-    return World(teams=teams, today_games=[g1, g2], final_games=finals)
+    return World(teams=teams, today_games=[g1, g2], final_games=finals, players=players)

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import boto3
 import pytest
 from botocore.stub import Stubber
