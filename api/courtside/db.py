@@ -55,8 +55,14 @@ def database_url(settings: DatabaseSettings) -> str:
     return settings.database_url
 
 
-def build_engine(settings: DatabaseSettings, *, url: str | None = None) -> AsyncEngine:
-    """An engine tuned for where it runs: a small pool, or NullPool behind RDS Proxy."""
+def build_engine(
+    settings: DatabaseSettings, *, url: str | None = None, bounded: bool = True
+) -> AsyncEngine:
+    """An engine tuned for where it runs: a small pool, or NullPool behind RDS Proxy.
+
+    `bounded=False` (migrations, which may build an index or wait for another migrator's
+    lock) keeps the connect and pool timeouts but sets no statement timeout.
+    """
     url = url or database_url(settings)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": settings.db_echo}
@@ -68,7 +74,7 @@ def build_engine(settings: DatabaseSettings, *, url: str | None = None) -> Async
         event.listen(engine.sync_engine, "connect", _sqlite_connect(busy_timeout_ms))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    statement_timeout_ms = int(settings.db_statement_timeout_seconds * 1000)
+    statement_timeout_ms = int(settings.db_statement_timeout_seconds * 1000) if bounded else 0
     kwargs["connect_args"] = {
         "server_settings": {
             "search_path": f"{settings.db_schema},public",
@@ -77,7 +83,7 @@ def build_engine(settings: DatabaseSettings, *, url: str | None = None) -> Async
         },
         "timeout": settings.db_connect_timeout_seconds,
         # The client-side backstop (the server cancels at statement_timeout first).
-        "command_timeout": settings.db_statement_timeout_seconds + 1,
+        "command_timeout": settings.db_statement_timeout_seconds + 1 if bounded else None,
         "ssl": settings.effective_ssl_mode,
     }
     if settings.database_use_proxy:

@@ -57,7 +57,7 @@ def database_revision(url: str) -> str | None:
     from courtside.settings import get_database_settings
 
     async def read() -> str | None:
-        engine = build_engine(get_database_settings(), url=url)
+        engine = build_engine(get_database_settings(), url=url, bounded=False)
         try:
             async with engine.connect() as connection:
                 return await connection.run_sync(

@@ -49,7 +49,7 @@ def _run(connection: Connection) -> None:
 async def _run_online() -> None:
     settings = get_database_settings()
     url = config.get_main_option("sqlalchemy.url") or None
-    engine = build_engine(settings, url=url)
+    engine = build_engine(settings, url=url, bounded=False)
     try:
         async with engine.connect() as connection:
             postgres = connection.dialect.name != "sqlite"

@@ -3,7 +3,7 @@
 from courtside.models.accounts import ApiKey, ApiScope, RevokedToken, Role, User
 from courtside.models.base import Base, UTCDateTime, utcnow
 from courtside.models.betting import Bet, BetSide, BetStatus, Wallet
-from courtside.models.core import AuditEvent, FeatureFlag
+from courtside.models.core import AuditEvent, FeatureFlag, RowCount
 from courtside.models.league import (
     Game,
     GameStatus,
@@ -35,6 +35,7 @@ __all__ = [
     "Prediction",
     "RevokedToken",
     "Role",
+    "RowCount",
     "Team",
     "UTCDateTime",
     "User",

@@ -1,11 +1,11 @@
-"""Cross-cutting tables: the audit/event log and feature flags."""
+"""Cross-cutting tables: the audit/event log, feature flags and row counts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from courtside.models.base import Base, UTCDateTime, utcnow
@@ -43,3 +43,14 @@ class FeatureFlag(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(String(255), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RowCount(Base):
+    """How many rows a large table holds, kept by the database's own triggers (migration 0008),
+    so the total of an unfiltered list costs one row read instead of a scan of the table."""
+
+    __tablename__ = "row_counts"
+    __table_args__ = (CheckConstraint("row_count >= 0", name="non_negative"),)
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    row_count: Mapped[int] = mapped_column(BigInteger)

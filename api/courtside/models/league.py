@@ -81,6 +81,7 @@ class Player(Base):
             _in("position", ("G", "F", "C", "G-F", "F-G", "F-C", "C-F")), name="position"
         ),
         Index("ix_players_last_first_id", "last_name", "first_name", "id"),
+        Index("ix_players_position_last_first_id", "position", "last_name", "first_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -3,8 +3,9 @@
 Every function takes a read connection (`courtside.db.read`) and returns dicts shaped like the
 response schemas (`courtside.schemas.league`), built from Core rows: no ORM objects, no
 lazy loads, and joins instead of follow-up look-ups (a game comes with both teams, the day's
-odds come with each game's latest lines). List totals come from a window count in the same
-statement (`pagination.from_window`) except for the unfiltered player list, which is large.
+odds come with each game's latest lines). List totals come in the same statement: a window
+count (`pagination.from_window`), or for the unfiltered player list the row count the
+database keeps (a window over every player would read them all).
 What costs a second statement only happens off the common path: an empty page (its total,
 or the 404 of an unknown team).
 """
@@ -22,10 +23,19 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from courtside.errors import NotFound
-from courtside.models import Game, Injury, OddsSnapshot, Player, PlayerSeasonStats, Prediction, Team
+from courtside.models import (
+    Game,
+    Injury,
+    OddsSnapshot,
+    Player,
+    PlayerSeasonStats,
+    Prediction,
+    RowCount,
+    Team,
+)
 from courtside.schemas.common import PageParams
+from courtside.services.pagination import TOTAL, from_window, window_total
 from courtside.services.pagination import PageOf as PageOf
-from courtside.services.pagination import from_window, window_total
 
 Row = dict[str, Any]
 
@@ -36,6 +46,7 @@ games = Game.__table__
 odds = OddsSnapshot.__table__
 predictions = Prediction.__table__
 injuries = Injury.__table__
+row_counts = RowCount.__table__
 home = teams.alias("home")
 away = teams.alias("away")
 
@@ -251,8 +262,9 @@ async def list_players(
     q: str | None = None,
     position: str | None = None,
 ) -> PageOf[Row]:
-    """Players by name; 404 for an unknown team. The total of the whole league (no team, no
-    name) is counted by a second statement: a window over every player costs more."""
+    """Players by name; 404 for an unknown team. The total comes with the page: from a window
+    count when a team or a name narrows the list, from the trigger-kept row count when
+    nothing does; a position alone is counted by a second, index-only statement."""
     conditions = []
     if team is not None:
         conditions.append(teams.c.abbreviation == team.upper())
@@ -260,21 +272,38 @@ async def list_players(
         conditions.append(PLAYER_NAME.like(name_pattern(q), escape="\\"))
     if position is not None:
         conditions.append(players.c.position == position.upper())
-    selective = team is not None or bool(q)
-    query = _players(*([window_total()] if selective else [])).where(*conditions)
+    if team is not None or q:
+        total_column: list[Any] = [window_total()]
+    elif position is None:
+        total_column = [_counted_players().label(TOTAL)]
+    else:
+        total_column = []
+    query = _players(*total_column).where(*conditions)
     ordered = query.order_by(players.c.last_name, players.c.first_name, players.c.id)
     rows = (await connection.execute(ordered.limit(page.limit).offset(page.offset))).all()
 
     async def count() -> int:
         if team is not None and not rows:
             await _require_team(connection, team)
+        if not conditions:
+            return int(await connection.scalar(select(_counted_players())) or 0)
         return await _count(connection, _players().where(*conditions))
 
-    if selective:
+    if total_column:
         rows, total = await from_window(rows, count)
     else:
         total = await count()
     return PageOf(items=[_player(row._mapping) for row in rows], total=total)
+
+
+def _counted_players() -> Any:
+    """The number of players, as kept by the database (migration 0008's triggers)."""
+    return func.coalesce(
+        select(row_counts.c.row_count)
+        .where(row_counts.c.table_name == "players")
+        .scalar_subquery(),
+        0,
+    )
 
 
 async def get_player(connection: AsyncConnection, player_id: int) -> Row:
