@@ -43,6 +43,10 @@ MAX_KEY_LENGTH = 256
 _TAG_SEPARATOR = b"|"
 
 
+class CacheUnavailable(Exception):
+    """The shared cache is known to be down (the circuit is open)."""
+
+
 class CacheBackend(Protocol):
     async def get(self, key: str) -> bytes | None: ...
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]: ...
@@ -374,8 +378,16 @@ class Cache:
         return await call(self.local)
 
     async def ping(self) -> None:
-        """Raise if the backend is unreachable (readiness check)."""
-        await self.backend.ping()
+        """Raise if the backend is unreachable (readiness check). While the circuit is open
+        this says so at once: readiness is a request too, and pays no timeout."""
+        if not self.circuit.allow():
+            raise CacheUnavailable("Redis failed recently; not retried until the window ends")
+        try:
+            await self.backend.ping()
+        except Exception as exc:
+            await self._failed("ping", exc)
+            raise
+        self.circuit.succeeded()
 
     async def close(self) -> None:
         await self.backend.close()

@@ -11,11 +11,7 @@ passed, even though Redis comes back holding B's cached "still valid" entries.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -26,124 +22,20 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.helpers import both_dialects
+from tests.servers import AppInstance, OwnRedis
 
 from .helpers import PASSWORD, make_user, token, user_headers
 
 REPO = Path(__file__).resolve().parents[3]
 CACHE_WINDOW = 2  # USER_STATE_CACHE_SECONDS of both instances
 RETRY_WINDOW = 0.2  # REDIS_RETRY_AFTER_FAILURE_SECONDS
-STARTUP_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class OwnRedis:
-    """A redis-server on a free port, snapshotted to its own directory; `kill` and `start`
-    again bring it back on the same port with the data of the last `save`."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        options = {"port": str(self.port), "bind": "127.0.0.1", "save": "", "appendonly": "no"}
-        options.update(dir=str(self.workdir), dbfilename="dump.rdb")
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                *(part for name, value in options.items() for part in (f"--{name}", value)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self._cli("PING", attempts=100)
-
-    def save(self) -> None:
-        self._cli("SAVE")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-    def _cli(self, *command: str, attempts: int = 1) -> None:
-        for _ in range(attempts):
-            result = subprocess.run(
-                ["redis-cli", "-p", str(self.port), *command],
-                capture_output=True,
-                text=True,
-                timeout=10,
-            )
-            if result.returncode == 0 and "ERR" not in result.stdout:
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"redis-cli {command}: {result.stdout}{result.stderr}")
 
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    server = OwnRedis(tmp_path)
-    server.start()
+    server = OwnRedis(tmp_path).start()
     yield server
-    if server.process is not None and server.process.poll() is None:
-        server.kill()
-
-
-def _start_instance(
-    postgres_url: str, redis_url: str, log: Path
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("REDIS_HOST", "DATABASE_SECRET_ARN", "BEHIND_CLOUDFRONT")
-    }
-    env.update(
-        DATABASE_URL=postgres_url,
-        REDIS_URL=redis_url,
-        ENVIRONMENT="local",
-        LOG_LEVEL="ERROR",
-        USER_STATE_CACHE_SECONDS=str(CACHE_WINDOW),
-        REDIS_RETRY_AFTER_FAILURE_SECONDS=str(RETRY_WINDOW),
-        REDIS_SOCKET_TIMEOUT_SECONDS="0.25",
-        PYTHONPATH=str(REPO / "api"),
-    )
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "uvicorn", "courtside.main:app"),
-                *("--host", "127.0.0.1", "--port", str(port)),
-                *("--no-proxy-headers", "--no-access-log"),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return process, f"http://127.0.0.1:{port}"
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    with httpx.Client(timeout=2) as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"uvicorn exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if http.get(f"{base}/health").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-    pytest.fail(f"uvicorn did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
+    server.stop()
 
 
 @pytest.fixture
@@ -151,27 +43,21 @@ async def instances(
     postgres_url: str, own_redis: OwnRedis, committed_engine: AsyncEngine, tmp_path: Path
 ) -> AsyncIterator[tuple[str, str]]:
     """Base URLs of instances A and B (data committed here is truncated afterwards)."""
-    started = [
-        (*_start_instance(postgres_url, own_redis.url, tmp_path / f"{name}.log"), name)
-        for name in ("a", "b")
-    ]
+    env = {
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": own_redis.url,
+        "USER_STATE_CACHE_SECONDS": str(CACHE_WINDOW),
+        "REDIS_RETRY_AFTER_FAILURE_SECONDS": str(RETRY_WINDOW),
+        "REDIS_SOCKET_TIMEOUT_SECONDS": "0.25",
+    }
+    started = await asyncio.gather(
+        *(asyncio.to_thread(AppInstance, env, tmp_path / f"{name}.log") for name in ("a", "b"))
+    )
     try:
-        await asyncio.gather(
-            *(
-                asyncio.to_thread(_wait_until_up, base, process, tmp_path / f"{name}.log")
-                for process, base, name in started
-            )
-        )
-        yield started[0][1], started[1][1]
+        yield started[0].base, started[1].base
     finally:
-        for process, _base, _name in started:
-            process.terminate()
-        for process, _base, _name in started:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        for instance in started:
+            instance.stop()
 
 
 def _csrf(html: str) -> str:

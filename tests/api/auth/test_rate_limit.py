@@ -1,14 +1,12 @@
 """Failed-login limiting per username and per client IP: 429 + Retry-After, then recovery."""
 
-import asyncio
-import socket
-
 import httpx
 import pytest
 from redis.asyncio import Redis
 
 from courtside import cache as cache_module
 from courtside.auth import ratelimit
+from tests.servers import OwnRedis
 
 from .helpers import PASSWORD, make_user
 
@@ -138,44 +136,15 @@ def test_ipv6_addresses_share_their_64():
 @pytest.fixture
 async def own_redis(tmp_path):
     """A redis-server of our own on a free port, which the test may kill."""
-    port = _free_port()
-    process = await asyncio.create_subprocess_exec(
-        "redis-server",
-        "--port",
-        str(port),
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        str(tmp_path),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    client = Redis.from_url(
-        f"redis://127.0.0.1:{port}/0", socket_timeout=0.5, socket_connect_timeout=0.5
-    )
-    for _ in range(100):
-        try:
-            await client.ping()
-            break
-        except Exception:
-            await asyncio.sleep(0.05)
-    yield process, client
-    if process.returncode is None:
-        process.kill()
-        await process.wait()
+    server = OwnRedis(tmp_path).start()
+    client = Redis.from_url(server.url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    yield server, client
+    server.stop()
     await client.aclose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_redis_dying_mid_attack_keeps_the_limit(client, session, small_limits, own_redis):
-    process, redis = own_redis
+    server, redis = own_redis
     cache = cache_module.Cache(
         cache_module.RedisBackend(redis), prefix="courtside-test-fault", retry_after_seconds=5
     )
@@ -184,8 +153,7 @@ async def test_redis_dying_mid_attack_keeps_the_limit(client, session, small_lim
     for _ in range(2):
         assert (await _login(client, user.username)).status_code == 401
     assert await redis.get(f"courtside-test-fault:login-fail:user:{user.username}") == b"2"
-    process.kill()
-    await process.wait()
+    server.kill()
     statuses = [(await _login(client, user.username)).status_code for _ in range(4)]
     assert 500 not in statuses
     assert statuses[-1] == 429  # the in-process counter took over

@@ -1,11 +1,11 @@
 """Caching of public GETs: ETag/304, Cache-Control, invalidation, Redis down."""
 
 import asyncio
-import socket
 
 from courtside import cache as cache_module
 from courtside.http_cache import REFERENCE, SCHEDULE
 from courtside.models import Team
+from tests.servers import free_port
 
 
 async def test_public_get_has_etag_and_cdn_cache_control(client, world):
@@ -54,12 +54,6 @@ async def test_errors_are_not_cached(client, session, world):
     assert (await client.get("/v1/teams/ZZZ")).status_code == 200
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_redis_unreachable_every_request_still_succeeds_quickly(client, world, caplog):
     """With Redis on a closed port, requests are served from the database, no 500, and only
     the first request pays the (short) connection failure: the circuit stays open."""
@@ -73,7 +67,7 @@ async def test_redis_unreachable_every_request_still_succeeds_quickly(client, wo
             return await super().get_many(keys)
 
     dead = Redis.from_url(
-        f"redis://127.0.0.1:{_closed_port()}/0", socket_timeout=0.25, socket_connect_timeout=0.25
+        f"redis://127.0.0.1:{free_port()}/0", socket_timeout=0.25, socket_connect_timeout=0.25
     )
     cache_module.use_cache(
         cache_module.Cache(CountingBackend(dead), prefix="dead", retry_after_seconds=60)
@@ -145,7 +139,7 @@ async def test_an_invalidation_made_while_redis_was_down_is_applied_when_it_is_b
     assert await cache.get_or_build("flags", "all", 300, _returning(b"old")) == (b"old", False)
     live = cache.backend
     dead = Redis.from_url(
-        f"redis://127.0.0.1:{_closed_port()}/0", socket_timeout=0.25, socket_connect_timeout=0.25
+        f"redis://127.0.0.1:{free_port()}/0", socket_timeout=0.25, socket_connect_timeout=0.25
     )
     try:
         cache.backend = cache_module.RedisBackend(dead)

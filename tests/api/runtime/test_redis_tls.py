@@ -19,15 +19,10 @@ from botocore.stub import Stubber
 from courtside import aws_secrets
 from courtside.cache import build_cache
 from courtside.settings import CacheSettings
+from tests.servers import free_port
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:courtside-test-redis-StUvWx"
 TOKEN = "tls-only-token/with+chars"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _openssl(directory: Path, *args: str) -> None:
@@ -46,7 +41,7 @@ def tls_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, P
     _openssl(directory, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt",
              "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "1",
              "-extfile", "san.cnf")  # fmt: skip
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         ["redis-server", "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
          "--tls-cert-file", "server.crt", "--tls-key-file", "server.key",

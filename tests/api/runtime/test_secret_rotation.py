@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import pwd
 import shutil
-import socket
-import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -26,59 +24,37 @@ from sqlalchemy import text
 from courtside import aws_secrets
 from courtside.db import build_engine, database_url
 from courtside.settings import DatabaseSettings
+from tests.servers import OwnPostgres, as_postgres
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:courtside-test-db-MnOpQr"
 SUPERUSER_PASSWORD = "superuser-password"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _as_postgres(*args: str) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def password_postgres() -> Iterator[int]:
-    """A PostgreSQL cluster that demands passwords; yields its port."""
+    """A PostgreSQL cluster that demands passwords and speaks TLS; yields its port."""
+    with tempfile.NamedTemporaryFile("w", suffix=".pw", delete=False) as password_file:
+        password_file.write(SUPERUSER_PASSWORD)
     account = pwd.getpwnam("postgres")
-    root = Path(tempfile.mkdtemp(prefix="courtside-scram-"))
-    shutil.chown(root, account.pw_uid, account.pw_gid)
-    password_file = root / "superuser-password"
-    password_file.write_text(SUPERUSER_PASSWORD)
-    shutil.chown(password_file, account.pw_uid, account.pw_gid)
-    data = root / "data"
-    port = _free_port()
+    shutil.chown(password_file.name, account.pw_uid, account.pw_gid)
     try:
-        _as_postgres(
-            "initdb", "-D", str(data), "-U", "postgres", "-A", "scram-sha-256",
-            f"--pwfile={password_file}",
-        )  # fmt: skip
-        _as_postgres(
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-keyout", str(root / "server.key"),
-            "-out", str(root / "server.crt"),
-        )  # fmt: skip
-        _as_postgres(
-            "pg_ctl", "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60",
-            "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  f"-c ssl=on -c ssl_cert_file={root}/server.crt "
-                  f"-c ssl_key_file={root}/server.key",
-            "start",
-        )  # fmt: skip
-        yield port
+        server = OwnPostgres(initdb_args=("-A", "scram-sha-256", f"--pwfile={password_file.name}"))
     finally:
-        if data.exists():
-            subprocess.run(
-                ["runuser", "-u", "postgres", "--", "pg_ctl", "-D", str(data), "-m",
-                 "immediate", "stop"],
-                capture_output=True,
-                check=False,
-            )  # fmt: skip
-        shutil.rmtree(root, ignore_errors=True)
+        Path(password_file.name).unlink()
+    try:
+        as_postgres(
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-keyout", str(server.root / "server.key"),
+            "-out", str(server.root / "server.crt"),
+        )  # fmt: skip
+        server.extra_options = (
+            f"-c ssl=on -c ssl_cert_file={server.root}/server.crt "
+            f"-c ssl_key_file={server.root}/server.key"
+        )
+        server.start()
+        yield server.port
+    finally:
+        server.destroy()
 
 
 async def _superuser(port: int, sql: str) -> None:

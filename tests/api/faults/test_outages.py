@@ -1,0 +1,274 @@
+"""The app under load while its PostgreSQL or Redis fails: never a 500, never a hang.
+
+One app instance under uvicorn (as `make run` serves it) on a PostgreSQL cluster and a
+redis-server this module starts for itself, on free ports of 127.0.0.1. Each test drives
+16 concurrent connections for 10 seconds through a mix of requests (cached public reads,
+uncached reads, an authenticated request, readiness) and breaks one part in the middle:
+
+- Redis frozen (it stops answering: every call waits for the socket timeout), then killed
+  and restarted empty;
+- a table locked for longer than the statement timeout;
+- PostgreSQL stopped and started again.
+
+Every answer must be a 200, or the API's JSON 503 with `Retry-After`: no 500, no dropped
+connection. No request may wait longer than the configured timeouts allow (plus slack for
+a loaded machine), the app must recover once the part is back, and while Redis hangs only
+the requests already waiting on it, plus one probe per retry window, may pay its timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside import db
+from courtside.models import utcnow
+from courtside.services.league import league_today, local_day_bounds
+from courtside.settings import get_app_settings, get_database_settings
+from tests.api.auth.helpers import make_user, token
+from tests.helpers import make_game, make_odds, make_teams
+from tests.servers import AppInstance, OwnPostgres, OwnRedis
+
+pytestmark = pytest.mark.postgres_only
+
+CONNECTIONS = 16
+LOAD_SECONDS = 10.0
+FAULT_AT = 2.0
+STATEMENT_TIMEOUT = 1.0
+POOL_TIMEOUT = 0.5
+CONNECT_TIMEOUT = 1.0
+REDIS_TIMEOUT = 0.25
+RETRY_WINDOW = 1.0
+SETTINGS = {
+    "DB_STATEMENT_TIMEOUT_SECONDS": str(STATEMENT_TIMEOUT),
+    "DB_POOL_TIMEOUT_SECONDS": str(POOL_TIMEOUT),
+    "DB_CONNECT_TIMEOUT_SECONDS": str(CONNECT_TIMEOUT),
+    "DB_POOL_SIZE": "4",
+    "DB_MAX_OVERFLOW": "2",
+    "REDIS_SOCKET_TIMEOUT_SECONDS": str(REDIS_TIMEOUT),
+    "REDIS_RETRY_AFTER_FAILURE_SECONDS": str(RETRY_WINDOW),
+    "CACHE_TTL_SECONDS": "1",  # schedule data: mostly misses, the database is exercised
+    "USER_STATE_CACHE_SECONDS": "1",
+    "LOG_LEVEL": "WARNING",  # each failed Redis call is one line: the test counts them
+}
+LONGEST_ALLOWED_WAIT = REDIS_TIMEOUT + POOL_TIMEOUT + CONNECT_TIMEOUT + STATEMENT_TIMEOUT
+SLACK = 2.5
+"""Seconds on top of the configured timeouts for a request on a loaded 2-core machine (the
+failures this guards against were waits of 30 seconds)."""
+
+
+@dataclass
+class Stack:
+    postgres: OwnPostgres
+    redis: OwnRedis
+    app: AppInstance
+    database_url: str
+    bearer: str
+    day: str
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp("outages")
+    postgres = OwnPostgres().start()
+    redis = OwnRedis(workdir).start()
+    app = None
+    try:
+        postgres.psql("CREATE DATABASE courtside")
+        url = postgres.url("courtside")
+        from courtside.migrate import upgrade
+
+        upgrade(url)
+        bearer, day = asyncio.run(_fill(url))
+        app = AppInstance(
+            {"DATABASE_URL": url, "REDIS_URL": redis.url, **SETTINGS}, workdir / "app.log"
+        )
+        yield Stack(postgres, redis, app, url, bearer, day)
+    finally:
+        if app is not None:
+            app.stop()
+        redis.stop()
+        postgres.destroy()
+
+
+async def _fill(url: str) -> tuple[str, str]:
+    """Four teams, twenty games today with lines, one user; their bearer token and the day."""
+    engine = db.build_engine(get_database_settings(), url=url, bounded=False)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            teams = list((await make_teams(session)).values())
+            zone = get_app_settings().zone
+            today = league_today(zone)
+            start, _ = local_day_bounds(today, zone)
+            for n in range(20):
+                home, away = teams[n % 4], teams[(n + 1) % 4]
+                game = await make_game(session, home, away, start + timedelta(minutes=30 * n))
+                await make_odds(session, game, -150, 130, utcnow() - timedelta(hours=1))
+            user = await make_user(session)
+            await session.commit()
+            return token(user), today.isoformat()
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Outcome:
+    started: float
+    seconds: float
+    path: str
+    status: int | None = None
+    error: str | None = None
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+async def _load(
+    stack: Stack, fault: Callable[[], Awaitable[None]], *, seconds: float = LOAD_SECONDS
+) -> list[Outcome]:
+    """`CONNECTIONS` clients in a loop for `seconds`, while `fault()` runs from `FAULT_AT`."""
+    paths = [
+        "/v1/teams",
+        *(f"/v1/games?date={stack.day}&offset={n}" for n in range(10)),
+        "/v1/me",
+        "/health/ready",
+        "/v1/standings",
+    ]
+    headers = {"Authorization": f"Bearer {stack.bearer}"}
+    outcomes: list[Outcome] = []
+    begin = time.monotonic()
+    timeout = httpx.Timeout(LONGEST_ALLOWED_WAIT + SLACK + 5)
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+
+    async def worker(number: int, http: httpx.AsyncClient) -> None:
+        turn = number
+        while time.monotonic() - begin < seconds:
+            path = paths[turn % len(paths)]
+            turn += 1
+            started = time.monotonic()
+            outcome = Outcome(started=started - begin, seconds=0.0, path=path)
+            try:
+                response = await http.get(stack.app.base + path, headers=headers)
+                outcome.status = response.status_code
+                outcome.body = response.content
+                outcome.headers = dict(response.headers)
+            except httpx.HTTPError as exc:
+                outcome.error = f"{type(exc).__name__}: {exc}"
+            outcome.seconds = time.monotonic() - started
+            outcomes.append(outcome)
+
+    async def inject() -> None:
+        await asyncio.sleep(FAULT_AT)
+        await fault()
+
+    async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+        await asyncio.gather(inject(), *(worker(n, http) for n in range(CONNECTIONS)))
+    return outcomes
+
+
+def _check(outcomes: list[Outcome], *, recovered_after: float) -> None:
+    """No error, no 500, every failure the API's 503, no wait beyond the timeouts, and only
+    200s once the part has been back for a while."""
+    assert len(outcomes) > 200, "the load generator did not run"
+    errors = [o for o in outcomes if o.error is not None]
+    assert errors == [], errors[:5]
+    statuses = {o.status for o in outcomes}
+    assert statuses <= {200, 503}, sorted(s for s in statuses if s is not None)
+    for outcome in outcomes:
+        if outcome.status == 503:
+            assert outcome.headers.get("retry-after") == "5", outcome
+            assert outcome.headers.get("content-type", "").startswith("application/json")
+            assert b'"error"' in outcome.body, outcome
+    slowest = max(outcomes, key=lambda o: o.seconds)
+    assert slowest.seconds <= LONGEST_ALLOWED_WAIT + SLACK, slowest
+    late = [o for o in outcomes if o.started >= recovered_after]
+    assert late, "no request after recovery"
+    assert {o.status for o in late} == {200}, [o for o in late if o.status != 200][:5]
+
+
+async def _in_thread(work: Callable[[], object]) -> None:
+    await asyncio.to_thread(work)
+
+
+async def test_redis_frozen_then_killed(stack: Stack) -> None:
+    log_while_frozen: list[str] = []
+
+    async def fault() -> None:
+        offset = stack.app.log.stat().st_size
+        stack.redis.pause()
+        await asyncio.sleep(2.0)
+        with stack.app.log.open() as log:
+            log.seek(offset)
+            log_while_frozen.extend(log.read().splitlines())
+        stack.redis.resume()
+        await asyncio.sleep(0.5)
+        await _in_thread(stack.redis.kill)
+        await asyncio.sleep(2.0)
+        await _in_thread(stack.redis.start)
+
+    outcomes = await _load(stack, fault)
+    back = FAULT_AT + 4.5  # Redis restarted (empty) at about this time
+    _check(outcomes, recovered_after=back + RETRY_WINDOW + 1.0)
+    # Every Redis call that failed is logged once by the app: while Redis hung, those are
+    # the calls that waited for the socket timeout. Only the requests already waiting on
+    # Redis when it froze, then one probe per retry window, may have paid it.
+    failed_calls = [line for line in log_while_frozen if '"courtside.cache"' in line]
+    frozen = [o for o in outcomes if FAULT_AT <= o.started < FAULT_AT + 2.0]
+    assert 1 <= len(failed_calls) <= CONNECTIONS + 2.0 / RETRY_WINDOW + 1, failed_calls
+    assert len(frozen) > 3 * len(failed_calls), (len(frozen), len(failed_calls))
+    hits_again = [
+        o
+        for o in outcomes
+        if back <= o.started <= back + RETRY_WINDOW + 2.0 and o.headers.get("x-cache") == "hit"
+    ]
+    assert hits_again, "the cache was not used again within a retry window of Redis' return"
+
+
+async def test_a_table_locked_longer_than_the_statement_timeout(stack: Stack) -> None:
+    held = 3 * STATEMENT_TIMEOUT
+
+    async def fault() -> None:
+        connection = await asyncpg.connect(
+            stack.database_url.replace("postgresql+asyncpg", "postgresql"),
+            server_settings={"search_path": "mart,public"},
+        )
+        try:
+            async with connection.transaction():
+                await connection.execute("LOCK TABLE games IN ACCESS EXCLUSIVE MODE")
+                await asyncio.sleep(held)
+        finally:
+            await connection.close()
+
+    outcomes = await _load(stack, fault)
+    _check(outcomes, recovered_after=FAULT_AT + held + STATEMENT_TIMEOUT + 1.0)
+    during = [o for o in outcomes if FAULT_AT + 0.5 <= o.started < FAULT_AT + held - 0.5]
+    games = {o.status for o in during if o.path.startswith("/v1/games")}
+    assert 503 in games, "the lock did not reach the games queries"
+    assert any(o.status == 200 for o in during if o.path == "/v1/teams")
+
+
+async def test_postgres_stopped_and_started_again(stack: Stack) -> None:
+    async def fault() -> None:
+        await _in_thread(stack.postgres.stop)
+        await asyncio.sleep(2.0)
+        await _in_thread(stack.postgres.start)
+
+    started = time.monotonic()
+    outcomes = await _load(stack, fault)
+    assert time.monotonic() - started < LOAD_SECONDS + LONGEST_ALLOWED_WAIT + SLACK + 10
+    _check(outcomes, recovered_after=FAULT_AT + 6.0)
+    assert any(o.status == 503 for o in outcomes), "the outage was not seen"
+
+
+@pytest.fixture(autouse=True)
+async def _healthy_between_tests(stack: Stack) -> AsyncIterator[None]:
+    yield
+    if not stack.redis.running:
+        stack.redis.start()
