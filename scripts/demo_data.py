@@ -6,7 +6,7 @@ scheduled; games in the next two weeks carry moneyline snapshots that move over 
 week, and a model prediction. Records use natural keys and the field names of the ingestion
 API (`POST /v1/ingest/{dataset}`), so the same season can be loaded in-process or over HTTP.
 
-    python scripts/demo_data.py load [--if-empty] [--seed N]   # into DATABASE_URL
+    python scripts/demo_data.py load [--if-empty] [--seed N] [--scale N]   # into DATABASE_URL
     python scripts/demo_data.py dump [--seed N]                 # JSON on stdout
 """
 
@@ -387,6 +387,33 @@ def generate_season(*, seed: int = DEFAULT_SEED, now: datetime | None = None) ->
     return result
 
 
+def generate_seasons(
+    count: int, *, seed: int = DEFAULT_SEED, now: datetime | None = None
+) -> DemoSeason:
+    """`count` demo seasons in one (benchmarks at scale): the current one, then each earlier
+    season as it looked at the same moment of its own year, with a roster of its own (player
+    ids suffixed by season), so 100 seasons hold ~123,000 games, ~480,000 odds snapshots and
+    45,000 players."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    combined = generate_season(seed=seed, now=now)
+    for back in range(1, count):
+        earlier = generate_season(seed=seed + back, now=now - timedelta(days=365 * back))
+        renamed = {
+            player["external_id"]: f"{player['external_id']}-{earlier.season}"
+            for player in earlier.players
+        }
+        for player in earlier.players:
+            player["external_id"] = renamed[player["external_id"]]
+        for injury in earlier.injuries:
+            injury["player"] = renamed[injury["player"]]
+        combined.players += earlier.players
+        combined.games += earlier.games
+        combined.odds += earlier.odds
+        combined.predictions += earlier.predictions
+        combined.injuries += earlier.injuries
+    return combined
+
+
 def _add_market(
     result: DemoSeason, rng: random.Random, game: dict[str, Any], probability: float, now: datetime
 ) -> None:
@@ -468,8 +495,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("load", "dump"))
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--if-empty", action="store_true", help="load only into an empty database")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="seasons to generate (benchmarks: 10 or 100)"
+    )
     args = parser.parse_args(argv)
-    season = generate_season(seed=args.seed)
+    season = (
+        generate_season(seed=args.seed)
+        if args.scale == 1
+        else generate_seasons(args.scale, seed=args.seed)
+    )
     if args.command == "dump":
         json.dump(asdict(season), sys.stdout, indent=1)
         return 0
