@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck check migrate demo-data bench browser-deps screenshots clean
+.PHONY: help run test lint typecheck check migrate demo-data bench bench-deps browser-deps screenshots clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -56,8 +56,12 @@ demo-data: $(VENV)/.app-installed ## Load the demo season (idempotent)
 	PYTHONPATH=api $(PY) scripts/demo_data.py load
 	PYTHONPATH=api $(PY) scripts/demo_bets.py --user demo-user
 
-bench: $(VENV)/.dev-installed ## Cold-start and warm-latency benchmark (ratios against a bare handler)
-	$(PY) scripts/bench/lambda_latency.py
+bench-deps: ## Install wrk for the throughput benchmarks (root; skipped when present)
+	@command -v wrk >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: $(VENV)/.dev-installed bench-deps ## Every benchmark, ratios against a floor (BENCH_ARGS=--quick: fewer runs)
+	$(PY) scripts/bench/run_all.py $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, caches and the local database
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache cdk.out

@@ -392,8 +392,9 @@ def generate_seasons(
 ) -> DemoSeason:
     """`count` demo seasons in one (benchmarks at scale): the current one, then each earlier
     season as it looked at the same moment of its own year, with a roster of its own (player
-    ids suffixed by season), so 100 seasons hold ~123,000 games, ~480,000 odds snapshots and
-    45,000 players."""
+    ids suffixed by season, last names prefixed by it: the generator reuses a short list of
+    names, and real players' names are nearly unique), so 100 seasons hold ~123,000 games,
+    ~480,000 odds snapshots and 45,000 players."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     combined = generate_season(seed=seed, now=now)
     for back in range(1, count):
@@ -404,6 +405,7 @@ def generate_seasons(
         }
         for player in earlier.players:
             player["external_id"] = renamed[player["external_id"]]
+            player["last_name"] = f"{earlier.season}-{player['last_name']}"
         for injury in earlier.injuries:
             injury["player"] = renamed[injury["player"]]
         combined.players += earlier.players

@@ -130,11 +130,15 @@ class Edge:
 def _response_headers(
     scope: Scope, headers: list[tuple[bytes, bytes]]
 ) -> list[tuple[bytes, bytes]]:
-    own = {name.lower() for name, _ in headers if name.lower() in SECURITY_HEADER_NAMES}
-    headers.extend(item for item in SECURITY_HEADERS if item[0] not in own)
+    # Starlette's header names are lower-case already.
+    own = [name for name, _ in headers if name in SECURITY_HEADER_NAMES]
+    if own:
+        headers.extend(item for item in SECURITY_HEADERS if item[0] not in own)
+    else:
+        headers.extend(SECURITY_HEADERS)
     state = scope.get("state")
     if state:
-        if any(state.get(key) for key in request_state.PRIVATE):
+        if not request_state.PRIVATE_KEYS.isdisjoint(key for key, value in state.items() if value):
             headers = _private(headers)
         anonymous = state.get(request_state.NEW_ANONYMOUS_CSRF_ID)
         if anonymous:
@@ -191,10 +195,12 @@ def _log_request(scope: Scope, status: int, request_id: str, started: float) -> 
         scope["path"],
         status,
         extra={
-            "request_id": request_id,
-            "method": scope["method"],
-            "path": scope["path"],
-            "status": status,
-            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+            observability.FIELDS: {
+                "request_id": request_id,
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+            }
         },
     )

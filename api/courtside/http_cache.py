@@ -44,11 +44,28 @@ def cache_control() -> str:
     )
 
 
-def _response(request: Request, body: bytes, etag: str, cache_status: str) -> Response:
-    headers = {"ETag": etag, "Cache-Control": cache_control(), "X-Cache": cache_status}
-    if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+class CachedResponse(Response):
+    """A public JSON body (or its 304) with headers already encoded: built on every cached
+    GET, so it skips `Response`'s per-header encoding."""
+
+    def __init__(self, body: bytes, status_code: int, headers: list[tuple[bytes, bytes]]):
+        self.status_code = status_code
+        self.body = body
+        self.background = None
+        self.raw_headers = headers
+
+
+_JSON = (b"content-type", b"application/json")
+_X_CACHE = {True: (b"x-cache", b"hit"), False: (b"x-cache", b"miss")}
+
+
+def _response(request: Request, body: bytes, etag: bytes, hit: bool) -> Response:
+    headers = [(b"etag", etag), (b"cache-control", cache_control().encode()), _X_CACHE[hit]]
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and _matches(if_none_match, etag.decode()):
+        return CachedResponse(b"", 304, headers)
+    headers += [_JSON, (b"content-length", str(len(body)).encode())]
+    return CachedResponse(body, 200, headers)
 
 
 async def cached_json(
@@ -74,4 +91,4 @@ async def cached_json(
 
     entry, hit = await get_cache().get_or_build(namespace, key, ttl_seconds, build_entry)
     etag, _, body = entry.partition(_ETAG_SEPARATOR)
-    return _response(request, body, etag.decode(), "hit" if hit else "miss")
+    return _response(request, body, etag, hit)

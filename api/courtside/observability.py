@@ -34,6 +34,9 @@ request_id_var: ContextVar[str | None] = ContextVar("courtside_request_id", defa
 """The id of the request being served (every log line of that request carries it)."""
 
 REQUEST_ID_HEADER = "X-Request-ID"
+FIELDS = "courtside_fields"
+"""`extra={FIELDS: {...}}`: the fields of a log line, given as one dict (the per-request line,
+so the formatter need not search the record's attributes for them)."""
 _REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
@@ -62,9 +65,13 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get() or getattr(record, "aws_request_id", None)
         if request_id:
             entry["request_id"] = request_id
-        for key, value in vars(record).items():
-            if key not in _RECORD_FIELDS and not key.startswith("_"):
-                entry[key] = value
+        fields = record.__dict__.get(FIELDS)
+        if fields is not None:  # the request log line: its fields, nothing to search for
+            entry.update(fields)
+        else:
+            for key, value in vars(record).items():
+                if key not in _RECORD_FIELDS and not key.startswith("_"):
+                    entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str) + self._end

@@ -16,5 +16,5 @@ CSRF_TOKEN_ISSUED = "csrf_token_issued"  # noqa: S105 (a state key, not a secret
 NEW_ANONYMOUS_CSRF_ID = "csrf_new_anonymous_id"
 """A new anonymous CSRF id the response must set as a cookie."""
 
-PRIVATE = (AUTH_USER, AUTH_API_KEY, CSRF_TOKEN_ISSUED)
-"""State keys that make a response per-visitor."""
+PRIVATE_KEYS = frozenset({AUTH_USER, AUTH_API_KEY, CSRF_TOKEN_ISSUED})
+"""State keys that make a response per-visitor (when their value is truthy)."""

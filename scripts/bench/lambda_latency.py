@@ -1,56 +1,53 @@
-"""Cold-start and warm-latency benchmark of the Lambda handler (a script, not a test).
+"""Cold start and warm latency of the Lambda handler, against the floor (a script, not a test).
 
-    make bench                      # or: .venv/bin/python scripts/bench/lambda_latency.py
-    .venv/bin/python scripts/bench/lambda_latency.py --cold-runs 20 --warm-invocations 20000
-
-Both figures are printed as ratios against a floor measured in the same run: a bare FastAPI +
-Mangum "hello" handler answering the same Function URL event.
+    .venv/bin/python scripts/bench/lambda_latency.py [--cold-runs 11] [--warm-invocations 6000]
 
 (a) Cold start: a fresh `python` process imports the handler and answers one Function URL
     event for `GET /v1/teams` (a cached public GET; in a fresh process the cache is empty, so
     this is the database read plus the cache fill) against a migrated SQLite file holding the
-    demo season, with the in-process cache. Whole-process wall time, median of N runs; the
-    runs of the app and of the floor are interleaved. The child also reports how that time
-    splits into import and first invocation.
-(b) Warm: one process, the same event answered N times (cache hits after the first); median
-    and p99 per invocation. `GET /health` is timed too: the cost of the middleware stack and
-    routing alone, without the endpoint's dependencies.
+    demo season, with the in-process cache. Whole-process wall time, median of N runs, app and
+    floor interleaved; the child also reports how that time splits into import and invocation.
+(b) Warm: one process answers the same event many times; median and p99 per invocation, in
+    rounds that alternate floor and app processes:
+    - a cached `GET /v1/teams` with the in-process cache, and with Redis (BENCH_REDIS_URL,
+      default this machine's; a key prefix of its own);
+    - a cache miss on PostgreSQL (BENCH_DATABASE_URL's server, a database of its own with the
+      demo season; caching off) for `/v1/teams`, `/v1/games`, `/v1/standings` and the 7-day
+      odds deviation, with raw asyncpg running the teams query as a reference;
+    - `GET /health`: the middleware and routing alone.
+(c) Where the cold start goes: whole-process import time by layer, and `-X importtime` by
+    package and by Courtside module.
 
-Logs are on (LOG_LEVEL=INFO, one JSON line per request, as on Lambda) but written to
-/dev/null, so the terminal does not dominate. Finally `-X importtime` lists what the import of
-the handler spends its time on, by top-level package and by Courtside module.
+Logs are on (LOG_LEVEL=INFO, one JSON line per request, as on Lambda), written to /dev/null.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import statistics
+import asyncio
 import subprocess
 import sys
 import tempfile
-import time
+import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-API_DIR = REPO / "api"
-EVENT = REPO / "tests" / "api" / "runtime" / "events" / "function_url_teams.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-FLOOR_APP = """
-from fastapi import FastAPI
-from mangum import Mangum
-
-app = FastAPI()
-
-
-@app.get("/v1/teams")
-async def hello() -> dict[str, str]:
-    return {"hello": "world"}
-
-
-handler = Mangum(app, lifespan="off")
-"""
+from common import (
+    APP_IMPORT,
+    EVENT,
+    FLOOR_IMPORT,
+    Figure,
+    child_env,
+    load_average,
+    median,
+    percentile,
+    postgres_demo,
+    redis_url,
+    run_child,
+    sqlite_demo,
+    write_floor,
+)
 
 COLD_CHILD = """
 import json, sys, time
@@ -81,7 +78,8 @@ class Context:
     client_context = None
     identity = None
 context = Context()
-first = handler(event, context)
+for _ in range(max(50, count // 20)):
+    first = handler(event, context)
 assert first["statusCode"] == 200, first
 samples = []
 clock = time.perf_counter_ns
@@ -94,65 +92,29 @@ print(json.dumps({{"samples_ns": samples, "x_cache": response["headers"].get("x-
       file=RESULT)
 """
 
-APP_IMPORT = "from courtside.lambda_handler import handler"
-FLOOR_IMPORT = "from floor_app import handler"
+RAW_ASYNCPG_CHILD = """
+import asyncio, json, sys, time
+import asyncpg
+async def main():
+    connection = await asyncpg.connect(sys.argv[1], server_settings={"search_path": "mart,public"})
+    statement = await connection.prepare(
+        "SELECT id, abbreviation, city, name, conference, division, count(*) OVER () "
+        "FROM teams ORDER BY abbreviation LIMIT 50 OFFSET 0")
+    count = int(sys.argv[2])
+    for _ in range(200):
+        rows = await statement.fetch()
+    samples = []
+    for _ in range(count):
+        t0 = time.perf_counter_ns()
+        rows = [dict(row) for row in await statement.fetch()]
+        samples.append(time.perf_counter_ns() - t0)
+    await connection.close()
+    print(json.dumps({"samples_ns": samples, "x_cache": None}), file=RESULT)
+asyncio.run(main())
+"""
 
-
-def prepare_database(directory: Path) -> str:
-    """A migrated SQLite file with the demo season (30 teams, 1,230 games, ...)."""
-    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
-    env = {**os.environ, "PYTHONPATH": str(API_DIR), "DATABASE_URL": url, "ENVIRONMENT": "local"}
-    subprocess.run(
-        [sys.executable, "-m", "courtside", "migrate"], env=env, check=True, capture_output=True
-    )
-    subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "demo_data.py"), "load"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return url
-
-
-def child_env(url: str, floor_dir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_", "REDIS_", "OTEL_"))
-    }
-    env.update(
-        PYTHONPATH=f"{API_DIR}{os.pathsep}{floor_dir}",
-        DATABASE_URL=url,
-        ENVIRONMENT="local",
-        LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"),
-        AWS_LAMBDA_FUNCTION_NAME="courtside-bench",
-    )
-    return env
-
-
-def run_child(code: str, args: list[str], env: dict[str, str]) -> tuple[float, dict[str, object]]:
-    """Run `code` in a fresh process whose stdout (the app's JSON logs) goes to /dev/null, as
-    a log sink that costs a write but nobody reads; the child reports through a file."""
-    with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
-        started = time.perf_counter()
-        completed = subprocess.run(
-            [sys.executable, "-c", code, *args],
-            env={**env, "BENCH_RESULT": result.name},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if completed.returncode != 0:
-            raise SystemExit(f"benchmark child failed:\n{completed.stderr[-3000:]}")
-        last = result.read().strip().splitlines()[-1]
-    return elapsed_ms, json.loads(last)
-
-
-def quiet(code: str) -> str:
-    """Give the child a `RESULT` file to report through (its stdout is /dev/null)."""
-    return "import os\nRESULT = open(os.environ['BENCH_RESULT'], 'w')\n" + code
+MISS_ENV = {"CACHE_TTL_SECONDS": "0", "CACHE_TTL_REFERENCE_SECONDS": "0"}
+"""Nothing is stored: every request builds its answer from the database."""
 
 
 def cold(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
@@ -161,35 +123,206 @@ def cold(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
     }
     for _ in range(runs):
         for name, line in (("floor", FLOOR_IMPORT), ("app", APP_IMPORT)):
-            total, split = run_child(quiet(COLD_CHILD.format(import_line=line)), [str(EVENT)], env)
+            total, split = run_child(COLD_CHILD.format(import_line=line), [str(EVENT)], env)
             results[name]["total_ms"].append(total)
-            results[name]["import_ms"].append(float(split["import_ms"]))  # type: ignore[arg-type]
-            results[name]["invoke_ms"].append(float(split["invoke_ms"]))  # type: ignore[arg-type]
+            results[name]["import_ms"].append(float(split["import_ms"]))
+            results[name]["invoke_ms"].append(float(split["invoke_ms"]))
     return {
-        name: {key: statistics.median(values) for key, values in series.items()}
+        name: {key: median(values) for key, values in series.items()}
         for name, series in results.items()
     }
 
 
-def warm(env: dict[str, str], invocations: int) -> dict[str, dict[str, float]]:
-    summary = {}
-    runs = (
-        ("floor", FLOOR_IMPORT, "/v1/teams", ""),
-        ("app", APP_IMPORT, "/v1/teams", "limit=50"),
-        ("app_health", APP_IMPORT, "/health", ""),
+def warm_pair(
+    floor_env: dict[str, str],
+    app_env: dict[str, str],
+    path: str,
+    query: str,
+    invocations: int,
+    *,
+    rounds: int = 3,
+    floor_code: str | None = None,
+    floor_args: list[str] | None = None,
+) -> tuple[dict[str, float], dict[str, float], str | None]:
+    """Floor and app, each `invocations` warm invocations split over `rounds` processes,
+    alternating floor and app: (floor stats, app stats, the app's last X-Cache)."""
+    samples: dict[str, list[float]] = {"floor": [], "app": []}
+    x_cache = None
+    per_round = max(invocations // rounds, 200)
+    for _ in range(rounds):
+        if floor_code is None:
+            _, floor = run_child(
+                WARM_CHILD.format(import_line=FLOOR_IMPORT),
+                [str(EVENT), str(per_round), "/v1/teams", ""],
+                floor_env,
+            )
+        else:
+            _, floor = run_child(floor_code, [*(floor_args or []), str(per_round)], floor_env)
+        samples["floor"] += [ns / 1000 for ns in floor["samples_ns"]]
+        _, app = run_child(
+            WARM_CHILD.format(import_line=APP_IMPORT),
+            [str(EVENT), str(per_round), path, query],
+            app_env,
+        )
+        samples["app"] += [ns / 1000 for ns in app["samples_ns"]]
+        x_cache = app["x_cache"]
+    stats = {
+        name: {"median_us": median(values), "p99_us": percentile(values, 0.99)}
+        for name, values in samples.items()
+    }
+    return stats["floor"], stats["app"], x_cache
+
+
+def _figure(name: str, floor: dict[str, float], app: dict[str, float], goal: float) -> Figure:
+    ratio = app["median_us"] / floor["median_us"]
+    return Figure(
+        name=name,
+        floor=floor["median_us"],
+        project=app["median_us"],
+        unit="us",
+        goal=f"<= {goal:g}x",
+        ratio=ratio,
+        met=ratio <= goal,
+        note=f"p99 {floor['p99_us']:.0f} / {app['p99_us']:.0f} us",
     )
-    for name, line, path, query in runs:
-        code = quiet(WARM_CHILD.format(import_line=line))
-        _, result = run_child(code, [str(EVENT), str(invocations), path, query], env)
-        samples = sorted(result["samples_ns"])  # type: ignore[call-overload]
-        summary[name] = {
-            "median_us": statistics.median(samples) / 1000,
-            "p99_us": samples[int(len(samples) * 0.99) - 1] / 1000,
-            "mean_us": statistics.fmean(samples) / 1000,
-        }
-        if name == "app":
-            summary[name]["cache_hit"] = float(result["x_cache"] == "hit")
-    return summary
+
+
+def _sample_game(database_url: str) -> tuple[int, str]:
+    """A game with odds (for the odds movement) and a day with games."""
+
+    async def query() -> tuple[int, str]:
+        import asyncpg
+
+        connection = await asyncpg.connect(
+            database_url.replace("+asyncpg", ""), server_settings={"search_path": "mart,public"}
+        )
+        try:
+            row = await connection.fetchrow(
+                "SELECT g.id, (g.start_time AT TIME ZONE 'America/New_York')::date AS day "
+                "FROM games g JOIN odds_snapshots o ON o.game_id = g.id "
+                "ORDER BY g.start_time LIMIT 1"
+            )
+        finally:
+            await connection.close()
+        return int(row["id"]), row["day"].isoformat()
+
+    return asyncio.run(query())
+
+
+def measure(cold_runs: int, invocations: int, *, with_postgres: bool = True) -> list[Figure]:
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="courtside-bench-") as tmp:
+        directory = write_floor(Path(tmp))
+        print("  preparing a SQLite database with the demo season ...", flush=True)
+        sqlite = sqlite_demo(directory)
+        env = child_env(sqlite, directory)
+        run_child(COLD_CHILD.format(import_line=APP_IMPORT), [str(EVENT)], env)  # warm caches
+        run_child(COLD_CHILD.format(import_line=FLOOR_IMPORT), [str(EVENT)], env)
+
+        print(f"  cold start: {cold_runs} fresh processes each ({load_average()}) ...", flush=True)
+        result = cold(env, cold_runs)
+        floor, app = result["floor"], result["app"]
+        ratio = app["total_ms"] / floor["total_ms"]
+        figures.append(
+            Figure(
+                name="cold start, whole process, GET /v1/teams",
+                floor=floor["total_ms"],
+                project=app["total_ms"],
+                unit="ms",
+                goal="<= 1.5x",
+                ratio=ratio,
+                met=ratio <= 1.5,
+                note=f"import {floor['import_ms']:.0f} / {app['import_ms']:.0f} ms, first "
+                f"invocation {floor['invoke_ms']:.0f} / {app['invoke_ms']:.0f} ms",
+            )
+        )
+
+        print(f"  warm, in-process cache ({load_average()}) ...", flush=True)
+        f, a, hit = warm_pair(env, env, "/v1/teams", "limit=50", invocations)
+        assert hit == "hit", hit
+        figures.append(_figure("warm cached GET /v1/teams, in-process cache", f, a, 1.3))
+        f, a, _ = warm_pair(env, env, "/health", "", invocations)
+        figures.append(_figure("  (GET /health: middleware and routing)", f, a, 1.3))
+
+        print(f"  warm, Redis cache ({load_average()}) ...", flush=True)
+        redis_env = {**env, "REDIS_URL": redis_url(), "CACHE_PREFIX": f"bench-{uuid.uuid4().hex}"}
+        f, a, hit = warm_pair(env, redis_env, "/v1/teams", "limit=50", invocations)
+        assert hit == "hit", hit
+        figures.append(_figure("warm cached GET /v1/teams, Redis cache", f, a, 1.5))
+
+        if with_postgres:
+            print("  preparing a PostgreSQL database with the demo season ...", flush=True)
+            with postgres_demo() as url:
+                figures += _postgres_misses(url, env, directory, invocations)
+    return figures
+
+
+def _postgres_misses(
+    url: str, floor_env: dict[str, str], directory: Path, invocations: int
+) -> list[Figure]:
+    game, day = _sample_game(url)
+    miss_env = child_env(url, directory, **MISS_ENV)
+    count = max(invocations // 4, 600)
+    figures = []
+    for name, path, query in (
+        ("miss on PostgreSQL: /v1/teams", "/v1/teams", "limit=50"),
+        ("miss on PostgreSQL: /v1/games", "/v1/games", f"date={day}"),
+        ("miss on PostgreSQL: /v1/standings", "/v1/standings", ""),
+        ("miss on PostgreSQL: odds 7d deviation", f"/v1/games/{game}/odds", "type=7d_deviation"),
+    ):
+        print(f"  warm, {name} ({load_average()}) ...", flush=True)
+        f, a, x_cache = warm_pair(floor_env, miss_env, path, query, count)
+        assert x_cache == "miss", x_cache
+        figures.append(_figure(name, f, a, 10))
+    f, a, _ = warm_pair(
+        floor_env,
+        miss_env,
+        "/v1/teams",
+        "limit=50",
+        count,
+        floor_code=RAW_ASYNCPG_CHILD,
+        floor_args=[url.replace("+asyncpg", "")],
+    )
+    figures.append(
+        Figure(
+            name="  (teams: raw asyncpg, same query / handler)",
+            floor=f["median_us"],
+            project=a["median_us"],
+            unit="us",
+            goal="-",
+            ratio=a["median_us"] / f["median_us"],
+        )
+    )
+    return figures
+
+
+IMPORT_LAYERS = (
+    ("fastapi + mangum (the floor's imports)", "import fastapi, mangum"),
+    (
+        "+ sqlalchemy (orm, asyncio) + aiosqlite",
+        "import sqlalchemy.orm, sqlalchemy.ext.asyncio, aiosqlite",
+    ),
+    ("+ pydantic-settings", "import pydantic_settings"),
+    ("+ courtside settings, db, cache", "import courtside.db, courtside.cache"),
+    ("+ courtside.main (the app, no route group)", "import courtside.main"),
+    ("+ courtside.lambda_handler (public routes)", "import courtside.lambda_handler"),
+)
+
+
+def import_layers(env: dict[str, str], runs: int) -> list[tuple[str, float]]:
+    """Fastest whole-process time of importing each layer on top of the previous ones."""
+    import time
+
+    codes = [
+        "; ".join(stmt for _, stmt in IMPORT_LAYERS[: n + 1]) for n in range(len(IMPORT_LAYERS))
+    ]
+    samples: list[list[float]] = [[] for _ in codes]
+    for _ in range(runs):
+        for n, code in enumerate(codes):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=env, check=True)
+            samples[n].append((time.perf_counter() - started) * 1000)
+    return [(label, min(series)) for (label, _), series in zip(IMPORT_LAYERS, samples, strict=True)]
 
 
 def import_breakdown(env: dict[str, str], top: int) -> tuple[list[tuple[str, int]], list[str]]:
@@ -218,91 +351,13 @@ def import_breakdown(env: dict[str, str], top: int) -> tuple[list[tuple[str, int
     return packages, modules[:top]
 
 
-IMPORT_LAYERS = (
-    ("fastapi + mangum (the floor's imports)", "import fastapi, mangum"),
-    (
-        "+ sqlalchemy (orm, asyncio) + aiosqlite",
-        "import sqlalchemy.orm, sqlalchemy.ext.asyncio, aiosqlite",
-    ),
-    ("+ pydantic-settings", "import pydantic_settings"),
-    (
-        "+ courtside settings, db, models, cache",
-        "import courtside.db, courtside.models, courtside.cache",
-    ),
-    ("+ courtside.main (every router, the app)", "import courtside.main"),
-    ("+ courtside.lambda_handler", "import courtside.lambda_handler"),
-)
-
-
-def import_layers(env: dict[str, str], runs: int) -> list[tuple[str, float]]:
-    """Fastest whole-process time of importing each layer on top of the previous ones, so the
-    differences say what each layer adds (attribution by -X importtime depends on who imports
-    a shared dependency first). Layers are interleaved within each run and the minimum is kept:
-    on a shared machine it is the figure least disturbed by other load."""
-    codes = [
-        "; ".join(stmt for _, stmt in IMPORT_LAYERS[: n + 1]) for n in range(len(IMPORT_LAYERS))
-    ]
-    samples: list[list[float]] = [[] for _ in codes]
-    for _ in range(runs):
-        for n, code in enumerate(codes):
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], env=env, check=True)
-            samples[n].append((time.perf_counter() - started) * 1000)
-    return [(label, min(series)) for (label, _), series in zip(IMPORT_LAYERS, samples, strict=True)]
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cold-runs", type=int, default=11)
-    parser.add_argument("--warm-invocations", type=int, default=5000)
-    args = parser.parse_args()
-    if args.cold_runs < 10 or args.warm_invocations < 5000:
-        parser.error("use at least 10 cold runs and 5,000 warm invocations")
-
+def where_the_cold_start_goes() -> None:
     with tempfile.TemporaryDirectory(prefix="courtside-bench-") as tmp:
-        directory = Path(tmp)
-        (directory / "floor_app.py").write_text(FLOOR_APP)
-        print("preparing a migrated SQLite database with the demo season ...", flush=True)
-        url = prepare_database(directory)
-        env = child_env(url, directory)
-        # Warm the OS file cache and the bytecode caches before measuring.
-        run_child(quiet(COLD_CHILD.format(import_line=APP_IMPORT)), [str(EVENT)], env)
-        run_child(quiet(COLD_CHILD.format(import_line=FLOOR_IMPORT)), [str(EVENT)], env)
-
-        print(f"cold start: {args.cold_runs} fresh processes each ...", flush=True)
-        cold_result = cold(env, args.cold_runs)
-        print(f"warm: {args.warm_invocations} invocations each ...", flush=True)
-        warm_result = warm(env, args.warm_invocations)
-        packages, modules = import_breakdown(env, 15)
-        print("import layers: 9 fresh processes each ...", flush=True)
-        layers = import_layers(env, 9)
-
-    floor, app = cold_result["floor"], cold_result["app"]
-    print()
-    print(f"Python {sys.version.split()[0]} on {os.cpu_count()} CPUs; event GET /v1/teams")
-    print("(a) cold start, whole process, median of", args.cold_runs)
-    for name, row in (("floor (FastAPI+Mangum hello)", floor), ("courtside handler", app)):
-        print(
-            f"    {name:30s} {row['total_ms']:7.1f} ms"
-            f"   (import {row['import_ms']:6.1f} ms, first invocation {row['invoke_ms']:6.1f} ms)"
-        )
-    cold_ratio = app["total_ms"] / floor["total_ms"]
-    print(f"    ratio {cold_ratio:.2f}x  (target <= 2.0x)")
-    wf, wa = warm_result["floor"], warm_result["app"]
-    print("(b) warm, per invocation over", args.warm_invocations)
-    for name, row in (
-        ("floor (FastAPI+Mangum hello)", wf),
-        ("courtside handler", wa),
-        ("  (courtside GET /health)", warm_result["app_health"]),
-    ):
-        print(
-            f"    {name:30s} median {row['median_us']:7.1f} us"
-            f"   p99 {row['p99_us']:7.1f} us   mean {row['mean_us']:7.1f} us"
-        )
-    print(f"    the /v1/teams answers were served from the cache: {wa['cache_hit'] == 1.0}")
-    warm_ratio = wa["median_us"] / wf["median_us"]
-    print(f"    ratio {warm_ratio:.2f}x (medians)  (target <= 1.5x)")
-    print("whole-process import time by layer (fastest of 9; each row adds to the one above):")
+        directory = write_floor(Path(tmp))
+        env = child_env(sqlite_demo(directory), directory)
+        layers = import_layers(env, 7)
+        packages, modules = import_breakdown(env, 12)
+    print("whole-process import time by layer (fastest of 7; each row adds to the one above):")
     previous = 0.0
     for label, ms in layers:
         added = f"(+{ms - previous:6.1f})" if previous else ""
@@ -314,6 +369,22 @@ def main() -> int:
     print("Courtside modules imported by the handler, cumulative:")
     for line in modules:
         print(f"    {line}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold-runs", type=int, default=11)
+    parser.add_argument("--warm-invocations", type=int, default=6000)
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL misses")
+    args = parser.parse_args()
+    if args.cold_runs < 5 or args.warm_invocations < 1000:
+        parser.error("use at least 5 cold runs and 1,000 warm invocations")
+    print(f"Python {sys.version.split()[0]}; {load_average()}")
+    figures = measure(args.cold_runs, args.warm_invocations, with_postgres=not args.no_postgres)
+    for figure in figures:
+        print(figure.line())
+    where_the_cold_start_goes()
+    print(load_average())
     return 0
 
 

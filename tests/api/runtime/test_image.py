@@ -86,15 +86,33 @@ def requirement_names(path: Path) -> dict[str, str]:
     return names
 
 
-def test_base_image_is_the_lambda_python_image_3_12_or_newer():
-    froms = [arguments for keyword, arguments in instructions() if keyword == "FROM"]
-    assert len(froms) == 1
-    image, _, tag = froms[0].split()[-1].partition(":")
-    assert image == "public.ecr.aws/lambda/python"
+def _python_version(tag: str) -> tuple[int, int]:
     version = re.match(r"(\d+)\.(\d+)", tag)
     assert version, f"tag {tag!r} pins no Python version"
-    assert (int(version.group(1)), int(version.group(2))) >= (3, 12)
-    assert "--platform" not in froms[0], "multi-arch: the CDK asset picks the platform"
+    return int(version.group(1)), int(version.group(2))
+
+
+def test_base_image_is_the_lambda_python_image_3_12_or_newer():
+    froms = [arguments for keyword, arguments in instructions() if keyword == "FROM"]
+    final = froms[-1]
+    image, _, tag = final.split()[0].partition(":")
+    assert image == "public.ecr.aws/lambda/python"
+    assert _python_version(tag) >= (3, 12)
+    for line in froms:
+        assert "--platform" not in line, "multi-arch: the CDK asset picks the platform"
+
+
+def test_dependencies_are_built_for_the_final_python_and_slimmed():
+    """The wheels are installed by the same Python minor as the final image runs, in a stage
+    that has `strip`, and slimmed by slim_dependencies.py."""
+    (dependencies,) = [a for k, a in instructions() if k == "FROM" and " AS dependencies" in a]
+    image, _, tag = dependencies.split()[0].partition(":")
+    assert image.endswith("/python")
+    final = [a for k, a in instructions() if k == "FROM"][-1].split()[0].partition(":")[2]
+    assert _python_version(tag) == _python_version(final)
+    runs = " ".join(a for k, a in instructions() if k == "RUN")
+    assert "binutils" in runs
+    assert "slim_dependencies.py /dependencies" in runs
 
 
 def test_cmd_is_exec_form_naming_the_lambda_handler():
@@ -109,9 +127,9 @@ def test_image_installs_only_runtime_requirements_and_copies_existing_paths():
     assert referenced <= {"requirements.txt", "requirements-otel.txt"}
     assert "requirements.txt" in referenced
     for keyword, arguments in instructions():
-        if keyword == "COPY":
-            source = arguments.split()[0]
-            assert (API_DIR / source).exists(), f"COPY {source}: not in the build context"
+        if keyword == "COPY" and not arguments.startswith("--from="):
+            for source in arguments.split()[:-1]:
+                assert (API_DIR / source).exists(), f"COPY {source}: not in the build context"
 
 
 def test_runtime_requirements_exclude_infrastructure_and_dev_packages():
@@ -206,3 +224,56 @@ def test_runtime_requirements_install_under_the_size_budget(tmp_path, platform, 
     with capsys.disabled():
         print(f"\n[runtime requirements, {platform}, cp312] {size / 1024 / 1024:.1f} MiB")
     assert 10 * 1024 * 1024 < size < SIZE_BUDGET_BYTES
+
+
+def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
+    """The runtime requirements installed for this interpreter, slimmed as the image slims
+    them (slim_dependencies.py), then used alone (`python -S`: no other site-packages) to
+    migrate a database and answer an event."""
+    target = tmp_path / "target"
+    installed = subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
+            *("--no-compile", "--only-binary=:all:", "--target", str(target)),
+            *("-r", str(REQUIREMENTS)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    slimmed = subprocess.run(
+        [sys.executable, str(API_DIR / "slim_dependencies.py"), str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "MiB ->" in slimmed.stdout
+    assert not (target / "sqlalchemy" / "dialects" / "mysql").exists()
+    script = (
+        "import json, sys\n"
+        f"sys.path[:0] = [{str(target)!r}, {str(API_DIR)!r}]\n"
+        "from types import SimpleNamespace\n"
+        "from courtside.migrate import upgrade\n"
+        "from courtside.settings import get_database_settings\n"
+        "upgrade(get_database_settings().database_url)\n"
+        "from courtside.lambda_handler import handler\n"
+        "event = json.load(open(sys.argv[1]))\n"
+        "context = SimpleNamespace(aws_request_id='slim-1', client_context=None, identity=None)\n"
+        "print('RESULT ' + json.dumps(handler(event, context)))\n"
+    )
+    env = _subprocess_env(tmp_path)
+    env.pop("PYTHONPATH")
+    completed = subprocess.run(
+        [sys.executable, "-S", "-c", script, str(EVENTS_DIR / "function_url_teams.json")],
+        env=env,
+        cwd=API_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
+    assert json.loads(line.removeprefix("RESULT "))["statusCode"] == 200

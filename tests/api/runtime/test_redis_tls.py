@@ -17,7 +17,7 @@ import pytest
 from botocore.stub import Stubber
 
 from courtside import aws_secrets
-from courtside.cache import build_cache
+from courtside.cache import CacheUnavailable, build_cache
 from courtside.settings import CacheSettings
 from tests.servers import free_port
 
@@ -137,7 +137,13 @@ async def test_wrong_token_is_a_cache_miss_not_an_error(tls_redis, token_secret,
 
         value = await cache.get_or_build("reference", "teams", 60, fresh)
         assert value == (b"from the database", False)
-        with pytest.raises((AuthenticationError, ResponseError)):
+        with pytest.raises(CacheUnavailable):  # the failure opened the circuit
+            await cache.ping()
+    finally:
+        await cache.close()
+    cache = build_cache(_settings(port))
+    try:
+        with pytest.raises((AuthenticationError, ResponseError)):  # readiness says why
             await cache.ping()
     finally:
         await cache.close()

@@ -1,0 +1,197 @@
+"""What every benchmark shares: the floor app, child processes, interleaving, the databases.
+
+Every figure is a ratio against a floor measured in the same run, floor and project
+interleaved (A B A B), so a machine that is slower or busier overall moves both. The load
+average is printed with every result: a figure taken on a busy machine says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+API_DIR = REPO / "api"
+EVENT = REPO / "tests" / "api" / "runtime" / "events" / "function_url_teams.json"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+FLOOR_APP = """
+from fastapi import FastAPI
+from mangum import Mangum
+
+app = FastAPI()
+
+
+@app.get("/v1/teams")
+async def hello() -> dict[str, str]:
+    return {"hello": "world"}
+
+
+handler = Mangum(app, lifespan="off")
+"""
+"""The floor: bare FastAPI + Mangum answering the same path with a constant."""
+
+APP_IMPORT = "from courtside.lambda_handler import handler"
+FLOOR_IMPORT = "from floor_app import handler"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the summary: floor and project in `unit`, the ratio and the goal."""
+
+    name: str
+    floor: float | None
+    project: float
+    unit: str
+    goal: str
+    ratio: float | None = None
+    met: bool | None = None
+    note: str = ""
+
+    def line(self) -> str:
+        floor = f"{self.floor:10.1f} {self.unit:5s}" if self.floor is not None else " " * 16
+        ratio = f"{self.ratio:6.2f}x" if self.ratio is not None else " " * 7
+        verdict = {True: "met", False: "NOT met", None: ""}[self.met]
+        note = f"  ({self.note})" if self.note else ""
+        return (
+            f"  {self.name:46s} {floor} {self.project:10.1f} {self.unit:5s} {ratio}"
+            f"  goal {self.goal:9s} {verdict}{note}"
+        )
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * fraction) - 1))]
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def child_env(database_url: str, floor_dir: Path, **extra: str) -> dict[str, str]:
+    """A Lambda-like environment: JSON logs at INFO (to /dev/null), one connection."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_", "REDIS_", "OTEL_", "CACHE_", "DB_"))
+    }
+    env.update(
+        PYTHONPATH=f"{API_DIR}{os.pathsep}{floor_dir}",
+        DATABASE_URL=database_url,
+        ENVIRONMENT="local",
+        LOG_LEVEL="INFO",
+        AWS_LAMBDA_FUNCTION_NAME="courtside-bench",
+    )
+    env.update(extra)
+    return env
+
+
+def run_child(code: str, args: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+    """Run `code` in a fresh process whose stdout (the app's JSON logs) goes to /dev/null, a
+    log sink that costs a write but nobody reads; the child reports through a file `RESULT`.
+    Returns the whole process's wall time in ms and the report."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
+        started = time.perf_counter()
+        preamble = "import os\nRESULT = open(os.environ['BENCH_RESULT'], 'w')\n"
+        completed = subprocess.run(
+            [sys.executable, "-c", preamble + code, *args],
+            env={**env, "BENCH_RESULT": result.name},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )  # fmt: skip
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if completed.returncode != 0:
+            raise SystemExit(f"benchmark child failed:\n{completed.stderr[-3000:]}")
+        last = result.read().strip().splitlines()[-1]
+    return elapsed_ms, json.loads(last)
+
+
+def write_floor(directory: Path) -> Path:
+    (directory / "floor_app.py").write_text(FLOOR_APP)
+    return directory
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stderr[-3000:]}")
+
+
+def load_demo(database_url: str, *, scale: int = 1) -> None:
+    """Migrate `database_url` and load the demo season(s) through the ingestion service."""
+    env = {**os.environ, "PYTHONPATH": str(API_DIR), "DATABASE_URL": database_url}
+    env["ENVIRONMENT"] = "local"
+    _run([sys.executable, "-m", "courtside", "migrate"], env)
+    _run(
+        [sys.executable, str(REPO / "scripts" / "demo_data.py"), "load", "--scale", str(scale)], env
+    )
+
+
+def sqlite_demo(directory: Path) -> str:
+    """A migrated SQLite file with the demo season."""
+    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+    load_demo(url)
+    return url
+
+
+def _admin_url(server: str, database: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(server).set(database=database).render_as_string(hide_password=False)
+
+
+async def _admin(server: str, sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(server.replace("+asyncpg", ""))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def postgres_demo(*, scale: int = 1) -> Iterator[str]:
+    """A database of its own on BENCH_DATABASE_URL's server (default: this machine's), with
+    the demo data at `scale`; dropped afterwards. Yields its URL."""
+    server = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
+    name = f"courtside_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    try:
+        url = _admin_url(server, name)
+        load_demo(url, scale=scale)
+        yield url
+    finally:
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def redis_url() -> str:
+    return os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
