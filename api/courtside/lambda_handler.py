@@ -8,10 +8,10 @@ is done here instead, at import (Lambda's init phase), by `_init_environment`:
 
 - JSON logging on the runtime's handler, settings read and validated (a bad setting fails the
   init, not the first request), tracing installed when `OTEL_ENABLED=true`;
-- the app built once, with the public read API's route group loaded and the ORM mappers
-  configured (other route groups load on their first request). The engine, the Redis
-  client and the secrets they need are created on first use and then reused by every
-  invocation the environment serves.
+- the app built once; each route group loads on its first request (`route_groups`), so
+  the init phase, which Lambda bills too, builds nothing a request may not need. The
+  engine, the Redis client and the secrets they need are created on first use and then
+  reused by every invocation the environment serves.
 
 After each invocation finished spans are flushed, because Lambda may freeze the environment
 as soon as the response is returned.
@@ -62,16 +62,8 @@ def _init_environment() -> Mangum:
     logging.getLogger("mangum").setLevel(logging.WARNING)
     if settings.otel_enabled:
         observability.setup_tracing()
-    from sqlalchemy.orm import configure_mappers
-
     from courtside.main import app
-    from courtside.route_groups import PUBLIC
 
-    # Most requests read the public API, and every request that reads the database needs the
-    # ORM mappers configured: do both in the init phase, which Lambda may run before any
-    # request arrives.
-    app.load_group(PUBLIC.name)
-    configure_mappers()
     init_count += 1
     return build_handler(app)
 

@@ -1,8 +1,9 @@
 """The app's routes in groups, declared once: which paths each group serves and how to load it.
 
 A group is imported and registered the first time a request for one of its paths arrives
-(`courtside.main.CourtsideApp`), so a cold start for `GET /v1/teams` imports the public read
-API only, not the web pages, the admin area, the auth routes or the ingestion API. Every
+(`courtside.main.CourtsideApp`), so a cold start for `GET /v1/teams` imports and builds the
+routes of reference data only: not the schedule, the web pages, the admin area, the auth
+routes or the ingestion API. Every
 route of a group lies under the group's `prefixes` (or is one of its exact `paths`), and no
 route lies under another group's prefix: a test checks both, so the order in which groups
 are loaded can never change which route answers a request.
@@ -33,10 +34,22 @@ class RouteGroup:
         return path in self.paths or path.startswith(self.prefixes)
 
 
-def _public() -> Routes:
-    from courtside.routers import health, league, odds_movement
+def _health() -> Routes:
+    from courtside.routers import health
 
-    return [health.router, league.router, odds_movement.router]
+    return [health.router]
+
+
+def _reference() -> Routes:
+    from courtside.routers import reference
+
+    return [reference.router]
+
+
+def _schedule() -> Routes:
+    from courtside.routers import odds_movement, schedule
+
+    return [schedule.router, odds_movement.router]
 
 
 def _docs() -> Routes:
@@ -75,21 +88,14 @@ def _web() -> Routes:
     return [auth_pages.router, pages.router, admin_pages.router, static_files()]
 
 
-PUBLIC = RouteGroup(
-    name="public",
-    prefixes=(
-        "/v1/teams",
-        "/v1/players",
-        "/v1/games",
-        "/v1/odds",
-        "/v1/predictions",
-        "/v1/standings",
-        "/health",
-    ),
-    load=_public,
-)
 GROUPS: tuple[RouteGroup, ...] = (
-    PUBLIC,
+    RouteGroup(name="reference", prefixes=("/v1/teams", "/v1/players"), load=_reference),
+    RouteGroup(
+        name="schedule",
+        prefixes=("/v1/games", "/v1/odds", "/v1/predictions", "/v1/standings"),
+        load=_schedule,
+    ),
+    RouteGroup(name="health", prefixes=("/health",), load=_health),
     RouteGroup(name="docs", prefixes=("/docs",), load=_docs),
     RouteGroup(name="account", prefixes=("/token", "/v1/auth/", "/v1/me"), load=_account),
     RouteGroup(name="admin-api", prefixes=("/v1/admin/",), load=_admin_api),
@@ -101,7 +107,8 @@ GROUPS: tuple[RouteGroup, ...] = (
         load=_web,
     ),
 )
-"""Every route group; `PUBLIC` first, as it serves most requests."""
+"""Every route group. The public read API is three (reference data, the schedule, health), so
+a cold start for `/v1/teams` builds the routes of teams and players only."""
 
 
 def group(name: str) -> RouteGroup:

@@ -1,0 +1,64 @@
+"""What the public read API's routers share: parameter types, cache keys, the page envelope.
+
+Every public response is cached (see `http_cache`) and carries an ETag and Cache-Control.
+Each route's cache key is made of its *validated* parameters only (`cache_key`): a query
+parameter a route does not read is ignored, for the answer and for the cache alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Path, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.responses import Response
+
+from courtside.http_cache import REFERENCE, SCHEDULE, cached_json
+from courtside.schemas.common import Page, PageParams, Schema
+from courtside.services.league import league_today
+from courtside.services.pagination import PageOf
+from courtside.settings import get_app_settings, get_cache_settings
+
+TeamAbbr = Annotated[str, Path(min_length=2, max_length=4, pattern=r"^[A-Za-z]+$")]
+TeamQuery = Annotated[
+    str | None, Query(min_length=2, max_length=4, pattern=r"^[A-Za-z]+$", description="Team abbr.")
+]
+DateQuery = Annotated[
+    date | None,
+    Query(alias="date", description="Day in the league's time zone (default: today)."),
+]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+Build = Callable[[AsyncConnection], Awaitable[BaseModel]]
+S = TypeVar("S", bound=Schema)
+
+
+def cache_key(route: str, **params: object) -> str:
+    """`route` and its validated parameters (None left out), in a fixed order."""
+    return route + "".join(f"|{k}={v}" for k, v in sorted(params.items()) if v is not None)
+
+
+async def reference_data(request: Request, key: str, build: Build) -> Response:
+    """Teams, players, injuries: cached long, invalidated when the pipeline sends rosters."""
+    ttl = get_cache_settings().cache_ttl_reference_seconds
+    return await cached_json(request, namespace=REFERENCE, key=key, ttl_seconds=ttl, build=build)
+
+
+async def schedule_data(request: Request, key: str, build: Build) -> Response:
+    """Games, odds, predictions, standings: cached briefly, invalidated by every result."""
+    ttl = get_cache_settings().cache_ttl_seconds
+    return await cached_json(request, namespace=SCHEDULE, key=key, ttl_seconds=ttl, build=build)
+
+
+def resolve_day(day: date | None) -> date:
+    return day or league_today(get_app_settings().zone)
+
+
+def public_page(schema: type[S], result: PageOf[Any], page: PageParams) -> Page[S]:
+    """The one place a service's page of rows becomes the public envelope."""
+    return Page[schema].model_validate(  # type: ignore[valid-type]
+        {"items": result.items, "total": result.total, "limit": page.limit, "offset": page.offset}
+    )
