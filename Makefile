@@ -44,10 +44,11 @@ test: $(VENV)/.dev-installed browser-deps ## Run the whole suite against this ma
 screenshots: $(VENV)/.dev-installed browser-deps ## Refresh docs/screenshots from the browser test
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
 
-lint: $(VENV)/.dev-installed ## ruff and mypy
+lint: $(VENV)/.dev-installed ## ruff, mypy and the import contracts (.importlinter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	PYTHONPATH=api $(VENV)/bin/lint-imports --cache-dir $(VENV)/.import_linter_cache
 
 migrate: $(VENV)/.app-installed ## Apply migrations to DATABASE_URL (default: the embedded SQLite file)
 	PYTHONPATH=api $(PY) -m courtside migrate

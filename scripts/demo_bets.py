@@ -119,21 +119,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     async def run() -> str:
-        from courtside.db import dispose_engine, get_sessionmaker
+        from courtside.db import dispose_engine
         from courtside.errors import ApiError
+        from courtside.unit_of_work import unit_of_work
 
         try:
-            async with get_sessionmaker()() as session:
-                try:
-                    placed = await seed_bet_history(
-                        session, username=args.user, games=args.games, seed=args.seed
-                    )
-                except (LookupError, ApiError) as exc:
-                    return f"no betting history added: {exc}"
-                await session.commit()
-                return f"{placed} settled bets added for {args.user}"
+            async with unit_of_work() as work:
+                placed = await seed_bet_history(
+                    work.session, username=args.user, games=args.games, seed=args.seed
+                )
+        except (LookupError, ApiError) as exc:
+            return f"no betting history added: {exc}"
         finally:
             await dispose_engine()
+        return f"{placed} settled bets added for {args.user}"
 
     print(asyncio.run(run()))
     return 0

@@ -26,7 +26,8 @@ async def password_login(
     """The user whose credentials these are; 401 (wrong), 429 (too many), 403 (must reset).
 
     With `allow_reset`, a user who must choose a new password is returned anyway (the
-    password-change flow). The caller commits (a rehashed password, last_login_at).
+    password-change flow). The unit of work commits (a rehashed password, last_login_at);
+    a refusal writes nothing.
     """
     await ratelimit.begin_attempt(username, ip)
     result = await users.authenticate(session, username=username, password=password)
@@ -35,7 +36,6 @@ async def password_login(
         raise invalid_credentials()
     await ratelimit.login_succeeded(username)
     if result.reset_required and not allow_reset:
-        await session.commit()
         raise ApiError(
             403,
             "password_reset_required",

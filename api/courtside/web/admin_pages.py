@@ -18,13 +18,14 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from courtside.auth.deps import AuthUser, actor_for_user
+from courtside.cache_control import NO_STORE_HEADERS as NO_STORE
 from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import ApiScope, Role
 from courtside.schemas.common import PageParams
 from courtside.services import api_keys, audit, flag_admin, users
-from courtside.services.flags import invalidate_flags
 from courtside.settings import get_app_settings
+from courtside.unit_of_work import UnitOfWork, UnitOfWorkDep
 from courtside.web.csrf import CsrfProtected
 from courtside.web.session import PageAdmin
 from courtside.web.templating import render
@@ -32,7 +33,6 @@ from courtside.web.templating import render
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 PAGE_SIZE = 25
-NO_STORE = {"Cache-Control": "no-store"}
 FlagName = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
@@ -155,22 +155,20 @@ async def flags_page(
 
 
 async def _flag_action(
-    request: Request, session: SessionDep, action: Awaitable[object], code: DoneCode
+    request: Request, work: UnitOfWork, action: Awaitable[object], code: DoneCode
 ) -> Response:
     try:
         await action
-        await session.commit()
     except ApiError as exc:
-        await session.rollback()
-        return await _flags_page(request, session, error=exc.message, status=exc.status_code)
-    await invalidate_flags()
+        await work.rollback()
+        return await _flags_page(request, work.session, error=exc.message, status=exc.status_code)
     return _done("/admin/flags", code)
 
 
 @router.post("/flags")
 async def create_flag(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     name: Annotated[str, Form(max_length=64)],
@@ -186,25 +184,25 @@ async def create_flag(
     except ValidationError:
         return await _flags_page(
             request,
-            session,
+            work.session,
             error="A flag name is 2-64 characters: lower-case letters, digits and _, "
             "starting with a letter.",
             status=422,
         )
     action = flag_admin.create_flag(
-        session,
+        work.session,
         actor=actor_for_user(admin),
         name=body.name,
         enabled=body.enabled,
         description=body.description,
     )
-    return await _flag_action(request, session, action, "flag_created")
+    return await _flag_action(request, work, action, "flag_created")
 
 
 @router.post("/flags/{name}/toggle")
 async def toggle_flag(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     name: FlagName,
@@ -213,17 +211,17 @@ async def toggle_flag(
     """Switch a flag to the state the button showed (`enabled`), so a double submit or two
     admins pressing "Switch off" at once leave it off rather than flipping it back."""
     action = flag_admin.update_flag(
-        session, actor=actor_for_user(admin), name=name, enabled=enabled
+        work.session, actor=actor_for_user(admin), name=name, enabled=enabled
     )
-    return await _flag_action(request, session, action, "flag_toggled")
+    return await _flag_action(request, work, action, "flag_toggled")
 
 
 @router.post("/flags/{name}/delete")
 async def delete_flag(
-    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, name: FlagName
+    request: Request, work: UnitOfWorkDep, admin: PageAdmin, _csrf: CsrfProtected, name: FlagName
 ) -> Response:
-    action = flag_admin.delete_flag(session, actor=actor_for_user(admin), name=name)
-    return await _flag_action(request, session, action, "flag_deleted")
+    action = flag_admin.delete_flag(work.session, actor=actor_for_user(admin), name=name)
+    return await _flag_action(request, work, action, "flag_deleted")
 
 
 # --- users -----------------------------------------------------------------------------
@@ -290,59 +288,58 @@ async def users_page(
 
 async def _user_action(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWork,
     admin: AuthUser,
-    user_id: int,
     action: Awaitable[object],
     code: DoneCode,
 ) -> Response:
     try:
         await action
-        await session.commit()
     except ApiError as exc:
-        await session.rollback()
         if exc.status_code == 404:
             raise
+        await work.rollback()
         return await _users_page(
-            request, session, admin, error=exc.message, status_code=exc.status_code
+            request, work.session, admin, error=exc.message, status_code=exc.status_code
         )
-    await users.after_commit(user_id)
     return _done("/admin/users", code)
 
 
 @router.post("/users/{user_id}/role")
 async def change_role(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     user_id: Id,
     role: Annotated[Literal["Admin", "Consumer"], Form()],
 ) -> Response:
-    action = users.set_role(session, user_id=user_id, role=role, actor=actor_for_user(admin))
-    return await _user_action(request, session, admin, user_id, action, "role_changed")
+    action = users.set_role(work.session, user_id=user_id, role=role, actor=actor_for_user(admin))
+    return await _user_action(request, work, admin, action, "role_changed")
 
 
 @router.post("/users/{user_id}/active")
 async def change_active(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     user_id: Id,
     active: Annotated[bool, Form()],
 ) -> Response:
-    action = users.set_active(session, user_id=user_id, active=active, actor=actor_for_user(admin))
+    action = users.set_active(
+        work.session, user_id=user_id, active=active, actor=actor_for_user(admin)
+    )
     code: DoneCode = "reactivated" if active else "deactivated"
-    return await _user_action(request, session, admin, user_id, action, code)
+    return await _user_action(request, work, admin, action, code)
 
 
 @router.post("/users/{user_id}/reset")
 async def force_reset(
-    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, user_id: Id
+    request: Request, work: UnitOfWorkDep, admin: PageAdmin, _csrf: CsrfProtected, user_id: Id
 ) -> Response:
-    action = users.force_password_reset(session, user_id=user_id, actor=actor_for_user(admin))
-    return await _user_action(request, session, admin, user_id, action, "reset_forced")
+    action = users.force_password_reset(work.session, user_id=user_id, actor=actor_for_user(admin))
+    return await _user_action(request, work, admin, action, "reset_forced")
 
 
 # --- API keys --------------------------------------------------------------------------
@@ -388,32 +385,31 @@ async def keys_page(
 @router.post("/api-keys")
 async def create_key(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     name: Annotated[str, Form(max_length=64)],
     scope: Annotated[Literal["read", "write"], Form()],
 ) -> Response:
     """Create a key and show its secret on this response only (never stored in clear)."""
+    session = work.session
     if not name.strip():
         return await _keys_page(request, session, error="Give the key a name.", status=422)
     try:
         row, secret = await api_keys.create_key(
             session, name=name, scope=scope, actor=actor_for_user(admin), created_by_id=admin.id
         )
-        await session.commit()
     except ApiError as exc:
-        await session.rollback()
+        await work.rollback()
         return await _keys_page(request, session, error=exc.message, status=exc.status_code)
     return await _keys_page(request, session, created=(row, secret), status=201)
 
 
 @router.post("/api-keys/{key_id}/revoke")
 async def revoke_key(
-    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, key_id: Id
+    request: Request, work: UnitOfWorkDep, admin: PageAdmin, _csrf: CsrfProtected, key_id: Id
 ) -> Response:
-    await api_keys.revoke_key(session, key_id=key_id, actor=actor_for_user(admin))
-    await session.commit()
+    await api_keys.revoke_key(work.session, key_id=key_id, actor=actor_for_user(admin))
     return _done("/admin/api-keys", "key_revoked")
 
 

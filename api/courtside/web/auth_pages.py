@@ -12,16 +12,18 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from courtside.auth import ratelimit, revocation
+from courtside.auth.cookies import session_cookie_name
+from courtside.auth.csrf import forget_binding, submitted_token, token_matches
 from courtside.auth.login import password_login
 from courtside.auth.tokens import InvalidToken, decode_token, issue_token
 from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import User
-from courtside.routers.auth import signup_allowed
 from courtside.services import audit, users
+from courtside.services.signup import signup_allowed
 from courtside.settings import get_auth_settings
-from courtside.web.cookies import session_cookie_name
-from courtside.web.csrf import CsrfProtected, forget_binding, submitted_token, token_matches
+from courtside.unit_of_work import UnitOfWorkDep
+from courtside.web.csrf import CsrfProtected
 from courtside.web.session import (
     PageOptionalUser,
     clear_session_cookie,
@@ -86,7 +88,7 @@ async def login_form(
 @router.post("/login")
 async def login(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     _csrf: CsrfProtected,
     username: Annotated[str, Form(max_length=64)],
     password: FormText,
@@ -97,7 +99,7 @@ async def login(
     ip = ratelimit.client_ip(request)
     try:
         user = await password_login(
-            session,
+            work.session,
             username=username,
             password=password,
             ip=ip,
@@ -105,17 +107,16 @@ async def login(
         )
         if new_password:
             await users.change_password(
-                session,
+                work.session,
                 user=user,
                 new_password=new_password,
                 actor=audit.Actor("user", str(user.id), user.username),
             )
-        await session.commit()
     except ApiError as exc:
-        await session.rollback()
+        await work.rollback()
         return await _login_page(
             request,
-            session,
+            work.session,
             next_path=target,
             username=username.strip().lower()[:64],
             error=None if exc.code == "password_reset_required" else exc.message,
@@ -123,8 +124,6 @@ async def login(
             status_code=exc.status_code,
             headers=exc.headers if exc.status_code == 429 else None,
         )
-    if new_password:
-        await users.after_commit(user.id)
     return _signed_in_redirect(request, user, target)
 
 
@@ -137,7 +136,7 @@ async def logout_page(request: Request, _user: PageOptionalUser) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, session: SessionDep) -> Response:
+async def logout(request: Request, work: UnitOfWorkDep) -> Response:
     """Clear the cookie and revoke this session's token (recorded in the database).
 
     CSRF-checked by hand (not `CsrfProtected`): a visitor whose session already expired
@@ -159,10 +158,8 @@ async def logout(request: Request, session: SessionDep) -> Response:
             "The form has expired or did not come from this site. Reload the page and retry.",
         )
     await revocation.revoke(
-        session, jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at
+        work.session, jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at
     )
-    await session.commit()
-    await users.after_commit(claims.user_id)
     clear_session_cookie(response, request)
     return response
 
@@ -201,12 +198,13 @@ async def signup_form(request: Request, session: SessionDep, user: PageOptionalU
 @router.post("/signup")
 async def signup(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     _csrf: CsrfProtected,
     username: Annotated[str, Form(max_length=64)],
     email: Annotated[str, Form(max_length=254)],
     password: FormText,
 ) -> Response:
+    session = work.session
     if not await signup_allowed(session):
         return await _signup_page(request, session, status_code=403)
     from pydantic import ValidationError
@@ -217,9 +215,8 @@ async def signup(
         await ratelimit.signup_attempt(ratelimit.client_ip(request))
         body = SignupCreate(username=username, email=email, password=password)
         user = await users.sign_up(session, body)
-        await session.commit()
     except ValidationError as exc:
-        await session.rollback()
+        await work.rollback()
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
@@ -227,7 +224,7 @@ async def signup(
             request, session, username=username, email=email, error=problems, status_code=422
         )
     except ApiError as exc:
-        await session.rollback()
+        await work.rollback()
         return await _signup_page(
             request,
             session,

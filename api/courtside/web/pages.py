@@ -11,13 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 from starlette.responses import RedirectResponse, Response
 
 from courtside.auth.deps import AuthUser
@@ -26,12 +23,16 @@ from courtside.errors import ApiError
 from courtside.models import Bet, BetStatus, Game, GameStatus, OddsSnapshot, Prediction, utcnow
 from courtside.odds import format_american, implied_probability, win_profit_cents
 from courtside.schemas.common import PageParams
-from courtside.services import betting, flags, league
+from courtside.services import betting, board, flags, league
 from courtside.settings import get_app_settings
+from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.charts import profit_chart
 from courtside.web.csrf import CsrfProtected
 from courtside.web.session import PageOptionalUser, PageUser
 from courtside.web.templating import render
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 router = APIRouter(include_in_schema=False)
 
@@ -152,15 +153,7 @@ async def _board(
     today = league.league_today(zone, now)
     start, _ = league.local_day_bounds(today, zone)
     _, end = league.local_day_bounds(today + timedelta(days=UPCOMING_DAYS), zone)
-    games = list(
-        await session.scalars(
-            select(Game)
-            .where(Game.start_time >= start, Game.start_time < end)
-            .options(selectinload(Game.home_team), selectinload(Game.away_team))
-            .order_by(Game.start_time, Game.id)
-            .limit(MAX_GAMES)
-        )
-    )
+    games = await board.games_between(session, start, end, limit=MAX_GAMES)
     ids = [game.id for game in games]
     lines = await betting.current_lines(session, ids)
     predictions = await league.latest_predictions(session, ids)
@@ -234,7 +227,7 @@ def parse_stake(raw: str) -> int:
 @router.post("/bets")
 async def place_bet_form(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     user: PageUser,
     _csrf: CsrfProtected,
     game_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
@@ -244,22 +237,20 @@ async def place_bet_form(
     """Place a bet from the board. A double submit finds the first bet and says so."""
     try:
         bet = await betting.place_bet(
-            session,
+            work.session,
             user_id=user.id,
             game_id=game_id,
             side=side,
             stake_cents=parse_stake(stake),
         )
-        bet_id = bet.id
-        await session.commit()
     except ApiError as exc:
-        await session.rollback()
         if exc.status_code == 404:
             raise
-        context = await _board(session, user, errors={game_id: exc.message})
+        await work.rollback()
+        context = await _board(work.session, user, errors={game_id: exc.message})
         context["messages"] = [{"kind": "error", "text": exc.message}]
         return render(request, "home.html", context, status_code=exc.status_code)
-    return RedirectResponse(f"/?placed={bet_id}#game-{game_id}", status_code=303)
+    return RedirectResponse(f"/?placed={bet.id}#game-{game_id}", status_code=303)
 
 
 # --- my record -------------------------------------------------------------------------

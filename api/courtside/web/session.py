@@ -19,10 +19,10 @@ from fastapi import Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
+from courtside.auth.cookies import cookie_secure, session_cookie_name
 from courtside.auth.deps import AuthUser, get_optional_user, request_user
 from courtside.auth.tokens import IssuedToken
 from courtside.errors import ApiError
-from courtside.web.cookies import cookie_secure, session_cookie_name
 from courtside.web.csrf import csrf_context
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from courtside.errors import ApiError
 from courtside.models import Bet, Game, Wallet
 from courtside.services import betting
+from courtside.unit_of_work import unit_of_work
 from tests.api.betting.factories import make_slate, make_user
 from tests.helpers import both_dialects
 
@@ -30,10 +31,9 @@ T = TypeVar("T")
 async def _in_session(
     maker: async_sessionmaker[AsyncSession], work: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:
-    async with maker() as session:
-        result = await work(session)
-        await session.commit()
-        return result
+    async with unit_of_work(maker) as owner:
+        result = await work(owner.session)
+    return result
 
 
 async def _place(
