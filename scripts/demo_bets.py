@@ -100,10 +100,12 @@ async def seed_bet_history(
             side=BetSide(side),
             stake_cents=rng.randrange(10, 61) * 100,
             odds=odds,
-            line=line,
+            bookmaker=line.bookmaker,
+            quoted_at=line.recorded_at,
             now=closing,
         )
-        await betting.settle_games(session, [game.id], now=game.start_time + timedelta(hours=3))
+        settled_at = game.start_time + timedelta(hours=3)
+        await betting.settle_games(session, [game.id], now=settled_at, notify=False)
         placed += 1
     return placed
 

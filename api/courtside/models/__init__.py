@@ -2,7 +2,14 @@
 
 from courtside.models.accounts import ApiKey, ApiScope, RevokedToken, Role, User
 from courtside.models.base import Base, UTCDateTime, utcnow
-from courtside.models.betting import Bet, BetSide, BetStatus, Wallet
+from courtside.models.betting import (
+    Bet,
+    BetSide,
+    BetStatus,
+    Notification,
+    NotificationKind,
+    Wallet,
+)
 from courtside.models.core import AuditEvent, FeatureFlag
 from courtside.models.league import (
     Game,
@@ -29,6 +36,8 @@ __all__ = [
     "GameStatus",
     "Injury",
     "InjuryStatus",
+    "Notification",
+    "NotificationKind",
     "OddsSnapshot",
     "Player",
     "PlayerSeasonStats",

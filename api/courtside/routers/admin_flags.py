@@ -68,8 +68,9 @@ async def update_flag(
     return FlagRead.model_validate(view)
 
 
-@router.delete("/{name}", status_code=204, responses=error_responses(404))
+@router.delete("/{name}", status_code=204, responses=error_responses(404, 409))
 async def delete_flag(name: FlagName, admin: AdminUser, work: UnitOfWorkDep) -> Response:
-    """Delete a flag; a built-in flag then takes its default again."""
+    """Delete a flag an admin created. A built-in flag (`betting_open`, `signup_open`) is
+    409: switch it with PATCH instead."""
     await flag_admin.delete_flag(work.session, actor=actor_for_user(admin), name=name)
     return Response(status_code=204)

@@ -70,7 +70,7 @@ async def signup(request: Request, body: SignupCreate, work: UnitOfWorkDep) -> M
 @router.post(
     "/v1/auth/password",
     status_code=204,
-    responses=error_responses(401, 422, 429),
+    responses=error_responses(401, 403, 422, 429),
     summary="Change a password with the current one (also completes a forced reset)",
 )
 async def change_password(request: Request, body: PasswordChange, work: UnitOfWorkDep) -> Response:

@@ -137,8 +137,19 @@ async def _locked_row(session: AsyncSession, name: str) -> FeatureFlag:
     return row
 
 
+def builtin_not_deletable(name: str) -> ApiError:
+    return ApiError(
+        409,
+        "builtin_flag",
+        f"{name!r} is built in: it can be switched (or reset to its default), not deleted.",
+    )
+
+
 async def delete_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -> None:
-    """Remove a stored flag; a built-in one then falls back to its default."""
+    """Remove a flag an admin created. A built-in flag is refused (409): deleting it would
+    silently bring back its default (turning betting back on, say)."""
+    if name in DEFAULTS:
+        raise builtin_not_deletable(name)
     row = await session.get(FeatureFlag, name, with_for_update=True, populate_existing=True)
     if row is None:  # also when another admin deleted it a moment ago
         raise NotFound("flag", name)
@@ -152,3 +163,10 @@ async def delete_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -
         target=f"flag:{name}",
         details={"was_enabled": row.enabled},
     )
+
+
+async def reset_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -> FlagView:
+    """Put a built-in flag back to its default state (404 for any other flag)."""
+    if name not in DEFAULTS:
+        raise NotFound("flag", name)
+    return await update_flag(session, actor=actor, name=name, enabled=DEFAULTS[name])

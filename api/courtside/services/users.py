@@ -156,18 +156,23 @@ def _conflict(*, username_taken: bool) -> ApiError:
 class LoginResult:
     user: User | None
     reset_required: bool = False
+    disabled: bool = False
+    """The password was right but the account is deactivated."""
 
 
 async def authenticate(session: AsyncSession, *, username: str, password: str) -> LoginResult:
-    """Check a password. Unknown users spend a dummy verification (no timing oracle);
-    inactive users fail exactly like a wrong password. Rehashes on outdated parameters."""
+    """Check a password. Unknown users spend a dummy verification (no timing oracle). A
+    deactivated account is reported as such only to someone who knows its password; with a
+    wrong one it fails like any other. Rehashes on outdated parameters."""
     user = await user_by_username(session, username)
     if user is None:
         await passwords.dummy_verify()
         return LoginResult(None)
     ok, new_hash = await passwords.verify_password(password, user.password_hash)
-    if not ok or not user.is_active:
+    if not ok:
         return LoginResult(None)
+    if not user.is_active:
+        return LoginResult(None, disabled=True)
     if new_hash is not None:
         user.password_hash = new_hash
     if user.password_reset_required:

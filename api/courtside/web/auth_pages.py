@@ -34,7 +34,9 @@ from courtside.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-FormText = Annotated[str, Form(max_length=256)]
+FormText = Annotated[str, Form(max_length=1024)]
+"""Form fields are checked by the page (which re-renders the form with the reason), not
+refused with a bare 422 page; the length bound only keeps absurd input out."""
 
 
 def _signed_in_redirect(request: Request, user: User, target: str) -> Response:
@@ -90,13 +92,22 @@ async def login(
     request: Request,
     work: UnitOfWorkDep,
     _csrf: CsrfProtected,
-    username: Annotated[str, Form(max_length=64)],
-    password: FormText,
+    username: FormText = "",
+    password: FormText = "",
     next: Annotated[str, Form(max_length=2048)] = "/",
-    new_password: Annotated[str, Form(max_length=256)] = "",
+    new_password: FormText = "",
 ) -> Response:
     target = safe_next(next)
     ip = ratelimit.client_ip(request)
+    if not username.strip() or not password:
+        return await _login_page(
+            request,
+            work.session,
+            next_path=target,
+            username=username.strip().lower()[:64],
+            error="Enter your username and password.",
+            status_code=422,
+        )
     try:
         user = await password_login(
             work.session,
@@ -200,9 +211,9 @@ async def signup(
     request: Request,
     work: UnitOfWorkDep,
     _csrf: CsrfProtected,
-    username: Annotated[str, Form(max_length=64)],
-    email: Annotated[str, Form(max_length=254)],
-    password: FormText,
+    username: FormText = "",
+    email: FormText = "",
+    password: FormText = "",
 ) -> Response:
     session = work.session
     if not await signup_allowed(session):
@@ -221,15 +232,20 @@ async def signup(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         return await _signup_page(
-            request, session, username=username, email=email, error=problems, status_code=422
+            request,
+            session,
+            username=username[:64],
+            email=email[:254],
+            error=problems,
+            status_code=422,
         )
     except ApiError as exc:
         await work.rollback()
         return await _signup_page(
             request,
             session,
-            username=username,
-            email=email,
+            username=username[:64],
+            email=email[:254],
             error=exc.message,
             status_code=exc.status_code,
         )

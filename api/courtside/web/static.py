@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from starlette.routing import Mount
@@ -12,3 +13,9 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 def static_files() -> Mount:
     return Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")
+
+
+@lru_cache(maxsize=1)
+def favicon_bytes() -> bytes:
+    """`static/favicon.ico`: a 32x32 basketball (a PNG inside an ICO container)."""
+    return (STATIC_DIR / "favicon.ico").read_bytes()

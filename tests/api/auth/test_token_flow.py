@@ -51,10 +51,15 @@ async def test_wrong_password_and_unknown_user_look_the_same(client, session):
 
 
 async def test_inactive_user_cannot_get_a_token(client, session):
+    """Told the account is disabled only with its right password; else a plain 401."""
     await make_user(session, username="dave", active=False)
+    wrong = await client.post("/token", data={"username": "dave", "password": "not-it-at-all"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "invalid_credentials"
     response = await client.post("/token", data={"username": "dave", "password": PASSWORD})
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "invalid_credentials"
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "account_disabled"
+    assert "access_token" not in response.text
 
 
 async def test_token_form_fields_are_required(client):
