@@ -55,11 +55,16 @@ def _iso(moment: datetime) -> str:
 
 
 async def simulate_results(
-    session: AsyncSession, *, actor: audit.Actor, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    actor: audit.Actor,
+    now: datetime | None = None,
+    started_before: datetime | None = None,
 ) -> Simulated:
-    """Finalise every scheduled or live game that has tipped off (oldest first)."""
+    """Finalise every scheduled or live game that tipped off before `started_before`
+    (default: now), oldest first."""
     check_local()
-    now = now or utcnow()
+    now = started_before or now or utcnow()
     games = list(
         await session.scalars(
             select(Game)
