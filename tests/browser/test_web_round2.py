@@ -306,8 +306,17 @@ def test_a_simulated_result_reaches_notifications_email_and_leaderboard(
     board = page.locator("[data-testid=leaderboard]").inner_text()
     assert "Sixth Man" in board
     assert "#" in page.locator("[data-testid=my-rank]").inner_text()
-    admin_page.goto(f"{base}/leaderboard")
-    admin_page.screenshot(path=str(screenshot_dir / "leaderboard.png"))
-    for context in (admin, fan):
+    demo = _context(browser, DESKTOP, watch)  # the demo user, with a long history, joins
+    demo_page = demo.new_page()
+    _sign_in(demo_page, base, "demo-user", "courtside-user", "/settings")
+    demo_page.fill("#display_name", "Demo User")
+    demo_page.check("input[name=leaderboard_opt_in]")
+    demo_page.click("[data-testid=settings] button[type=submit]")
+    demo_page.wait_for_url(f"{base}/settings?done=saved")
+    demo_page.goto(f"{base}/leaderboard")
+    assert demo_page.locator("[data-testid=leaderboard] tbody tr").count() >= 2
+    assert "Demo User" in demo_page.locator("[data-testid=my-rank]").inner_text()
+    demo_page.screenshot(path=str(screenshot_dir / "leaderboard.png"))
+    for context in (admin, fan, demo):
         context.close()
     watch.check()
