@@ -99,6 +99,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/audit"): "page_admin",
     # the web app, second round (issue 13)
     ("GET", "/favicon.ico"): "public",
+    ("POST", "/v1/me/bets/{bet_id}/cancel"): "user",
     ("GET", "/record.csv"): "page_user",
     ("POST", "/bets/{bet_id}/cancel"): "page_user",
     ("GET", "/games/{game_id}"): "optional_user",

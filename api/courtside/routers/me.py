@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from courtside.auth.deps import CurrentUser
+from courtside.auth.deps import CurrentUser, actor_for_user
 from courtside.cache_control import PRIVATE
 from courtside.db import SessionDep
 from courtside.errors import NotFound
@@ -110,6 +110,23 @@ async def get_my_bet(
     """One of your bets (another user's bet is 404, as if it did not exist)."""
     _private(response)
     return BetRead.model_validate(await _my_bet(session, user.id, bet_id))
+
+
+@router.post("/bets/{bet_id}/cancel", response_model=BetRead, responses=error_responses(404, 409))
+async def cancel_my_bet(
+    bet_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    user: CurrentUser,
+    work: UnitOfWorkDep,
+    response: Response,
+) -> BetRead:
+    """Cancel one of your open bets before tip-off: the stake goes back to your bankroll
+    and the bet is `refunded` with `cancelled_at` set. 409 once the game has tipped off or
+    the bet is settled."""
+    await betting.cancel_bet(
+        work.session, user_id=user.id, bet_id=bet_id, actor=actor_for_user(user)
+    )
+    _private(response)
+    return BetRead.model_validate(await _my_bet(work.session, user.id, bet_id))
 
 
 @router.get("/summary", response_model=SummaryRead)

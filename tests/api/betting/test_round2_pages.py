@@ -252,3 +252,22 @@ async def test_the_icon_and_the_league_pages(
         f"/?date={(utcnow() - timedelta(days=1)).date()}&team=BOS", headers=HTML
     )
     assert yesterday.status_code == 200 and 'rel="next"' in yesterday.text
+
+
+async def test_cancel_through_the_json_api(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    from tests.api.betting.factories import bearer
+
+    user = await make_user(session)
+    bets = await _settled_history(session, user)
+    await session.commit()
+    response = await client.post(f"/v1/me/bets/{bets[2].id}/cancel", headers=bearer(user))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["profit_cents"]) == ("refunded", 0)
+    assert body["cancelled_at"] is not None
+    assert response.headers["cache-control"] == "private, no-store"
+    settled = await client.post(f"/v1/me/bets/{bets[0].id}/cancel", headers=bearer(user))
+    assert settled.status_code == 409
+    assert settled.json()["error"]["code"] == "bet_not_open"
