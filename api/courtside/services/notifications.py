@@ -8,6 +8,7 @@ raised, so sending can neither block nor undo a settlement.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -94,18 +95,26 @@ async def bets_settled(
         on_commit(session, deliver)
 
 
+SEND_CONCURRENCY = 8
+"""E-mails in flight at once: a batch settling many bets is not sent one by one (the
+request that committed it waits for the hooks), nor all at once (SES rate limits)."""
+
+
 async def send_all(emails: Sequence[Email]) -> int:
     """Send each e-mail; a failure is logged and the rest still go. Returns how many went."""
     sender = get_sender()
-    sent = 0
-    for email in emails:
-        try:
-            await sender.send(email)
-        except Exception:
-            logger.exception("sending a notification e-mail failed")
-        else:
-            sent += 1
-    return sent
+    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def one(email: Email) -> bool:
+        async with gate:
+            try:
+                await sender.send(email)
+            except Exception:
+                logger.exception("sending a notification e-mail failed")
+                return False
+            return True
+
+    return sum(await asyncio.gather(*(one(email) for email in emails)))
 
 
 async def unread_count(session: AsyncSession, user_id: int) -> int:
