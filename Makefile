@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck check migrate demo-data bench bench-deps browser-deps screenshots clean
+.PHONY: help run test lint typecheck check migrate demo-data simulate bench bench-deps browser-deps screenshots clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -29,6 +29,7 @@ $(VENV)/.dev-installed: api/requirements.txt api/requirements-otel.txt requireme
 run: $(VENV)/.app-installed ## Serve the app on HOST:PORT with the embedded database and demo data
 	PYTHONPATH=api $(PY) -m courtside migrate
 	PYTHONPATH=api $(PY) scripts/demo_data.py load --if-empty
+	PYTHONPATH=api $(PY) scripts/demo_refresh.py refresh
 	PYTHONPATH=api $(PY) scripts/demo_bets.py --user demo-user
 	@echo "Courtside: web http://$(HOST):$(PORT)/  API docs http://$(HOST):$(PORT)/docs"
 	PYTHONPATH=api exec $(PY) -m uvicorn courtside.main:app --host $(HOST) --port $(PORT) --no-proxy-headers
@@ -44,10 +45,11 @@ test: $(VENV)/.dev-installed browser-deps ## Run the whole suite against this ma
 screenshots: $(VENV)/.dev-installed browser-deps ## Refresh docs/screenshots from the browser test
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
 
-lint: $(VENV)/.dev-installed ## ruff and mypy
+lint: $(VENV)/.dev-installed ## ruff, mypy and the import contracts (.importlinter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	PYTHONPATH=api $(VENV)/bin/lint-imports --cache-dir $(VENV)/.import_linter_cache
 
 migrate: $(VENV)/.app-installed ## Apply migrations to DATABASE_URL (default: the embedded SQLite file)
 	PYTHONPATH=api $(PY) -m courtside migrate
@@ -55,6 +57,9 @@ migrate: $(VENV)/.app-installed ## Apply migrations to DATABASE_URL (default: th
 demo-data: $(VENV)/.app-installed ## Load the demo season (idempotent)
 	PYTHONPATH=api $(PY) scripts/demo_data.py load
 	PYTHONPATH=api $(PY) scripts/demo_bets.py --user demo-user
+
+simulate: $(VENV)/.app-installed ## Local demo: finalise every game that has tipped off (bets settle)
+	PYTHONPATH=api $(PY) scripts/demo_refresh.py simulate
 
 bench-deps: ## Install wrk for the throughput benchmarks (root; skipped when present)
 	@command -v wrk >/dev/null || { \

@@ -100,10 +100,12 @@ async def seed_bet_history(
             side=BetSide(side),
             stake_cents=rng.randrange(10, 61) * 100,
             odds=odds,
-            line=line,
+            bookmaker=line.bookmaker,
+            quoted_at=line.recorded_at,
             now=closing,
         )
-        await betting.settle_games(session, [game.id], now=game.start_time + timedelta(hours=3))
+        settled_at = game.start_time + timedelta(hours=3)
+        await betting.settle_games(session, [game.id], now=settled_at, notify=False)
         placed += 1
     return placed
 
@@ -119,21 +121,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     async def run() -> str:
-        from courtside.db import dispose_engine, get_sessionmaker
+        from courtside.db import dispose_engine
         from courtside.errors import ApiError
+        from courtside.unit_of_work import unit_of_work
 
         try:
-            async with get_sessionmaker()() as session:
-                try:
-                    placed = await seed_bet_history(
-                        session, username=args.user, games=args.games, seed=args.seed
-                    )
-                except (LookupError, ApiError) as exc:
-                    return f"no betting history added: {exc}"
-                await session.commit()
-                return f"{placed} settled bets added for {args.user}"
+            async with unit_of_work() as work:
+                placed = await seed_bet_history(
+                    work.session, username=args.user, games=args.games, seed=args.seed
+                )
+        except (LookupError, ApiError) as exc:
+            return f"no betting history added: {exc}"
         finally:
             await dispose_engine()
+        return f"{placed} settled bets added for {args.user}"
 
     print(asyncio.run(run()))
     return 0

@@ -461,28 +461,29 @@ async def load_season(season: DemoSeason, *, if_empty: bool = False) -> dict[str
     """
     from sqlalchemy import func, select
 
-    from courtside.db import get_sessionmaker
     from courtside.models import Team
     from courtside.schemas.ingest import Dataset
     from courtside.services.audit import Actor
     from courtside.services.ingest import ingest
     from courtside.settings import get_app_settings
+    from courtside.unit_of_work import unit_of_work
 
     actor = Actor("system", None, DEMO_ACTOR_NAME)
     written: dict[str, int] = {}
-    async with get_sessionmaker()() as session:
-        has_teams = bool(await session.scalar(select(func.count()).select_from(Team)))
-        if not (if_empty and has_teams):
-            for dataset, records in season.datasets():
-                for start in range(0, len(records), LOAD_CHUNK):
-                    chunk = records[start : start + LOAD_CHUNK]
-                    result = await ingest(session, Dataset(dataset), chunk, actor=actor)
-                    written[dataset] = written.get(dataset, 0) + result.inserted + result.updated
-        if get_app_settings().is_local:
-            from courtside.services.users import ensure_demo_accounts
+    async with unit_of_work() as work:
+        has_teams = bool(await work.session.scalar(select(func.count()).select_from(Team)))
+    if not (if_empty and has_teams):
+        for dataset, records in season.datasets():
+            for start in range(0, len(records), LOAD_CHUNK):
+                chunk = records[start : start + LOAD_CHUNK]
+                async with unit_of_work() as work:  # one batch, one commit, as the API does
+                    result = await ingest(work.session, Dataset(dataset), chunk, actor=actor)
+                written[dataset] = written.get(dataset, 0) + result.inserted + result.updated
+    if get_app_settings().is_local:
+        from courtside.services.users import ensure_demo_accounts
 
-            await ensure_demo_accounts(session)
-            await session.commit()
+        async with unit_of_work() as work:
+            await ensure_demo_accounts(work.session)
     return written
 
 

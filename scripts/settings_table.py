@@ -19,6 +19,7 @@ CLASSES: tuple[type[BaseSettings], ...] = (
     settings.AuthSettings,
     settings.BettingSettings,
     settings.IngestSettings,
+    settings.NotificationSettings,
 )
 
 

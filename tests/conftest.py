@@ -133,7 +133,12 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 @pytest.fixture
 async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """A session owned by a unit of work, so services may register after-commit hooks
+    (`unit_of_work.of(session).commit()` runs them; `session.commit()` does not)."""
+    from courtside.unit_of_work import UnitOfWork
+
     async with db.get_sessionmaker()() as sess:
+        UnitOfWork(sess)
         yield sess
 
 

@@ -80,12 +80,19 @@ def _ingest() -> Routes:
 
 
 def _web() -> Routes:
-    from courtside.web import admin_pages, auth_pages, pages
+    from courtside.web import account_pages, admin_pages, auth_pages, league_pages, pages
     from courtside.web.session import install_context_hooks
     from courtside.web.static_files import static_files
 
     install_context_hooks()
-    return [auth_pages.router, pages.router, admin_pages.router, static_files()]
+    return [
+        auth_pages.router,
+        pages.router,
+        league_pages.router,
+        account_pages.router,
+        admin_pages.router,
+        static_files(),
+    ]
 
 
 GROUPS: tuple[RouteGroup, ...] = (
@@ -102,7 +109,23 @@ GROUPS: tuple[RouteGroup, ...] = (
     RouteGroup(name="ingest", prefixes=("/v1/ingest/",), load=_ingest),
     RouteGroup(
         name="web",
-        prefixes=("/login", "/logout", "/signup", "/bets", "/record", "/admin", "/static"),
+        prefixes=(
+            "/login",
+            "/logout",
+            "/signup",
+            "/bets",
+            "/record",
+            "/games/",
+            "/standings",
+            "/teams/",
+            "/players/",
+            "/leaderboard",
+            "/notifications",
+            "/settings",
+            "/admin",
+            "/static",
+            "/favicon.ico",
+        ),
         paths=("/",),
         load=_web,
     ),

@@ -367,6 +367,40 @@ class BettingSettings(BaseSettings):
     max_stake_cents: int = Field(
         default=100_000_000, ge=1, description="Upper bound of one stake, whatever the bankroll."
     )
+    leaderboard_min_bets: int = Field(
+        default=5, ge=1, description="Settled bets a user needs in a period to be ranked."
+    )
+
+
+class EmailBackend(StrEnum):
+    OFF = "off"
+    LOG = "log"
+    FILE = "file"
+    SES = "ses"
+
+
+class NotificationSettings(BaseSettings):
+    """E-mail for users who ask to be told when a bet settles (sent after the commit)."""
+
+    model_config = _CONFIG
+
+    email_backend: EmailBackend | None = Field(
+        default=None,
+        description="off, log, file (EMAIL_FILE_DIR) or ses (Amazon SES); unset: log when "
+        "local, else off.",
+    )
+    email_from: str = Field(
+        default="Courtside <no-reply@courtside.local>", description="The From address."
+    )
+    email_file_dir: str = Field(
+        default="var/mail", description="Where the file backend writes one .eml per message."
+    )
+    ses_region: str | None = Field(
+        default=None, description="SES region (default: the function's own region)."
+    )
+    ses_configuration_set: str | None = Field(
+        default=None, description="SES configuration set for sending events (optional)."
+    )
 
 
 class IngestSettings(BaseSettings):
@@ -414,6 +448,11 @@ def get_ingest_settings() -> IngestSettings:
     return IngestSettings()
 
 
+@lru_cache
+def get_notification_settings() -> NotificationSettings:
+    return NotificationSettings()
+
+
 def reset_settings() -> None:
     """Forget every cached settings object (tests change the environment)."""
     for getter in (
@@ -423,5 +462,6 @@ def reset_settings() -> None:
         get_auth_settings,
         get_betting_settings,
         get_ingest_settings,
+        get_notification_settings,
     ):
         getter.cache_clear()

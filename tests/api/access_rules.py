@@ -97,6 +97,22 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/api-keys"): "page_admin",
     ("POST", "/admin/api-keys/{key_id}/revoke"): "page_admin",
     ("GET", "/admin/audit"): "page_admin",
+    # the web app, second round (issue 13)
+    ("GET", "/favicon.ico"): "public",
+    ("POST", "/v1/me/bets/{bet_id}/cancel"): "user",
+    ("GET", "/record.csv"): "page_user",
+    ("POST", "/bets/{bet_id}/cancel"): "page_user",
+    ("GET", "/games/{game_id}"): "optional_user",
+    ("GET", "/standings"): "optional_user",
+    ("GET", "/teams/{abbreviation}"): "optional_user",
+    ("GET", "/players/{player_id}"): "optional_user",
+    ("GET", "/leaderboard"): "optional_user",
+    ("GET", "/notifications"): "page_user",
+    ("POST", "/notifications/read"): "page_user",
+    ("GET", "/settings"): "page_user",
+    ("POST", "/settings"): "page_user",
+    ("POST", "/admin/flags/{name}/reset"): "page_admin",
+    ("POST", "/admin/simulate"): "page_admin",
     # ingestion (issue 5)
     ("POST", "/v1/ingest/{dataset}"): "scope:write",
     ("GET", "/v1/admin/events"): "admin",
@@ -104,6 +120,7 @@ RULES: dict[tuple[str, str], str] = {
 
 SAMPLE_PATH_VALUES: dict[str, str] = {
     "abbr": "BOS",
+    "abbreviation": "BOS",
     "dataset": "teams",
     "name": "betting_open",
 }

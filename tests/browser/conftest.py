@@ -40,7 +40,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _env(database_url: str) -> dict[str, str]:
+def _env(database_url: str, mail_dir: Path | None = None) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -51,7 +51,10 @@ def _env(database_url: str) -> dict[str, str]:
         ENVIRONMENT="local",
         LOG_LEVEL="WARNING",
         PYTHONPATH=os.pathsep.join([str(REPO / "api"), str(REPO)]),
+        LEADERBOARD_MIN_BETS="1",
     )
+    if mail_dir is not None:
+        env.update(EMAIL_BACKEND="file", EMAIL_FILE_DIR=str(mail_dir))
     return env
 
 
@@ -76,12 +79,19 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"uvicorn did not answer {url} within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def live_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The live app's folder: its SQLite file, its log and its e-mail (`mail/`)."""
+    return tmp_path_factory.mktemp("live")
+
+
+@pytest.fixture(scope="session")
+def live_app(live_workdir: Path) -> Iterator[str]:
     """Base URL of the app under uvicorn: migrated, demo season, demo accounts, and a
-    settled betting history for demo-user."""
-    workdir = tmp_path_factory.mktemp("live")
-    env = _env(f"sqlite+aiosqlite:///{workdir / 'courtside.db'}")
+    settled betting history for demo-user. E-mail goes to `mail/` beside the database (see
+    `mail_dir`); one settled bet ranks a user on the leaderboard."""
+    workdir = live_workdir
+    env = _env(f"sqlite+aiosqlite:///{workdir / 'courtside.db'}", workdir / "mail")
     _run(["-m", "courtside", "migrate"], env)
     _run(["scripts/demo_data.py", "load"], env)
     _run(["scripts/demo_bets.py", "--user", "demo-user", "--games", "40"], env)
@@ -142,3 +152,9 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         return SCREENSHOTS
     return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="session")
+def mail_dir(live_workdir: Path) -> Path:
+    """Where the live app's file e-mail sender writes (`EMAIL_FILE_DIR`)."""
+    return live_workdir / "mail"

@@ -41,16 +41,17 @@ def read_password(args: argparse.Namespace) -> str:
 async def create_admin(
     username: str, email: str, password: str, *, reset_required: bool = False
 ) -> int:
-    """Create the Admin in its own session and commit; returns the new user's id."""
-    from courtside.db import dispose_engine, get_sessionmaker
+    """Create the Admin in its own unit of work; returns the new user's id."""
+    from courtside.db import dispose_engine
     from courtside.schemas.auth import UserCreate
     from courtside.services import audit, users
+    from courtside.unit_of_work import unit_of_work
 
     body = UserCreate(username=username, email=email, password=password, role="Admin")
     try:
-        async with get_sessionmaker()() as session:
+        async with unit_of_work() as work:
             user = await users.create_user(
-                session,
+                work.session,
                 username=body.username,
                 email=body.email,
                 password=body.password,
@@ -59,8 +60,7 @@ async def create_admin(
                 action="user.create_admin",
             )
             user.password_reset_required = reset_required
-            await session.commit()
-            return user.id
+        return user.id
     finally:
         await dispose_engine()
 

@@ -24,6 +24,8 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from starlette.requests import Request
 
 from courtside import request_state
+from courtside.auth.cookies import session_cookie_name
+from courtside.auth.csrf import verify_csrf_for_cookie_session
 from courtside.auth.principal import (
     AuthApiKey,
     AuthUser,
@@ -36,6 +38,7 @@ from courtside.errors import ApiError
 from courtside.models import ApiScope
 from courtside.services.audit import Actor
 from courtside.settings import get_app_settings
+from courtside.unit_of_work import UnitOfWorkDep
 
 __all__ = [
     "AdminUser",
@@ -129,15 +132,11 @@ async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | Non
         if user is None:
             raise _invalid_token()
         return user
-    from courtside.web.cookies import session_cookie_name
-
     cookie = request.cookies.get(session_cookie_name(request))
     if not cookie:
         return None
     user = await _user_for_token(session, cookie, "cookie")
     if user is not None:
-        from courtside.web.csrf import verify_csrf_for_cookie_session
-
         await verify_csrf_for_cookie_session(request)
     return user
 
@@ -194,17 +193,19 @@ AdminUser = Annotated[AuthUser, Depends(require_admin)]
 def require_scope(scope: str) -> Callable[..., Awaitable[AuthApiKey]]:
     """A dependency returning the calling `AuthApiKey`, which must grant `scope`.
 
-    Usage: `key: Annotated[AuthApiKey, Depends(require_scope("write"))]`.
+    Usage: `key: Annotated[AuthApiKey, Depends(require_scope("write"))]`. The key's
+    `last_used_at` is written in the request's unit of work.
     """
     needed = ApiScope(scope).value
 
     async def dependency(
         request: Request,
-        session: SessionDep,
+        work: UnitOfWorkDep,
         presented: Annotated[str | None, Depends(api_key_scheme)],
     ) -> AuthApiKey:
         from courtside.services.api_keys import authenticate_key, scope_allows
 
+        session = work.session
         if not presented:
             if await _resolve_user(request, session) is not None:
                 raise ApiError(

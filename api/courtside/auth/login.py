@@ -23,19 +23,26 @@ def invalid_credentials() -> ApiError:
 async def password_login(
     session: AsyncSession, *, username: str, password: str, ip: str, allow_reset: bool = False
 ) -> User:
-    """The user whose credentials these are; 401 (wrong), 429 (too many), 403 (must reset).
+    """The user whose credentials these are; 401 (wrong), 429 (too many), 403 (must reset,
+    or the account is disabled: said only to someone who gave its right password).
 
     With `allow_reset`, a user who must choose a new password is returned anyway (the
-    password-change flow). The caller commits (a rehashed password, last_login_at).
+    password-change flow). The unit of work commits (a rehashed password, last_login_at);
+    a refusal writes nothing.
     """
     await ratelimit.begin_attempt(username, ip)
     result = await users.authenticate(session, username=username, password=password)
+    if result.disabled:
+        raise ApiError(
+            403,
+            "account_disabled",
+            "This account is disabled. Ask an administrator to reactivate it.",
+        )
     if result.user is None:
         await ratelimit.login_failed(ip)
         raise invalid_credentials()
     await ratelimit.login_succeeded(username)
     if result.reset_required and not allow_reset:
-        await session.commit()
         raise ApiError(
             403,
             "password_reset_required",

@@ -5,8 +5,9 @@ A token says who the user *was* when it was issued. On every request the user's 
 flag, role and token version, and whether this token was signed out, are compared with
 the database, so deactivation, demotion, "log out everywhere" and a sign-out take effect
 at once. The database is the only record; the state is cached briefly
-(`USER_STATE_CACHE_SECONDS`) under a namespace per user, and every change goes through
-`invalidate_user`, which bumps that namespace on every instance (Redis). If Redis is
+(`USER_STATE_CACHE_SECONDS`) under a namespace per user, and every change registers
+`services.users.invalidate_user` to run after its commit, which bumps that namespace on
+every instance (Redis). If Redis is
 unreachable the cache is a miss and the database answers; if an invalidation is lost in
 an outage, an entry cached before it lives at most its TTL. So the cache can make a change
 late by at most `USER_STATE_CACHE_SECONDS`, on any instance, never lose it.
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
 from courtside.models import RevokedToken, Role, User
+from courtside.services.users import user_state_namespace
 from courtside.settings import get_auth_settings
 
 CredentialSource = Literal["bearer", "cookie"]
@@ -70,10 +72,6 @@ class TokenState:
     token_revoked: bool
 
 
-def _namespace(user_id: int) -> str:
-    return f"auth-user:{user_id}"
-
-
 async def load_token_state(session: AsyncSession, user_id: int, jti: str) -> TokenState | None:
     """The state of the user and of their token `jti`, or None when the user does not exist.
 
@@ -104,20 +102,8 @@ async def load_token_state(session: AsyncSession, user_id: int, jti: str) -> Tok
         state = TokenState(*row)
         return json.dumps(state.__dict__).encode()
 
-    raw, _hit = await get_cache().get_or_build(_namespace(user_id), f"token:{jti}", ttl, load)
+    raw, _hit = await get_cache().get_or_build(
+        user_state_namespace(user_id), f"token:{jti}", ttl, load
+    )
     values = json.loads(raw)
     return None if values is None else TokenState(**values)
-
-
-async def invalidate_user(user_id: int) -> None:
-    """Call after committing any change to a user's role, active flag or token version."""
-    await get_cache().invalidate(_namespace(user_id))
-
-
-async def user_by_username(session: AsyncSession, username: str) -> User | None:
-    """The user with this (case-insensitive) username. Strings no username can match (too
-    long, NUL bytes, which PostgreSQL refuses in text) are answered without a query."""
-    name = username.strip().lower()
-    if not name or len(name) > 32 or "\x00" in name:
-        return None
-    return (await session.execute(select(User).where(User.username == name))).scalar_one_or_none()

@@ -18,12 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import RevokedToken, utcnow
+from courtside.services.users import invalidate_user
+from courtside.unit_of_work import on_commit
 
 
 async def revoke(session: AsyncSession, *, jti: str, user_id: int, expires_at: int) -> None:
     """Record that this token is signed out (idempotent) and prune expired records.
 
-    The caller commits, then calls `principal.invalidate_user(user_id)`.
+    The user's cached state is invalidated after the unit of work commits.
     """
     await session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
     dialect = session.get_bind().dialect.name
@@ -38,3 +40,8 @@ async def revoke(session: AsyncSession, *, jti: str, user_id: int, expires_at: i
         )
         .on_conflict_do_nothing(index_elements=["jti"])
     )
+
+    async def invalidate() -> None:
+        await invalidate_user(user_id)
+
+    on_commit(session, invalidate, key=("auth-user", user_id))

@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # the names, for type checkers
         Bet,
         BetSide,
         BetStatus,
+        Notification,
+        NotificationKind,
         Wallet,
     )
     from courtside.models.core import (
@@ -53,7 +55,9 @@ MODULES = ("accounts", "betting", "core", "league")
 _HOME: dict[str, str] = {
     **dict.fromkeys(("ApiKey", "ApiScope", "RevokedToken", "Role", "User"), "accounts"),
     **dict.fromkeys(("UTCDateTime", "utcnow"), "base"),
-    **dict.fromkeys(("Bet", "BetSide", "BetStatus", "Wallet"), "betting"),
+    **dict.fromkeys(
+        ("Bet", "BetSide", "BetStatus", "Notification", "NotificationKind", "Wallet"), "betting"
+    ),
     **dict.fromkeys(("AuditEvent", "FeatureFlag", "RowCount"), "core"),
     **dict.fromkeys(
         (
@@ -104,6 +108,8 @@ __all__ = [
     "GameStatus",
     "Injury",
     "InjuryStatus",
+    "Notification",
+    "NotificationKind",
     "OddsSnapshot",
     "Player",
     "PlayerSeasonStats",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from courtside.models.base import Base, UTCDateTime, utcnow
@@ -29,6 +29,7 @@ class User(Base):
         CheckConstraint("token_version >= 0", name="token_version"),
         CheckConstraint("username = lower(username)", name="username_lower"),
         CheckConstraint("email = lower(email)", name="email_lower"),
+        Index("uq_rest_api_users_display_name", "display_name", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,6 +44,15 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    """The IANA zone the user reads times in; None: the league's."""
+    display_name: Mapped[str | None] = mapped_column(String(32))
+    """The public name on the leaderboard (unique, see the index); None: not chosen."""
+    leaderboard_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    email_notifications: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    """Also e-mail a notification when a bet settles (off by default)."""
 
 
 class ApiKey(Base):

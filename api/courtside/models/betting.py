@@ -105,5 +105,39 @@ class Bet(Base):
     """Net result: positive when won, minus the stake when lost, 0 when refunded."""
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set when the user cancelled the bet before tip-off (it is then `refunded`)."""
 
     game: Mapped[Game] = relationship(lazy="raise")
+
+    @property
+    def display_status(self) -> str:
+        """`cancelled` for a bet its user cancelled, else the status."""
+        return "cancelled" if self.cancelled_at is not None else self.status
+
+
+class NotificationKind(StrEnum):
+    BET_SETTLED = "bet_settled"
+
+
+class Notification(Base):
+    """Something a user should see: for now, that one of their bets settled.
+
+    Created in the transaction that settles the bet (one per bet and kind); e-mailed, if
+    the user asked for it, only after that transaction commits.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("kind IN ('bet_settled')", name="kind"),
+        Index("uq_notifications_bet_id_kind", "bet_id", "kind", unique=True),
+        Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("rest_api_users.id", ondelete="CASCADE"))
+    bet_id: Mapped[int | None] = mapped_column(ForeignKey("bets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,6 +11,7 @@ from courtside.db import SessionDep
 from courtside.schemas.auth import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from courtside.schemas.common import Page, PageDep, error_responses
 from courtside.services import api_keys
+from courtside.unit_of_work import UnitOfWorkDep
 
 router = APIRouter(
     prefix="/v1/admin/api-keys",
@@ -40,16 +41,15 @@ async def list_keys(
 
 
 @router.post("", response_model=ApiKeyCreated, status_code=201)
-async def create_key(body: ApiKeyCreate, admin: AdminUser, session: SessionDep) -> ApiKeyCreated:
+async def create_key(body: ApiKeyCreate, admin: AdminUser, work: UnitOfWorkDep) -> ApiKeyCreated:
     """The response's `key` is the only time the secret is shown; only its hash is kept."""
     row, full_key = await api_keys.create_key(
-        session,
+        work.session,
         name=body.name,
         scope=body.scope,
         actor=actor_for_user(admin),
         created_by_id=admin.id,
     )
-    await session.commit()
     return ApiKeyCreated.model_validate(
         {**ApiKeyRead.model_validate(row).model_dump(), "key": full_key}
     )
@@ -61,8 +61,7 @@ async def get_key(key_id: KeyId, _admin: AdminUser, session: SessionDep) -> ApiK
 
 
 @router.post("/{key_id}/revoke", response_model=ApiKeyRead, responses=error_responses(404))
-async def revoke_key(key_id: KeyId, admin: AdminUser, session: SessionDep) -> ApiKeyRead:
+async def revoke_key(key_id: KeyId, admin: AdminUser, work: UnitOfWorkDep) -> ApiKeyRead:
     """Revoke at once (the next request with the key is 401). Idempotent."""
-    row = await api_keys.revoke_key(session, key_id=key_id, actor=actor_for_user(admin))
-    await session.commit()
+    row = await api_keys.revoke_key(work.session, key_id=key_id, actor=actor_for_user(admin))
     return ApiKeyRead.model_validate(row)

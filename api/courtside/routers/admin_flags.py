@@ -1,7 +1,7 @@
 """Feature flags for Admins: `/v1/admin/flags` list, create, change (toggle), delete.
 
-Every change is audited and invalidates the flags cache after the commit, so all
-instances see it at once.
+Every change is audited and invalidates the flags cache after the commit (registered by
+`services.flag_admin`), so all instances see it at once.
 """
 
 from __future__ import annotations
@@ -12,18 +12,18 @@ from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from courtside.auth.deps import AdminUser, actor_for_user
+from courtside.cache_control import NO_STORE_HEADERS as NO_STORE
 from courtside.db import SessionDep
 from courtside.schemas.betting import FlagCreate, FlagRead, FlagUpdate
 from courtside.schemas.common import error_responses
 from courtside.services import flag_admin
-from courtside.services.flags import invalidate_flags
+from courtside.unit_of_work import UnitOfWorkDep
 
 router = APIRouter(
     prefix="/v1/admin/flags", tags=["admin"], responses=error_responses(401, 403, 422)
 )
 
 FlagName = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("", response_model=list[FlagRead])
@@ -34,16 +34,14 @@ async def list_flags(_admin: AdminUser, session: SessionDep, response: Response)
 
 
 @router.post("", response_model=FlagRead, status_code=201, responses=error_responses(409))
-async def create_flag(body: FlagCreate, admin: AdminUser, session: SessionDep) -> FlagRead:
+async def create_flag(body: FlagCreate, admin: AdminUser, work: UnitOfWorkDep) -> FlagRead:
     view = await flag_admin.create_flag(
-        session,
+        work.session,
         actor=actor_for_user(admin),
         name=body.name,
         enabled=body.enabled,
         description=body.description,
     )
-    await session.commit()
-    await invalidate_flags()
     return FlagRead.model_validate(view)
 
 
@@ -57,25 +55,22 @@ async def get_flag(
 
 @router.patch("/{name}", response_model=FlagRead, responses=error_responses(404))
 async def update_flag(
-    name: FlagName, body: FlagUpdate, admin: AdminUser, session: SessionDep
+    name: FlagName, body: FlagUpdate, admin: AdminUser, work: UnitOfWorkDep
 ) -> FlagRead:
     """Switch a flag on or off (`{"enabled": false}`) or change its description."""
     view = await flag_admin.update_flag(
-        session,
+        work.session,
         actor=actor_for_user(admin),
         name=name,
         enabled=body.enabled,
         description=body.description,
     )
-    await session.commit()
-    await invalidate_flags()
     return FlagRead.model_validate(view)
 
 
-@router.delete("/{name}", status_code=204, responses=error_responses(404))
-async def delete_flag(name: FlagName, admin: AdminUser, session: SessionDep) -> Response:
-    """Delete a flag; a built-in flag then takes its default again."""
-    await flag_admin.delete_flag(session, actor=actor_for_user(admin), name=name)
-    await session.commit()
-    await invalidate_flags()
+@router.delete("/{name}", status_code=204, responses=error_responses(404, 409))
+async def delete_flag(name: FlagName, admin: AdminUser, work: UnitOfWorkDep) -> Response:
+    """Delete a flag an admin created. A built-in flag (`betting_open`, `signup_open`) is
+    409: switch it with PATCH instead."""
+    await flag_admin.delete_flag(work.session, actor=actor_for_user(admin), name=name)
     return Response(status_code=204)

@@ -12,6 +12,7 @@ from courtside.db import SessionDep
 from courtside.schemas.auth import RoleName, UserCreate, UserRead, UserUpdate
 from courtside.schemas.common import Page, PageDep, error_responses
 from courtside.services import users
+from courtside.unit_of_work import UnitOfWorkDep
 
 router = APIRouter(
     prefix="/v1/admin/users",
@@ -45,16 +46,15 @@ async def list_users(
 
 
 @router.post("", response_model=UserRead, status_code=201, responses=error_responses(409))
-async def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> UserRead:
+async def create_user(body: UserCreate, admin: AdminUser, work: UnitOfWorkDep) -> UserRead:
     user = await users.create_user(
-        session,
+        work.session,
         username=body.username,
         email=body.email,
         password=body.password,
         role=body.role,
         actor=actor_for_user(admin),
     )
-    await session.commit()
     return UserRead.model_validate(user)
 
 
@@ -65,18 +65,16 @@ async def get_user(user_id: UserId, _admin: AdminUser, session: SessionDep) -> U
 
 @router.patch("/{user_id}", response_model=UserRead, responses=error_responses(404, 409))
 async def update_user(
-    user_id: UserId, body: UserUpdate, admin: AdminUser, session: SessionDep
+    user_id: UserId, body: UserUpdate, admin: AdminUser, work: UnitOfWorkDep
 ) -> UserRead:
     """Change role and/or active flag, or force a password reset. Any of these signs the
     user out everywhere at once."""
     user = await users.update_user(
-        session,
+        work.session,
         user_id=user_id,
         changes=body.model_dump(exclude_none=True),
         actor=actor_for_user(admin),
     )
-    await session.commit()
-    await users.after_commit(user_id)
     return UserRead.model_validate(user)
 
 
@@ -84,9 +82,7 @@ async def update_user(
     "/{user_id}/logout-everywhere", response_model=UserRead, responses=error_responses(404)
 )
 async def logout_user_everywhere(
-    user_id: UserId, admin: AdminUser, session: SessionDep
+    user_id: UserId, admin: AdminUser, work: UnitOfWorkDep
 ) -> UserRead:
-    user = await users.logout_everywhere(session, user_id=user_id, actor=actor_for_user(admin))
-    await session.commit()
-    await users.after_commit(user_id)
+    user = await users.logout_everywhere(work.session, user_id=user_id, actor=actor_for_user(admin))
     return UserRead.model_validate(user)

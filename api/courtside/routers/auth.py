@@ -11,13 +11,13 @@ from courtside.auth.deps import CurrentUser, actor_for_user
 from courtside.auth.login import password_login
 from courtside.auth.ratelimit import client_ip, signup_attempt
 from courtside.auth.tokens import issue_token
-from courtside.db import SessionDep
-from courtside.errors import ApiError
+from courtside.cache_control import NO_STORE
 from courtside.models import User
 from courtside.schemas.auth import MeRead, PasswordChange, SignupCreate, TokenRead
 from courtside.schemas.common import error_responses
-from courtside.services import audit, flags, users
-from courtside.settings import get_auth_settings
+from courtside.services import audit, users
+from courtside.services.signup import signup_allowed, signup_closed
+from courtside.unit_of_work import UnitOfWorkDep
 
 router = APIRouter(tags=["auth"])
 
@@ -36,28 +36,18 @@ def token_for(user: User) -> TokenRead:
 async def create_token(
     request: Request,
     response: Response,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> TokenRead:
     """OAuth2 password flow (form fields `username`, `password`); also what Swagger's
     "Authorize" button calls. Too many failures per username or IP give 429 + Retry-After.
     The answer is never stored by any cache (RFC 6749 §5.1)."""
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = NO_STORE
     response.headers["Pragma"] = "no-cache"
     user = await password_login(
-        session, username=form.username, password=form.password, ip=client_ip(request)
+        work.session, username=form.username, password=form.password, ip=client_ip(request)
     )
-    await session.commit()
     return token_for(user)
-
-
-async def signup_allowed(session: SessionDep) -> bool:
-    """Sign-up is open only if the SIGNUP_ENABLED setting and the signup_open flag both are."""
-    return get_auth_settings().signup_enabled and await flags.is_enabled(session, flags.SIGNUP_OPEN)
-
-
-def signup_closed() -> ApiError:
-    return ApiError(403, "signup_closed", "Sign-up is closed at the moment.")
 
 
 @router.post(
@@ -67,12 +57,11 @@ def signup_closed() -> ApiError:
     responses=error_responses(403, 409, 422, 429),
     summary="Create a Consumer account",
 )
-async def signup(request: Request, body: SignupCreate, session: SessionDep) -> MeRead:
-    if not await signup_allowed(session):
+async def signup(request: Request, body: SignupCreate, work: UnitOfWorkDep) -> MeRead:
+    if not await signup_allowed(work.session):
         raise signup_closed()
     await signup_attempt(client_ip(request))
-    user = await users.sign_up(session, body)
-    await session.commit()
+    user = await users.sign_up(work.session, body)
     return MeRead(
         id=user.id, username=user.username, email=user.email, role="Consumer", is_admin=False
     )
@@ -81,25 +70,23 @@ async def signup(request: Request, body: SignupCreate, session: SessionDep) -> M
 @router.post(
     "/v1/auth/password",
     status_code=204,
-    responses=error_responses(401, 422, 429),
+    responses=error_responses(401, 403, 422, 429),
     summary="Change a password with the current one (also completes a forced reset)",
 )
-async def change_password(request: Request, body: PasswordChange, session: SessionDep) -> Response:
+async def change_password(request: Request, body: PasswordChange, work: UnitOfWorkDep) -> Response:
     user = await password_login(
-        session,
+        work.session,
         username=body.username,
         password=body.current_password,
         ip=client_ip(request),
         allow_reset=True,
     )
     await users.change_password(
-        session,
+        work.session,
         user=user,
         new_password=body.new_password,
         actor=audit.Actor("user", str(user.id), user.username),
     )
-    await session.commit()
-    await users.after_commit(user.id)
     return Response(status_code=204)
 
 
@@ -116,8 +103,6 @@ async def me(user: CurrentUser) -> MeRead:
     responses=error_responses(401, 403),
     summary="Revoke every token and session of the caller",
 )
-async def logout_everywhere(user: CurrentUser, session: SessionDep) -> Response:
-    await users.logout_everywhere(session, user_id=user.id, actor=actor_for_user(user))
-    await session.commit()
-    await users.after_commit(user.id)
+async def logout_everywhere(user: CurrentUser, work: UnitOfWorkDep) -> Response:
+    await users.logout_everywhere(work.session, user_id=user.id, actor=actor_for_user(user))
     return Response(status_code=204)

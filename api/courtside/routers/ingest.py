@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path
 
 from courtside.auth.deps import AuthApiKey, actor_for_key, require_scope
-from courtside.db import SessionDep
 from courtside.schemas.common import error_responses
 from courtside.schemas.ingest import Dataset, IngestBatch, IngestResult
 from courtside.services.ingest import ingest
+from courtside.unit_of_work import UnitOfWorkDep
 
 router = APIRouter(
     prefix="/v1/ingest", tags=["ingestion"], responses=error_responses(401, 403, 409, 413, 422)
@@ -84,7 +84,7 @@ EXAMPLES: dict[str, Any] = {
 @router.post("/{dataset}", response_model=IngestResult)
 async def ingest_batch(
     key: WriteKey,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     dataset: Annotated[
         Dataset, Path(description="teams, players, games, odds, predictions or injuries.")
     ],
@@ -95,4 +95,4 @@ async def ingest_batch(
     Any invalid record refuses the whole batch (422, each bad record's index and errors);
     re-sending a batch changes nothing; final results settle bets. See the README, "Ingestion API".
     """
-    return await ingest(session, dataset, batch.records, actor=actor_for_key(key))
+    return await ingest(work.session, dataset, batch.records, actor=actor_for_key(key))

@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from courtside.auth.deps import CurrentUser
+from courtside.auth.deps import CurrentUser, actor_for_user
+from courtside.cache_control import PRIVATE
 from courtside.db import SessionDep
 from courtside.errors import NotFound
 from courtside.models import Bet
@@ -18,10 +19,9 @@ from courtside.schemas.betting import BetCreate, BetRead, ProfitPointRead, Summa
 from courtside.schemas.common import Page, PageDep, error_responses
 from courtside.services import betting
 from courtside.services.bet_export import bets_csv
+from courtside.unit_of_work import UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/me", tags=["my bets"], responses=error_responses(401, 422))
-
-PRIVATE = {"Cache-Control": "private, no-store"}
 
 StatusQuery = Annotated[
     Literal["open", "won", "lost", "refunded"] | None,
@@ -59,7 +59,7 @@ async def list_my_bets(
     responses=error_responses(404, 409),
 )
 async def place_my_bet(
-    body: BetCreate, user: CurrentUser, session: SessionDep, response: Response
+    body: BetCreate, user: CurrentUser, work: UnitOfWorkDep, response: Response
 ) -> BetRead:
     """Place a simulated bet at the game's current line.
 
@@ -68,17 +68,15 @@ async def place_my_bet(
     bankroll; 422 for a stake that is not positive; 404 for an unknown game.
     """
     bet = await betting.place_bet(
-        session,
+        work.session,
         user_id=user.id,
         game_id=body.game_id,
         side=body.side,
         stake_cents=body.stake_cents,
     )
-    bet_id = bet.id
-    await session.commit()
     _private(response)
-    response.headers["Location"] = f"/v1/me/bets/{bet_id}"
-    return BetRead.model_validate(await _my_bet(session, user.id, bet_id))
+    response.headers["Location"] = f"/v1/me/bets/{bet.id}"
+    return BetRead.model_validate(await _my_bet(work.session, user.id, bet.id))
 
 
 async def _my_bet(session: SessionDep, user_id: int, bet_id: int) -> Bet:
@@ -112,6 +110,23 @@ async def get_my_bet(
     """One of your bets (another user's bet is 404, as if it did not exist)."""
     _private(response)
     return BetRead.model_validate(await _my_bet(session, user.id, bet_id))
+
+
+@router.post("/bets/{bet_id}/cancel", response_model=BetRead, responses=error_responses(404, 409))
+async def cancel_my_bet(
+    bet_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    user: CurrentUser,
+    work: UnitOfWorkDep,
+    response: Response,
+) -> BetRead:
+    """Cancel one of your open bets before tip-off: the stake goes back to your bankroll
+    and the bet is `refunded` with `cancelled_at` set. 409 once the game has tipped off or
+    the bet is settled."""
+    await betting.cancel_bet(
+        work.session, user_id=user.id, bet_id=bet_id, actor=actor_for_user(user)
+    )
+    _private(response)
+    return BetRead.model_validate(await _my_bet(work.session, user.id, bet_id))
 
 
 @router.get("/summary", response_model=SummaryRead)

@@ -59,6 +59,9 @@ class BetRead(Schema):
     profit_cents: int | None = Field(description="Net result once settled.")
     placed_at: datetime
     settled_at: datetime | None
+    cancelled_at: datetime | None = Field(
+        default=None, description="Set when you cancelled the bet (it is then refunded)."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -132,7 +132,8 @@ async def find_key(session: AsyncSession, presented: str) -> ApiKey | None:
 
 
 async def authenticate_key(session: AsyncSession, presented: str) -> ApiKey:
-    """The active key matching `presented`, or 401. Touches `last_used_at` at most once a minute."""
+    """The active key matching `presented`, or 401. Touches `last_used_at` at most once a
+    minute, in the request's unit of work (a request that fails records no use)."""
     row = await find_key(session, presented)
     if row is None:
         raise ApiError(401, "invalid_api_key", "The API key is not valid.")
@@ -154,6 +155,5 @@ async def _touch(session: AsyncSession, row: ApiKey) -> None:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    await session.commit()
     if getattr(result, "rowcount", 0):
         row.last_used_at = now

@@ -1,10 +1,14 @@
-"""A user's bets as CSV (money in units with two decimals, times in UTC ISO-8601)."""
+"""A user's bets as CSV: money in units with two decimals, times as ISO 8601 to the second
+with the UTC offset of the reader's time zone (UTC unless the caller gives one)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.services.betting import format_units, iter_bets
+from courtside.services.betting import BetFilters, format_units, iter_bets
 
 COLUMNS = (
     "bet_id",
@@ -33,22 +37,34 @@ def _plain(cents: int | None) -> str:
     return "" if cents is None else format_units(cents).replace(",", "")
 
 
-async def bets_csv(session: AsyncSession, user_id: int) -> str:
+def _moment(value: datetime | None, zone: ZoneInfo) -> str:
+    return "" if value is None else value.astimezone(zone).isoformat(timespec="seconds")
+
+
+async def bets_csv(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    filters: BetFilters | None = None,
+    zone: ZoneInfo | None = None,
+) -> str:
+    """The bets `filters` selects (default: all), in the record's order."""
     import csv
     import io
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    async for bet in iter_bets(session, user_id):
+    zone = zone or ZoneInfo("UTC")
+    async for bet in iter_bets(session, user_id, filters=filters):
         game = bet.game
         team = game.home_team if bet.side == "home" else game.away_team
         writer.writerow(
             (
                 bet.id,
-                bet.placed_at.isoformat(),
+                _moment(bet.placed_at, zone),
                 game.id,
-                game.start_time.isoformat(),
+                _moment(game.start_time, zone),
                 _text(game.home_team.abbreviation),
                 _text(game.away_team.abbreviation),
                 bet.side,
@@ -56,9 +72,9 @@ async def bets_csv(session: AsyncSession, user_id: int) -> str:
                 _text(bet.bookmaker),
                 bet.odds,
                 _plain(bet.stake_cents),
-                bet.status,
+                bet.display_status,
                 _plain(bet.profit_cents),
-                bet.settled_at.isoformat() if bet.settled_at else "",
+                _moment(bet.settled_at, zone),
             )
         )
     return out.getvalue()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, select, update
@@ -43,7 +43,7 @@ from courtside.models import (
 from courtside.models.betting import MAX_ABS_ODDS
 from courtside.odds import is_valid_american, settled_profit_cents
 from courtside.schemas.common import PageParams
-from courtside.services import flags
+from courtside.services import audit, flags
 from courtside.services.league import PageOf
 from courtside.settings import get_betting_settings
 
@@ -65,11 +65,50 @@ def format_units(cents: int) -> str:
 # --- odds ------------------------------------------------------------------------------
 
 
-async def current_lines(
-    session: AsyncSession, game_ids: Collection[int]
-) -> dict[int, OddsSnapshot]:
-    """The line a bet on each game is placed at: its newest snapshot (any bookmaker;
-    ties go to the bookmaker first by name). Games without odds are absent."""
+STALE_QUOTE = timedelta(hours=24)
+"""A bookmaker's newest quote counts only if it is at most this much older than the game's
+newest quote from any bookmaker (a book that stopped quoting does not set the best price)."""
+
+
+@dataclass(frozen=True)
+class Price:
+    """The best price on one side of a game, and the quote it comes from."""
+
+    odds: int
+    bookmaker: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Market:
+    """Every bookmaker's newest moneyline for a game, and the best price on each side."""
+
+    quotes: list[OddsSnapshot]
+    """Newest snapshot per bookmaker, by bookmaker name (stale ones included)."""
+    home: Price | None
+    away: Price | None
+
+    def best(self, side: str) -> Price | None:
+        return self.home if side == BetSide.HOME.value else self.away
+
+
+def _best(quotes: Sequence[OddsSnapshot], side: BetSide) -> Price | None:
+    newest = max(quote.recorded_at for quote in quotes)
+    best: Price | None = None
+    for quote in quotes:
+        odds = quote.home_odds if side is BetSide.HOME else quote.away_odds
+        usable = is_valid_american(odds) and abs(odds) <= MAX_ABS_ODDS
+        if not usable or quote.recorded_at < newest - STALE_QUOTE:
+            continue
+        if best is None or odds > best.odds:  # a higher American price pays more
+            best = Price(odds=odds, bookmaker=quote.bookmaker, recorded_at=quote.recorded_at)
+    return best
+
+
+async def markets(session: AsyncSession, game_ids: Collection[int]) -> dict[int, Market]:
+    """Each game's market: every bookmaker's newest snapshot and the best price per side
+    (ties go to the newer quote, then the bookmaker first by name). Games without odds are
+    absent."""
     if not game_ids:
         return {}
     ranked = (
@@ -77,8 +116,8 @@ async def current_lines(
             OddsSnapshot.id,
             func.row_number()
             .over(
-                partition_by=OddsSnapshot.game_id,
-                order_by=(OddsSnapshot.recorded_at.desc(), OddsSnapshot.bookmaker, OddsSnapshot.id),
+                partition_by=(OddsSnapshot.game_id, OddsSnapshot.bookmaker),
+                order_by=(OddsSnapshot.recorded_at.desc(), OddsSnapshot.id.desc()),
             )
             .label("rank"),
         )
@@ -86,13 +125,26 @@ async def current_lines(
         .subquery()
     )
     rows = await session.scalars(
-        select(OddsSnapshot).join(ranked, OddsSnapshot.id == ranked.c.id).where(ranked.c.rank == 1)
+        select(OddsSnapshot)
+        .join(ranked, OddsSnapshot.id == ranked.c.id)
+        .where(ranked.c.rank == 1)
+        .order_by(OddsSnapshot.game_id, OddsSnapshot.recorded_at.desc(), OddsSnapshot.bookmaker)
     )
-    return {row.game_id: row for row in rows}
+    by_game: dict[int, list[OddsSnapshot]] = defaultdict(list)
+    for row in rows:
+        by_game[row.game_id].append(row)
+    return {
+        game_id: Market(
+            quotes=sorted(quotes, key=lambda quote: quote.bookmaker),
+            home=_best(quotes, BetSide.HOME),
+            away=_best(quotes, BetSide.AWAY),
+        )
+        for game_id, quotes in by_game.items()
+    }
 
 
-async def current_line(session: AsyncSession, game_id: int) -> OddsSnapshot | None:
-    return (await current_lines(session, [game_id])).get(game_id)
+async def market(session: AsyncSession, game_id: int) -> Market | None:
+    return (await markets(session, [game_id])).get(game_id)
 
 
 # --- wallets ---------------------------------------------------------------------------
@@ -173,7 +225,8 @@ async def place_bet(
     stake_cents: int,
     now: datetime | None = None,
 ) -> Bet:
-    """Place a bet at the game's current line, debiting the stake from the wallet.
+    """Place a bet at the best price offered on the chosen side (the bet records the
+    bookmaker and its quote), debiting the stake from the wallet.
 
     Refuses (`BetRefused`, 409/422) when betting is switched off, the game has started or
     is not scheduled, no odds exist, the user already bet on the game, or the stake is not
@@ -207,11 +260,9 @@ async def place_bet(
     )
     if existing is not None:
         raise BetRefused("duplicate_bet", "You already have a bet on this game.", bet_id=existing)
-    line = await current_line(session, game_id)
-    odds = None
-    if line is not None:
-        odds = line.home_odds if chosen is BetSide.HOME else line.away_odds
-    if line is None or odds is None or not is_valid_american(odds) or abs(odds) > MAX_ABS_ODDS:
+    found = await market(session, game_id)
+    price = None if found is None else found.best(chosen.value)
+    if price is None:
         raise BetRefused("no_odds", "There are no odds for this game yet, so it cannot be bet on.")
     if stake_cents > wallet.balance_cents:
         raise BetRefused(
@@ -223,7 +274,7 @@ async def place_bet(
 
     return await record_bet(
         session, wallet=wallet, game_id=game_id, side=chosen, stake_cents=stake_cents,
-        odds=odds, line=line, now=now,
+        odds=price.odds, bookmaker=price.bookmaker, quoted_at=price.recorded_at, now=now,
     )  # fmt: skip
 
 
@@ -235,7 +286,8 @@ async def record_bet(
     side: BetSide,
     stake_cents: int,
     odds: int,
-    line: OddsSnapshot,
+    bookmaker: str,
+    quoted_at: datetime,
     now: datetime,
 ) -> Bet:
     """Store a bet and debit its stake, with no check of the game's state: `place_bet`
@@ -248,8 +300,8 @@ async def record_bet(
         side=side.value,
         stake_cents=stake_cents,
         odds=odds,
-        bookmaker=line.bookmaker,
-        odds_recorded_at=line.recorded_at,
+        bookmaker=bookmaker,
+        odds_recorded_at=quoted_at,
         status=BetStatus.OPEN.value,
         placed_at=now,
     )
@@ -286,13 +338,19 @@ def _outcome(game: Game, side: str) -> BetStatus:
 
 
 async def settle_games(
-    session: AsyncSession, game_ids: Collection[int], *, now: datetime | None = None
+    session: AsyncSession,
+    game_ids: Collection[int],
+    *,
+    now: datetime | None = None,
+    notify: bool = True,
 ) -> int:
     """Settle the open bets of those games that are final (win/loss) or postponed (refund).
 
     Returns how many bets it settled. Idempotent: a bet is settled by a conditional update
     (`status = 'open'`), so running this twice, or twice at once, changes nothing the second
-    time. Games still scheduled or live are skipped. Does not commit.
+    time. Games still scheduled or live are skipped. Does not commit. With `notify`, each
+    settled bet's user gets a notification in this same transaction (and an e-mail after
+    the commit, if they asked for one); an imported history passes `notify=False`.
     """
     if not game_ids:
         return 0
@@ -322,6 +380,7 @@ async def settle_games(
 
     credits: dict[int, int] = defaultdict(int)
     settled = 0
+    outcomes: list[SettledBet] = []
     for bet_id, user_id, game_id, side, stake, odds in open_bets:
         outcome = _outcome(games[game_id], side)
         profit = settled_profit_cents(stake, odds, outcome.value)
@@ -334,6 +393,7 @@ async def settle_games(
         if result.rowcount != 1:  # type: ignore[attr-defined]
             continue  # settled meanwhile by someone else
         settled += 1
+        outcomes.append(SettledBet(bet_id, user_id, games[game_id], side, stake, outcome, profit))
         _sync_loaded(
             session, Bet, bet_id, status=outcome.value, profit_cents=profit, settled_at=now
         )
@@ -348,7 +408,93 @@ async def settle_games(
             .execution_options(synchronize_session=False)
         )
         _sync_loaded(session, Wallet, user_id, balance_cents=balance, updated_at=now)
+    if notify and outcomes:
+        from courtside.services.notifications import bets_settled
+
+        await bets_settled(session, outcomes, now=now)
     return settled
+
+
+@dataclass(frozen=True)
+class SettledBet:
+    """A bet `settle_games` just settled (what its notification says)."""
+
+    bet_id: int
+    user_id: int
+    game: Game
+    side: str
+    stake_cents: int
+    outcome: BetStatus
+    profit_cents: int
+
+
+# --- cancelling ------------------------------------------------------------------------
+
+
+async def cancel_bet(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    bet_id: int,
+    actor: audit.Actor,
+    now: datetime | None = None,
+) -> Bet:
+    """Cancel an open bet before tip-off: the stake goes back to the wallet, the bet is
+    refunded with `cancelled_at` set, and the cancellation is audited.
+
+    Refused (409) once the game has tipped off or is no longer scheduled, or when the bet is
+    settled already; another user's bet is 404. Locks as `place_bet` and settlement do
+    (the game, then the bet, then the wallet), so a cancellation and a final result for the
+    same game run one after the other: either the bet is cancelled and settlement skips it,
+    or it is settled and the cancellation is refused.
+    """
+    now = now or utcnow()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    game_id = await session.scalar(
+        select(Bet.game_id).where(Bet.id == bet_id, Bet.user_id == user_id)
+    )
+    if game_id is None:
+        raise NotFound("bet", bet_id)
+    game_query = select(Game).where(Game.id == game_id).execution_options(populate_existing=True)
+    bet_query = select(Bet).where(Bet.id == bet_id).execution_options(populate_existing=True)
+    if postgres:
+        game_query = game_query.with_for_update(read=True)
+        bet_query = bet_query.with_for_update()
+    game = (await session.scalars(game_query)).one()
+    bet = (await session.scalars(bet_query)).one()
+    if bet.status != BetStatus.OPEN.value:
+        what = "cancelled" if bet.cancelled_at is not None else bet.status
+        raise BetRefused(
+            "bet_not_open", f"This bet is {what} already, so it cannot be cancelled.", bet_id=bet_id
+        )
+    if game.status != GameStatus.SCHEDULED.value or game.start_time <= now:
+        raise BetRefused(
+            "game_started",
+            "This bet can no longer be cancelled: the game has tipped off.",
+            bet_id=bet_id,
+        )
+    await _ensure_wallet(session, user_id)
+    wallet_query = (
+        select(Wallet).where(Wallet.user_id == user_id).execution_options(populate_existing=True)
+    )
+    if postgres:
+        wallet_query = wallet_query.with_for_update()
+    wallet = (await session.scalars(wallet_query)).one()
+    bet.status = BetStatus.REFUNDED.value
+    bet.profit_cents = 0
+    bet.settled_at = now
+    bet.cancelled_at = now
+    wallet.balance_cents += bet.stake_cents
+    wallet.updated_at = now
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="bet.cancel",
+        target=f"bet:{bet_id}",
+        details={"game_id": game_id, "stake_cents": bet.stake_cents, "side": bet.side},
+    )
+    return bet
 
 
 def _sync_loaded(session: AsyncSession, model: type[Any], key: int, **values: Any) -> None:
@@ -379,7 +525,28 @@ async def settle_all(session: AsyncSession) -> int:
 # --- reading ---------------------------------------------------------------------------
 
 
-def _bets_query(user_id: int, status: str | None) -> Select[Bet]:
+SORTS = {
+    "newest": (Bet.placed_at.desc(), Bet.id.desc()),
+    "oldest": (Bet.placed_at.asc(), Bet.id.asc()),
+    "stake": (Bet.stake_cents.desc(), Bet.placed_at.desc(), Bet.id.desc()),
+    "profit": (Bet.profit_cents.desc().nulls_last(), Bet.placed_at.desc(), Bet.id.desc()),
+}
+"""The orders a record can be listed in."""
+
+
+@dataclass(frozen=True)
+class BetFilters:
+    """What the record shows: a status (`cancelled` is a refunded bet its user cancelled),
+    a team on either side, placed within `[placed_from, placed_to)`, in an order."""
+
+    status: str | None = None
+    team_id: int | None = None
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+    sort: str = "newest"
+
+
+def _bets_query(user_id: int, filters: BetFilters) -> Select[Bet]:
     query = (
         select(Bet)
         .where(Bet.user_id == user_id)
@@ -387,18 +554,40 @@ def _bets_query(user_id: int, status: str | None) -> Select[Bet]:
             selectinload(Bet.game).selectinload(Game.home_team),
             selectinload(Bet.game).selectinload(Game.away_team),
         )
-        .order_by(Bet.placed_at.desc(), Bet.id.desc())
+        .order_by(*SORTS.get(filters.sort, SORTS["newest"]))
     )
-    if status is not None:
-        query = query.where(Bet.status == status)
+    if filters.status == "cancelled":
+        query = query.where(Bet.cancelled_at.is_not(None))
+    elif filters.status == BetStatus.REFUNDED.value:
+        query = query.where(Bet.status == filters.status, Bet.cancelled_at.is_(None))
+    elif filters.status is not None:
+        query = query.where(Bet.status == filters.status)
+    if filters.team_id is not None:
+        query = query.where(
+            Bet.game_id.in_(
+                select(Game.id).where(
+                    (Game.home_team_id == filters.team_id) | (Game.away_team_id == filters.team_id)
+                )
+            )
+        )
+    if filters.placed_from is not None:
+        query = query.where(Bet.placed_at >= filters.placed_from)
+    if filters.placed_to is not None:
+        query = query.where(Bet.placed_at < filters.placed_to)
     return query
 
 
 async def list_bets(
-    session: AsyncSession, user_id: int, page: PageParams, *, status: str | None = None
+    session: AsyncSession,
+    user_id: int,
+    page: PageParams,
+    *,
+    status: str | None = None,
+    filters: BetFilters | None = None,
 ) -> PageOf[Bet]:
-    """A user's bets, newest first, with each game and its teams loaded."""
-    query = _bets_query(user_id, status)
+    """A user's bets (newest first unless `filters` says otherwise), each with its game and
+    teams loaded."""
+    query = _bets_query(user_id, filters or BetFilters(status=status))
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = (await session.scalars(query.limit(page.limit).offset(page.offset))).all()
     return PageOf(items=rows, total=int(total or 0))
@@ -406,15 +595,19 @@ async def list_bets(
 
 async def get_bet(session: AsyncSession, user_id: int, bet_id: int) -> Bet | None:
     """One of the user's bets (None for someone else's: it is not theirs to see)."""
-    query = _bets_query(user_id, None).where(Bet.id == bet_id)
+    query = _bets_query(user_id, BetFilters()).where(Bet.id == bet_id)
     return await session.scalar(query.execution_options(populate_existing=True))
 
 
-async def iter_bets(session: AsyncSession, user_id: int, *, batch: int = 500) -> AsyncIterator[Bet]:
-    """Every bet of a user, newest first, fetched in batches (CSV export)."""
+async def iter_bets(
+    session: AsyncSession, user_id: int, *, filters: BetFilters | None = None, batch: int = 500
+) -> AsyncIterator[Bet]:
+    """Every bet of a user that passes `filters` (default: all, newest first), fetched in
+    batches (CSV export)."""
+    query = _bets_query(user_id, filters or BetFilters())
     offset = 0
     while True:
-        rows = (await session.scalars(_bets_query(user_id, None).limit(batch).offset(offset))).all()
+        rows = (await session.scalars(query.limit(batch).offset(offset))).all()
         for row in rows:
             yield row
         if len(rows) < batch:

@@ -1,8 +1,8 @@
 """Managing feature flags (admin): create, change, delete, each with an audit event.
 
-Reading flags stays in `services.flags` (cached). These functions do not commit; the
-caller commits and then calls `flags.invalidate_flags()` so every instance sees the
-change at once.
+Reading flags stays in `services.flags` (cached). These functions do not commit; each
+change registers `flags.invalidate_flags` to run after the unit of work commits, so every
+instance sees the change at once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.errors import ApiError, NotFound
 from courtside.models import FeatureFlag
 from courtside.services import audit
-from courtside.services.flags import DEFAULTS
+from courtside.services.flags import DEFAULTS, invalidate_flags
+from courtside.unit_of_work import on_commit
 
 DESCRIPTIONS = {
     "betting_open": "Accept new simulated bets.",
@@ -79,6 +80,7 @@ async def create_flag(
             await session.flush()
     except IntegrityError:
         raise ApiError(409, "flag_exists", f"A flag named {name!r} exists already.") from None
+    on_commit(session, invalidate_flags, key="flags")
     await audit.record(
         session,
         actor=actor,
@@ -105,6 +107,7 @@ async def update_flag(
     if description is not None:
         row.description = description
     await session.flush()
+    on_commit(session, invalidate_flags, key="flags")
     await audit.record(
         session,
         actor=actor,
@@ -134,13 +137,25 @@ async def _locked_row(session: AsyncSession, name: str) -> FeatureFlag:
     return row
 
 
+def builtin_not_deletable(name: str) -> ApiError:
+    return ApiError(
+        409,
+        "builtin_flag",
+        f"{name!r} is built in: it can be switched (or reset to its default), not deleted.",
+    )
+
+
 async def delete_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -> None:
-    """Remove a stored flag; a built-in one then falls back to its default."""
+    """Remove a flag an admin created. A built-in flag is refused (409): deleting it would
+    silently bring back its default (turning betting back on, say)."""
+    if name in DEFAULTS:
+        raise builtin_not_deletable(name)
     row = await session.get(FeatureFlag, name, with_for_update=True, populate_existing=True)
     if row is None:  # also when another admin deleted it a moment ago
         raise NotFound("flag", name)
     await session.delete(row)
     await session.flush()
+    on_commit(session, invalidate_flags, key="flags")
     await audit.record(
         session,
         actor=actor,
@@ -148,3 +163,10 @@ async def delete_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -
         target=f"flag:{name}",
         details={"was_enabled": row.enabled},
     )
+
+
+async def reset_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -> FlagView:
+    """Put a built-in flag back to its default state (404 for any other flag)."""
+    if name not in DEFAULTS:
+        raise NotFound("flag", name)
+    return await update_flag(session, actor=actor, name=name, enabled=DEFAULTS[name])

@@ -34,5 +34,5 @@ async def is_enabled(session: AsyncSession, name: str) -> bool:
 
 
 async def invalidate_flags() -> None:
-    """Call after committing a flag change, so every instance reads the new value."""
+    """After a flag change commits (`flag_admin` registers it), every instance reads anew."""
     await get_cache().invalidate(FLAGS_NAMESPACE)

@@ -5,8 +5,9 @@ and players by natural key) before anything is written; one bad record refuses t
 a 422 that lists each bad record's index and errors. Valid batches are upserted by natural key
 with `INSERT … ON CONFLICT DO UPDATE … WHERE <some column differs>`, so a re-sent batch
 touches no row (and bumps no `updated_at`), while a changed record updates its row. The write,
-its event-log row and the settlement of bets on final results commit in one transaction; the
-affected cache namespaces are invalidated after the commit.
+its event-log row and the settlement of bets on final results are one unit of work (its owner
+commits: the request, or the demo loader); the affected cache namespaces are invalidated
+after the commit.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from courtside.schemas.ingest import (
 )
 from courtside.services import audit
 from courtside.settings import get_ingest_settings
+from courtside.unit_of_work import on_commit
 
 MAX_REPORTED_RECORDS = 100
 """A 422 lists at most this many bad records (its message gives the total)."""
@@ -164,7 +166,8 @@ async def ingest(
     *,
     actor: audit.Actor,
 ) -> IngestResult:
-    """Validate, upsert, record the event, settle final results, commit, invalidate caches."""
+    """Validate, upsert, record the event and settle final results; the affected cache
+    namespaces are invalidated after the unit of work commits (an error writes nothing)."""
     check_batch_size(len(raw))
     records = validate_records(dataset, raw)
     try:
@@ -180,19 +183,19 @@ async def ingest(
             target=dataset.value,
             details=_summary(records, written, settled),
         )
-        await session.commit()
     except IntegrityError as exc:
-        await session.rollback()
         raise ApiError(
             409,
             "conflict",
             "The batch conflicts with data stored meanwhile; nothing was written. Retry it.",
         ) from exc
-    except BaseException:
-        await session.rollback()
-        raise
     if _changed(written):
-        await get_cache().invalidate(*NAMESPACES[dataset])
+        namespaces = NAMESPACES[dataset]
+
+        async def invalidate() -> None:
+            await get_cache().invalidate(*namespaces)
+
+        on_commit(session, invalidate, key=("cache", namespaces))
     return IngestResult(
         dataset=dataset,
         received=len(raw),

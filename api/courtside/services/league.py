@@ -544,8 +544,18 @@ def _season_expression(requested: int | None, now: datetime) -> Any:
     return func.coalesce(started, select(func.min(games.c.season)).scalar_subquery())
 
 
+Executor = AsyncConnection | AsyncSession
+"""A read connection (the public API) or a session (pages, inside their unit of work)."""
+
+
+async def current_season(executor: Executor, *, now: datetime | None = None) -> int | None:
+    """The season of the most recent game that has started (or the first one scheduled)."""
+    season = await executor.scalar(select(_season_expression(None, now or datetime.now(UTC))))
+    return None if season is None else int(season)
+
+
 async def season_results(
-    connection: AsyncConnection, season: int | None, *, now: datetime | None = None
+    connection: Executor, season: int | None, *, now: datetime | None = None
 ) -> SeasonResults:
     """Every team with the resolved season (one statement), then that season's finals."""
     resolved = _season_expression(season, now or datetime.now(UTC)).label("season")

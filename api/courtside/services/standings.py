@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from courtside.services.league import SeasonResults
+from courtside.services.league import Executor, SeasonResults, season_results
 
 CONFERENCE_ORDER = ("East", "West")
 
@@ -85,3 +85,13 @@ def compute_standings(results: SeasonResults) -> dict[str, list[Standing]]:
             for index, record in enumerate(ordered)
         ]
     return standings
+
+
+async def standings_for(
+    executor: Executor, season: int | None
+) -> tuple[int | None, dict[str, list[Standing]]]:
+    """The season (the current one when None) and its standings; (None, {}) with no games."""
+    results = await season_results(executor, season)
+    if results.season is None:
+        return None, {}
+    return results.season, compute_standings(results)

@@ -1,9 +1,9 @@
 """Accounts: create, authenticate, list/search, change role/active flag, revoke sessions.
 
 Every change that affects what a token may do (role, active flag, forced reset, "log out
-everywhere") bumps `token_version`, which revokes every token issued before; the caller
-commits, then calls `principal.invalidate_user` (see `after_commit`) so cached state is
-dropped on every instance.
+everywhere", a new password) bumps `token_version`, which revokes every token issued
+before, and registers `invalidate_user` to run after the unit of work commits, so cached
+state is dropped on every instance. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.auth import passwords
-from courtside.auth.principal import invalidate_user, user_by_username
+from courtside.cache import get_cache
 from courtside.errors import ApiError, NotFound
 from courtside.models import Role, User, utcnow
-from courtside.services import audit
+from courtside.services import audit, passwords
+from courtside.unit_of_work import on_commit
 
 if TYPE_CHECKING:
     from courtside.schemas.auth import SignupCreate
@@ -29,6 +29,32 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, Role], ...] = (
     ("demo-user", "demo-user@courtside.local", "courtside-user", Role.CONSUMER),
 )
 """Local demo accounts (username, e-mail, password, role); created only when ENVIRONMENT=local."""
+
+
+def user_state_namespace(user_id: int) -> str:
+    """The cache namespace of a user's auth state (`auth.principal` caches it there)."""
+    return f"auth-user:{user_id}"
+
+
+async def invalidate_user(user_id: int) -> None:
+    """Drop the cached auth state of a user on every instance (after a commit)."""
+    await get_cache().invalidate(user_state_namespace(user_id))
+
+
+def _invalidate_after_commit(session: AsyncSession, user_id: int) -> None:
+    async def hook() -> None:
+        await invalidate_user(user_id)
+
+    on_commit(session, hook, key=("auth-user", user_id))
+
+
+async def user_by_username(session: AsyncSession, username: str) -> User | None:
+    """The user with this (case-insensitive) username. Strings no username can match (too
+    long, NUL bytes, which PostgreSQL refuses in text) are answered without a query."""
+    name = username.strip().lower()
+    if not name or len(name) > 32 or "\x00" in name:
+        return None
+    return (await session.execute(select(User).where(User.username == name))).scalar_one_or_none()
 
 
 class WeakPassword(ApiError):
@@ -130,18 +156,23 @@ def _conflict(*, username_taken: bool) -> ApiError:
 class LoginResult:
     user: User | None
     reset_required: bool = False
+    disabled: bool = False
+    """The password was right but the account is deactivated."""
 
 
 async def authenticate(session: AsyncSession, *, username: str, password: str) -> LoginResult:
-    """Check a password. Unknown users spend a dummy verification (no timing oracle);
-    inactive users fail exactly like a wrong password. Rehashes on outdated parameters."""
+    """Check a password. Unknown users spend a dummy verification (no timing oracle). A
+    deactivated account is reported as such only to someone who knows its password; with a
+    wrong one it fails like any other. Rehashes on outdated parameters."""
     user = await user_by_username(session, username)
     if user is None:
         await passwords.dummy_verify()
         return LoginResult(None)
     ok, new_hash = await passwords.verify_password(password, user.password_hash)
-    if not ok or not user.is_active:
+    if not ok:
         return LoginResult(None)
+    if not user.is_active:
+        return LoginResult(None, disabled=True)
     if new_hash is not None:
         user.password_hash = new_hash
     if user.password_reset_required:
@@ -163,6 +194,7 @@ async def change_password(
     user.password_reset_required = False
     user.token_version += 1
     await session.flush()
+    _invalidate_after_commit(session, user.id)
     await audit.record(
         session, actor=actor, action="user.password_change", target=f"user:{user.id}"
     )
@@ -216,6 +248,7 @@ async def set_role(session: AsyncSession, *, user_id: int, role: str, actor: aud
     user.role = new_role
     user.token_version += 1
     await session.flush()
+    _invalidate_after_commit(session, user.id)
     await audit.record(
         session,
         actor=actor,
@@ -236,6 +269,7 @@ async def set_active(
     user.is_active = active
     user.token_version += 1
     await session.flush()
+    _invalidate_after_commit(session, user.id)
     await audit.record(
         session,
         actor=actor,
@@ -252,6 +286,7 @@ async def force_password_reset(session: AsyncSession, *, user_id: int, actor: au
     user.password_reset_required = True
     user.token_version += 1
     await session.flush()
+    _invalidate_after_commit(session, user.id)
     await audit.record(
         session,
         actor=actor,
@@ -267,6 +302,7 @@ async def logout_everywhere(session: AsyncSession, *, user_id: int, actor: audit
     user = await get_user(session, user_id)
     user.token_version += 1
     await session.flush()
+    _invalidate_after_commit(session, user.id)
     await audit.record(
         session, actor=actor, action="user.logout_everywhere", target=f"user:{user.id}"
     )
@@ -285,11 +321,6 @@ async def update_user(
     if changes.get("password_reset_required"):
         user = await force_password_reset(session, user_id=user_id, actor=actor)
     return user
-
-
-async def after_commit(user_id: int) -> None:
-    """Drop the cached auth state of a changed user (call after the commit)."""
-    await invalidate_user(user_id)
 
 
 async def ensure_demo_accounts(session: AsyncSession) -> list[User]:

@@ -17,22 +17,24 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from courtside.auth.cookies import cookie_secure
 from courtside.auth.deps import AuthUser, actor_for_user
+from courtside.cache_control import NO_STORE_HEADERS as NO_STORE
 from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import ApiScope, Role
 from courtside.schemas.common import PageParams
 from courtside.services import api_keys, audit, flag_admin, users
-from courtside.services.flags import invalidate_flags
+from courtside.services.flags import DEFAULTS
 from courtside.settings import get_app_settings
+from courtside.unit_of_work import UnitOfWork, UnitOfWorkDep
 from courtside.web.csrf import CsrfProtected
-from courtside.web.session import PageAdmin
+from courtside.web.session import PageAdmin, formatter
 from courtside.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 PAGE_SIZE = 25
-NO_STORE = {"Cache-Control": "no-store"}
 FlagName = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
@@ -46,6 +48,8 @@ DONE_MESSAGES = {
     "reactivated": "User reactivated.",
     "reset_forced": "The user must choose a new password at next sign-in.",
     "key_revoked": "API key revoked.",
+    "flag_reset": "Flag reset to its default.",
+    "simulated": "Simulated results ingested.",
 }
 DoneCode = Literal[
     "flag_created",
@@ -56,6 +60,8 @@ DoneCode = Literal[
     "reactivated",
     "reset_forced",
     "key_revoked",
+    "flag_reset",
+    "simulated",
 ]
 DoneQuery = Annotated[DoneCode | None, Query()]
 
@@ -77,12 +83,6 @@ def _pages(total: int, page: int) -> dict[str, int]:
     return {"page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
 
 
-def _local(moment: datetime | None) -> str:
-    if moment is None:
-        return "\u2013"
-    return moment.astimezone(get_app_settings().zone).strftime("%Y-%m-%d %H:%M")
-
-
 DETAILS_CHARS = 200
 
 
@@ -101,14 +101,21 @@ def _page(
     return render(
         request,
         template,
-        {"section": section, "local": _local, "brief": _brief, **context},
+        {"section": section, "local": formatter(request).when, "brief": _brief, **context},
         status_code=status,
         headers=NO_STORE,
     )
 
 
 @router.get("")
-async def admin_home(request: Request, session: SessionDep, _admin: PageAdmin) -> Response:
+async def admin_home(
+    request: Request,
+    session: SessionDep,
+    _admin: PageAdmin,
+    done: DoneQuery = None,
+    games: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+    settled: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
+) -> Response:
     flags = await flag_admin.list_flags(session)
     _, user_total = await users.list_users(session, limit=1)
     _, active_keys = await api_keys.list_keys(session, include_revoked=False, limit=1)
@@ -122,6 +129,9 @@ async def admin_home(request: Request, session: SessionDep, _admin: PageAdmin) -
             "user_total": user_total,
             "active_keys": active_keys,
             "events": recent.items,
+            "can_simulate": get_app_settings().is_local,
+            "messages": _messages(done),
+            "simulated": (games, settled) if done == "simulated" else None,
         },
     )
 
@@ -142,7 +152,7 @@ async def _flags_page(
         request,
         "admin/flags.html",
         "flags",
-        {"flags": flags, "messages": _messages(done, error)},
+        {"flags": flags, "builtin": DEFAULTS, "messages": _messages(done, error)},
         status,
     )
 
@@ -155,22 +165,20 @@ async def flags_page(
 
 
 async def _flag_action(
-    request: Request, session: SessionDep, action: Awaitable[object], code: DoneCode
+    request: Request, work: UnitOfWork, action: Awaitable[object], code: DoneCode
 ) -> Response:
     try:
         await action
-        await session.commit()
     except ApiError as exc:
-        await session.rollback()
-        return await _flags_page(request, session, error=exc.message, status=exc.status_code)
-    await invalidate_flags()
+        await work.rollback()
+        return await _flags_page(request, work.session, error=exc.message, status=exc.status_code)
     return _done("/admin/flags", code)
 
 
 @router.post("/flags")
 async def create_flag(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     name: Annotated[str, Form(max_length=64)],
@@ -186,25 +194,25 @@ async def create_flag(
     except ValidationError:
         return await _flags_page(
             request,
-            session,
+            work.session,
             error="A flag name is 2-64 characters: lower-case letters, digits and _, "
             "starting with a letter.",
             status=422,
         )
     action = flag_admin.create_flag(
-        session,
+        work.session,
         actor=actor_for_user(admin),
         name=body.name,
         enabled=body.enabled,
         description=body.description,
     )
-    return await _flag_action(request, session, action, "flag_created")
+    return await _flag_action(request, work, action, "flag_created")
 
 
 @router.post("/flags/{name}/toggle")
 async def toggle_flag(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     name: FlagName,
@@ -213,17 +221,26 @@ async def toggle_flag(
     """Switch a flag to the state the button showed (`enabled`), so a double submit or two
     admins pressing "Switch off" at once leave it off rather than flipping it back."""
     action = flag_admin.update_flag(
-        session, actor=actor_for_user(admin), name=name, enabled=enabled
+        work.session, actor=actor_for_user(admin), name=name, enabled=enabled
     )
-    return await _flag_action(request, session, action, "flag_toggled")
+    return await _flag_action(request, work, action, "flag_toggled")
 
 
 @router.post("/flags/{name}/delete")
 async def delete_flag(
-    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, name: FlagName
+    request: Request, work: UnitOfWorkDep, admin: PageAdmin, _csrf: CsrfProtected, name: FlagName
 ) -> Response:
-    action = flag_admin.delete_flag(session, actor=actor_for_user(admin), name=name)
-    return await _flag_action(request, session, action, "flag_deleted")
+    action = flag_admin.delete_flag(work.session, actor=actor_for_user(admin), name=name)
+    return await _flag_action(request, work, action, "flag_deleted")
+
+
+@router.post("/flags/{name}/reset")
+async def reset_flag(
+    request: Request, work: UnitOfWorkDep, admin: PageAdmin, _csrf: CsrfProtected, name: FlagName
+) -> Response:
+    """Put a built-in flag back to its default (built-in flags cannot be deleted)."""
+    action = flag_admin.reset_flag(work.session, actor=actor_for_user(admin), name=name)
+    return await _flag_action(request, work, action, "flag_reset")
 
 
 # --- users -----------------------------------------------------------------------------
@@ -290,59 +307,58 @@ async def users_page(
 
 async def _user_action(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWork,
     admin: AuthUser,
-    user_id: int,
     action: Awaitable[object],
     code: DoneCode,
 ) -> Response:
     try:
         await action
-        await session.commit()
     except ApiError as exc:
-        await session.rollback()
         if exc.status_code == 404:
             raise
+        await work.rollback()
         return await _users_page(
-            request, session, admin, error=exc.message, status_code=exc.status_code
+            request, work.session, admin, error=exc.message, status_code=exc.status_code
         )
-    await users.after_commit(user_id)
     return _done("/admin/users", code)
 
 
 @router.post("/users/{user_id}/role")
 async def change_role(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     user_id: Id,
     role: Annotated[Literal["Admin", "Consumer"], Form()],
 ) -> Response:
-    action = users.set_role(session, user_id=user_id, role=role, actor=actor_for_user(admin))
-    return await _user_action(request, session, admin, user_id, action, "role_changed")
+    action = users.set_role(work.session, user_id=user_id, role=role, actor=actor_for_user(admin))
+    return await _user_action(request, work, admin, action, "role_changed")
 
 
 @router.post("/users/{user_id}/active")
 async def change_active(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     user_id: Id,
     active: Annotated[bool, Form()],
 ) -> Response:
-    action = users.set_active(session, user_id=user_id, active=active, actor=actor_for_user(admin))
+    action = users.set_active(
+        work.session, user_id=user_id, active=active, actor=actor_for_user(admin)
+    )
     code: DoneCode = "reactivated" if active else "deactivated"
-    return await _user_action(request, session, admin, user_id, action, code)
+    return await _user_action(request, work, admin, action, code)
 
 
 @router.post("/users/{user_id}/reset")
 async def force_reset(
-    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, user_id: Id
+    request: Request, work: UnitOfWorkDep, admin: PageAdmin, _csrf: CsrfProtected, user_id: Id
 ) -> Response:
-    action = users.force_password_reset(session, user_id=user_id, actor=actor_for_user(admin))
-    return await _user_action(request, session, admin, user_id, action, "reset_forced")
+    action = users.force_password_reset(work.session, user_id=user_id, actor=actor_for_user(admin))
+    return await _user_action(request, work, admin, action, "reset_forced")
 
 
 # --- API keys --------------------------------------------------------------------------
@@ -355,7 +371,7 @@ async def _keys_page(
     page: int = 1,
     done: str | None = None,
     error: str | None = None,
-    created: tuple[Any, str] | None = None,
+    created: tuple[Any, str | None] | None = None,
     status: int = 200,
 ) -> Response:
     rows, total = await api_keys.list_keys(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -374,6 +390,11 @@ async def _keys_page(
     )
 
 
+NEW_KEY_COOKIE = "courtside_new_api_key"
+NEW_KEY_PATH = "/admin/api-keys"
+NEW_KEY_SECONDS = 120
+
+
 @router.get("/api-keys")
 async def keys_page(
     request: Request,
@@ -381,39 +402,59 @@ async def keys_page(
     _admin: PageAdmin,
     page: PageNumber = 1,
     done: DoneQuery = None,
+    created: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
-    return await _keys_page(request, session, page=page, done=done)
+    """The keys; after a creation (`created=<id>`), the new key's secret, once: it travels
+    from the POST in a short-lived cookie (HttpOnly, SameSite=Strict, this path only)
+    that this page reads and deletes, so a reload shows it no more and creates nothing."""
+    shown = None
+    if created is not None:
+        row = await api_keys.get_key(session, created)
+        secret = request.cookies.get(NEW_KEY_COOKIE, "")
+        shown = (row, secret if secret.startswith(f"cs_{row.prefix}_") else None)
+    response = await _keys_page(request, session, page=page, done=done, created=shown)
+    if request.cookies.get(NEW_KEY_COOKIE):
+        response.delete_cookie(
+            NEW_KEY_COOKIE, path=NEW_KEY_PATH, secure=cookie_secure(request), httponly=True,
+            samesite="strict",
+        )  # fmt: skip
+    return response
 
 
 @router.post("/api-keys")
 async def create_key(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     admin: PageAdmin,
     _csrf: CsrfProtected,
     name: Annotated[str, Form(max_length=64)],
     scope: Annotated[Literal["read", "write"], Form()],
 ) -> Response:
-    """Create a key and show its secret on this response only (never stored in clear)."""
+    """Create a key, then redirect to the page that shows its secret once (post/redirect/
+    get: a reload never creates a second key). The secret is never stored in clear."""
+    session = work.session
     if not name.strip():
         return await _keys_page(request, session, error="Give the key a name.", status=422)
     try:
         row, secret = await api_keys.create_key(
             session, name=name, scope=scope, actor=actor_for_user(admin), created_by_id=admin.id
         )
-        await session.commit()
     except ApiError as exc:
-        await session.rollback()
+        await work.rollback()
         return await _keys_page(request, session, error=exc.message, status=exc.status_code)
-    return await _keys_page(request, session, created=(row, secret), status=201)
+    response = RedirectResponse(f"{NEW_KEY_PATH}?created={row.id}", status_code=303)
+    response.set_cookie(
+        NEW_KEY_COOKIE, secret, max_age=NEW_KEY_SECONDS, path=NEW_KEY_PATH,
+        secure=cookie_secure(request), httponly=True, samesite="strict",
+    )  # fmt: skip
+    return response
 
 
 @router.post("/api-keys/{key_id}/revoke")
 async def revoke_key(
-    request: Request, session: SessionDep, admin: PageAdmin, _csrf: CsrfProtected, key_id: Id
+    request: Request, work: UnitOfWorkDep, admin: PageAdmin, _csrf: CsrfProtected, key_id: Id
 ) -> Response:
-    await api_keys.revoke_key(session, key_id=key_id, actor=actor_for_user(admin))
-    await session.commit()
+    await api_keys.revoke_key(work.session, key_id=key_id, actor=actor_for_user(admin))
     return _done("/admin/api-keys", "key_revoked")
 
 
@@ -460,6 +501,9 @@ async def audit_page(
     from urllib.parse import urlencode
 
     query = urlencode({k: v for k, v in filters.items() if v})
+    error = None
+    if since and until and since > until:
+        error = "The “from” day is after the “to” day, so nothing can match. Swap them."
     return _page(
         request,
         "admin/audit.html",
@@ -468,6 +512,21 @@ async def audit_page(
             "events": events.items,
             "filters": filters,
             "query": query,
+            "messages": _messages(None, error),
             **_pages(events.total, page),
         },
+    )
+
+
+# --- simulated results (local only) ----------------------------------------------------
+
+
+@router.post("/simulate")
+async def simulate(work: UnitOfWorkDep, admin: PageAdmin, _csrf: CsrfProtected) -> Response:
+    """Finalise every game that has tipped off, through ingestion (local runs only)."""
+    from courtside.services.simulation import simulate_results
+
+    done = await simulate_results(work.session, actor=actor_for_user(admin))
+    return RedirectResponse(
+        f"/admin?done=simulated&games={done.games}&settled={done.bets_settled}", status_code=303
     )

@@ -12,16 +12,18 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from courtside.auth import ratelimit, revocation
+from courtside.auth.cookies import session_cookie_name
+from courtside.auth.csrf import forget_binding, submitted_token, token_matches
 from courtside.auth.login import password_login
 from courtside.auth.tokens import InvalidToken, decode_token, issue_token
 from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import User
-from courtside.routers.auth import signup_allowed
 from courtside.services import audit, users
+from courtside.services.signup import signup_allowed
 from courtside.settings import get_auth_settings
-from courtside.web.cookies import session_cookie_name
-from courtside.web.csrf import CsrfProtected, forget_binding, submitted_token, token_matches
+from courtside.unit_of_work import UnitOfWorkDep
+from courtside.web.csrf import CsrfProtected
 from courtside.web.session import (
     PageOptionalUser,
     clear_session_cookie,
@@ -32,7 +34,9 @@ from courtside.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-FormText = Annotated[str, Form(max_length=256)]
+FormText = Annotated[str, Form(max_length=1024)]
+"""Form fields are checked by the page (which re-renders the form with the reason), not
+refused with a bare 422 page; the length bound only keeps absurd input out."""
 
 
 def _signed_in_redirect(request: Request, user: User, target: str) -> Response:
@@ -86,18 +90,27 @@ async def login_form(
 @router.post("/login")
 async def login(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     _csrf: CsrfProtected,
-    username: Annotated[str, Form(max_length=64)],
-    password: FormText,
+    username: FormText = "",
+    password: FormText = "",
     next: Annotated[str, Form(max_length=2048)] = "/",
-    new_password: Annotated[str, Form(max_length=256)] = "",
+    new_password: FormText = "",
 ) -> Response:
     target = safe_next(next)
     ip = ratelimit.client_ip(request)
+    if not username.strip() or not password:
+        return await _login_page(
+            request,
+            work.session,
+            next_path=target,
+            username=username.strip().lower()[:64],
+            error="Enter your username and password.",
+            status_code=422,
+        )
     try:
         user = await password_login(
-            session,
+            work.session,
             username=username,
             password=password,
             ip=ip,
@@ -105,17 +118,16 @@ async def login(
         )
         if new_password:
             await users.change_password(
-                session,
+                work.session,
                 user=user,
                 new_password=new_password,
                 actor=audit.Actor("user", str(user.id), user.username),
             )
-        await session.commit()
     except ApiError as exc:
-        await session.rollback()
+        await work.rollback()
         return await _login_page(
             request,
-            session,
+            work.session,
             next_path=target,
             username=username.strip().lower()[:64],
             error=None if exc.code == "password_reset_required" else exc.message,
@@ -123,8 +135,6 @@ async def login(
             status_code=exc.status_code,
             headers=exc.headers if exc.status_code == 429 else None,
         )
-    if new_password:
-        await users.after_commit(user.id)
     return _signed_in_redirect(request, user, target)
 
 
@@ -137,7 +147,7 @@ async def logout_page(request: Request, _user: PageOptionalUser) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, session: SessionDep) -> Response:
+async def logout(request: Request, work: UnitOfWorkDep) -> Response:
     """Clear the cookie and revoke this session's token (recorded in the database).
 
     CSRF-checked by hand (not `CsrfProtected`): a visitor whose session already expired
@@ -159,10 +169,8 @@ async def logout(request: Request, session: SessionDep) -> Response:
             "The form has expired or did not come from this site. Reload the page and retry.",
         )
     await revocation.revoke(
-        session, jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at
+        work.session, jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at
     )
-    await session.commit()
-    await users.after_commit(claims.user_id)
     clear_session_cookie(response, request)
     return response
 
@@ -201,12 +209,13 @@ async def signup_form(request: Request, session: SessionDep, user: PageOptionalU
 @router.post("/signup")
 async def signup(
     request: Request,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     _csrf: CsrfProtected,
-    username: Annotated[str, Form(max_length=64)],
-    email: Annotated[str, Form(max_length=254)],
-    password: FormText,
+    username: FormText = "",
+    email: FormText = "",
+    password: FormText = "",
 ) -> Response:
+    session = work.session
     if not await signup_allowed(session):
         return await _signup_page(request, session, status_code=403)
     from pydantic import ValidationError
@@ -217,22 +226,26 @@ async def signup(
         await ratelimit.signup_attempt(ratelimit.client_ip(request))
         body = SignupCreate(username=username, email=email, password=password)
         user = await users.sign_up(session, body)
-        await session.commit()
     except ValidationError as exc:
-        await session.rollback()
+        await work.rollback()
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         return await _signup_page(
-            request, session, username=username, email=email, error=problems, status_code=422
+            request,
+            session,
+            username=username[:64],
+            email=email[:254],
+            error=problems,
+            status_code=422,
         )
     except ApiError as exc:
-        await session.rollback()
+        await work.rollback()
         return await _signup_page(
             request,
             session,
-            username=username,
-            email=email,
+            username=username[:64],
+            email=email[:254],
             error=exc.message,
             status_code=exc.status_code,
         )

@@ -19,11 +19,18 @@ from fastapi import Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
+from courtside.auth.cookies import cookie_secure, session_cookie_name
 from courtside.auth.deps import AuthUser, get_optional_user, request_user
 from courtside.auth.tokens import IssuedToken
+from courtside.db import SessionDep
 from courtside.errors import ApiError
-from courtside.web.cookies import cookie_secure, session_cookie_name
+from courtside.services import preferences
+from courtside.services.signup import signup_allowed
 from courtside.web.csrf import csrf_context
+from courtside.web.formatting import Formatter, zone_named
+
+_VIEWER = "page_viewer"
+_SIGNUP_OPEN = "page_signup_open"
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -53,17 +60,32 @@ def login_redirect(request: Request) -> ApiError:
     )
 
 
+async def _load_viewer(request: Request, session: SessionDep, user: AuthUser | None) -> None:
+    """What the layout needs: the signed-in user's zone and unread notifications, or,
+    for a visitor, whether sign-up is open (the nav offers it only then)."""
+    if user is not None:
+        setattr(request.state, _VIEWER, await preferences.viewer(session, user.id))
+    else:
+        setattr(request.state, _SIGNUP_OPEN, await signup_allowed(session))
+
+
 async def page_optional_user(
+    request: Request,
+    session: SessionDep,
     user: Annotated[AuthUser | None, Depends(get_optional_user)],
 ) -> AuthUser | None:
+    await _load_viewer(request, session, user)
     return user
 
 
 async def page_user(
-    request: Request, user: Annotated[AuthUser | None, Depends(get_optional_user)]
+    request: Request,
+    session: SessionDep,
+    user: Annotated[AuthUser | None, Depends(get_optional_user)],
 ) -> AuthUser:
     if user is None:
         raise login_redirect(request)
+    await _load_viewer(request, session, user)
     return user
 
 
@@ -100,9 +122,26 @@ def clear_session_cookie(response: Response, request: Request) -> None:
     )
 
 
+def viewer_zone(request: Request) -> str | None:
+    """The time zone the signed-in viewer chose (None: the league's)."""
+    viewer = getattr(request.state, _VIEWER, None)
+    return viewer.time_zone if isinstance(viewer, preferences.Viewer) else None
+
+
+def formatter(request: Request) -> Formatter:
+    return Formatter(zone_named(viewer_zone(request)))
+
+
 def session_context(request: Request) -> dict[str, Any]:
-    """Template context hook: `current_user` (None unless an auth dependency ran)."""
-    return {"current_user": request_user(request)}
+    """Template context hook: `current_user` (None unless an auth dependency ran), its
+    unread notifications, whether sign-up is open, and `fmt` (times in the viewer's zone)."""
+    viewer = getattr(request.state, _VIEWER, None)
+    return {
+        "current_user": request_user(request),
+        "unread_count": viewer.unread if isinstance(viewer, preferences.Viewer) else 0,
+        "signup_open": bool(getattr(request.state, _SIGNUP_OPEN, False)),
+        "fmt": formatter(request),
+    }
 
 
 def install_context_hooks() -> None:

@@ -70,3 +70,9 @@ class HashedStaticFiles(StaticFiles):
 def static_files() -> Mount:
     """The `/static` mount of the web route group."""
     return Mount("/static", app=HashedStaticFiles(directory=STATIC_DIR), name="static")
+
+
+@lru_cache(maxsize=1)
+def favicon_bytes() -> bytes:
+    """`static/favicon.ico`: a 32x32 basketball (a PNG inside an ICO container)."""
+    return (STATIC_DIR / "favicon.ico").read_bytes()

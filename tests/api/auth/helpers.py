@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.auth.passwords import hash_password_sync
 from courtside.auth.tokens import issue_token
 from courtside.models import User
 from courtside.services import api_keys, audit
+from courtside.services.passwords import hash_password_sync
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)

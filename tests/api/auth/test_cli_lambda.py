@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from courtside import cli, db
-from courtside.auth.passwords import verify_password
 from courtside.migrate import upgrade
 from courtside.models import User
+from courtside.services.passwords import verify_password
 from courtside.settings import get_database_settings, reset_settings
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from courtside import unit_of_work
 from courtside.main import create_app
 from courtside.services import audit, users
 from tests.api.access_rules import MOUNT_SAMPLE_PATHS, RULES, SAMPLE_PATH_VALUES
@@ -132,8 +133,7 @@ async def credentials(session, principal: str) -> dict[str, str]:
     if principal == "demoted_admin":
         old = token(user)
         await users.set_role(session, user_id=user.id, role="Consumer", actor=audit.SYSTEM)
-        await session.commit()
-        await users.after_commit(user.id)
+        await unit_of_work.of(session).commit()
         return bearer(old)
     makers = {
         "expired": expired_token,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from courtside.auth import passwords
 from courtside.models import User
+from courtside.services import passwords
 
 from .helpers import PASSWORD, make_user
 
@@ -153,7 +153,7 @@ def test_the_list_is_not_read_at_import():
     """Cold start: importing the app (or the Lambda handler) must not load 100,000 lines."""
     script = (
         "import courtside.main, courtside.lambda_handler\n"
-        "from courtside.auth import passwords\n"
+        "from courtside.services import passwords\n"
         "assert passwords.common_passwords.cache_info().currsize == 0\n"
         "passwords.password_problems('password123456')\n"
         "assert passwords.common_passwords.cache_info().currsize == 1\n"

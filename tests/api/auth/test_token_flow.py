@@ -1,5 +1,6 @@
 """POST /token, GET /v1/me, and the per-request checks against the database."""
 
+from courtside import unit_of_work
 from courtside.services import audit, users
 
 from .helpers import (
@@ -50,10 +51,15 @@ async def test_wrong_password_and_unknown_user_look_the_same(client, session):
 
 
 async def test_inactive_user_cannot_get_a_token(client, session):
+    """Told the account is disabled only with its right password; else a plain 401."""
     await make_user(session, username="dave", active=False)
+    wrong = await client.post("/token", data={"username": "dave", "password": "not-it-at-all"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "invalid_credentials"
     response = await client.post("/token", data={"username": "dave", "password": PASSWORD})
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "invalid_credentials"
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "account_disabled"
+    assert "access_token" not in response.text
 
 
 async def test_token_form_fields_are_required(client):
@@ -133,8 +139,7 @@ async def test_logout_everywhere_revokes_every_token(client, session):
 async def test_forced_reset_blocks_tokens_until_password_changed(client, session):
     user = await make_user(session)
     await users.force_password_reset(session, user_id=user.id, actor=audit.SYSTEM)
-    await session.commit()
-    await users.after_commit(user.id)
+    await unit_of_work.of(session).commit()
     response = await client.post("/token", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "password_reset_required"
@@ -189,7 +194,7 @@ async def test_cloudfront_forwarded_authorization(client, session, monkeypatch):
 
 async def test_user_state_is_cached_briefly_and_invalidated_on_change(client, session):
     """The per-request check reads a short-lived cache; services invalidate it on change."""
-    from courtside.auth.principal import invalidate_user
+    from courtside.services.users import invalidate_user
 
     user = await make_user(session)
     headers = user_headers(user)

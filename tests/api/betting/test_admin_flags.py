@@ -72,10 +72,13 @@ async def test_create_toggle_and_delete_flags(
     assert (off.json()["enabled"], off.json()["is_default"]) == (False, False)
     assert await flags.is_enabled(session, flags.BETTING_OPEN) is False
 
-    deleted = await client.delete("/v1/admin/flags/betting_open", headers=headers)
+    builtin = await client.delete("/v1/admin/flags/betting_open", headers=headers)
+    assert builtin.status_code == 409  # a built-in flag is switched, never deleted
+    assert builtin.json()["error"]["code"] == "builtin_flag"
+    assert await flags.is_enabled(session, flags.BETTING_OPEN) is False  # still off
+    deleted = await client.delete("/v1/admin/flags/new_model", headers=headers)
     assert deleted.status_code == 204
-    assert await flags.is_enabled(session, flags.BETTING_OPEN) is True
-    missing = await client.delete("/v1/admin/flags/betting_open", headers=headers)
+    missing = await client.delete("/v1/admin/flags/new_model", headers=headers)
     assert missing.status_code == 404
     assert (await client.get("/v1/admin/flags/nope_flag", headers=headers)).status_code == 404
     assert (

@@ -202,15 +202,25 @@ async def test_api_keys_page_shows_the_secret_once_and_revokes(
         data={"csrf_token": token, "name": "pipeline", "scope": "write"},
         headers=HTML,
     )
-    assert created.status_code == 201
-    assert "no-store" in created.headers["cache-control"]
+    assert created.status_code == 303  # post/redirect/get: a reload creates nothing
+    key = (await session.scalars(select(ApiKey).where(ApiKey.name == "pipeline"))).one()
+    assert created.headers["location"] == f"/admin/api-keys?created={key.id}"
+    flash = created.headers["set-cookie"]
+    assert "HttpOnly" in flash and "SameSite=strict" in flash and "Path=/admin/api-keys" in flash
+    shown = await client.get(created.headers["location"], headers=HTML)
+    assert shown.status_code == 200
+    assert "no-store" in shown.headers["cache-control"]
     import re
 
-    secret = re.search(r'data-testid="secret">(cs_[^<]+)<', created.text)
+    secret = re.search(r'data-testid="secret">(cs_[^<]+)<', shown.text)
     assert secret is not None
-    key = (await session.scalars(select(ApiKey).where(ApiKey.name == "pipeline"))).one()
     assert key.scope == "write"
     assert secret.group(1).startswith(f"cs_{key.prefix}_")
+
+    reloaded = await client.get(created.headers["location"], headers=HTML)
+    assert secret.group(1) not in reloaded.text  # shown once: the cookie is gone
+    assert 'data-testid="secret-gone"' in reloaded.text
+    assert len((await session.scalars(select(ApiKey))).all()) == 1
 
     listed = await client.get("/admin/api-keys", headers=HTML)
     assert secret.group(1) not in listed.text

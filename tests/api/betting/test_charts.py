@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from courtside.models import utcnow
 from courtside.services.betting import ProfitPoint
 from courtside.web.charts import HEIGHT, PAD_BOTTOM, PAD_LEFT, PAD_TOP, WIDTH, profit_chart
@@ -54,11 +56,51 @@ def test_higher_profit_is_drawn_higher() -> None:
     assert chart.final_label == "+20.00"
 
 
-def test_all_settled_at_once_are_spread_evenly_and_losses_are_red() -> None:
+def test_bets_settled_at_one_instant_are_one_step_and_losses_are_red() -> None:
     chart = profit_chart(_points(-100, -300, hours=0), ZONE)
     assert chart is not None
     coords = _coords(chart.line)
+    assert len(coords) == 3  # the origin, then one step to the instant's total
+    assert (chart.points, chart.steps) == (2, 1)
     assert coords[-1][0] == WIDTH - 16
+    assert coords[-1][1] > coords[0][1]  # -3.00, below zero
     assert not chart.positive
     assert chart.final_label == "-3.00"
     assert len(chart.x_ticks) == 1
+
+
+def test_same_instant_points_draw_no_spikes() -> None:
+    """Three bets settling together (+10, -5, +20 → +25) draw one step to +25, not three."""
+    start = utcnow()
+    points = [
+        ProfitPoint(at=start, cumulative_cents=1_000, bet_id=1),
+        ProfitPoint(at=start, cumulative_cents=500, bet_id=2),
+        ProfitPoint(at=start, cumulative_cents=2_500, bet_id=3),
+        ProfitPoint(at=start + timedelta(days=1), cumulative_cents=2_000, bet_id=4),
+    ]
+    chart = profit_chart(points, ZONE)
+    assert chart is not None
+    coords = _coords(chart.line)
+    assert len(coords) == 1 + 2 * 2
+    ys = [y for _, y in coords]
+    assert ys[2] == min(ys)  # the first step goes straight to the instant's total (+25)
+    assert chart.final_label == "+20.00"
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [(10, range(4, 11)), (60, range(4, 10)), (300, range(3, 8))],
+)
+def test_a_handful_of_time_ticks_in_order(days: int, expected: range) -> None:
+    start = utcnow()
+    points = [
+        ProfitPoint(at=start + timedelta(days=days * i / 20), cumulative_cents=100 * i, bet_id=i)
+        for i in range(21)
+    ]
+    chart = profit_chart(points, ZONE)
+    assert chart is not None
+    positions = [tick.position for tick in chart.x_ticks]
+    assert len(positions) in expected, [t.label for t in chart.x_ticks]
+    assert positions == sorted(positions)
+    assert all(PAD_LEFT <= x <= WIDTH - 16 for x in positions)
+    assert any(tick.minor for tick in chart.x_ticks)  # a phone shows every other one

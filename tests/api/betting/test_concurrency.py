@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from courtside.errors import ApiError
 from courtside.models import Bet, Game, Wallet
 from courtside.services import betting
+from courtside.unit_of_work import unit_of_work
 from tests.api.betting.factories import make_slate, make_user
 from tests.helpers import both_dialects
 
@@ -30,10 +31,9 @@ T = TypeVar("T")
 async def _in_session(
     maker: async_sessionmaker[AsyncSession], work: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:
-    async with maker() as session:
-        result = await work(session)
-        await session.commit()
-        return result
+    async with unit_of_work(maker) as owner:
+        result = await work(owner.session)
+    return result
 
 
 async def _place(
@@ -169,8 +169,8 @@ async def test_placing_and_settling_at_once_leave_a_consistent_ledger(
 async def test_concurrent_flag_changes_and_deletes_never_fail(
     committed_engine: AsyncEngine,
 ) -> None:
-    """Admins switching a built-in flag that has no row yet race to create it; deleting it at
-    once leaves one success and clear 404s."""
+    """Admins switching a built-in flag that has no row yet race to create it; deleting a
+    flag at once leaves one success and clear 404s; a built-in flag is never deleted."""
     from courtside.services import audit, flag_admin
 
     maker = _maker(committed_engine)
@@ -184,16 +184,25 @@ async def test_concurrent_flag_changes_and_deletes_never_fail(
 
     assert await asyncio.gather(*(_in_session(maker, switch_off) for _ in range(8))) == [False] * 8
 
-    async def delete(session: AsyncSession) -> str:
-        try:
-            await flag_admin.delete_flag(session, actor=admin, name="betting_open")
-        except ApiError as exc:
-            await session.rollback()
-            return exc.code
-        return "deleted"
+    async def create(session: AsyncSession) -> None:
+        await flag_admin.create_flag(session, actor=admin, name="dark_mode", enabled=True)
 
-    results = await asyncio.gather(*(_in_session(maker, delete) for _ in range(6)))
+    await _in_session(maker, create)
+
+    def delete(name: str) -> Callable[[AsyncSession], Awaitable[str]]:
+        async def attempt(session: AsyncSession) -> str:
+            try:
+                await flag_admin.delete_flag(session, actor=admin, name=name)
+            except ApiError as exc:
+                await session.rollback()
+                return exc.code
+            return "deleted"
+
+        return attempt
+
+    results = await asyncio.gather(*(_in_session(maker, delete("dark_mode")) for _ in range(6)))
     assert Counter(results) == {"deleted": 1, "not_found": 5}
+    assert await _in_session(maker, delete("betting_open")) == "builtin_flag"
     async with maker() as session:
         view = await flag_admin.get_flag(session, "betting_open")
-        assert (view.enabled, view.is_default) == (True, True)
+        assert (view.enabled, view.is_default) == (False, False)  # still switched off

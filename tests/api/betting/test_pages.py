@@ -62,7 +62,7 @@ async def test_place_a_bet_from_the_board_and_a_double_submit(
     assert placed.status_code == 303
     assert placed.headers["location"].startswith("/?placed=")
     followed = await client.get(placed.headers["location"], headers=HTML)
-    assert "Bet placed: 25.50 on New York Knicks at +130." in followed.text
+    assert "Bet placed: 25.50 on New York Knicks at +130 (" in followed.text
     assert "974.50" in followed.text
 
     again = await client.post("/bets", data={**form, "stake": "25.50"}, headers=HTML)
@@ -192,13 +192,14 @@ async def test_the_record_page_lists_bets_and_draws_the_chart(
     assert '<svg class="chart"' in page
     assert "2 settled bets; profit now -10.00 units." in page
     assert "<polyline" in page
-    assert page.count('<span class="status-') == 3
+    assert page.count('<span class="status status-') == 3
     assert 'data-testid="record">1-1<' in page
     assert "50.0%" in page
-    assert "/v1/me/bets.csv" in page
-    csv = await client.get("/v1/me/bets.csv")
+    assert 'href="/record.csv"' in page
+    csv = await client.get("/record.csv")
     assert csv.status_code == 200
     assert csv.text.count("\r\n") == 4
+    assert (await client.get("/v1/me/bets.csv")).text.count("\r\n") == 4
 
 
 async def test_no_chart_before_a_bet_is_settled(

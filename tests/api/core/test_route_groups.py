@@ -110,7 +110,7 @@ NOT_ON_THE_PUBLIC_COLD_PATH = (
     "alembic",
     "courtside.web",
     "courtside.auth.tokens",
-    "courtside.auth.passwords",
+    "courtside.services.passwords",
     "courtside.routers.admin_users",
     "courtside.routers.ingest",
     "courtside.routers.auth",

@@ -21,6 +21,7 @@ from courtside.models import (
 from courtside.schemas.ingest import Dataset
 from courtside.services import audit
 from courtside.services.ingest import ingest
+from courtside.unit_of_work import unit_of_work
 from tests.api.ingest import records as r
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.usefixtures("cache")]
@@ -31,9 +32,9 @@ ACTOR = audit.Actor("api_key", "1", "pipeline")
 async def _send(
     maker: async_sessionmaker[AsyncSession], dataset: Dataset, batch: list[dict[str, Any]]
 ) -> int:
-    async with maker() as session:
-        result = await ingest(session, dataset, batch, actor=ACTOR)
-        return result.inserted
+    async with unit_of_work(maker) as work:
+        result = await ingest(work.session, dataset, batch, actor=ACTOR)
+    return result.inserted
 
 
 async def _count(maker: async_sessionmaker[AsyncSession], model: type) -> int:

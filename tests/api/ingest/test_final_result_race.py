@@ -21,6 +21,7 @@ from courtside.models import Bet, Game, Wallet
 from courtside.schemas.ingest import Dataset
 from courtside.services import audit, betting
 from courtside.services.ingest import ingest
+from courtside.unit_of_work import unit_of_work
 from tests.api.betting.factories import make_slate, make_user
 from tests.api.ingest import records as r
 
@@ -46,13 +47,13 @@ def _final(game: Game, home: str, away: str, home_score: int, away_score: int) -
 
 
 async def _send(maker: async_sessionmaker[AsyncSession], record: dict[str, Any]) -> str:
-    async with maker() as session:
-        try:
-            await ingest(session, Dataset.GAMES, [record], actor=ACTOR)
-        except ApiError as exc:
-            errors = exc.details[0]["errors"] if exc.code == "invalid_records" else []
-            return errors[0]["type"] if errors else exc.code
-        return "ok"
+    try:
+        async with unit_of_work(maker) as work:
+            await ingest(work.session, Dataset.GAMES, [record], actor=ACTOR)
+    except ApiError as exc:
+        errors = exc.details[0]["errors"] if exc.code == "invalid_records" else []
+        return errors[0]["type"] if errors else exc.code
+    return "ok"
 
 
 async def _setup(maker: async_sessionmaker[AsyncSession]) -> list[tuple[Game, str, str]]:
@@ -118,8 +119,8 @@ async def test_concurrent_first_results_of_a_new_game_one_wins(
 ) -> None:
     """No stored row to lock: the upsert's guard and the check after it refuse the loser."""
     maker = async_sessionmaker(committed_engine, expire_on_commit=False)
-    async with maker() as session:
-        await ingest(session, Dataset.TEAMS, r.teams(), actor=ACTOR)
+    async with unit_of_work(maker) as work:
+        await ingest(work.session, Dataset.TEAMS, r.teams(), actor=ACTOR)
     records = [
         r.game(f"new-{n}", status="final", home_score=home, away_score=away)
         for n in range(GAMES)

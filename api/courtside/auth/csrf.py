@@ -1,0 +1,129 @@
+"""CSRF protection for state-changing requests made with the session cookie.
+
+Design: a stateless token, `HMAC-SHA256(JWT secret, binding)`, where the binding is
+
+- the `jti` of the visitor's session JWT when they are signed in, or
+- a random anonymous id kept in the `courtside_csrf` cookie (HttpOnly, SameSite=Lax)
+  for visitors who are not (the login and sign-up forms).
+
+Why this shape: a cross-site attacker can neither read the page (same-origin policy) nor
+compute the HMAC (no secret), and the token cannot be planted: it changes with every login
+(new `jti`), so a token seen before login is useless after, and a session token is bound
+to a JWT the attacker does not have. Nothing is stored server-side (Lambda instances share
+nothing), and logging out or expiring the session invalidates its tokens automatically.
+SameSite=Lax on the session cookie is a second, independent layer.
+
+The token travels in the form field `csrf_token` (HTML forms) or the `X-CSRF-Token`
+header (scripts). Pages put `web.csrf.CsrfProtected` on every state-changing form
+endpoint; the auth dependencies additionally refuse any cookie-authenticated unsafe
+request without it (`verify_csrf_for_cookie_session`), so a route that forgets
+`CsrfProtected` is still not forgeable for signed-in users.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+
+from starlette.requests import Request
+
+from courtside import request_state
+from courtside.auth.config import jwt_secret
+from courtside.auth.cookies import csrf_cookie_name, session_cookie_name
+from courtside.auth.tokens import InvalidToken, decode_token
+from courtside.errors import ApiError
+
+FIELD_NAME = "csrf_token"
+HEADER_NAME = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_ANON_STATE = request_state.NEW_ANONYMOUS_CSRF_ID
+_BINDING_STATE = "csrf_binding"
+ISSUED_STATE = request_state.CSRF_TOKEN_ISSUED
+_ANONYMOUS_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _sign(binding: str) -> str:
+    digest = hmac.new(jwt_secret().encode(), f"csrf|{binding}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _valid_anonymous_id(value: str | None) -> bool:
+    return value is not None and _ANONYMOUS_ID.fullmatch(value) is not None
+
+
+def _binding(request: Request, *, create: bool) -> str | None:
+    """`s:<jti>` for a valid session cookie, else `a:<anonymous id>` (created if asked)."""
+    cached = getattr(request.state, _BINDING_STATE, None)
+    if cached is not None:
+        return str(cached)
+    session_token = request.cookies.get(session_cookie_name(request))
+    binding: str | None = None
+    if session_token:
+        try:
+            binding = f"s:{decode_token(session_token).jti}"
+        except InvalidToken:
+            binding = None
+    if binding is None:
+        anonymous = request.cookies.get(csrf_cookie_name(request))
+        if not _valid_anonymous_id(anonymous):
+            anonymous = getattr(request.state, _ANON_STATE, None)
+        if not anonymous and create:
+            anonymous = secrets.token_hex(16)
+            setattr(request.state, _ANON_STATE, anonymous)
+        binding = f"a:{anonymous}" if anonymous else None
+    if binding is not None:
+        setattr(request.state, _BINDING_STATE, binding)
+    return binding
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms on this page must send back."""
+    binding = _binding(request, create=True)
+    assert binding is not None
+    setattr(request.state, ISSUED_STATE, True)
+    return _sign(binding)
+
+
+def forget_binding(request: Request) -> None:
+    """After login/logout the binding changes; the next token is computed afresh."""
+    if hasattr(request.state, _BINDING_STATE):
+        delattr(request.state, _BINDING_STATE)
+
+
+async def submitted_token(request: Request) -> str:
+    header = request.headers.get(HEADER_NAME)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(FIELD_NAME)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def token_matches(request: Request, token: str) -> bool:
+    binding = _binding(request, create=False)
+    if binding is None or not token:
+        return False
+    return hmac.compare_digest(_sign(binding), token)
+
+
+async def verify_csrf_for_cookie_session(request: Request) -> None:
+    """The same for a request the session cookie authenticates: here a header credential
+    changes nothing (even a bogus `X-API-Key` must not excuse a cookie-authenticated write)."""
+    if request.method in SAFE_METHODS:
+        return
+    await require_token(request)
+
+
+async def require_token(request: Request) -> None:
+    if not token_matches(request, await submitted_token(request)):
+        raise ApiError(
+            403,
+            "csrf_failed",
+            "The form has expired or did not come from this site. Reload the page and retry.",
+        )

@@ -1,0 +1,117 @@
+"""Reads for the web pages that are not the public API's: the board's games, the game
+page's odds history, a team's schedule and roster, the teams for a filter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from courtside.errors import NotFound
+from courtside.models import Game, Injury, OddsSnapshot, Player, PlayerSeasonStats, Team
+
+
+async def games_between(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int,
+    team_id: int | None = None,
+) -> list[Game]:
+    """Games starting in `[start, end)` (of one team, if given), in tip-off order."""
+    query = (
+        select(Game)
+        .where(Game.start_time >= start, Game.start_time < end)
+        .options(selectinload(Game.home_team), selectinload(Game.away_team))
+        .order_by(Game.start_time, Game.id)
+        .limit(limit)
+    )
+    if team_id is not None:
+        query = query.where(or_(Game.home_team_id == team_id, Game.away_team_id == team_id))
+    return list(await session.scalars(query))
+
+
+async def teams(session: AsyncSession) -> list[Team]:
+    """Every team, by abbreviation."""
+    return list(await session.scalars(select(Team).order_by(Team.abbreviation)))
+
+
+async def team_by_abbreviation(session: AsyncSession, abbreviation: str) -> Team:
+    team = await session.scalar(select(Team).where(Team.abbreviation == abbreviation.upper()))
+    if team is None:
+        raise NotFound("team", abbreviation)
+    return team
+
+
+async def game(session: AsyncSession, game_id: int) -> Game:
+    found = await session.scalar(
+        select(Game)
+        .where(Game.id == game_id)
+        .options(selectinload(Game.home_team), selectinload(Game.away_team))
+    )
+    if found is None:
+        raise NotFound("game", game_id)
+    return found
+
+
+async def odds_history(session: AsyncSession, game_id: int) -> list[OddsSnapshot]:
+    """Every snapshot of a game's moneyline, oldest first."""
+    return list(
+        await session.scalars(
+            select(OddsSnapshot)
+            .where(OddsSnapshot.game_id == game_id)
+            .order_by(OddsSnapshot.recorded_at, OddsSnapshot.bookmaker)
+        )
+    )
+
+
+async def team_games(session: AsyncSession, team_id: int, season: int | None) -> list[Game]:
+    """A team's games of a season (all seasons when None), in tip-off order."""
+    query = (
+        select(Game)
+        .where(or_(Game.home_team_id == team_id, Game.away_team_id == team_id))
+        .options(selectinload(Game.home_team), selectinload(Game.away_team))
+        .order_by(Game.start_time, Game.id)
+    )
+    if season is not None:
+        query = query.where(Game.season == season)
+    return list(await session.scalars(query))
+
+
+async def roster(session: AsyncSession, team_id: int) -> list[Player]:
+    """The team's active players, by last name."""
+    return list(
+        await session.scalars(
+            select(Player)
+            .where(Player.team_id == team_id, Player.active.is_(True))
+            .order_by(Player.last_name, Player.first_name)
+        )
+    )
+
+
+async def player(session: AsyncSession, player_id: int) -> Player:
+    found = await session.get(Player, player_id)
+    if found is None:
+        raise NotFound("player", player_id)
+    return found
+
+
+async def player_stats(session: AsyncSession, player_id: int) -> list[PlayerSeasonStats]:
+    return list(
+        await session.scalars(
+            select(PlayerSeasonStats)
+            .where(PlayerSeasonStats.player_id == player_id)
+            .order_by(PlayerSeasonStats.season.desc())
+        )
+    )
+
+
+async def player_injuries(session: AsyncSession, player_id: int) -> list[Injury]:
+    return list(
+        await session.scalars(
+            select(Injury).where(Injury.player_id == player_id).order_by(Injury.reported_on.desc())
+        )
+    )

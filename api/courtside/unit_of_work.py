@@ -1,0 +1,123 @@
+"""The unit of work: one owner for a transaction and for what must follow its commit.
+
+A unit of work is a session plus an `on_commit` list. Services write through the session
+and register what must happen only once their writes are durable (drop a cached user
+state, invalidate the flags or a league namespace, deliver notifications); they never
+commit. The owner commits exactly once:
+
+- a request: `UnitOfWorkDep` commits when the endpoint returns and rolls back when it
+  raises, before the response is sent (a commit that fails is the request's error, never
+  a success already on its way to the client);
+- a script, a CLI command or a test: `async with unit_of_work() as uow: ...`.
+
+After a successful commit every hook runs, in the order registered; a hook that fails is
+logged and the others still run (the data is committed: failing the request now would
+only hide that). After a failed commit or a rollback no hook runs. A hook registered with
+a `key` runs once however often it is registered (two changes to one user, one
+invalidation).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from courtside.db import SessionDep, get_sessionmaker
+
+logger = logging.getLogger(__name__)
+
+Hook = Callable[[], Awaitable[object]]
+_INFO_KEY = "courtside.unit_of_work"
+
+
+class NoUnitOfWork(RuntimeError):
+    """A service registered an after-commit hook on a session no unit of work owns."""
+
+
+class UnitOfWork:
+    """A session and the hooks that run after it commits (see the module docstring)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._hooks: dict[Hashable, Hook] = {}
+        self._anonymous = 0
+        session.info[_INFO_KEY] = self
+
+    def on_commit(self, hook: Hook, *, key: Hashable | None = None) -> None:
+        """Run `hook` after the next successful commit (once per `key`)."""
+        if key is None:
+            self._anonymous += 1
+            key = ("anonymous", self._anonymous)
+        self._hooks.setdefault(key, hook)
+
+    @property
+    def pending(self) -> int:
+        """How many hooks wait for the commit."""
+        return len(self._hooks)
+
+    async def commit(self) -> None:
+        """Commit; then run every hook. A failed commit drops the hooks and raises."""
+        hooks = list(self._hooks.values())
+        self._hooks.clear()
+        await self.session.commit()
+        for hook in hooks:
+            try:
+                await hook()
+            except Exception:
+                logger.exception("after-commit hook %r failed", hook)
+
+    async def rollback(self) -> None:
+        """Discard the transaction and every hook registered for it."""
+        self._hooks.clear()
+        await self.session.rollback()
+
+
+def of(session: AsyncSession) -> UnitOfWork:
+    """The unit of work that owns `session`."""
+    owner = session.info.get(_INFO_KEY)
+    if not isinstance(owner, UnitOfWork):
+        raise NoUnitOfWork(
+            "this session has no unit of work: use UnitOfWorkDep in a route, or "
+            "`async with unit_of_work()` elsewhere, so what follows the commit is not lost"
+        )
+    return owner
+
+
+def on_commit(session: AsyncSession, hook: Hook, *, key: Hashable | None = None) -> None:
+    """Register `hook` to run after the commit of the unit of work owning `session`."""
+    of(session).on_commit(hook, key=key)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    maker: async_sessionmaker[AsyncSession] | None = None,
+) -> AsyncIterator[UnitOfWork]:
+    """A new session as one unit of work: committed at the end, rolled back on an error."""
+    async with (maker or get_sessionmaker())() as session:
+        work = UnitOfWork(session)
+        try:
+            yield work
+        except BaseException:
+            await work.rollback()
+            raise
+        await work.commit()
+
+
+async def request_unit_of_work(session: SessionDep) -> AsyncIterator[UnitOfWork]:
+    """The request's session as a unit of work (the session the auth dependencies use)."""
+    work = UnitOfWork(session)
+    try:
+        yield work
+    except BaseException:
+        await work.rollback()
+        raise
+    await work.commit()
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(request_unit_of_work, scope="function")]
+"""For routes that write. Function scope: the commit happens before the response is sent."""

@@ -1,0 +1,143 @@
+"""Game cards: one game as the board and the game page show it (best prices, prediction,
+the viewer's bet, whether they may bet, and a refused bet's form kept as it was sent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from courtside.auth.deps import AuthUser
+from courtside.models import Bet, BetStatus, Game, GameStatus, Prediction, Team, utcnow
+from courtside.odds import implied_probability, win_profit_cents
+from courtside.services import betting, flags, league
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+EXAMPLE_STAKE_CENTS = 10_000
+
+
+@dataclass(frozen=True)
+class Side:
+    key: str
+    team: Team
+    odds: int | None
+    bookmaker: str | None
+    implied_pct: float | None
+    model_pct: float | None
+    profit_per_100: int | None
+    """What a winning 100.00 stake profits at this price, in cents."""
+
+    @property
+    def abbreviation(self) -> str:
+        return self.team.abbreviation
+
+
+@dataclass
+class GameCard:
+    game: Game
+    home: Side
+    away: Side
+    can_bet: bool
+    closed_reason: str | None
+    my_bet: Bet | None
+    notice: str | None = None
+    error: str | None = None
+    chosen_side: str = ""
+    stake: str = ""
+
+    @property
+    def id(self) -> int:
+        return self.game.id
+
+    @property
+    def sides(self) -> tuple[Side, Side]:
+        return (self.away, self.home)
+
+
+@dataclass(frozen=True)
+class FormState:
+    """A refused bet's form, shown again with the reason."""
+
+    game_id: int
+    error: str
+    side: str
+    stake: str
+
+
+def _side(
+    key: str, game: Game, market: betting.Market | None, prediction: Prediction | None
+) -> Side:
+    team = game.home_team if key == "home" else game.away_team
+    price = None if market is None else market.best(key)
+    model = None
+    if prediction is not None:
+        p = prediction.home_win_probability
+        model = round(100 * (p if key == "home" else 1 - p), 1)
+    return Side(
+        key=key,
+        team=team,
+        odds=None if price is None else price.odds,
+        bookmaker=None if price is None else price.bookmaker,
+        implied_pct=None if price is None else round(100 * implied_probability(price.odds), 1),
+        model_pct=model,
+        profit_per_100=None if price is None else win_profit_cents(EXAMPLE_STAKE_CENTS, price.odds),
+    )
+
+
+def _closed_reason(
+    game: Game, market: betting.Market | None, betting_open: bool, now: datetime
+) -> str | None:
+    if game.status != GameStatus.SCHEDULED.value:
+        return {"live": "In progress", "final": "Final", "postponed": "Postponed"}.get(
+            game.status, game.status
+        )
+    if game.start_time <= now:
+        return "Tipped off"
+    if market is None or (market.home is None and market.away is None):
+        return "No odds yet"
+    if not betting_open:
+        return "Betting is closed"
+    return None
+
+
+def _no_live_bet(bet: Bet | None) -> bool:
+    """A refunded bet (postponed game, or cancelled) leaves the user free to bet again."""
+    return bet is None or bet.status == BetStatus.REFUNDED.value
+
+
+async def cards_for(
+    session: AsyncSession,
+    games: list[Game],
+    user: AuthUser | None,
+    *,
+    form: FormState | None = None,
+    notice: tuple[int, str] | None = None,
+) -> list[GameCard]:
+    """A card per game: best prices, prediction, the viewer's bet, whether they may bet."""
+    ids = [game.id for game in games]
+    markets = await betting.markets(session, ids)
+    predictions = await league.latest_predictions(session, ids)
+    betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
+    mine = await betting.user_bets_by_game(session, user.id, ids) if user else {}
+    now = utcnow()
+    cards = []
+    for game in games:
+        market = markets.get(game.id)
+        prediction = predictions.get(game.id)
+        reason = _closed_reason(game, market, betting_open, now)
+        card = GameCard(
+            game=game,
+            home=_side("home", game, market, prediction),
+            away=_side("away", game, market, prediction),
+            can_bet=reason is None and _no_live_bet(mine.get(game.id)),
+            closed_reason=reason,
+            my_bet=mine.get(game.id),
+        )
+        if form is not None and form.game_id == game.id:
+            card.error, card.chosen_side, card.stake = form.error, form.side, form.stake
+        if notice is not None and notice[0] == game.id:
+            card.notice = notice[1]
+        cards.append(card)
+    return cards
