@@ -28,7 +28,11 @@ class Environment(StrEnum):
     PROD = "prod"
 
 
-_CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+_CONFIG = SettingsConfigDict(
+    env_file=".env", env_file_encoding="utf-8", extra="ignore", defer_build=True
+)
+"""`defer_build`: a class's validator is built when it is first instantiated, so a cold start
+pays only for the settings its request reads."""
 
 
 def on_lambda() -> bool:

@@ -15,9 +15,11 @@ T = TypeVar("T")
 
 
 class Schema(BaseModel):
-    """Base of every response schema: built from ORM objects or dicts, immutable."""
+    """Base of every response schema: built from ORM objects or dicts, immutable. Its
+    validator and serializer are built on first use (`defer_build`): a route group's cold
+    start builds the schemas of its own routes, not those of every response."""
 
-    model_config = ConfigDict(from_attributes=True, frozen=True)
+    model_config = ConfigDict(from_attributes=True, frozen=True, defer_build=True)
 
 
 class Page(Schema, Generic[T]):
