@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Index, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from courtside.models import tables
 from courtside.models.base import Base, UTCDateTime, utcnow
 
 
@@ -46,11 +47,9 @@ class FeatureFlag(Base):
 
 
 class RowCount(Base):
-    """How many rows a large table holds, kept by the database's own triggers (migration 0008),
-    so the total of an unfiltered list costs one row read instead of a scan of the table."""
+    """How many rows a large table holds, kept by the database's own triggers (migration 0008)."""
 
-    __tablename__ = "row_counts"
-    __table_args__ = (CheckConstraint("row_count >= 0", name="non_negative"),)
+    __table__ = tables.row_counts
 
-    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    row_count: Mapped[int] = mapped_column(BigInteger)
+    table_name: Mapped[str]
+    row_count: Mapped[int]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from courtside.models.league import GameStatus
+from courtside.models.tables import GameStatus
 from courtside.routers.public import (
     DateQuery,
     Id,

@@ -15,43 +15,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, Select, and_, exists, func, literal, literal_column, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+if TYPE_CHECKING:
+    from courtside.models import Prediction
+
 from courtside.errors import NotFound
-from courtside.models import (
-    Game,
-    Injury,
-    OddsSnapshot,
-    Player,
-    PlayerSeasonStats,
-    Prediction,
-    RowCount,
-    Team,
-)
+from courtside.models import tables
 from courtside.schemas.common import PageParams
 from courtside.services.pagination import TOTAL, from_window, window_total
 from courtside.services.pagination import PageOf as PageOf
 
 Row = dict[str, Any]
 
-teams = Team.__table__
-players = Player.__table__
-season_stats = PlayerSeasonStats.__table__
-games = Game.__table__
-odds = OddsSnapshot.__table__
-predictions = Prediction.__table__
-injuries = Injury.__table__
-row_counts = RowCount.__table__
+teams = tables.teams
+players = tables.players
+season_stats = tables.player_season_stats
+games = tables.games
+odds = tables.odds_snapshots
+predictions = tables.predictions
+injuries = tables.injuries
+row_counts = tables.row_counts
 home = teams.alias("home")
 away = teams.alias("away")
 
 PLAYER_NAME = func.lower(players.c.first_name + literal_column("' '") + players.c.last_name)
-"""The searched name; exactly the expression of the trigram index (migration 0007)."""
+"""The searched name; exactly the expression of the trigram index (migration 0008)."""
 
 
 def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -586,6 +580,8 @@ async def latest_predictions(
     session: AsyncSession, game_ids: Sequence[int]
 ) -> dict[int, Prediction]:
     """The most recent prediction of each game (newest model run wins), as ORM objects (pages)."""
+    from courtside.models import Prediction
+
     if not game_ids:
         return {}
     rows = await session.scalars(

@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from courtside.errors import NotFound
-from courtside.models import Game, OddsSnapshot, utcnow
+from courtside.models import tables
+from courtside.models.base import utcnow
 from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType, OddsMovementRead
 
 WINDOWS: dict[OddsAggregateType, timedelta] = {
@@ -127,7 +128,7 @@ async def _windowed_postgres(
     """PostgreSQL's own aggregates (`avg`, `stddev_pop`) per bookmaker and, by `ROLLUP`, over
     all of them, in one pass. The game is the base of the join: an unknown game yields no
     group at all, a game without snapshots one total row with count 0."""
-    games, snapshot = Game.__table__, OddsSnapshot.__table__
+    games, snapshot = tables.games, tables.odds_snapshots
     aggregate = func.stddev_pop if deviation else func.avg
     grouping = func.grouping(snapshot.c.bookmaker).label("is_total")
     query = (
@@ -180,7 +181,7 @@ async def _windowed(
     """The portable form (SQLite): means from window functions, the deviation in two passes
     (see the module docstring); the overall row comes from the game's row, so an unknown
     game has none."""
-    snapshot = OddsSnapshot
+    snapshot = tables.odds_snapshots.c
     values = _values(snapshot)
     columns: list[Any] = [snapshot.bookmaker]
     for name, expression in values.items():
@@ -217,9 +218,9 @@ async def _windowed(
             func.count(windowed.c.bookmaker).label("snapshots"),
             *(statistic(name, "_all").label(name) for name in VALUES),
         )
-        .select_from(Game.__table__.outerjoin(windowed, literal(True)))
-        .where(Game.__table__.c.id == game_id)
-        .group_by(Game.__table__.c.id)
+        .select_from(tables.games.outerjoin(windowed, literal(True)))
+        .where(tables.games.c.id == game_id)
+        .group_by(tables.games.c.id)
     )
     rows = (await connection.execute(union_all(per_bookmaker, overall))).all()
     if not any(bookmaker is None for bookmaker, *_ in rows):
@@ -248,7 +249,7 @@ def _finish(value: Any, deviation: bool) -> float | None:
 async def _latest(connection: AsyncConnection, game_id: int, *, end: datetime) -> Found:
     """Each bookmaker's newest snapshot at or before `end`, with how many it has, joined to
     the game's row (no row: an unknown game; one row without a bookmaker: no snapshot)."""
-    games, snapshot = Game.__table__, OddsSnapshot.__table__
+    games, snapshot = tables.games, tables.odds_snapshots
     ranked = (
         select(
             snapshot.c.game_id,

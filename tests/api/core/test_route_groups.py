@@ -119,6 +119,8 @@ NOT_ON_THE_PUBLIC_COLD_PATH = (
     "courtside.services.betting",
     "courtside.routers.schedule",
     "courtside.models.accounts",
+    "courtside.models.league",
+    "courtside.models.core",
     "courtside.models.betting",
     "sqlalchemy.dialects.postgresql",
 )
