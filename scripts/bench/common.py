@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,3 +195,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def report(measure: Callable[[], list[Figure]]) -> int:
+    """Print the load average, each figure `measure()` returns, and the load average again."""
+    print(load_average())
+    for figure in measure():
+        print(figure.line())
+    print(load_average())
+    return 0

@@ -22,7 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Figure, child_env, free_port, load_average, median, sqlite_demo, write_floor
+from common import (
+    Figure,
+    child_env,
+    free_port,
+    load_average,
+    median,
+    report,
+    sqlite_demo,
+    write_floor,
+)
 from throughput import Server, require_wrk, wrk
 
 CONNECTIONS = 16
@@ -109,11 +118,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    print(load_average())
-    for figure in measure(args.seconds, args.rounds):
-        print(figure.line())
-    print(load_average())
-    return 0
+    return report(lambda: measure(args.seconds, args.rounds))
 
 
 if __name__ == "__main__":

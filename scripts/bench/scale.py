@@ -27,6 +27,7 @@ from common import (
     load_average,
     median,
     postgres_demo,
+    report,
     run_child,
     write_floor,
 )
@@ -127,11 +128,7 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=100, choices=(10, 100))
     parser.add_argument("--invocations", type=int, default=600)
     args = parser.parse_args()
-    print(load_average())
-    for figure in measure(args.scale, args.invocations):
-        print(figure.line())
-    print(load_average())
-    return 0
+    return report(lambda: measure(args.scale, args.invocations))
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ from common import (
     Figure,
     child_env,
     free_port,
-    load_average,
     median,
+    report,
     sqlite_demo,
     write_floor,
 )
@@ -140,11 +140,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=6)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    print(load_average())
-    for figure in measure(args.seconds, args.rounds):
-        print(figure.line())
-    print(load_average())
-    return 0
+    return report(lambda: measure(args.seconds, args.rounds))
 
 
 if __name__ == "__main__":

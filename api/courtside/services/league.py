@@ -305,39 +305,14 @@ async def get_player(connection: AsyncConnection, player_id: int) -> Row:
     one statement for the player and the stats, one for the injuries."""
     stats_team = teams.alias("stats_team")
     stat_columns = [
-        season_stats.c[name].label(f"stats_{name}")
-        for name in (
-            "season",
-            "games_played",
-            "minutes",
-            "points",
-            "rebounds",
-            "assists",
-            "steals",
-            "blocks",
-            "field_goal_pct",
-            "three_point_pct",
-            "free_throw_pct",
-        )
+        column.label(f"stats_{column.name}")
+        for column in season_stats.c
+        if column.name not in ("id", "player_id", "team_id")
     ]
     query = (
-        select(
-            players.c.id,
-            players.c.external_id,
-            players.c.first_name,
-            players.c.last_name,
-            players.c.position,
-            players.c.jersey,
-            players.c.active,
-            *_ref_columns(teams, "team_"),
-            *stat_columns,
-            stats_team.c.abbreviation.label("stats_team_abbreviation"),
-        )
-        .select_from(
-            players.outerjoin(teams, teams.c.id == players.c.team_id)
-            .outerjoin(season_stats, season_stats.c.player_id == players.c.id)
-            .outerjoin(stats_team, stats_team.c.id == season_stats.c.team_id)
-        )
+        _players(*stat_columns, stats_team.c.abbreviation.label("stats_team_abbreviation"))
+        .outerjoin(season_stats, season_stats.c.player_id == players.c.id)
+        .outerjoin(stats_team, stats_team.c.id == season_stats.c.team_id)
         .where(players.c.id == player_id)
         .order_by(season_stats.c.season.desc())
     )
