@@ -307,7 +307,7 @@ def test_each_login_role_has_its_own_secret_with_the_master_for_rotation(synth):
     secrets = synth.resources("AWS::SecretsManager::Secret")
     roles = [p.service.database_role for p in synth.deployment.config.functions]
     found = []
-    for name, secret in secrets.items():
+    for secret in secrets.values():
         generated = secret["Properties"].get("GenerateSecretString", {})
         template = json.dumps(generated.get("SecretStringTemplate", ""))
         if "masterarn" in template:  # multi-user rotation logs in as the owner to set passwords

@@ -256,3 +256,19 @@ def test_a_cold_service_imports_nothing_of_the_other_services(cold_env, name):
     assert "courtside.main" in modules
     if not service(name).renders_pages:
         assert "jinja2" not in modules  # an HTML 404 of another service's page included
+
+
+def test_a_split_functions_command_runs_through_the_lambda_runtime(cold_env):
+    """`python -m awslambdaric courtside.lambda_services.public.handler`: what the image runs
+    with the public function's command override, against the Runtime API stub."""
+    from tests.api.runtime.conftest import load_event
+    from tests.api.runtime.test_runtime_api import run_through_runtime
+
+    database = Path(cold_env["DATABASE_URL"].removeprefix("sqlite+aiosqlite:///"))
+    other = load_event("function_url_teams.json")
+    other["rawPath"] = other["requestContext"]["http"]["path"] = "/login"
+    results, output = run_through_runtime(
+        service("public").handler, [load_event("function_url_teams.json"), other], database
+    )
+    assert [kind for _, kind, _ in results] == ["response", "response"], output
+    assert [payload["statusCode"] for _, _, payload in results] == [200, 404]
