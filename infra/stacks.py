@@ -42,7 +42,7 @@ from cdn.infrastructure import (
     SiteCertificate,
     behaviour_patterns,
 )
-from courtside.services_registry import WHOLE_APP, Service, service
+from courtside.services_registry import DEFAULT_SERVICE, WHOLE_APP, Service, service
 from database.infrastructure import Database, DatabaseMigrations
 from infra.alerting import AlarmTopic
 from infra.catalog import RDS_POSTGRES
@@ -366,7 +366,7 @@ class CourtsideStack(Stack):
             self,
             "Cdn",
             origins={name: fn.function_url for name, fn in self.functions.items()},
-            default_origin="web" if split else WHOLE_APP.name,
+            default_origin=DEFAULT_SERVICE.name if split else WHOLE_APP.name,
             origin_of=(
                 split_origins()
                 if split
@@ -483,6 +483,10 @@ class CourtsideStack(Stack):
         )
         if email is not None:
             email.grant_send(function.function)
+            # Its first e-mail must find the SES endpoint in place.
+            endpoint = self.network.ses_endpoint
+            assert endpoint is not None
+            function.function.node.add_dependency(endpoint)
         self.database.allow_from(function.connections, f"{construct_id} function to PostgreSQL")
         self.cache.allow_from(function.connections, f"{construct_id} function to cache")
         # The new version (and the alias shifting to it) waits for the migrations.

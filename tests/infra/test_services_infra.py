@@ -455,6 +455,15 @@ def test_the_private_subnets_reach_the_ses_api_through_an_endpoint(variants, env
         "SubnetIds"
     ]  # fmt: skip
     assert all("appSubnet" in s["Ref"] for s in ses["SubnetIds"])
+    (endpoint_id,) = [n for n in synth.resources("AWS::EC2::VPCEndpoint") if "Ses" in n]
+    for plan in config.functions:
+        (function,) = [
+            r
+            for n, r in synth.resources("AWS::Lambda::Function").items()
+            if n.startswith(f"{function_id(plan.service)}Function")
+        ]
+        # The sender is created after the endpoint its first e-mail needs.
+        assert (endpoint_id in function.get("DependsOn", [])) is plan.service.sends_email
     for kind in ("AWS::EC2::NatGateway", "AWS::EC2::InternetGateway"):
         synth.main.resource_count_is(kind, 0)
 

@@ -151,14 +151,15 @@ async def test_the_roles_cannot_log_in_until_the_migrator_sets_their_passwords(c
     rows = (
         await connection.execute(
             text(
-                "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls "
-                "FROM pg_roles WHERE rolname = ANY(:names)"
+                "SELECT rolname, rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, "
+                "rolbypassrls FROM pg_roles WHERE rolname = ANY(:names)"
             ),
             {"names": list(ROLE.values())},
         )
     ).all()
     assert {row[0] for row in rows} == set(ROLE.values())
-    assert all(tuple(row)[1:] == (False, False, False, False) for row in rows)
+    # (The migrator test below sets passwords on members of the roles, never on the roles.)
+    assert all(tuple(row)[1:] == (False, False, False, False, False) for row in rows)
 
 
 # --- what each role must not do ---------------------------------------------------------------
