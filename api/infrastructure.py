@@ -1,11 +1,11 @@
 """The app as Lambda services: a container image behind an alias, a canary release and alarms.
 
-`ServiceFunction` is one service of the app (today there is one, the whole API): the image with a
-command, behind the alias ``live`` that a Function URL (``AWS_IAM``: only CloudFront may call it)
-points at. Every new image version reaches the alias through CodeDeploy — a canary in staging and
-prod — and is rolled back automatically when the service's 5xx or error alarm fires. The
-construct takes everything as props, so the app can later be split into several services
-(``public``, ``web``, ``ingest``), each one instance of it.
+`ServiceFunction` is one function of the app — the whole app (``all-in-one``), or one service of
+`courtside.services_registry` (``split``: ``public``, ``web``, ``ingest``, one instance each) —
+the image with a command, behind the alias ``live`` that a Function URL (``AWS_IAM``: only
+CloudFront may call it) points at. Every new image version reaches the alias through CodeDeploy —
+a canary in staging and prod — and is rolled back automatically when that function's 5xx or
+error alarm fires.
 """
 
 from __future__ import annotations

@@ -171,9 +171,11 @@ class Cache(Construct):
             ]
         return alarms
 
-    def allow_from(self, peer: ec2.IConnectable) -> None:
-        """Open the cache port to `peer` (the API function)."""
-        self._connections.allow_default_port_from(peer, "API function to cache")
+    def allow_from(
+        self, peer: ec2.IConnectable, description: str = "API function to cache"
+    ) -> None:
+        """Open the cache port to `peer` (a function of the app)."""
+        self._connections.allow_default_port_from(peer, description)
 
     @property
     def host(self) -> str:

@@ -1,4 +1,11 @@
-"""CloudFront in front of the API's Function URL, with its certificate, edge code and DNS records.
+"""CloudFront in front of the app's Function URLs, with its certificate, edge code and DNS records.
+
+One distribution per environment. Its origins are the app's functions: one (the whole app), or
+one per service (public, web, ingest), each path pattern routed to the function that serves it
+(`origin_of`; the stacks derive it from the app's service registry, and tests/infra check every
+route of the app lands on its service); the default behaviour (pages) goes to `default_origin`.
+Optional extra host names (`host_paths`, e.g. ``public.dev.example.com``) serve only their own
+service's paths: the viewer-request function answers any other path with a JSON 404.
 
 Origin protection (see docs/deploy.md, "Why Origin Access Control"): the Function URL requires
 IAM auth and CloudFront signs every origin request with Origin Access Control. Three traps
@@ -24,13 +31,15 @@ HTML pages, private routes and anything unlisted under ``/v1`` are never cached.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
-from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_cloudfront_origins as origins_
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -68,6 +77,37 @@ parameters the app validates on those routes (tests/infra check it against the a
 UNLISTED_API_PATH = "/v1/*"
 """Anything else under /v1: not cached (a new public route must join a group to be cached)."""
 STATIC_PATH = "/static/*"
+SERVICE_PATHS = ("/v1/auth/*", "/health*")
+"""Never cached, like pages, but served by another function than the pages when split:
+sign-up and password changes (web), health checks (public)."""
+HOST_PATHS_MARKER = "var SERVICE_HOSTS = {};"
+"""The line of viewer_request.js that the distribution's host -> paths table replaces."""
+
+
+@dataclass(frozen=True)
+class HostPaths:
+    """What an extra host name serves: paths starting with a prefix, or equal to a path."""
+
+    prefixes: tuple[str, ...]
+    paths: tuple[str, ...] = ()
+
+
+def behaviour_patterns() -> list[str]:
+    """The distribution's path patterns in order (CloudFront takes the first that matches)."""
+    return [STATIC_PATH, *PRIVATE_PATHS, *SERVICE_PATHS, *PUBLIC_ROUTE_GROUPS, UNLISTED_API_PATH]
+
+
+def viewer_request_code(host_paths: Mapping[str, HostPaths]) -> str:
+    """viewer_request.js with the table of extra host names and the paths each serves."""
+    source = VIEWER_REQUEST_FILE.read_text()
+    assert source.count(HOST_PATHS_MARKER) == 1, "viewer_request.js lost its host table"
+    table = {
+        host: {"prefixes": list(paths.prefixes), "paths": list(paths.paths)}
+        for host, paths in sorted(host_paths.items())
+    }
+    return source.replace(HOST_PATHS_MARKER, f"var SERVICE_HOSTS = {json.dumps(table)};")
+
+
 # CloudFront hands Lambda@Edge at most 1 MB of body (``include_body``); longer bodies arrive
 # truncated and the signer answers 413. The app's own limits (MAX_BODY_BYTES,
 # INGEST_MAX_BODY_BYTES) are set to this, slightly below the cap, so it advertises and enforces
@@ -85,6 +125,7 @@ class SiteCertificate(Construct):
         *,
         domain_name: str,
         hosted_zone: route53.IHostedZone,
+        alternative_names: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         region = Stack.of(self).region
@@ -94,6 +135,7 @@ class SiteCertificate(Construct):
             self,
             "Certificate",
             domain_name=domain_name,
+            subject_alternative_names=list(alternative_names) or None,
             validation=acm.CertificateValidation.from_dns(hosted_zone),
         )
 
@@ -169,14 +211,16 @@ class PayloadSigner(Construct):
 
 
 class Cdn(Construct):
-    """The public entry point: CloudFront with a custom domain over the API's Function URL."""
+    """The public entry point: CloudFront with a custom domain over the app's Function URLs."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        function_url: lambda_.IFunctionUrl,
+        origins: Mapping[str, lambda_.IFunctionUrl],
+        default_origin: str,
+        origin_of: Mapping[str, str],
         payload_signer: lambda_.IVersion,
         domain_name: str,
         hosted_zone: route53.IHostedZone,
@@ -186,30 +230,43 @@ class Cdn(Construct):
         log_retention: Duration,
         origin_read_timeout: Duration = Duration.seconds(30),
         public_route_groups: Mapping[str, Sequence[str]] = PUBLIC_ROUTE_GROUPS,
+        host_paths: Mapping[str, HostPaths] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        host_paths = host_paths or {}
+        unknown = sorted({default_origin, *origin_of.values()} - set(origins))
+        if unknown:
+            raise ValueError(f"no origin named {', '.join(unknown)}")
         self._viewer_request = cloudfront.Function(
             self,
             "ViewerRequest",
-            code=cloudfront.FunctionCode.from_file(file_path=str(VIEWER_REQUEST_FILE)),
+            code=cloudfront.FunctionCode.from_inline(viewer_request_code(host_paths)),
             runtime=cloudfront.FunctionRuntime.JS_2_0,
             comment="Copy Host and Authorization into X-Forwarded-* for the app",
         )
-        origin = origins.FunctionUrlOrigin.with_origin_access_control(
-            function_url,
-            origin_access_control=cloudfront.FunctionUrlOriginAccessControl(
-                self, "OriginAccessControl", signing=cloudfront.Signing.SIGV4_ALWAYS
-            ),
-            read_timeout=origin_read_timeout,
+        access_control = cloudfront.FunctionUrlOriginAccessControl(
+            self, "OriginAccessControl", signing=cloudfront.Signing.SIGV4_ALWAYS
         )
+        by_name = {
+            name: origins_.FunctionUrlOrigin.with_origin_access_control(
+                url, origin_access_control=access_control, read_timeout=origin_read_timeout
+            )
+            for name, url in origins.items()
+        }
+
+        def origin_for(pattern: str | None) -> cloudfront.IOrigin:
+            """The origin of a behaviour's path pattern (None: the default behaviour)."""
+            return by_name[origin_of.get(pattern, default_origin) if pattern else default_origin]
+
         headers = self._security_headers()
 
         def dynamic(
+            pattern: str | None,
             cache_policy: cloudfront.ICachePolicy,
             viewer_protocol: cloudfront.ViewerProtocolPolicy,
         ) -> cloudfront.BehaviorOptions:
             return cloudfront.BehaviorOptions(
-                origin=origin,
+                origin=origin_for(pattern),
                 viewer_protocol_policy=viewer_protocol,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                 cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
@@ -233,7 +290,7 @@ class Cdn(Construct):
             )
 
         https_only = cloudfront.ViewerProtocolPolicy.HTTPS_ONLY
-        never = dynamic(cloudfront.CachePolicy.CACHING_DISABLED, https_only)
+        disabled = cloudfront.CachePolicy.CACHING_DISABLED
         policies: dict[tuple[str, ...], cloudfront.CachePolicy] = {}
         for query_strings in public_route_groups.values():
             key = tuple(sorted(query_strings))
@@ -241,19 +298,20 @@ class Cdn(Construct):
                 policies[key] = self._public_api_cache_policy(f"PublicApiCache{len(policies)}", key)
         behaviors: dict[str, cloudfront.BehaviorOptions] = {
             STATIC_PATH: cloudfront.BehaviorOptions(
-                origin=origin,
+                origin=origin_for(STATIC_PATH),
                 viewer_protocol_policy=https_only,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
                 cache_policy=self._static_cache_policy(),
                 response_headers_policy=headers,
                 compress=True,
             ),
-            **{path: never for path in PRIVATE_PATHS},
+            **{path: dynamic(path, disabled, https_only) for path in PRIVATE_PATHS},
+            **{path: dynamic(path, disabled, https_only) for path in SERVICE_PATHS},
             **{
-                path: dynamic(policies[tuple(sorted(query_strings))], https_only)
+                path: dynamic(path, policies[tuple(sorted(query_strings))], https_only)
                 for path, query_strings in public_route_groups.items()
             },
-            UNLISTED_API_PATH: never,
+            UNLISTED_API_PATH: dynamic(UNLISTED_API_PATH, disabled, https_only),
         }
 
         self._log_bucket = s3.Bucket(
@@ -282,11 +340,10 @@ class Cdn(Construct):
             comment=f"Courtside {domain_name}",
             # Web pages (everything not under /v1 or /static): never cached, forms POST.
             default_behavior=dynamic(
-                cloudfront.CachePolicy.CACHING_DISABLED,
-                cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                None, disabled, cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS
             ),
             additional_behaviors=behaviors,
-            domain_names=[domain_name],
+            domain_names=[domain_name, *sorted(host_paths)],
             certificate=certificate,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             ssl_support_method=cloudfront.SSLMethod.SNI,
@@ -321,6 +378,14 @@ class Cdn(Construct):
         route53.AaaaRecord(
             self, "AliasAAAA", zone=hosted_zone, record_name=domain_name, target=record_target
         )
+        for host in sorted(host_paths):
+            label = "".join(part.capitalize() for part in host.split(".")[0].split("-"))
+            route53.ARecord(
+                self, f"{label}A", zone=hosted_zone, record_name=host, target=record_target
+            )
+            route53.AaaaRecord(
+                self, f"{label}AAAA", zone=hosted_zone, record_name=host, target=record_target
+            )
 
     def _public_api_cache_policy(
         self, construct_id: str, query_strings: Sequence[str]

@@ -1,14 +1,16 @@
 """RDS PostgreSQL, its two secrets (owner and app role), alarms, and deploy-time migrations.
 
-Two database roles, two secrets:
+A secret per database role:
 
 * the **owner** (the RDS master user, ``courtside_admin``) owns the schema; only the migrator
   logs in with it;
-* the **app role** (``courtside_app``) may only read and write the app's tables. Migration
-  ``0007_app_role`` creates it (and its default privileges, so tables added later are covered);
-  the migrator sets its password from the app secret on every deploy; the API reads only this
+* the **login roles** the functions use, one secret each (`login_roles`): ``courtside_app``
+  (the whole app, all-in-one; migration ``0007_app_role``: DML on the app's tables only), or,
+  split, one role per service (``courtside_public``, ``courtside_web``, ``courtside_ingest``;
+  migration ``0010_service_roles``: only what that service's code needs). The migrator sets
+  each role's password from its secret on every deploy; a function reads only its own role's
   secret (``DATABASE_SECRET_ARN``). With rotation on, Secrets Manager's multi-user rotation
-  alternates ``courtside_app`` / ``courtside_app_clone`` (the clone is a member of the role).
+  alternates ``<role>`` / ``<role>_clone`` (the clone is a member of the role).
 
 No RDS Proxy: every Lambda execution environment holds one connection (pool of 1), so reserved
 concurrency already bounds the connections, and asyncpg's prepared statements (and our
@@ -22,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, custom_resources
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, custom_resources
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -43,7 +45,7 @@ ENGINE_VERSION = rds.PostgresEngineVersion.of(POSTGRES_MAJOR, POSTGRES_MAJOR)
 DATABASE_NAME = "courtside"
 MASTER_USERNAME = "courtside_admin"
 APP_ROLE = "courtside_app"
-"""Created by migration 0007_app_role; the app secret's username."""
+"""Created by migration 0007_app_role; the app secret's username (an all-in-one deployment)."""
 PORT = 5432
 # RDS PostgreSQL's default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000).
 _BYTES_PER_CONNECTION = 9_531_392
@@ -76,6 +78,7 @@ class Database(Construct):
         deletion_protection: bool,
         removal_policy: RemovalPolicy,
         rotation_days: int,
+        login_roles: Sequence[str] = (APP_ROLE,),
         database_name: str = DATABASE_NAME,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -119,17 +122,21 @@ class Database(Construct):
         master = self._instance.secret
         assert master is not None  # from_generated_secret always creates one
         self._master_secret: secretsmanager.ISecret = master
-        self._app_secret = rds.DatabaseSecret(
-            self,
-            "AppSecret",
-            username=APP_ROLE,
-            dbname=database_name,
-            master_secret=master,
-        ).attach(self._instance)
+        self._role_secrets: dict[str, secretsmanager.ISecret] = {
+            role: rds.DatabaseSecret(
+                self,
+                f"{_construct_name(role)}Secret",
+                username=role,
+                dbname=database_name,
+                master_secret=master,
+            ).attach(self._instance)
+            for role in login_roles
+        }
         if removal_policy != RemovalPolicy.DESTROY:
             # A retained or snapshotted database is useless without its credentials.
             master.apply_removal_policy(RemovalPolicy.RETAIN)
-            self._app_secret.apply_removal_policy(RemovalPolicy.RETAIN)
+            for secret in self._role_secrets.values():
+                secret.apply_removal_policy(RemovalPolicy.RETAIN)
         self._rotations: list[IConstruct] = []
         self._rotate(rotation_days, rotation_subnets)
         self._alarms = self._create_alarms(instance_memory_gib)
@@ -142,13 +149,19 @@ class Database(Construct):
                 "short-lived development database whose secrets never leave the account."
             )
             acknowledge_all(self._instance.node.find_child("Secret"), {"AwsSolutions-SMG4": reason})
-            acknowledge_all(self.node.find_child("AppSecret"), {"AwsSolutions-SMG4": reason})
+            for role in self._role_secrets:
+                secret = self.node.find_child(f"{_construct_name(role)}Secret")
+                acknowledge_all(secret, {"AwsSolutions-SMG4": reason})
             return
         every = Duration.days(rotation_days)
         self._instance.add_rotation_single_user(automatically_after=every, vpc_subnets=subnets)
-        self._instance.add_rotation_multi_user(
-            "AppRotation", secret=self._app_secret, automatically_after=every, vpc_subnets=subnets
-        )
+        for role, secret in self._role_secrets.items():
+            self._instance.add_rotation_multi_user(
+                f"{_construct_name(role)}Rotation",
+                secret=secret,
+                automatically_after=every,
+                vpc_subnets=subnets,
+            )
         self._rotations = [
             c for c in self.node.find_all() if isinstance(c, secretsmanager.CfnRotationSchedule)
         ]
@@ -228,10 +241,14 @@ class Database(Construct):
         """The owner's credentials: migrations only."""
         return self._master_secret
 
+    def role_secret(self, role: str) -> secretsmanager.ISecret:
+        """A login role's credentials (host, port, username, password, dbname): its function's."""
+        return self._role_secrets[role]
+
     @property
-    def app_secret(self) -> secretsmanager.ISecret:
-        """The app role's credentials (host, port, username, password, dbname): the API's."""
-        return self._app_secret
+    def role_secrets(self) -> Mapping[str, secretsmanager.ISecret]:
+        """Every login role's secret, by role."""
+        return dict(self._role_secrets)
 
     @property
     def security_group(self) -> ec2.ISecurityGroup:
@@ -254,12 +271,18 @@ class Database(Construct):
         return list(self._alarms)
 
 
+def _construct_name(role: str) -> str:
+    """``courtside_app`` -> ``App`` (the id the app role's secret always had), ``courtside_web``
+    -> ``Web``: construct ids (and so logical ids) stay stable per role."""
+    return "".join(part.capitalize() for part in role.removeprefix("courtside_").split("_"))
+
+
 class DatabaseMigrations(Construct):
-    """Runs the migrator (``alembic upgrade head`` + the app role's password) on every deploy
-    that changes its image, after the database exists and before the API's new version.
+    """Runs the migrator (``alembic upgrade head`` + the login roles' passwords) on every deploy
+    that changes its image, after the database exists and before the functions' new versions.
 
     The migrator is the app image with its command overridden, in the VPC, reading the owner's
-    and the app role's secrets. A custom resource whose handler (``database/runner``) waits for
+    and every login role's secrets. A custom resource whose handler (``database/runner``) waits for
     the new image version to be Active, then invokes it; a failure fails the deploy before any
     new code is live. Concurrent runs are serialised by the app with a PostgreSQL advisory lock.
     """
@@ -279,12 +302,20 @@ class DatabaseMigrations(Construct):
         execute_after: Sequence[IConstruct] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        roles = dict(database.role_secrets)
+        role_environment = {}
+        if APP_ROLE in roles:
+            role_environment["APP_DATABASE_SECRET_ARN"] = roles.pop(APP_ROLE).secret_arn
+        if roles:
+            role_environment["SERVICE_DATABASE_SECRET_ARNS"] = Stack.of(self).to_json_string(
+                {role: secret.secret_arn for role, secret in roles.items()}
+            )
         self._migrator = VpcImageFunction(
             self,
             "Function",
             code=code,
             architecture=architecture,
-            description="Courtside migrator: alembic upgrade head and the app role's password",
+            description="Courtside migrator: alembic upgrade head and the login roles' passwords",
             security_group_description="Courtside migrator",
             placement=placement,
             memory_mb=512,
@@ -292,10 +323,10 @@ class DatabaseMigrations(Construct):
             environment={
                 **environment,
                 "DATABASE_SECRET_ARN": database.master_secret.secret_arn,
-                "APP_DATABASE_SECRET_ARN": database.app_secret.secret_arn,
                 "DATABASE_NAME": database.database_name,
+                **role_environment,
             },
-            secrets=[database.master_secret, database.app_secret],
+            secrets=[database.master_secret, *database.role_secrets.values()],
             logging=logging,
         )
         database.allow_from(self._migrator.function, "Migrations to PostgreSQL")
@@ -372,7 +403,7 @@ class DatabaseMigrations(Construct):
         )
 
     def run_before(self, *constructs: IConstruct) -> None:
-        """Make `constructs` (the API's new version) wait for a successful migration."""
+        """Make `constructs` (the functions' new versions) wait for a successful migration."""
         for construct in constructs:
             construct.node.add_dependency(self._resource)
 

@@ -10,10 +10,13 @@ two keys are its model validators.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from courtside.services_registry import SERVICES, WHOLE_APP, Service
+from courtside.settings import CacheSettings, DatabaseSettings
 from infra.catalog import ELASTICACHE_VALKEY, RDS_POSTGRES
 
 CONTEXT_KEY = "courtside:environments"
@@ -30,6 +33,8 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 DeploymentStrategy = Literal[
     "ALL_AT_ONCE", "CANARY_10PERCENT_5MINUTES", "LINEAR_10PERCENT_EVERY_1MINUTE"
 ]
+ServicesMode = Literal["all-in-one", "split"]
+"""One function for the whole app, or one per service of `courtside.services_registry`."""
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = frozenset(
@@ -48,6 +53,69 @@ _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 DnsName = Annotated[str, Field(pattern=_DNS_NAME, max_length=253)]
 PositiveInt = Annotated[int, Field(ge=1)]
+MemoryMb = Annotated[int, Field(ge=128, le=10240)]
+
+
+def longest_dependency_wait() -> tuple[float, str]:
+    """How long a request may wait on PostgreSQL and Redis before the app answers 503, with the
+    settings the functions run with (the app's defaults: the stack sets none of them), and how
+    that adds up. A Lambda timeout must be longer, or the invocation dies before the answer."""
+    database = DatabaseSettings.model_construct()
+    cache = CacheSettings.model_construct()
+    total = database.longest_wait_seconds + cache.redis_socket_timeout_seconds
+    parts = (
+        f"pool {database.db_pool_timeout_seconds:g} s + connect "
+        f"{database.db_connect_timeout_seconds:g} s + statement "
+        f"{database.db_statement_timeout_seconds:g} s + Redis "
+        f"{cache.redis_socket_timeout_seconds:g} s"
+    )
+    return total, parts
+
+
+def check_lambda_timeout(value: int) -> int:
+    """At least the longest dependency wait, at most CloudFront's origin read timeout."""
+    limit = CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS
+    if not 1 <= value <= limit:
+        raise ValueError(
+            f"expected 1..{limit} (at most CloudFront's origin read timeout, {limit} s: "
+            "CloudFront would answer 504 while the function still runs)"
+        )
+    wait, parts = longest_dependency_wait()
+    if value <= wait:
+        raise ValueError(
+            f"expected more than {wait:g} s, the longest a request may wait on the database and "
+            f"Redis ({parts}): a shorter timeout kills the invocation before the app can answer "
+            "503"
+        )
+    return value
+
+
+class ServiceFunctionConfig(BaseModel):
+    """One service's function in a split deployment; a key left out takes the environment's
+    `lambda_memory_mb`, `lambda_timeout_seconds` or `reserved_concurrency`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    memory_mb: MemoryMb | None = None
+    timeout_seconds: int | None = None
+    reserved_concurrency: PositiveInt | None = Field(
+        default=None, description="null: no reserve (only when given explicitly)"
+    )
+
+    @field_validator("timeout_seconds")
+    @classmethod
+    def _timeout(cls, value: int | None) -> int | None:
+        return None if value is None else check_lambda_timeout(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionPlan:
+    """A function the environment runs: which service, and its size."""
+
+    service: Service
+    memory_mb: int
+    timeout_seconds: int
+    reserved_concurrency: int | None
 
 
 class ConfigError(ValueError):
@@ -89,22 +157,46 @@ class EnvironmentConfig(BaseModel):
             "('': the secret's first version); see docs/deploy.md, rotating the cache token.",
         ),
     ]
-    # Lambda
-    lambda_memory_mb: Annotated[int, Field(ge=128, le=10240)]
+    # Lambda: the whole app in one function, or one function per service (split).
+    services: ServicesMode
+    lambda_memory_mb: MemoryMb
     lambda_timeout_seconds: int
     lambda_architecture: Architecture
     reserved_concurrency: PositiveInt | None
+    service_functions: dict[str, ServiceFunctionConfig] = Field(
+        description="split only: per service (public, web, ingest), what differs from the "
+        "lambda_* keys above"
+    )
     lambda_deployment: DeploymentStrategy
     log_retention_days: int
     log_level: LogLevel
     otel_enabled: bool
     # CDN and its web application firewall
     cdn_price_class: PriceClassName
+    service_alias_domain: Annotated[
+        str,
+        Field(
+            pattern=rf"^$|{_DNS_NAME}",
+            max_length=200,
+            description="'' for none; else every service also answers at "
+            "<service>.<service_alias_domain> (its paths only)",
+        ),
+    ]
     waf_enabled: bool
     waf_rate_limit: Annotated[int, Field(ge=10, le=2_000_000_000, description="per IP, 5 min")]
     waf_sensitive_rate_limit: Annotated[
         int, Field(ge=10, le=2_000_000_000, description="per IP, 5 min, sign-in and ingest")
     ]
+    # Notification e-mail through Amazon SES (off: the app sends none).
+    ses_enabled: bool
+    ses_from_address: Annotated[
+        str,
+        Field(
+            pattern=rf"^$|{_EMAIL}",
+            description="the From address; its domain becomes the SES identity (DKIM in the zone)",
+        ),
+    ]
+    ses_configuration_set: bool
     # Alarms: each region's alarms notify a topic of ours there; these subscribe to it / add to it.
     alarm_email: Annotated[str, Field(pattern=rf"^$|{_EMAIL}", description="'' for none")]
     alarm_topic_arns: tuple[Annotated[str, Field(pattern=_SNS_TOPIC_ARN)], ...] = Field(
@@ -141,13 +233,18 @@ class EnvironmentConfig(BaseModel):
 
     @field_validator("lambda_timeout_seconds")
     @classmethod
-    def _within_origin_timeout(cls, value: int) -> int:
-        limit = CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS
-        if not 1 <= value <= limit:
-            raise ValueError(
-                f"expected 1..{limit} (at most CloudFront's origin read timeout, {limit} s: "
-                "CloudFront would answer 504 while the function still runs)"
-            )
+    def _timeout(cls, value: int) -> int:
+        return check_lambda_timeout(value)
+
+    @field_validator("service_functions")
+    @classmethod
+    def _known_services(
+        cls, value: dict[str, ServiceFunctionConfig]
+    ) -> dict[str, ServiceFunctionConfig]:
+        names = [s.name for s in SERVICES]
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(f"unknown service {', '.join(unknown)}: expected {', '.join(names)}")
         return value
 
     @model_validator(mode="after")
@@ -161,9 +258,36 @@ class EnvironmentConfig(BaseModel):
             )
         if self.waf_sensitive_rate_limit > self.waf_rate_limit:
             raise _keyed("waf_sensitive_rate_limit", "expected at most waf_rate_limit")
+        if self.services == "all-in-one" and self.service_functions:
+            raise _keyed(
+                "service_functions",
+                "expected {} with services all-in-one (its one function takes the lambda_* keys)",
+            )
+        self._check_names_in_zone()
         if self.name == "prod":
             self._prod_guard_rails()
         return self
+
+    def _check_names_in_zone(self) -> None:
+        if self.service_alias_domain:
+            if not self._in_zone(self.service_alias_domain):
+                raise _keyed("service_alias_domain", "expected a name inside the hosted zone")
+            if self.domain_name in self.service_aliases.values():
+                raise _keyed("service_alias_domain", "a service alias would be domain_name")
+        if self.ses_enabled and not self.ses_from_address:
+            raise _keyed("ses_from_address", "expected the From address when ses_enabled")
+        if self.ses_enabled and not self._in_zone(self.ses_identity_domain):
+            raise _keyed(
+                "ses_from_address",
+                f"expected an address in the hosted zone {self.hosted_zone_name} (SES's DKIM "
+                "records go there)",
+            )
+        if self.ses_configuration_set and not self.ses_enabled:
+            raise _keyed("ses_configuration_set", "expected false unless ses_enabled")
+
+    def _in_zone(self, name: str) -> bool:
+        zone = self.hosted_zone_name
+        return name == zone or name.endswith("." + zone)
 
     def _prod_guard_rails(self) -> None:
         """Prod must not be configured like a throwaway environment, nor page nobody."""
@@ -195,6 +319,41 @@ class EnvironmentConfig(BaseModel):
         return self.name == "prod"
 
     @property
+    def functions(self) -> tuple[FunctionPlan, ...]:
+        """The app's functions: the whole app, or each service with its own sizes."""
+        if self.services == "all-in-one":
+            return (self._plan(WHOLE_APP, ServiceFunctionConfig()),)
+        return tuple(
+            self._plan(s, self.service_functions.get(s.name, ServiceFunctionConfig()))
+            for s in SERVICES
+        )
+
+    def _plan(self, service: Service, given: ServiceFunctionConfig) -> FunctionPlan:
+        reserved = (
+            given.reserved_concurrency
+            if "reserved_concurrency" in given.model_fields_set
+            else self.reserved_concurrency
+        )
+        return FunctionPlan(
+            service=service,
+            memory_mb=given.memory_mb or self.lambda_memory_mb,
+            timeout_seconds=given.timeout_seconds or self.lambda_timeout_seconds,
+            reserved_concurrency=reserved,
+        )
+
+    @property
+    def service_aliases(self) -> dict[str, str]:
+        """service name -> its own host name (none without `service_alias_domain`)."""
+        if not self.service_alias_domain:
+            return {}
+        return {s.name: f"{s.name}.{self.service_alias_domain}" for s in SERVICES}
+
+    @property
+    def ses_identity_domain(self) -> str:
+        """The domain SES sends from (the From address's)."""
+        return self.ses_from_address.rpartition("@")[2]
+
+    @property
     def needs_edge_stack(self) -> bool:
         """CloudFront takes certificates, web ACLs and edge functions only from us-east-1."""
         return self.region != EDGE_REGION
@@ -214,8 +373,8 @@ def _keyed(key: str, message: str) -> _KeyedError:
     return _KeyedError(key, message)
 
 
-def _describe(env: str, error: Mapping[str, Any]) -> str:
-    location = ".".join(str(part) for part in error["loc"])
+def _describe(env: str, error: Mapping[str, Any], prefix: str = "") -> str:
+    location = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "")
     where = f"{CONTEXT_KEY}.{env}" + (f".{location}" if location else "")
     context = error.get("ctx") or {}
     keyed = context.get("error")
@@ -245,8 +404,25 @@ def load_config(context: Mapping[str, Any], env: str | None) -> EnvironmentConfi
     values = {**raw, "name": name}
     if isinstance(values.get("alarm_topic_arns"), list):
         values["alarm_topic_arns"] = tuple(values["alarm_topic_arns"])  # JSON has no tuples
+    functions = values.get("service_functions")
+    if isinstance(functions, Mapping):
+        values["service_functions"] = _service_functions(name, functions)
     try:
         return EnvironmentConfig.model_validate(values)
     except ValidationError as exc:
         problems = [_describe(name, error) for error in exc.errors()]
         raise ConfigError("; ".join(problems)) from None
+
+
+def _service_functions(env: str, given: Mapping[str, Any]) -> dict[str, ServiceFunctionConfig]:
+    """Each service's JSON object as a model (the strict parent takes no plain dicts for it)."""
+    parsed, problems = {}, []
+    for key, value in given.items():
+        try:
+            parsed[key] = ServiceFunctionConfig.model_validate(value)
+        except ValidationError as exc:
+            prefix = f"service_functions.{key}"
+            problems += [_describe(env, error, prefix=prefix) for error in exc.errors()]
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return parsed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
@@ -16,8 +18,21 @@ def _graph(title: str, *metrics: cloudwatch.IMetric, width: int = 8) -> cloudwat
     return cloudwatch.GraphWidget(title=title, left=list(metrics), width=width, height=6)
 
 
+def _each(
+    services: Sequence[ServiceFunction],
+    metrics: Callable[[ServiceFunction], dict[str, cloudwatch.Metric]],
+) -> list[cloudwatch.IMetric]:
+    """Every service's metrics, each labelled with the service's name."""
+    return [
+        metric.with_(label=f"{s.service_name} {label}")
+        for s in services
+        for label, metric in metrics(s).items()
+    ]
+
+
 class OperationsDashboard(Construct):
-    """Rows: the edge (CloudFront, us-east-1 metrics), the service, the database, the cache."""
+    """Rows: the edge (CloudFront, us-east-1 metrics), the services (each graph holds every
+    service's line: one function, or public, web and ingest), the database, the cache."""
 
     def __init__(
         self,
@@ -25,13 +40,12 @@ class OperationsDashboard(Construct):
         construct_id: str,
         *,
         dashboard_name: str,
-        service: ServiceFunction,
+        services: Sequence[ServiceFunction],
         database: Database,
         cache: Cache,
         cdn: Cdn,
     ) -> None:
         super().__init__(scope, construct_id)
-        fn = service.function
         db = database.instance
         five = Duration.minutes(5)
         self._dashboard = cloudwatch.Dashboard(
@@ -49,27 +63,47 @@ class OperationsDashboard(Construct):
                     ),
                     _graph(
                         "App request latency (ms)",
-                        service.latency_metric(statistic="p50"),
-                        service.latency_metric(statistic="p99"),
+                        *_each(
+                            services,
+                            lambda s: {
+                                "p50": s.latency_metric(statistic="p50"),
+                                "p99": s.latency_metric(statistic="p99"),
+                            },
+                        ),
                     ),
                 ],
                 [
                     _graph(
                         "Function URL responses",
-                        service.url_5xx_metric(),
-                        service.url_4xx_metric(),
-                        fn.metric_invocations(period=five),
+                        *_each(
+                            services,
+                            lambda s: {
+                                "5xx": s.url_5xx_metric(),
+                                "4xx": s.url_4xx_metric(),
+                                "invocations": s.function.metric_invocations(period=five),
+                            },
+                        ),
                     ),
                     _graph(
                         "Lambda errors and throttles",
-                        fn.metric_errors(period=five),
-                        fn.metric_throttles(period=five),
+                        *_each(
+                            services,
+                            lambda s: {
+                                "errors": s.function.metric_errors(period=five),
+                                "throttles": s.function.metric_throttles(period=five),
+                            },
+                        ),
                     ),
                     _graph(
                         "Lambda duration (ms) and concurrency",
-                        fn.metric_duration(statistic="p50", period=five),
-                        fn.metric_duration(statistic="p99", period=five),
-                        service.concurrency_metric(),
+                        *_each(
+                            services,
+                            lambda s: {
+                                "p50": s.function.metric_duration(statistic="p50", period=five),
+                                "p99": s.function.metric_duration(statistic="p99", period=five),
+                                "concurrency": s.concurrency_metric(),
+                            },
+                        ),
                     ),
                 ],
                 [

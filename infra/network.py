@@ -1,4 +1,5 @@
-"""The VPC: private subnets only (no NAT, no internet gateway), flow logs, a secrets endpoint."""
+"""The VPC: private subnets only (no NAT, no internet gateway), flow logs, the AWS APIs the
+functions call through interface endpoints (Secrets Manager; SES when e-mail is on)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ DATA_SUBNETS = "data"
 class Network(Construct):
     """A VPC with an `app` tier (Lambda) and a `data` tier (RDS, ElastiCache), both isolated.
 
-    Nothing here needs the internet: the only AWS API called from inside the VPC is Secrets
-    Manager (the app's secrets, and the RDS rotation functions), reached through an interface
-    endpoint; CloudWatch Logs and metrics are written by the Lambda service, not from the VPC.
-    So there is no NAT gateway (~$35 per gateway and month before traffic) and no internet
-    gateway. A future dependency that needs the internet must add one deliberately, named.
+    Nothing here needs the internet: the AWS APIs called from inside the VPC are Secrets
+    Manager (the app's secrets, and the RDS rotation functions) and, with notification e-mail
+    on, SES (`add_ses_endpoint`), each reached through an interface endpoint; CloudWatch Logs
+    and metrics are written by the Lambda service, not from the VPC. So there is no NAT gateway
+    (~$35 per gateway and month before traffic) and no internet gateway. A future dependency
+    that needs the internet must add one deliberately, named.
     """
 
     def __init__(
@@ -56,22 +58,38 @@ class Network(Construct):
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self._flow_log_group),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
-        self._secrets_endpoint = self._vpc.add_interface_endpoint(
-            "SecretsManager",
-            service=ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+        self._secrets_endpoint = self._endpoint(
+            "SecretsManager", ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER
+        )
+        self._ses_endpoint: ec2.InterfaceVpcEndpoint | None = None
+
+    def _endpoint(
+        self, construct_id: str, service: ec2.InterfaceVpcEndpointAwsService
+    ) -> ec2.InterfaceVpcEndpoint:
+        endpoint = self._vpc.add_interface_endpoint(
+            construct_id,
+            service=service,
             subnets=self.app_subnets,
             private_dns_enabled=True,
             open=True,
         )
-
         acknowledge_all(
-            self._secrets_endpoint,
+            endpoint,
             {
                 "AwsSolutions-EC23": "The endpoint's security group allows HTTPS only from the "
                 "VPC's own CIDR (a CloudFormation reference the rule cannot evaluate); nothing "
                 "outside the VPC can reach an interface endpoint.",
             },
         )
+        return endpoint
+
+    def add_ses_endpoint(self) -> ec2.InterfaceVpcEndpoint:
+        """The SES API (``com.amazonaws.<region>.email``: what boto3's ``sesv2`` client calls,
+        not the SMTP endpoint). A region that does not offer it fails the deploy here: SES would
+        then need a NAT gateway, a decision to take deliberately."""
+        if self._ses_endpoint is None:
+            self._ses_endpoint = self._endpoint("Ses", ec2.InterfaceVpcEndpointAwsService.EMAIL)
+        return self._ses_endpoint
 
     @property
     def vpc(self) -> ec2.IVpc:
@@ -100,3 +118,7 @@ class Network(Construct):
     @property
     def secrets_manager_endpoint(self) -> ec2.InterfaceVpcEndpoint:
         return self._secrets_endpoint
+
+    @property
+    def ses_endpoint(self) -> ec2.InterfaceVpcEndpoint | None:
+        return self._ses_endpoint

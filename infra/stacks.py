@@ -2,8 +2,9 @@
 
 * ``Courtside-<env>-Edge`` (us-east-1): what CloudFront only takes from us-east-1 — the
   certificate, the web ACL and the Lambda@Edge payload signer;
-* ``Courtside-<env>`` (the environment's region): network, database, cache, the API service,
-  migrations, CloudFront, DNS, alarms and the dashboard;
+* ``Courtside-<env>`` (the environment's region): network, database, cache, the app's
+  functions (the whole app, or one per service: ``services`` in the config), migrations,
+  e-mail (SES, when enabled), CloudFront, DNS, alarms and the dashboard;
 * ``Courtside-<env>-EdgeAlarms`` (us-east-1, after the main stack): alarms on CloudFront's
   metrics, which exist only in us-east-1, with that region's alarm topic.
 
@@ -33,16 +34,31 @@ from api.infrastructure import (
 )
 from cache.infrastructure import Cache
 from cdn.firewall import WebFirewall
-from cdn.infrastructure import EDGE_MAX_BODY_BYTES, Cdn, EdgeAlarms, PayloadSigner, SiteCertificate
+from cdn.infrastructure import (
+    EDGE_MAX_BODY_BYTES,
+    Cdn,
+    EdgeAlarms,
+    PayloadSigner,
+    SiteCertificate,
+    behaviour_patterns,
+)
+from courtside.services_registry import DEFAULT_SERVICE, WHOLE_APP, Service, service
 from database.infrastructure import Database, DatabaseMigrations
 from infra.alerting import AlarmTopic
 from infra.catalog import RDS_POSTGRES
-from infra.config import CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS, EDGE_REGION, EnvironmentConfig
+from infra.config import (
+    CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS,
+    EDGE_REGION,
+    EnvironmentConfig,
+    FunctionPlan,
+)
+from infra.email_sending import EmailSending
 from infra.functions import LogSettings
 from infra.log_groups import give_provider_functions_log_groups
 from infra.monitoring import OperationsDashboard
 from infra.nag import acknowledge_all
 from infra.network import Network
+from infra.routing import host_paths, split_origins
 
 REMOVAL_POLICIES = {
     "destroy": RemovalPolicy.DESTROY,
@@ -84,8 +100,12 @@ DEPLOYMENT_CONFIGS = {
     "CANARY_10PERCENT_5MINUTES": _CONFIGS.CANARY_10_PERCENT_5_MINUTES,
     "LINEAR_10PERCENT_EVERY_1MINUTE": _CONFIGS.LINEAR_10_PERCENT_EVERY_1_MINUTE,
 }
-SERVICE_NAME = "Api"
-"""The one service today; a later split adds more `ServiceFunction`s behind the same CDN."""
+
+
+def function_id(service: Service) -> str:
+    """A function's construct id: ``Api`` for the whole app (its id before the split, so an
+    all-in-one environment keeps its resources), ``Public``, ``Web``, ``Ingest`` per service."""
+    return "Api" if service is WHOLE_APP else service.name.capitalize()
 
 
 def stack_name(config: EnvironmentConfig) -> str:
@@ -137,7 +157,11 @@ def add_edge_resources(
     (which must be in us-east-1)."""
     logging = log_settings(config)
     certificate = SiteCertificate(
-        scope, "Site", domain_name=config.domain_name, hosted_zone=zone
+        scope,
+        "Site",
+        domain_name=config.domain_name,
+        hosted_zone=zone,
+        alternative_names=sorted(config.service_aliases.values()),
     ).certificate
     signer = PayloadSigner(
         scope,
@@ -260,9 +284,11 @@ class CourtsideStack(Stack):
             flow_log_retention=logging.retention,
             removal_policy=logging.removal_policy,
         )
+        plans = config.functions
         self.database = Database(
             self,
             "Database",
+            login_roles=[plan.service.database_role for plan in plans],
             placement=self.network.data_placement,
             rotation_subnets=self.network.app_subnets,
             instance_type=ec2.InstanceType(config.db_instance_class),
@@ -309,6 +335,16 @@ class CourtsideStack(Stack):
             "LOG_LEVEL": config.log_level,
             "OTEL_ENABLED": "true" if config.otel_enabled else "false",
         }
+        self.email: EmailSending | None = None
+        if config.ses_enabled:
+            self.email = EmailSending(
+                self,
+                "Email",
+                from_address=config.ses_from_address,
+                hosted_zone=zone,
+                configuration_set=config.ses_configuration_set,
+            )
+            self.network.add_ses_endpoint()
         self.migrations = DatabaseMigrations(
             self,
             "Migrations",
@@ -320,46 +356,25 @@ class CourtsideStack(Stack):
             logging=logging,
             execute_after=[self.network.secrets_manager_endpoint],
         )
-        self.api = ServiceFunction(
-            self,
-            SERVICE_NAME,
-            service_name=SERVICE_NAME,
-            code=app_image(architecture=config.lambda_architecture),
-            architecture=architecture,
-            placement=self.network.app_placement,
-            environment={
-                **common_env,
-                # The app role's secret: DML on the app's tables, nothing else.
-                "DATABASE_SECRET_ARN": self.database.app_secret.secret_arn,
-                "DATABASE_NAME": self.database.database_name,
-                "REDIS_HOST": self.cache.host,
-                "REDIS_PORT": str(self.cache.port),
-                "REDIS_TLS": "true",
-                "REDIS_AUTH_SECRET_ARN": self.cache.auth_secret.secret_arn,
-                "JWT_SECRET_ARN": self.jwt_secret.secret_arn,
-                "BEHIND_CLOUDFRONT": "true",
-                "PUBLIC_BASE_URL": config.public_base_url,
-                # What Lambda@Edge can hash: larger bodies never reach the app through CloudFront.
-                "MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
-                "INGEST_MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
-            },
-            secrets=[self.database.app_secret, self.cache.auth_secret, self.jwt_secret],
-            memory_mb=config.lambda_memory_mb,
-            timeout=Duration.seconds(config.lambda_timeout_seconds),
-            reserved_concurrency=config.reserved_concurrency,
-            logging=logging,
-            deployment=DEPLOYMENT_CONFIGS[config.lambda_deployment],
-            metrics_namespace=f"Courtside/{config.name}",
-        )
-        self.database.allow_from(self.api.connections, "API function to PostgreSQL")
-        self.cache.allow_from(self.api.connections)
-        # The new version (and the alias shifting to it) waits for the migrations.
-        self.migrations.run_before(self.api.function.current_version, self.api.alias)
+        self.functions: dict[str, ServiceFunction] = {
+            plan.service.name: self._service_function(plan, config, architecture, common_env)
+            for plan in plans
+        }
 
+        split = config.services == "split"
         self.cdn = Cdn(
             self,
             "Cdn",
-            function_url=self.api.function_url,
+            origins={name: fn.function_url for name, fn in self.functions.items()},
+            default_origin=DEFAULT_SERVICE.name if split else WHOLE_APP.name,
+            origin_of=(
+                split_origins()
+                if split
+                else {pattern: WHOLE_APP.name for pattern in behaviour_patterns()}
+            ),
+            host_paths={
+                host: host_paths(service(name)) for name, host in config.service_aliases.items()
+            },
             payload_signer=edge.payload_signer,
             domain_name=config.domain_name,
             hosted_zone=zone,
@@ -369,7 +384,8 @@ class CourtsideStack(Stack):
             log_retention=Duration.days(config.log_retention_days),
             origin_read_timeout=Duration.seconds(CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS),
         )
-        self.api.allow_cloudfront(self.cdn.distribution_arn)
+        for function in self.functions.values():
+            function.allow_cloudfront(self.cdn.distribution_arn)
         if in_edge_region:
             EdgeAlarms(self, "EdgeAlarms", distribution_id=self.cdn.distribution.distribution_id)
         self.alarms = add_alarm_topic(self, config, config.region)
@@ -378,7 +394,7 @@ class CourtsideStack(Stack):
             self,
             "Dashboard",
             dashboard_name=f"Courtside-{config.name}",
-            service=self.api,
+            services=list(self.functions.values()),
             database=self.database,
             cache=self.cache,
             cdn=self.cdn,
@@ -389,13 +405,90 @@ class CourtsideStack(Stack):
 
         CfnOutput(self, "SiteUrl", value=config.public_base_url)
         CfnOutput(self, "DistributionId", value=self.cdn.distribution.distribution_id)
-        CfnOutput(self, "FunctionName", value=self.api.function.function_name)
+        for plan in plans:
+            # All-in-one: FunctionName, DeploymentGroupName, AppDatabaseSecretArn (as before the
+            # split); split: PublicFunctionName, WebDeploymentGroupName, IngestDatabaseSecretArn...
+            name = "" if plan.service is WHOLE_APP else function_id(plan.service)
+            function = self.functions[plan.service.name]
+            CfnOutput(self, f"{name}FunctionName", value=function.function.function_name)
+            CfnOutput(
+                self,
+                f"{name}DeploymentGroupName",
+                value=function.deployment_group.deployment_group_name,
+            )
+            CfnOutput(
+                self,
+                f"{name or 'App'}DatabaseSecretArn",
+                value=self.database.role_secret(plan.service.database_role).secret_arn,
+            )
         CfnOutput(self, "MigrationFunctionName", value=self.migrations.function.function_name)
-        CfnOutput(
-            self, "DeploymentGroupName", value=self.api.deployment_group.deployment_group_name
-        )
         CfnOutput(self, "DatabaseEndpoint", value=self.database.endpoint_address)
         CfnOutput(self, "DatabaseSecretArn", value=self.database.master_secret.secret_arn)
-        CfnOutput(self, "AppDatabaseSecretArn", value=self.database.app_secret.secret_arn)
         CfnOutput(self, "CacheAuthSecretArn", value=self.cache.auth_secret.secret_arn)
         CfnOutput(self, "JwtSecretArn", value=self.jwt_secret.secret_arn)
+        if self.email is not None:
+            CfnOutput(self, "EmailIdentity", value=self.email.domain)
+
+    def _service_function(
+        self,
+        plan: FunctionPlan,
+        config: EnvironmentConfig,
+        architecture: lambda_.Architecture,
+        common_env: dict[str, str],
+    ) -> ServiceFunction:
+        """One function of the app: the whole app, or one service, with only what it needs."""
+        service = plan.service
+        construct_id = function_id(service)
+        database_secret = self.database.role_secret(service.database_role)
+        environment = {
+            **common_env,
+            # The service's own database role: only what its code needs (migrations 0007/0010).
+            "DATABASE_SECRET_ARN": database_secret.secret_arn,
+            "DATABASE_NAME": self.database.database_name,
+            "REDIS_HOST": self.cache.host,
+            "REDIS_PORT": str(self.cache.port),
+            "REDIS_TLS": "true",
+            "REDIS_AUTH_SECRET_ARN": self.cache.auth_secret.secret_arn,
+            "BEHIND_CLOUDFRONT": "true",
+            "PUBLIC_BASE_URL": config.public_base_url,
+            # What Lambda@Edge can hash: larger bodies never reach the app through CloudFront.
+            "MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
+            "INGEST_MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
+        }
+        secrets: list[secretsmanager.ISecret] = [database_secret, self.cache.auth_secret]
+        if service.signs_people_in:  # the others never read a token (services_registry)
+            environment["JWT_SECRET_ARN"] = self.jwt_secret.secret_arn
+            secrets.append(self.jwt_secret)
+        email = self.email if service.sends_email else None
+        if email is not None:
+            environment.update(email.environment)
+        function = ServiceFunction(
+            self,
+            construct_id,
+            service_name=construct_id,
+            code=app_image(
+                architecture=config.lambda_architecture,
+                command=None if service is WHOLE_APP else [service.handler],
+            ),
+            architecture=architecture,
+            placement=self.network.app_placement,
+            environment=environment,
+            secrets=secrets,
+            memory_mb=plan.memory_mb,
+            timeout=Duration.seconds(plan.timeout_seconds),
+            reserved_concurrency=plan.reserved_concurrency,
+            logging=log_settings(config),
+            deployment=DEPLOYMENT_CONFIGS[config.lambda_deployment],
+            metrics_namespace=f"Courtside/{config.name}",
+        )
+        if email is not None:
+            email.grant_send(function.function)
+            # Its first e-mail must find the SES endpoint in place.
+            endpoint = self.network.ses_endpoint
+            assert endpoint is not None
+            function.function.node.add_dependency(endpoint)
+        self.database.allow_from(function.connections, f"{construct_id} function to PostgreSQL")
+        self.cache.allow_from(function.connections, f"{construct_id} function to cache")
+        # The new version (and the alias shifting to it) waits for the migrations.
+        self.migrations.run_before(function.function.current_version, function.alias)
+        return function

@@ -183,22 +183,29 @@ def _waf(resources: list[tuple[str, dict[str, Any]]], traffic: Traffic) -> list[
     return lines
 
 
-def _api_function(resources: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    """The API's function: the image function that is not the migrator (no command override)."""
+MIGRATE_COMMAND = ["courtside.migrate.handler"]
+
+
+def _app_functions(resources: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The app's functions: every image function but the migrator (the whole app, or one per
+    service when split)."""
     images = [
         f
         for f in _of(resources, "AWS::Lambda::Function")
-        if f.get("PackageType") == "Image" and "ImageConfig" not in f
+        if f.get("PackageType") == "Image"
+        and f.get("ImageConfig", {}).get("Command") != MIGRATE_COMMAND
     ]
-    if len(images) != 1:
-        raise ValueError(f"expected one API function, found {len(images)}")
-    return images[0]
+    if not images:
+        raise ValueError("no function of the app in the templates")
+    return images
 
 
 def _compute(resources: list[tuple[str, dict[str, Any]]], traffic: Traffic) -> list[Line]:
-    api = _api_function(resources)
-    memory_gb = int(api["MemorySize"]) / 1024
-    architecture = (api.get("Architectures") or ["x86_64"])[0]
+    functions = _app_functions(resources)
+    # The traffic's split between services is not known: priced at their mean memory.
+    memory_gb = sum(int(f["MemorySize"]) for f in functions) / len(functions) / 1024
+    architecture = (functions[0].get("Architectures") or ["x86_64"])[0]
+    services = f", {len(functions)} functions" if len(functions) > 1 else ""
     invocations = traffic.requests * traffic.origin_share
     gb_seconds = invocations * traffic.duration_ms / 1000 * memory_gb
     lambda_usd = (
@@ -219,7 +226,7 @@ def _compute(resources: list[tuple[str, dict[str, Any]]], traffic: Traffic) -> l
         Line(
             "Lambda (API)",
             f"{invocations / 1e6:g}M invocations x {traffic.duration_ms} ms x "
-            f"{memory_gb:g} GB {architecture}",
+            f"{memory_gb:g} GB {architecture}{services}",
             lambda_usd,
         ),
         Line(

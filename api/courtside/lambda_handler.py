@@ -1,79 +1,15 @@
-"""The AWS Lambda entry point: `courtside.lambda_handler.handler` (the image's CMD).
+"""The AWS Lambda entry point of the whole app: `courtside.lambda_handler.handler`.
 
-Mangum adapts Function URL (payload 2.0), API Gateway HTTP API (v1/v2) and REST API events
-to ASGI. Its lifespan is **off** on purpose: Mangum 0.22 runs a whole lifespan cycle (startup
-*and shutdown*) around every invocation when lifespan is "auto"/"on", which would dispose the
-database engine and the Redis client after each request. Once-per-execution-environment work
-is done here instead, at import (Lambda's init phase), by `_init_environment`:
-
-- JSON logging on the runtime's handler, settings read and validated (a bad setting fails the
-  init, not the first request), tracing installed when `OTEL_ENABLED=true`;
-- the app built once; each route group loads on its first request (`route_groups`), so
-  the init phase, which Lambda bills too, builds nothing a request may not need. The
-  engine, the Redis client and the secrets they need are created on first use and then
-  reused by every invocation the environment serves.
-
-After each invocation finished spans are flushed, because Lambda may freeze the environment
-as soon as the response is returned.
+The image's CMD, and the one function of an ``all-in-one`` deployment; a ``split`` deployment
+runs `courtside.lambda_services.<service>.handler` instead. How an entry point initialises its
+execution environment, and why Mangum's lifespan is off: `courtside.lambda_runtime`.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from courtside.lambda_runtime import TEXT_MIME_TYPES, build_handler, handler_for, service_adapter
 
-from mangum import Mangum
+__all__ = ["TEXT_MIME_TYPES", "build_handler", "handler"]
 
-from courtside import observability
-from courtside.settings import (
-    get_app_settings,
-    get_cache_settings,
-    get_database_settings,
-    on_lambda,
-)
-
-TEXT_MIME_TYPES = [
-    "text/",
-    "application/json",
-    "application/problem+json",
-    "application/javascript",
-    "application/xml",
-    "application/vnd.oai.openapi",
-    "image/svg+xml",
-]
-"""Response types returned as text; anything else is base64-encoded (binary-safe)."""
-
-init_count = 0
-"""How many times this process initialised its execution environment (always 1)."""
-
-
-def build_handler(app: Any) -> Mangum:
-    """A Mangum adapter for `app`, with lifespan off (see the module docstring)."""
-    return Mangum(app, lifespan="off", text_mime_types=TEXT_MIME_TYPES)
-
-
-def _init_environment() -> Mangum:
-    global init_count
-    settings = get_app_settings()
-    get_database_settings()
-    get_cache_settings()
-    observability.configure_logging(settings.log_level, on_lambda=on_lambda())
-    # Mangum logs every request at INFO; courtside.edge already writes the one line we want.
-    logging.getLogger("mangum").setLevel(logging.WARNING)
-    if settings.otel_enabled:
-        observability.setup_tracing()
-    from courtside.main import app
-
-    init_count += 1
-    return build_handler(app)
-
-
-_adapter = _init_environment()
-
-
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Answer one Lambda event; reuses everything the environment has already built."""
-    try:
-        return _adapter(event, context)
-    finally:
-        observability.flush_traces()
+_adapter = service_adapter(None)
+handler = handler_for(_adapter)

@@ -85,9 +85,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     Any other failure raises, so the deploy-time trigger fails and CloudFormation rolls back.
 
     With ``APP_DATABASE_SECRET_ARN`` set (on AWS), the app role's password is then set from
-    that secret (`courtside.app_role`): the API logs in as that role, never as the owner.
+    that secret (`courtside.app_role`): the API logs in as that role, never as the owner. With
+    ``SERVICE_DATABASE_SECRET_ARNS`` (a split deployment), each service role's from its own.
     """
-    from courtside.app_role import AppRoleSettings, set_app_role_password
+    from courtside.app_role import AppRoleSettings, set_app_role_password, set_role_passwords
     from courtside.db import database_url
     from courtside.settings import get_database_settings
 
@@ -101,8 +102,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
         upgrade(url)
         log.info("migrations applied; schema at %s", head)
         result = {"status": "ok", "revision": head}
-    app_secret = AppRoleSettings().app_database_secret_arn
-    if app_secret:
-        result["app_role"] = set_app_role_password(url, app_secret)
+    roles = AppRoleSettings()
+    if roles.app_database_secret_arn:
+        result["app_role"] = set_app_role_password(url, roles.app_database_secret_arn)
         log.info("password of database role %s set from its secret", result["app_role"])
+    if roles.service_database_secret_arns:
+        logins = set_role_passwords(url, roles.service_database_secret_arns)
+        result["service_roles"] = ",".join(logins)
+        log.info("passwords of database roles %s set from their secrets", result["service_roles"])
     return result

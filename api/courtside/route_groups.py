@@ -7,17 +7,21 @@ routes or the ingestion API. Every
 route of a group lies under the group's `prefixes` (or is one of its exact `paths`), and no
 route lies under another group's prefix: a test checks both, so the order in which groups
 are loaded can never change which route answers a request.
+
+Which groups run together, as one deployable service, is `courtside.services_registry`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter
-from starlette.routing import BaseRoute
+if TYPE_CHECKING:  # at run time this module is data only: the CDK app reads it too
+    from fastapi import APIRouter
+    from starlette.routing import BaseRoute
 
-Routes = Sequence[APIRouter | BaseRoute]
+    Routes = Sequence[APIRouter | BaseRoute]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@
     this is the database read plus the cache fill) against a migrated SQLite file holding the
     demo season, with the in-process cache. Whole-process wall time, median of N runs, app and
     floor interleaved; the child also reports how that time splits into import and invocation.
+    The same for each service's own entry point of a split deployment (docs/services.md):
+    `public` answering `GET /v1/teams`, `web` the login page, `ingest` a batch without an API
+    key (401), interleaved with the same floor.
 (b) Warm: one process answers the same event many times; median and p99 per invocation, in
     rounds that alternate floor and app processes:
     - a cached `GET /v1/teams` with the in-process cache, and with Redis (BENCH_REDIS_URL,
@@ -55,13 +58,17 @@ started = time.perf_counter()
 {import_line}
 imported = time.perf_counter()
 event = json.load(open(sys.argv[1]))
+if len(sys.argv) > 2:
+    event["rawPath"] = event["requestContext"]["http"]["path"] = sys.argv[2]
+    event["requestContext"]["http"]["method"] = sys.argv[3]
+    event["rawQueryString"] = ""
 class Context:
     aws_request_id = "bench-cold"
     client_context = None
     identity = None
 response = handler(event, Context())
 answered = time.perf_counter()
-assert response["statusCode"] == 200, response
+assert response["statusCode"] == int(sys.argv[4] if len(sys.argv) > 4 else 200), response
 print(json.dumps({{"import_ms": (imported - started) * 1000,
                   "invoke_ms": (answered - imported) * 1000}}), file=RESULT)
 """
@@ -116,14 +123,33 @@ asyncio.run(main())
 MISS_ENV = {"CACHE_TTL_SECONDS": "0", "CACHE_TTL_REFERENCE_SECONDS": "0"}
 """Nothing is stored: every request builds its answer from the database."""
 
+SERVICE_COLD_REQUESTS = {
+    "public": ("GET", "/v1/teams", 200),
+    "web": ("GET", "/login", 200),
+    "ingest": ("POST", "/v1/ingest/teams", 401),  # no API key: routing, auth, the JSON error
+}
+"""Each service's entry point (courtside.lambda_services.<name>), answering one of its paths."""
 
-def cold(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
+
+def cold(env: dict[str, str], runs: int, *, services: bool = True) -> dict[str, dict[str, float]]:
+    """Median cold start of the floor, the whole app and (with `services`) each service's entry
+    point, interleaved run by run."""
+    children = [("floor", FLOOR_IMPORT, [str(EVENT)]), ("app", APP_IMPORT, [str(EVENT)])]
+    if services:
+        children += [
+            (
+                name,
+                f"from courtside.lambda_services.{name} import handler",
+                [str(EVENT), path, method, str(status)],
+            )
+            for name, (method, path, status) in SERVICE_COLD_REQUESTS.items()
+        ]
     results: dict[str, dict[str, list[float]]] = {
-        name: {"total_ms": [], "import_ms": [], "invoke_ms": []} for name in ("floor", "app")
+        name: {"total_ms": [], "import_ms": [], "invoke_ms": []} for name, _, _ in children
     }
     for _ in range(runs):
-        for name, line in (("floor", FLOOR_IMPORT), ("app", APP_IMPORT)):
-            total, split = run_child(COLD_CHILD.format(import_line=line), [str(EVENT)], env)
+        for name, line, args in children:
+            total, split = run_child(COLD_CHILD.format(import_line=line), args, env)
             results[name]["total_ms"].append(total)
             results[name]["import_ms"].append(float(split["import_ms"]))
             results[name]["invoke_ms"].append(float(split["invoke_ms"]))
@@ -209,7 +235,38 @@ def _sample_game(database_url: str) -> tuple[int, str]:
     return asyncio.run(query())
 
 
-def measure(cold_runs: int, invocations: int, *, with_postgres: bool = True) -> list[Figure]:
+def _service_cold_figures(result: dict[str, dict[str, float]]) -> list[Figure]:
+    """Each service's entry point against the same floor; the read API's is the one with a goal
+    (what its users feel), the others are reported."""
+    floor = result["floor"]
+    figures = []
+    for name, (method, path, _status) in SERVICE_COLD_REQUESTS.items():
+        service = result[name]
+        ratio = service["total_ms"] / floor["total_ms"]
+        goal = 1.5 if name == "public" else None
+        figures.append(
+            Figure(
+                name=f"  cold start, {name} service's handler",
+                floor=floor["total_ms"],
+                project=service["total_ms"],
+                unit="ms",
+                goal=f"<= {goal:g}x" if goal else "-",
+                ratio=ratio,
+                met=ratio <= goal if goal else None,
+                note=f"{method} {path}: import {service['import_ms']:.0f} ms, first "
+                f"invocation {service['invoke_ms']:.0f} ms",
+            )
+        )
+    return figures
+
+
+def measure(
+    cold_runs: int,
+    invocations: int,
+    *,
+    with_postgres: bool = True,
+    with_services: bool = True,
+) -> list[Figure]:
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="courtside-bench-") as tmp:
         directory = write_floor(Path(tmp))
@@ -220,7 +277,7 @@ def measure(cold_runs: int, invocations: int, *, with_postgres: bool = True) -> 
         run_child(COLD_CHILD.format(import_line=FLOOR_IMPORT), [str(EVENT)], env)
 
         print(f"  cold start: {cold_runs} fresh processes each ({load_average()}) ...", flush=True)
-        result = cold(env, cold_runs)
+        result = cold(env, cold_runs, services=with_services)
         floor, app = result["floor"], result["app"]
         ratio = app["total_ms"] / floor["total_ms"]
         figures.append(
@@ -236,6 +293,8 @@ def measure(cold_runs: int, invocations: int, *, with_postgres: bool = True) -> 
                 f"invocation {floor['invoke_ms']:.0f} / {app['invoke_ms']:.0f} ms",
             )
         )
+        if with_services:
+            figures += _service_cold_figures(result)
 
         print(f"  warm, in-process cache ({load_average()}) ...", flush=True)
         f, a, hit = warm_pair(env, env, "/v1/teams", "limit=50", invocations)
@@ -376,11 +435,22 @@ def main() -> int:
     parser.add_argument("--cold-runs", type=int, default=11)
     parser.add_argument("--warm-invocations", type=int, default=6000)
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL misses")
+    parser.add_argument(
+        "--no-services", action="store_true", help="skip the per-service entry points' cold start"
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="any counts (a check that the script runs)"
+    )
     args = parser.parse_args()
-    if args.cold_runs < 5 or args.warm_invocations < 1000:
+    if not args.smoke and (args.cold_runs < 5 or args.warm_invocations < 1000):
         parser.error("use at least 5 cold runs and 1,000 warm invocations")
     print(f"Python {sys.version.split()[0]}; {load_average()}")
-    figures = measure(args.cold_runs, args.warm_invocations, with_postgres=not args.no_postgres)
+    figures = measure(
+        args.cold_runs,
+        args.warm_invocations,
+        with_postgres=not args.no_postgres,
+        with_services=not args.no_services,
+    )
     for figure in figures:
         print(figure.line())
     where_the_cold_start_goes()

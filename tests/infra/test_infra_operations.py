@@ -11,6 +11,7 @@ import pytest
 from api.infrastructure import ALIAS_NAME
 from cdn.firewall import SENSITIVE_PATHS
 from database.infrastructure import APP_ROLE
+from infra.stacks import function_id
 
 PATH_TO_MIGRATION = "api/migrations/versions/0007_app_role.py"
 
@@ -27,6 +28,10 @@ def _only(template: dict[str, Any], type_: str) -> tuple[str, dict[str, Any]]:
     found = [(n, r) for n, r in template["Resources"].items() if r["Type"] == type_]
     assert len(found) == 1, (type_, [n for n, _ in found])
     return found[0]
+
+
+def _function_ids(synth) -> dict[str, str]:
+    return {p.service.name: function_id(p.service) for p in synth.deployment.config.functions}
 
 
 def _edge_template(synth) -> dict[str, Any]:
@@ -75,23 +80,38 @@ def test_cloudfront_alarm_lives_in_us_east_1(synth):
     assert distribution["Fn::GetStackOutput"]["StackName"] == synth.deployment.main.stack_name
 
 
-def test_url_5xx_alarm_watches_the_alias(synth):
-    (url,) = [a for a in _alarms(synth.main_json).values() if a["MetricName"] == "Url5xxCount"]
-    dimensions = {d["Name"]: d["Value"] for d in url["Dimensions"]}
+def test_url_5xx_alarm_watches_each_alias(synth):
+    urls = [a for a in _alarms(synth.main_json).values() if a["MetricName"] == "Url5xxCount"]
+    assert len(urls) == len(_function_ids(synth))
+    functions = set()
+    for url in urls:
+        dimensions = {d["Name"]: d["Value"] for d in url["Dimensions"]}
+        assert json.dumps(dimensions["Resource"]).endswith(f':{ALIAS_NAME}"]]}}')
+        functions.add(json.dumps(dimensions["FunctionName"]))
+        assert url["Period"] == 60
+        assert url["TreatMissingData"] == "notBreaching"
+    assert len(functions) == len(urls)  # one alarm per function, none shared
 
-    assert json.dumps(dimensions["Resource"]).endswith(f':{ALIAS_NAME}"]]}}')
-    assert url["Period"] == 60
-    assert url["TreatMissingData"] == "notBreaching"
 
-
-def test_thresholds_follow_the_config(synth):
-    config = synth.deployment.config
-    alarms = {a["MetricName"]: a for a in _alarms(synth.main_json).values()}
-
-    assert alarms["Duration"]["ExtendedStatistic"] == "p99"
-    assert alarms["Duration"]["Threshold"] == config.lambda_timeout_seconds * 1000 * 0.8
-    assert alarms["ConcurrentExecutions"]["Threshold"] == int(config.reserved_concurrency * 0.8)
-    assert alarms["DatabaseConnections"]["Threshold"] > 0
+def test_thresholds_follow_each_functions_config(synth):
+    resources = synth.main_json["Resources"]
+    alarms = _alarms(synth.main_json)
+    for plan in synth.deployment.config.functions:
+        id_ = function_id(plan.service)
+        mine = {
+            a["MetricName"]: a
+            for n, a in alarms.items()
+            if n.startswith(id_) and resources[n]["Type"] == "AWS::CloudWatch::Alarm"
+        }
+        assert mine["Duration"]["ExtendedStatistic"] == "p99"
+        assert mine["Duration"]["Threshold"] == plan.timeout_seconds * 1000 * 0.8
+        assert plan.reserved_concurrency is not None
+        assert mine["ConcurrentExecutions"]["Threshold"] == max(
+            1, int(plan.reserved_concurrency * 0.8)
+        )
+        assert mine["Errors"]["AlarmDescription"].startswith(f"Courtside {id_}: ")
+    database = {a["MetricName"]: a for a in alarms.values()}
+    assert database["DatabaseConnections"]["Threshold"] > 0
 
 
 def test_every_alarm_notifies_its_regions_topic_on_alarm_and_ok(synth):
@@ -107,8 +127,10 @@ def test_every_alarm_notifies_its_regions_topic_on_alarm_and_ok(synth):
             assert alarm.get("ActionsEnabled", True) is True
             checked += 1
     nodes = 2 if synth.deployment.config.cache_multi_az else 1
-    # API 5 (5xx, errors, throttles, duration, concurrency), RDS 4, cache 3 a node, CloudFront 1
-    assert checked == 5 + 4 + 3 * nodes + 1
+    functions = len(_function_ids(synth))
+    # Each function 5 (5xx, errors, throttles, duration, concurrency), RDS 4, cache 3 a node,
+    # CloudFront 1
+    assert checked == 5 * functions + 4 + 3 * nodes + 1
 
 
 def test_alarm_topics_are_encrypted_tls_only_and_reach_the_configured_subscriber(synth):
@@ -164,15 +186,26 @@ def test_existing_topics_are_added_to_their_regions_alarms(synthesize_env, cli_c
         assert "AWS::SNS::Subscription" not in types
 
 
-def test_one_dashboard_with_the_apps_request_latency(synth):
+def test_one_dashboard_with_each_functions_request_latency(synth):
     _, dashboard = _only(synth.main_json, "AWS::CloudWatch::Dashboard")
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
-    _, metric_filter = _only(synth.main_json, "AWS::Logs::MetricFilter")
-    transformation = metric_filter["Properties"]["MetricTransformations"][0]
-
-    assert transformation["MetricValue"] == "$.latency_ms"
-    assert transformation["MetricName"] in body
-    assert '$.logger = \\"courtside.request\\"' in json.dumps(metric_filter["Properties"])
+    filters = [
+        r["Properties"]
+        for r in synth.main_json["Resources"].values()
+        if r["Type"] == "AWS::Logs::MetricFilter"
+    ]
+    assert len(filters) == len(_function_ids(synth))
+    for id_ in _function_ids(synth).values():
+        (metric_filter,) = [
+            f
+            for f in filters
+            if f["MetricTransformations"][0]["MetricName"] == f"{id_}RequestLatency"
+        ]
+        transformation = metric_filter["MetricTransformations"][0]
+        assert transformation["MetricValue"] == "$.latency_ms"
+        assert transformation["MetricName"] in body
+        assert '$.logger = \\"courtside.request\\"' in json.dumps(metric_filter)
+        assert f"{id_} p99" in body  # each service's lines are labelled
     for needle in ("5xxErrorRate", "Url5xxCount", "DatabaseConnections", "Evictions"):
         assert needle in body
     assert '\\"region\\":\\"us-east-1\\"' in body  # CloudFront's metrics are read from there
@@ -270,13 +303,17 @@ def test_waf_logs_blocked_requests_with_secrets_redacted_and_a_retention(synths)
 # --- 12.4 least-privilege database access ---------------------------------------------------
 
 
-def test_the_app_role_has_its_own_secret_with_the_master_for_rotation(synth):
+def test_each_login_role_has_its_own_secret_with_the_master_for_rotation(synth):
     secrets = synth.resources("AWS::SecretsManager::Secret")
-    app = next(s for n, s in secrets.items() if n.startswith("DatabaseAppSecret"))
-    template = json.dumps(app["Properties"]["GenerateSecretString"]["SecretStringTemplate"])
-
-    assert f'\\"username\\":\\"{APP_ROLE}\\"' in template
-    assert "masterarn" in template  # multi-user rotation logs in as the owner to set passwords
+    roles = [p.service.database_role for p in synth.deployment.config.functions]
+    found = []
+    for secret in secrets.values():
+        generated = secret["Properties"].get("GenerateSecretString", {})
+        template = json.dumps(generated.get("SecretStringTemplate", ""))
+        if "masterarn" in template:  # multi-user rotation logs in as the owner to set passwords
+            found += [r for r in roles if f'\\"username\\":\\"{r}\\"' in template]
+    assert sorted(found) == sorted(roles)
+    assert (APP_ROLE in roles) is (synth.deployment.config.services == "all-in-one")
 
 
 def test_the_app_role_name_is_the_one_the_migration_creates():
@@ -329,31 +366,42 @@ def test_edge_function_and_its_versions_are_retained(synth):
 # --- 12.10 safe releases -----------------------------------------------------------------------
 
 
-def test_the_api_deploys_through_a_canary_that_rolls_back_on_its_alarms(synth):
+def test_each_function_deploys_through_a_canary_that_rolls_back_on_its_own_alarms(synth):
     config = synth.deployment.config
-    _, group = _only(synth.main_json, "AWS::CodeDeploy::DeploymentGroup")
-    props = group["Properties"]
-    alarm_names = {a["Name"]["Ref"] for a in props["AlarmConfiguration"]["Alarms"]}
-
+    resources = synth.main_json["Resources"]
     expected = {
         "ALL_AT_ONCE": "CodeDeployDefault.LambdaAllAtOnce",
         "CANARY_10PERCENT_5MINUTES": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
         "LINEAR_10PERCENT_EVERY_1MINUTE": "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
     }
-    assert props["DeploymentConfigName"] == expected[config.lambda_deployment]
-    assert props["AlarmConfiguration"]["Enabled"] is True
-    assert {n.rstrip("0123456789ABCDEF") for n in alarm_names} == {"ApiUrl5xx", "ApiErrors"}
-    assert set(props["AutoRollbackConfiguration"]["Events"]) >= {
-        "DEPLOYMENT_FAILURE",
-        "DEPLOYMENT_STOP_ON_ALARM",
-    }
-    _, alias = _only(synth.main_json, "AWS::Lambda::Alias")
-    assert alias["Properties"]["Name"] == ALIAS_NAME
-    version = synth.main_json["Resources"][alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]]
-    assert version["DeletionPolicy"] == "Retain"  # the emergency rollback's target survives
-    assert "CodeDeployLambdaAliasUpdate" in alias["UpdatePolicy"]
-    (url,) = synth.resources("AWS::Lambda::Url").values()
-    assert url["Properties"]["Qualifier"] == ALIAS_NAME
+    for id_ in _function_ids(synth).values():
+        (props,) = [
+            r["Properties"]
+            for n, r in resources.items()
+            if n.startswith(f"{id_}Deployment") and r["Type"] == "AWS::CodeDeploy::DeploymentGroup"
+        ]
+        alarm_names = {a["Name"]["Ref"] for a in props["AlarmConfiguration"]["Alarms"]}
+        assert props["DeploymentConfigName"] == expected[config.lambda_deployment]
+        assert props["AlarmConfiguration"]["Enabled"] is True
+        assert {n.rstrip("0123456789ABCDEF") for n in alarm_names} == {
+            f"{id_}Url5xx",
+            f"{id_}Errors",
+        }
+        assert set(props["AutoRollbackConfiguration"]["Events"]) >= {
+            "DEPLOYMENT_FAILURE",
+            "DEPLOYMENT_STOP_ON_ALARM",
+        }
+        (alias,) = [
+            r
+            for n, r in resources.items()
+            if n.startswith(f"{id_}Live") and r["Type"] == ("AWS::Lambda::Alias")
+        ]
+        assert alias["Properties"]["Name"] == ALIAS_NAME
+        version = resources[alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]]
+        assert version["DeletionPolicy"] == "Retain"  # the emergency rollback's target survives
+        assert "CodeDeployLambdaAliasUpdate" in alias["UpdatePolicy"]
+    for url in synth.resources("AWS::Lambda::Url").values():
+        assert url["Properties"]["Qualifier"] == ALIAS_NAME
 
 
 def test_staging_rehearses_prods_release(synths):

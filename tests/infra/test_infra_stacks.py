@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from cdn.infrastructure import EDGE_MAX_BODY_BYTES, PUBLIC_ROUTE_GROUPS
+from cdn.infrastructure import EDGE_MAX_BODY_BYTES, PUBLIC_ROUTE_GROUPS, SERVICE_PATHS
 from database.infrastructure import POSTGRES_MAJOR
 from infra.config import CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS, ENVIRONMENT_NAMES
+from infra.stacks import function_id
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -25,7 +26,6 @@ APP_ENV_VARS = {
     "REDIS_PORT",
     "REDIS_TLS",
     "REDIS_AUTH_SECRET_ARN",
-    "JWT_SECRET_ARN",
     "BEHIND_CLOUDFRONT",
     "PUBLIC_BASE_URL",
     "LOG_LEVEL",
@@ -55,15 +55,39 @@ def _behaviors(synth) -> dict[str, dict[str, Any]]:
     return {b["PathPattern"]: b for b in _distribution_config(synth)["CacheBehaviors"]}
 
 
+def _ids(synth) -> dict[str, str]:
+    """The app's functions: service name (``api``: the whole app) -> construct id."""
+    return {p.service.name: function_id(p.service) for p in synth.deployment.config.functions}
+
+
+def _plans(synth) -> dict[str, Any]:
+    return {p.service.name: p for p in synth.deployment.config.functions}
+
+
 def _functions(synth) -> dict[str, dict[str, Any]]:
-    """The app's two container functions, by role: api and migrations."""
+    """The container functions: each of the app's, by service name, and ``migrations``."""
+    ids = _ids(synth)
     functions = {}
     for name, resource in synth.resources("AWS::Lambda::Function").items():
         if "ImageUri" not in resource["Properties"]["Code"]:
             continue
-        functions["migrations" if name.startswith("Migrations") else "api"] = resource
-    assert set(functions) == {"api", "migrations"}
+        if name.startswith("Migrations"):
+            functions["migrations"] = resource
+            continue
+        (service,) = [s for s, id_ in ids.items() if name.startswith(f"{id_}Function")]
+        functions[service] = resource
+    assert set(functions) == {*ids, "migrations"}
     return functions
+
+
+def _app_functions(synth) -> dict[str, dict[str, Any]]:
+    return {name: fn for name, fn in _functions(synth).items() if name != "migrations"}
+
+
+def _role_secret_prefix(role: str) -> str:
+    """A login role's secret attachment's logical id prefix (`Database<Role>SecretAttachment`)."""
+    label = "".join(p.capitalize() for p in role.removeprefix("courtside_").split("_"))
+    return f"Database{label}SecretAttachment"
 
 
 def _logical_id(synth, type_: str, prefix: str) -> str:
@@ -194,11 +218,18 @@ def test_prod_keeps_its_data(synths):
 
 def test_database_security_group_admits_only_our_functions(synth):
     db_sg = _logical_id(synth, "AWS::EC2::SecurityGroup", "DatabaseSecurityGroup")
+    functions = tuple(f"{id_}FunctionSecurityGroup" for id_ in _ids(synth).values())
+    rotations = tuple(
+        _role_secret_prefix(p.service.database_role)
+        .replace("Database", "DatabaseInstance", 1)
+        .replace("SecretAttachment", "RotationSecurityGroup")
+        for p in synth.deployment.config.functions
+    )
     allowed_prefixes = (
-        "ApiFunctionSecurityGroup",
+        *functions,
         "MigrationsFunctionSecurityGroup",
         "DatabaseInstanceRotationSingleUserSecurityGroup",
-        "DatabaseInstanceAppRotationSecurityGroup",
+        *rotations,
     )
     rules = [
         r["Properties"]
@@ -210,7 +241,8 @@ def test_database_security_group_admits_only_our_functions(synth):
     assert rules
     assert all(s.startswith(allowed_prefixes) for s in sources), sources
     assert any(s.startswith("MigrationsFunctionSecurityGroup") for s in sources)
-    assert any(s.startswith("ApiFunctionSecurityGroup") for s in sources)
+    for prefix in functions:
+        assert any(s.startswith(prefix) for s in sources), prefix
     _, sg = next(
         (n, r) for n, r in synth.resources("AWS::EC2::SecurityGroup").items() if n == db_sg
     )
@@ -222,16 +254,17 @@ def test_one_data_path_without_a_proxy(synth):
     for template in synth.templates.values():
         types = {r["Type"] for r in template["Resources"].values()}
         assert not types & {"AWS::RDS::DBProxy", "AWS::RDS::DBProxyTargetGroup"}
-    api_env = _functions(synth)["api"]["Properties"]["Environment"]["Variables"]
-    assert "DATABASE_HOST" not in api_env
-    assert "DATABASE_USE_PROXY" not in api_env
+    for function in _app_functions(synth).values():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert "DATABASE_HOST" not in env
+        assert "DATABASE_USE_PROXY" not in env
 
 
 def test_secret_rotation_per_config(synth):
-    """The owner's secret rotates single-user, the app role's multi-user (it has a master)."""
+    """The owner's secret rotates single-user, each login role's multi-user (it has a master)."""
     rotating = synth.deployment.config.db_rotation_days > 0
     schedules = synth.resources("AWS::SecretsManager::RotationSchedule")
-    assert len(schedules) == (2 if rotating else 0)
+    assert len(schedules) == (1 + len(_ids(synth)) if rotating else 0)
     mappings = json.dumps(synth.main_json.get("Mappings", {}))
     assert ("PostgreSQLRotationSingleUser" in mappings) is rotating
     assert ("PostgreSQLRotationMultiUser" in mappings) is rotating
@@ -265,16 +298,18 @@ def test_cache_lives_in_isolated_subnets(synth):
     assert data_routes == []  # no route to an internet or NAT gateway
 
 
-def test_cache_security_group_admits_only_the_api(synth):
+def test_cache_security_group_admits_only_the_apps_functions(synth):
     cache_sg = _logical_id(synth, "AWS::EC2::SecurityGroup", "CacheSecurityGroup")
     rules = [
         r["Properties"]
         for r in synth.resources("AWS::EC2::SecurityGroupIngress").values()
         if r["Properties"]["GroupId"] == {"Fn::GetAtt": [cache_sg, "GroupId"]}
     ]
-    assert len(rules) == 1
-    assert rules[0]["SourceSecurityGroupId"]["Fn::GetAtt"][0].startswith("ApiFunctionSecurityGroup")
-    assert rules[0]["FromPort"] == rules[0]["ToPort"] == 6380
+    sources = sorted(r["SourceSecurityGroupId"]["Fn::GetAtt"][0] for r in rules)
+    assert [s.rstrip("0123456789ABCDEF") for s in sources] == sorted(
+        f"{id_}FunctionSecurityGroup" for id_ in _ids(synth).values()
+    )
+    assert all(rule["FromPort"] == rule["ToPort"] == 6380 for rule in rules)
 
 
 # --- functions -------------------------------------------------------------------------------
@@ -292,43 +327,68 @@ def test_functions_run_the_image_in_the_vpc(synth):
     assert functions["migrations"]["Properties"]["ImageConfig"]["Command"] == [
         "courtside.migrate.handler"
     ]
-    assert "ImageConfig" not in functions["api"]["Properties"]  # the image's default CMD
+    for name, plan in _plans(synth).items():
+        props = functions[name]["Properties"]
+        if name == "api":
+            assert "ImageConfig" not in props  # the image's default CMD: the whole app
+        else:  # the service's own entry point (courtside.lambda_services.<name>.handler)
+            assert props["ImageConfig"]["Command"] == [plan.service.handler]
     same_image = {json.dumps(f["Properties"]["Code"]) for f in functions.values()}
     assert len(same_image) == 1
 
 
-def test_api_function_settings(synth):
+def test_each_function_has_its_settings_and_its_own_database_role(synth):
     config = synth.deployment.config
-    props = _functions(synth)["api"]["Properties"]
-    env = props["Environment"]["Variables"]
+    for name, function in _app_functions(synth).items():
+        plan = _plans(synth)[name]
+        props = function["Properties"]
+        env = props["Environment"]["Variables"]
 
-    assert set(env) >= APP_ENV_VARS
-    assert env["ENVIRONMENT"] == config.name
-    assert env["BEHIND_CLOUDFRONT"] == "true"
-    assert env["REDIS_TLS"] == "true"
-    assert env["PUBLIC_BASE_URL"] == f"https://{config.domain_name}"
-    # The app role's secret, never the owner's.
-    assert env["DATABASE_SECRET_ARN"]["Ref"].startswith("DatabaseAppSecretAttachment")
-    assert props["MemorySize"] == config.lambda_memory_mb
-    assert props["Timeout"] == config.lambda_timeout_seconds
-    assert props.get("ReservedConcurrentExecutions") == config.reserved_concurrency
+        assert set(env) >= APP_ENV_VARS, name
+        assert env["ENVIRONMENT"] == config.name
+        assert env["BEHIND_CLOUDFRONT"] == "true"
+        assert env["REDIS_TLS"] == "true"
+        assert env["PUBLIC_BASE_URL"] == f"https://{config.domain_name}"
+        # Its own login role's secret, never the owner's.
+        role = _role_secret_prefix(plan.service.database_role)
+        assert env["DATABASE_SECRET_ARN"]["Ref"].startswith(role), name
+        # Only a service that signs people in holds the JWT key.
+        assert ("JWT_SECRET_ARN" in env) is plan.service.signs_people_in, name
+        assert props["MemorySize"] == plan.memory_mb
+        assert props["Timeout"] == plan.timeout_seconds
+        assert props.get("ReservedConcurrentExecutions") == plan.reserved_concurrency
+        if not config.ses_enabled:
+            assert not {k for k in env if k.startswith(("EMAIL_", "SES_"))}, name
     migrations_env = _functions(synth)["migrations"]["Properties"]["Environment"]["Variables"]
     assert "JWT_SECRET_ARN" not in migrations_env  # least privilege: it only needs the database
     assert migrations_env["DATABASE_SECRET_ARN"]["Ref"].startswith("DatabaseInstanceSecretAttach")
-    assert migrations_env["APP_DATABASE_SECRET_ARN"]["Ref"].startswith("DatabaseAppSecretAttach")
+    if config.services == "all-in-one":
+        assert migrations_env["APP_DATABASE_SECRET_ARN"]["Ref"].startswith(
+            "DatabaseAppSecretAttach"
+        )
+        assert "SERVICE_DATABASE_SECRET_ARNS" not in migrations_env
+    else:  # a JSON object: each service role -> its secret, whose password the migrator sets
+        assert "APP_DATABASE_SECRET_ARN" not in migrations_env
+        rendered = _render(migrations_env["SERVICE_DATABASE_SECRET_ARNS"])
+        refs = set(re.findall(r"\$\{(\w+)\}", rendered))
+        roles = set(re.findall(r'"(courtside_\w+)":', rendered))
+        assert roles == {p.service.database_role for p in config.functions}
+        assert {r.rstrip("0123456789ABCDEF") for r in refs} == {
+            _role_secret_prefix(role) for role in roles
+        }
 
 
 def test_app_body_limits_fit_what_the_edge_signer_can_hash(synth):
-    env = _functions(synth)["api"]["Properties"]["Environment"]["Variables"]
-
     assert EDGE_MAX_BODY_BYTES == 1_000_000 < CLOUDFRONT_INCLUDE_BODY_CAP
-    # The app defaults to 5 MiB for /v1/ingest; through CloudFront only ~1 MB gets through.
-    assert int(env["INGEST_MAX_BODY_BYTES"]) == EDGE_MAX_BODY_BYTES
-    assert int(env["MAX_BODY_BYTES"]) <= EDGE_MAX_BODY_BYTES
+    for function in _app_functions(synth).values():
+        env = function["Properties"]["Environment"]["Variables"]
+        # The app defaults to 5 MiB for /v1/ingest; through CloudFront only ~1 MB gets through.
+        assert int(env["INGEST_MAX_BODY_BYTES"]) == EDGE_MAX_BODY_BYTES
+        assert int(env["MAX_BODY_BYTES"]) <= EDGE_MAX_BODY_BYTES
 
 
 def test_function_url_requires_iam_and_points_at_the_alias(synth):
-    synth.main.resource_count_is("AWS::Lambda::Url", 1)
+    synth.main.resource_count_is("AWS::Lambda::Url", len(_ids(synth)))
     synth.main.has_resource_properties(
         "AWS::Lambda::Url", {"AuthType": "AWS_IAM", "InvokeMode": "BUFFERED", "Qualifier": "live"}
     )
@@ -344,8 +404,9 @@ def test_log_groups_have_the_environment_retention(synth):
             assert group["Properties"]["RetentionInDays"] == config.log_retention_days, name
             assert group["DeletionPolicy"] == expected_policy, (file_name, name)
     groups = synth.resources("AWS::Logs::LogGroup")
-    # flow logs, API, migrator, migration runner and its framework, the VPC default-SG provider
-    assert len(groups) == 6, sorted(groups)
+    # flow logs, migrator, migration runner and its framework, the VPC default-SG provider, and
+    # each of the app's functions
+    assert len(groups) == 5 + len(_ids(synth)), sorted(groups)
     for fn in _functions(synth).values():
         assert "Ref" in fn["Properties"]["LoggingConfig"]["LogGroup"]
     waf_groups = [
@@ -379,28 +440,32 @@ def test_every_function_logs_to_a_group_with_retention(synth):
             days = groups[group]["Properties"]["RetentionInDays"]
             assert days == synth.deployment.config.log_retention_days, (file_name, name)
             checked += 1
-    # API, migrator, migration runner and its framework, the VPC default-SG provider, the edge
-    # function (in its us-east-1 stack)
-    assert checked == 6
+    # migrator, migration runner and its framework, the VPC default-SG provider, the edge
+    # function (in its us-east-1 stack), and each of the app's functions
+    assert checked == 5 + len(_ids(synth))
 
 
-def test_api_reads_exactly_its_secrets(synth):
-    role_policies = [
-        p for n, p in synth.resources("AWS::IAM::Policy").items() if n.startswith("ApiFunction")
-    ]
-    assert len(role_policies) == 1
-    statements = role_policies[0]["Properties"]["PolicyDocument"]["Statement"]
-    assert len(statements) == 1
-    assert set(statements[0]["Action"]) == {
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:DescribeSecret",
-    }
-    refs = {r["Ref"] for r in statements[0]["Resource"]}
-    assert len(refs) == 3
-    assert any(r.startswith("DatabaseAppSecretAttachment") for r in refs)
-    assert not any(r.startswith("DatabaseInstanceSecret") for r in refs)  # not the owner's
-    assert any(r.startswith("CacheAuthToken") for r in refs)
-    assert any(r.startswith("JwtSecret") for r in refs)
+def test_each_function_reads_exactly_its_secrets(synth):
+    """Its own database role's, the cache token, and the JWT key only where people sign in."""
+    policies = synth.resources("AWS::IAM::Policy")
+    for name, id_ in _ids(synth).items():
+        plan = _plans(synth)[name]
+        (policy,) = [p for n, p in policies.items() if n.startswith(f"{id_}Function")]
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        secrets = [s for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
+        others = [s for s in statements if s not in secrets]
+        assert len(secrets) == 1
+        assert set(secrets[0]["Action"]) == {
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+        }
+        refs = {r["Ref"].rstrip("0123456789ABCDEF") for r in secrets[0]["Resource"]}
+        expected = {_role_secret_prefix(plan.service.database_role), "CacheAuthToken"}
+        if plan.service.signs_people_in:
+            expected.add("JwtSecret")
+        assert refs == expected, name  # never the owner's (DatabaseInstanceSecret...)
+        sends = synth.deployment.config.ses_enabled and plan.service.sends_email
+        assert [s["Action"] for s in others] == (["ses:SendEmail"] if sends else []), name
 
 
 POLICY_DOCUMENTS = {
@@ -532,12 +597,17 @@ def test_migrations_run_after_the_database_and_before_the_api(synth):
     assert resources[version]["Type"] == "AWS::Lambda::Version"
     handler = run["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
     assert handler.startswith("MigrationsProviderframeworkonEvent")
-    for name, resource in resources.items():
-        if name.startswith(("ApiFunctionCurrentVersion", "ApiLive")) and resource["Type"] in (
-            "AWS::Lambda::Version",
-            "AWS::Lambda::Alias",
-        ):
-            assert run_id in resource["DependsOn"], name
+    waiting = [
+        name
+        for name, resource in resources.items()
+        if name.startswith(
+            tuple(f"{id_}{part}" for id_ in _ids(synth).values() for part in ("Function", "Live"))
+        )
+        and resource["Type"] in ("AWS::Lambda::Version", "AWS::Lambda::Alias")
+    ]
+    assert len(waiting) == 2 * len(_ids(synth))  # each function's new version and its alias
+    for name in waiting:
+        assert run_id in resources[name]["DependsOn"], name
     for name in synth.resources("AWS::SecretsManager::RotationSchedule"):
         assert run_id in resources[name]["DependsOn"], name
         assert name not in run["DependsOn"]  # no cycle
@@ -548,24 +618,28 @@ def test_migrations_run_after_the_database_and_before_the_api(synth):
 
 def test_distribution_is_https_only_with_tls_1_2(synth):
     config = _distribution_config(synth)
-    assert config["Aliases"] == [synth.deployment.config.domain_name]
+    assert config["Aliases"] == [
+        synth.deployment.config.domain_name,
+        *sorted(synth.deployment.config.service_aliases.values()),
+    ]
     assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
     assert config["ViewerCertificate"]["SslSupportMethod"] == "sni-only"
     behaviors = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
     for behavior in behaviors:
         assert behavior["ViewerProtocolPolicy"] in {"https-only", "redirect-to-https"}
         assert "ResponseHeadersPolicyId" in behavior
-    (origin,) = config["Origins"]
-    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
-    assert "OriginAccessControlId" in origin
+    assert len(config["Origins"]) == len(_ids(synth))  # one per function
+    for origin in config["Origins"]:
+        assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+        assert "OriginAccessControlId" in origin
 
 
-def test_origin_read_timeout_outlasts_the_function_timeout(synth):
-    (origin,) = _distribution_config(synth)["Origins"]
-    read_timeout = origin["CustomOriginConfig"]["OriginReadTimeout"]
-
-    assert read_timeout == CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS
-    assert synth.deployment.config.lambda_timeout_seconds <= read_timeout
+def test_origin_read_timeout_outlasts_every_function_timeout(synth):
+    for origin in _distribution_config(synth)["Origins"]:
+        read_timeout = origin["CustomOriginConfig"]["OriginReadTimeout"]
+        assert read_timeout == CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS
+    for function in _app_functions(synth).values():
+        assert function["Properties"]["Timeout"] <= CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS
 
 
 def test_origin_access_control_signs_every_request(synth):
@@ -590,15 +664,29 @@ def test_cloudfront_may_invoke_the_alias_url_both_ways(synth):
         for p in synth.resources("AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == "cloudfront.amazonaws.com"
     ]
-    alias_id = _logical_id(synth, "AWS::Lambda::Alias", "ApiLive")
-    on_alias = [p for p in permissions if p["FunctionName"] == {"Ref": alias_id}]
-
-    assert {p["Action"] for p in on_alias} == {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"}
+    aliases = []
+    for id_ in _ids(synth).values():
+        alias_id = _logical_id(synth, "AWS::Lambda::Alias", f"{id_}Live")
+        aliases.append({"Ref": alias_id})
+        on_alias = [p for p in permissions if p["FunctionName"] == {"Ref": alias_id}]
+        assert {p["Action"] for p in on_alias} == {
+            "lambda:InvokeFunction",
+            "lambda:InvokeFunctionUrl",
+        }
     assert {p["Action"] for p in permissions} == {
         "lambda:InvokeFunctionUrl",
         "lambda:InvokeFunction",
     }
     for permission in permissions:
+        # On an alias, by its Ref or its URL's (alias-qualified) FunctionArn; never the
+        # unqualified function.
+        target = permission["FunctionName"]
+        assert target in aliases or (
+            target.get("Fn::GetAtt", [""])[0].startswith(
+                tuple(f"{a['Ref'].rstrip('0123456789ABCDEF')}FunctionUrl" for a in aliases)
+            )
+            and target["Fn::GetAtt"][1] == "FunctionArn"
+        ), target
         assert distribution in json.dumps(permission["SourceArn"])
         if permission["Action"] == "lambda:InvokeFunction":
             assert permission["InvokedViaFunctionUrl"] is True
@@ -607,7 +695,7 @@ def test_cloudfront_may_invoke_the_alias_url_both_ways(synth):
 def test_dynamic_behaviours_sign_payloads_and_forward_the_viewer_except_host(synth):
     config = _distribution_config(synth)
     behaviors = _behaviors(synth)
-    dynamic_paths = [*PRIVATE_PATHS, *PUBLIC_ROUTE_GROUPS, "/v1/*"]
+    dynamic_paths = [*PRIVATE_PATHS, *SERVICE_PATHS, *PUBLIC_ROUTE_GROUPS, "/v1/*"]
     dynamic = [config["DefaultCacheBehavior"], *(behaviors[p] for p in dynamic_paths)]
     for behavior in dynamic:
         assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
@@ -637,7 +725,7 @@ def test_private_routes_pages_and_unlisted_api_routes_are_never_cached(synth):
     config = _distribution_config(synth)
     behaviors = _behaviors(synth)
     assert config["DefaultCacheBehavior"]["CachePolicyId"] == CACHING_DISABLED  # HTML pages
-    for path in [*PRIVATE_PATHS, "/v1/me", "/v1/admin", "/v1/ingest", "/v1/*"]:
+    for path in [*PRIVATE_PATHS, "/v1/me", "/v1/admin", "/v1/ingest", *SERVICE_PATHS, "/v1/*"]:
         assert behaviors[path]["CachePolicyId"] == CACHING_DISABLED, path
     # More specific patterns must come before /v1/* (CloudFront takes the first match).
     order = [b["PathPattern"] for b in config["CacheBehaviors"]]
@@ -739,19 +827,22 @@ def test_alias_records_for_ipv4_and_ipv6(synth):
 
 def test_outputs(synth):
     outputs = synth.main_json["Outputs"]
+    per_function = ("FunctionName", "DeploymentGroupName", "DatabaseSecretArn")
+    if synth.deployment.config.services == "all-in-one":  # the names from before the split
+        functions = ["FunctionName", "DeploymentGroupName", "AppDatabaseSecretArn"]
+    else:
+        functions = [f"{id_}{o}" for id_ in _ids(synth).values() for o in per_function]
     for name in (
         "SiteUrl",
         "DistributionId",
-        "FunctionName",
+        *functions,
         "MigrationFunctionName",
-        "DeploymentGroupName",
         "DatabaseEndpoint",
         "DatabaseSecretArn",
-        "AppDatabaseSecretArn",
         "CacheAuthSecretArn",
         "JwtSecretArn",
     ):
-        assert name in outputs
+        assert name in outputs, name
     assert outputs["SiteUrl"]["Value"] == f"https://{synth.deployment.config.domain_name}"
 
 
@@ -834,14 +925,15 @@ def test_every_acknowledgement_is_expected_and_explained(synth):
     codedeploy = managed.format("AWSCodeDeployRoleForLambdaLimited")
     main = synth.deployment.main.stack_name
     edge = synth.deployment.edge.stack_name if synth.deployment.edge else main
+    functions = _ids(synth).values()
     expected = {
         (main, "Network/Vpc/SecretsManager", "EC23"),
         (main, "Database/Instance", "RDS11"),
         (main, "Cache/AuthToken", "SMG4"),
         (main, "JwtSecret", "SMG4"),
-        (main, "Api/Function/Function", basic),
-        (main, "Api/Function/Function", vpc),
-        (main, "Api/Deployment", codedeploy),
+        *((main, f"{id_}/Function/Function", basic) for id_ in functions),
+        *((main, f"{id_}/Function/Function", vpc) for id_ in functions),
+        *((main, f"{id_}/Deployment", codedeploy) for id_ in functions),
         (main, "Migrations/Function/Function", basic),
         (main, "Migrations/Function/Function", vpc),
         (main, "Migrations/Runner", basic),
@@ -861,10 +953,12 @@ def test_every_acknowledgement_is_expected_and_explained(synth):
     }
     expected |= wildcards
     if config.db_rotation_days == 0:
-        expected |= {
-            (main, "Database/Instance/Secret", "SMG4"),
-            (main, "Database/AppSecret", "SMG4"),
-        }
+        expected.add((main, "Database/Instance/Secret", "SMG4"))
+        for role in {p.service.database_role for p in config.functions}:
+            label = _role_secret_prefix(role).removeprefix("Database").removesuffix("Attachment")
+            expected.add((main, f"Database/{label}", "SMG4"))
+    if config.ses_enabled:
+        expected.add((main, "Network/Vpc/Ses", "EC23"))
     if not config.db_multi_az:
         expected.add((main, "Database/Instance", "RDS3"))
     if not config.db_deletion_protection:

@@ -27,6 +27,7 @@ def health_event() -> dict[str, Any]:
 
 def test_environment_initialises_once_across_many_invocations(lambda_loop):
     import courtside.lambda_handler as lh
+    from courtside import lambda_runtime
 
     event = health_event()
     first = lh.handler(event, LambdaContext(aws_request_id="req-0"))
@@ -36,7 +37,7 @@ def test_environment_initialises_once_across_many_invocations(lambda_loop):
         response = lh.handler(event, LambdaContext(aws_request_id=f"req-{n}"))
         assert response["statusCode"] == 200
         assert response["headers"]["x-request-id"] == f"req-{n}"
-    assert lh.init_count == 1
+    assert lambda_runtime.init_count == 1
     assert lh._adapter.lifespan == "off"
     # With a lifespan cycle per invocation, the app's shutdown would have replaced these.
     assert cache.get_cache() is shared_cache
@@ -105,7 +106,8 @@ def test_spans_are_flushed_at_the_end_of_each_invocation(lambda_loop, in_memory_
 
 
 def test_otel_enabled_without_the_sdk_is_a_clear_startup_error(lambda_loop, monkeypatch):
-    import courtside.lambda_handler as lh
+    import courtside.lambda_handler  # noqa: F401  (the environment, initialised once)
+    from courtside import lambda_runtime
     from courtside.settings import reset_settings
 
     monkeypatch.setenv("OTEL_ENABLED", "true")
@@ -113,8 +115,8 @@ def test_otel_enabled_without_the_sdk_is_a_clear_startup_error(lambda_loop, monk
     reset_settings()
     try:
         with pytest.raises(RuntimeError, match=r"requirements-otel\.txt"):
-            lh._init_environment()
+            lambda_runtime.init_environment()
     finally:
         monkeypatch.undo()
         reset_settings()
-    assert lh.init_count == 1
+    assert lambda_runtime.init_count == 1
