@@ -29,9 +29,8 @@ async def list_keys(
     page: PageDep,
     include_revoked: Annotated[bool, Query()] = True,
 ) -> Page[ApiKeyRead]:
-    rows, total = await api_keys.list_keys(
-        session, include_revoked=include_revoked, limit=page.limit, offset=page.offset
-    )
+    found = await api_keys.list_keys(session, include_revoked=include_revoked, page=page)
+    rows, total = found.items, found.total
     return Page[ApiKeyRead](
         items=[ApiKeyRead.model_validate(row) for row in rows],
         total=total,

@@ -34,9 +34,8 @@ async def list_users(
     role: RoleName | None = None,
     is_active: bool | None = None,
 ) -> Page[UserRead]:
-    rows, total = await users.list_users(
-        session, search=q, role=role, is_active=is_active, limit=page.limit, offset=page.offset
-    )
+    found = await users.list_users(session, search=q, role=role, is_active=is_active, page=page)
+    rows, total = found.items, found.total
     return Page[UserRead](
         items=[UserRead.model_validate(row) for row in rows],
         total=total,

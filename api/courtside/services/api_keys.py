@@ -14,12 +14,14 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.errors import ApiError, NotFound
 from courtside.models import ApiKey, ApiScope, utcnow
+from courtside.schemas.common import PageParams
 from courtside.services import audit
+from courtside.services.pagination import PageOf, paginate
 from courtside.settings import get_auth_settings
 
 KEY_PATTERN = re.compile(r"^cs_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
@@ -73,19 +75,13 @@ async def create_key(
 
 
 async def list_keys(
-    session: AsyncSession, *, include_revoked: bool = True, limit: int = 50, offset: int = 0
-) -> tuple[list[ApiKey], int]:
+    session: AsyncSession, *, include_revoked: bool = True, page: PageParams
+) -> PageOf[ApiKey]:
     """Keys, newest first, and the total count."""
     query = select(ApiKey)
     if not include_revoked:
         query = query.where(ApiKey.revoked_at.is_(None))
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (
-        await session.execute(
-            query.order_by(ApiKey.created_at.desc(), ApiKey.id.desc()).limit(limit).offset(offset)
-        )
-    ).scalars()
-    return list(rows), int(total)
+    return await paginate(session, query.order_by(ApiKey.created_at.desc(), ApiKey.id.desc()), page)
 
 
 async def get_key(session: AsyncSession, key_id: int) -> ApiKey:

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import AuditEvent
 from courtside.schemas.common import PageParams
+from courtside.services.pagination import PageOf, paginate
 
 ActorType = Literal["user", "api_key", "system"]
 
@@ -49,12 +50,6 @@ async def record(
     return event
 
 
-@dataclass(frozen=True)
-class EventPage:
-    items: list[AuditEvent]
-    total: int
-
-
 def _like_prefix(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"{escaped}%"
@@ -70,7 +65,7 @@ async def list_events(
     since: datetime | None = None,
     until: datetime | None = None,
     page: PageParams,
-) -> EventPage:
+) -> PageOf[AuditEvent]:
     """Events, newest first, filtered; every filter is optional and they combine with AND.
 
     `action` matches exactly, or as a prefix when it ends with `*` (`ingest.*`). `actor`
@@ -93,10 +88,6 @@ async def list_events(
         query = query.where(AuditEvent.occurred_at >= since)
     if until is not None:
         query = query.where(AuditEvent.occurred_at < until)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        .limit(page.limit)
-        .offset(page.offset)
+    return await paginate(
+        session, query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()), page
     )
-    return EventPage(items=list(rows), total=int(total or 0))

@@ -44,7 +44,7 @@ from courtside.models.betting import MAX_ABS_ODDS
 from courtside.odds import is_valid_american, settled_profit_cents
 from courtside.schemas.common import PageParams
 from courtside.services import audit, flags
-from courtside.services.league import PageOf
+from courtside.services.pagination import PageOf, paginate
 from courtside.settings import get_betting_settings
 
 
@@ -588,9 +588,7 @@ async def list_bets(
     """A user's bets (newest first unless `filters` says otherwise), each with its game and
     teams loaded."""
     query = _bets_query(user_id, filters or BetFilters(status=status))
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = (await session.scalars(query.limit(page.limit).offset(page.offset))).all()
-    return PageOf(items=rows, total=int(total or 0))
+    return await paginate(session, query, page)
 
 
 async def get_bet(session: AsyncSession, user_id: int, bet_id: int) -> Bet | None:

@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
 from courtside.errors import ApiError, NotFound
 from courtside.models import Role, User, utcnow
+from courtside.schemas.common import PageParams
 from courtside.services import audit, passwords
+from courtside.services.pagination import PageOf, paginate
 from courtside.unit_of_work import on_commit
 
 if TYPE_CHECKING:
@@ -207,9 +209,8 @@ async def list_users(
     search: str | None = None,
     role: str | None = None,
     is_active: bool | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[User], int]:
+    page: PageParams,
+) -> PageOf[User]:
     """Users ordered by username, filtered by a substring of username/e-mail, role, status."""
     query = select(User)
     search = (search or "").replace("\x00", "")
@@ -226,11 +227,7 @@ async def list_users(
         query = query.where(User.role == parse_role(role))
     if is_active is not None:
         query = query.where(User.is_active.is_(is_active))
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (
-        await session.execute(query.order_by(User.username).limit(limit).offset(offset))
-    ).scalars()
-    return list(rows), int(total)
+    return await paginate(session, query.order_by(User.username), page)
 
 
 def _not_yourself(user: User, actor: audit.Actor, what: str) -> None:

@@ -117,8 +117,10 @@ async def admin_home(
     settled: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
 ) -> Response:
     flags = await flag_admin.list_flags(session)
-    _, user_total = await users.list_users(session, limit=1)
-    _, active_keys = await api_keys.list_keys(session, include_revoked=False, limit=1)
+    user_total = (await users.list_users(session, page=PageParams(limit=1, offset=0))).total
+    active_keys = (
+        await api_keys.list_keys(session, include_revoked=False, page=PageParams(limit=1, offset=0))
+    ).total
     recent = await audit.list_events(session, page=PageParams(limit=8, offset=0))
     return _page(
         request,
@@ -263,14 +265,14 @@ async def _users_page(
     status_code: int = 200,
 ) -> Response:
     active = None if status is None else status == "active"
-    rows, total = await users.list_users(
+    found = await users.list_users(
         session,
         search=q or None,
         role=role,
         is_active=active,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
+        page=PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
     )
+    rows, total = found.items, found.total
     return _page(
         request,
         "admin/users.html",
@@ -374,7 +376,10 @@ async def _keys_page(
     created: tuple[Any, str | None] | None = None,
     status: int = 200,
 ) -> Response:
-    rows, total = await api_keys.list_keys(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    found = await api_keys.list_keys(
+        session, page=PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    )
+    rows, total = found.items, found.total
     return _page(
         request,
         "admin/api_keys.html",
