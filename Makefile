@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck check migrate demo-data simulate bench bench-deps browser-deps screenshots clean
+.PHONY: help run test lint migrate create-admin demo-data simulate bench bench-deps browser-deps screenshots clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -53,6 +53,15 @@ lint: $(VENV)/.dev-installed ## ruff, mypy and the import contracts (.importlint
 
 migrate: $(VENV)/.app-installed ## Apply migrations to DATABASE_URL (default: the embedded SQLite file)
 	PYTHONPATH=api $(PY) -m courtside migrate
+
+# The password is asked for twice, or read from ADMIN_PASSWORD: never from the command line
+# (shell history). Asks for what ADMIN_USERNAME / ADMIN_EMAIL do not give.
+create-admin: $(VENV)/.app-installed ## Create an Admin in DATABASE_URL (ADMIN_USERNAME=, ADMIN_EMAIL=, else asked)
+	@username="$$ADMIN_USERNAME"; email="$$ADMIN_EMAIL"; \
+	[ -n "$$username" ] || read -rp 'Username: ' username || exit 2; \
+	[ -n "$$email" ] || read -rp 'E-mail: ' email || exit 2; \
+	PYTHONPATH=api exec $(PY) -m courtside create-admin --username "$$username" --email "$$email" \
+	  $${ADMIN_PASSWORD:+--password-env ADMIN_PASSWORD}
 
 demo-data: $(VENV)/.app-installed ## Load the demo season (idempotent)
 	PYTHONPATH=api $(PY) scripts/demo_data.py load

@@ -1,8 +1,9 @@
-"""Print the README's configuration table from the settings classes (the single source).
+"""Print docs/configuration.md's settings table from the settings classes (the single source).
 
-    python scripts/settings_table.py
+    PYTHONPATH=api .venv/bin/python scripts/settings_table.py
 
-A test checks that README.md contains exactly this output, so the table cannot drift.
+tests/test_readme.py checks that docs/configuration.md contains exactly this output, so the
+table cannot drift.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ same headers), and in one pass:
   CSRF cookie a page asked for (`request_state`).
 
 One layer instead of five: each pure-ASGI layer costs a coroutine call and a `send`
-wrapper per message on every request (see the README's performance section).
+wrapper per message on every request (see docs/performance.md).
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ def _page_ids(base: str, page: Any) -> tuple[int, int]:
 
 def test_every_page_fits_a_phone(live_app: str, browser: Any, screenshot_dir: Path) -> None:
     """At 360 px no page scrolls sideways, anonymous, as a Consumer and as an Admin; the
-    phone and desktop screenshots of the README come from here."""
+    phone and desktop screenshots of docs/web.md come from here."""
     base = live_app
     watch = OriginWatch(base)
     narrow = _context(browser, NARROW, watch)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 # Before aws_cdk (jsii) is imported: Node 20 is past its support window and jsii would print a
-# banner on every run (DESIGN.md).
+# banner on every run (docs/architecture.md, "Facts the code relies on").
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import pytest

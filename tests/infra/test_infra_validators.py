@@ -55,7 +55,8 @@ def test_cfn_lint_finds_nothing_in_any_template(synths):
 
 
 def test_cfn_lint_would_catch_a_deprecated_engine(synths, tmp_path):
-    """The check above has teeth: the deprecated version DESIGN.md saw flagged is flagged."""
+    """The check above has teeth: a deprecated engine version (W3691, docs/architecture.md) is
+    flagged."""
     template = json.loads(
         next(iter(synths.values())).outdir.joinpath("Courtside-dev.template.json").read_text()
     )

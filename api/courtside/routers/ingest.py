@@ -93,6 +93,6 @@ async def ingest_batch(
     """Upsert a batch of records by natural key, all or nothing.
 
     Any invalid record refuses the whole batch (422, each bad record's index and errors);
-    re-sending a batch changes nothing; final results settle bets. See the README, "Ingestion API".
+    re-sending a batch changes nothing; final results settle bets. See docs/ingestion.md.
     """
     return await ingest(work.session, dataset, batch.records, actor=actor_for_key(key))

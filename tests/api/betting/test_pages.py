@@ -224,7 +224,7 @@ async def test_unknown_pages_get_the_html_error_page(client: httpx.AsyncClient) 
 async def test_a_refunded_bet_leaves_the_rescheduled_game_open_on_the_board(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    """The README's rule: a bet refunded for a postponed game does not count as the user's
+    """docs/web.md's rule: a bet refunded for a postponed game does not count as the user's
     bet when the game is rescheduled; the board shows the refund and a new bet form."""
     user = await make_user(session)
     game = (await _today_slate(session))[0]

@@ -192,7 +192,7 @@ def test_cmd_handler_imports_and_answers_an_event_in_a_fresh_process(tmp_path):
 def test_runtime_requirements_install_under_the_size_budget(tmp_path, platform, capsys):
     """`pip install --target` for the Lambda target (CPython 3.12, manylinux wheels only), so
     the figure is the image's and every requirement has a wheel for both architectures.
-    Bytecode is not counted here: see the README, "The Lambda runtime", for the figure with it."""
+    Bytecode is not counted here: docs/runtime.md ("The image") has the figure with it."""
     target = tmp_path / "target"
     completed = subprocess.run(
         [
