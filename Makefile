@@ -7,22 +7,46 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint migrate create-admin demo-data simulate bench bench-deps browser-deps screenshots clean
+.PHONY: help run test lint migrate create-admin demo-data simulate bench bench-deps browser-deps screenshots clean lock
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
+# Every install is from a lock file, hash-checked: the whole dependency tree pinned, each file
+# checked against the hashes PyPI published (`make lock` writes them). The venv's own pip does
+# it; upgrading pip first would be the one download no hash checks.
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.app-installed: api/requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r api/requirements.txt
+$(VENV)/.app-installed: api/requirements.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r api/requirements.lock
 	touch $@
 
-$(VENV)/.dev-installed: api/requirements.txt api/requirements-otel.txt requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev-installed: requirements-dev.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@ $(VENV)/.app-installed
+
+# The locks, written by uv from the direct requirements (the *.txt files, pinned by hand).
+# --universal: one lock for every platform and Python from LOCK_PYTHON up, markers where they
+# differ (the dev machines' 3.11, the Lambda image's 3.12 on x86_64 and arm64), with the hashes
+# of every file of each release. The OpenTelemetry lock is the runtime's plus tracing, the dev
+# lock everything: each takes the versions of the one before as constraints, so the tests run
+# what the image ships. uv keeps the pins already in a lock unless LOCK_ARGS=--upgrade.
+UV := $(VENV)/bin/uv
+LOCK_PYTHON := 3.11
+UV_COMPILE = $(UV) pip compile --quiet --universal --python-version $(LOCK_PYTHON) \
+	--generate-hashes --custom-compile-command "make lock" $(LOCK_ARGS)
+
+$(UV): requirements-uv.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-uv.lock
+	touch $@
+
+lock: $(UV) ## Rewrite the hash-pinned lock files from the direct requirements (LOCK_ARGS=--upgrade: newest)
+	$(UV_COMPILE) api/requirements.txt -o api/requirements.lock
+	$(UV_COMPILE) api/requirements.txt api/requirements-otel.txt -c api/requirements.lock \
+		-o api/requirements-otel.lock
+	$(UV_COMPILE) requirements-dev.txt -c api/requirements-otel.lock -o requirements-dev.lock
+	$(UV_COMPILE) requirements-uv.txt -o requirements-uv.lock
 
 # --no-proxy-headers: uvicorn would otherwise take the client IP from X-Forwarded-For sent from
 # 127.0.0.1, and anyone could rotate it past the per-IP login and sign-up limits.

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench/image_size.py
 
-For each architecture: `pip install --target` of api/requirements.txt for CPython 3.12
+For each architecture: `pip install --target --require-hashes` of api/requirements.lock for CPython 3.12
 (manylinux wheels, as the image installs them), `api/slim_dependencies.py` (as the image's
 first stage runs it; the other architecture's libraries are stripped by `llvm-strip`), then
 bytecode compiled into `__pycache__` (the image compiles with its own Python 3.12; here this
@@ -39,7 +39,7 @@ def installed_size(platform: str) -> tuple[float, float]:
                 *("--disable-pip-version-check", "--only-binary=:all:", "--implementation=cp"),
                 *("--python-version=3.12", "--abi=cp312", f"--platform=manylinux2014_{platform}"),
                 *(f"--platform=manylinux_2_28_{platform}", "--target", str(target)),
-                *("-r", str(API_DIR / "requirements.txt")),
+                *("--require-hashes", "-r", str(API_DIR / "requirements.lock")),
             ],
             check=True,
             capture_output=True,

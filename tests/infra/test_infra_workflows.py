@@ -1,9 +1,11 @@
 """The GitHub workflows: valid YAML, the README's make targets, OIDC, promotion, pinned actions;
-and one PostgreSQL major in CI, docker-compose.yml and RDS."""
+the tests on every supported Python up to the Lambda image's; and one PostgreSQL major in CI,
+docker-compose.yml and RDS."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +62,7 @@ def test_test_workflow_has_what_the_self_started_servers_need():
     job = _job(workflow)
     runs = _runs(workflow)
 
-    assert job["container"].startswith(("python:3.11-bookworm", "debian:bookworm"))
+    assert job["container"] == "python:${{ matrix.python }}-bookworm"
     assert {"redis-server", "openssl", "chromium"} <= _apt_installed(runs)
     assert any(p.startswith("postgresql-") and p[11:].isdigit() for p in _apt_installed(runs))
     # PostgreSQL's binaries are not on PATH in Debian: the newest version's bin goes there.
@@ -70,6 +72,28 @@ def test_test_workflow_has_what_the_self_started_servers_need():
     install = next(i for i, run in enumerate(steps) if "apt-get install" in run)
     make_test = next(i for i, run in enumerate(steps) if run.strip() == "make test")
     assert install < make_test
+
+
+def _lambda_python() -> str:
+    """The Python minor of the Lambda image (api/Dockerfile's final FROM, e.g. `3.12`)."""
+    froms = re.findall(r"^FROM (\S+)", (ROOT / "api" / "Dockerfile").read_text(), re.MULTILINE)
+    image, _, tag = froms[-1].partition(":")
+    assert image == "public.ecr.aws/lambda/python"
+    return tag
+
+
+def test_tests_run_on_the_oldest_supported_python_and_the_lambda_images():
+    """A matrix: pyproject's minimum Python (the development machines') and the Lambda image's,
+    each job's venv made by that Python (the Makefile's PYTHON), not another on the PATH."""
+    job = _job(_load("test.yml"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    oldest = project["requires-python"].removeprefix(">=")
+
+    assert job["strategy"]["matrix"]["python"] == [oldest, _lambda_python()]
+    assert job["strategy"]["fail-fast"] is False  # one Python failing still reports the other
+    assert job["env"]["PYTHON"] == "python${{ matrix.python }}"
+    assert re.search(r"^PYTHON \?= ", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert "$(PYTHON) -m venv" in (ROOT / "Makefile").read_text()
 
 
 def test_apt_install_parser_reads_continuation_lines():
@@ -160,12 +184,13 @@ def test_third_party_actions_are_pinned_by_commit(name):
 
 
 def test_one_postgresql_major_in_ci_compose_and_rds():
-    from database.infrastructure import POSTGRES_MAJOR
+    from database.infrastructure import ENGINE_VERSION, POSTGRES_MAJOR
 
     workflow = _load("test.yml")
     job = _job(workflow)
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
+    assert ENGINE_VERSION.postgres_major_version == POSTGRES_MAJOR  # what the RDS instance runs
     assert job["services"]["postgres"]["image"].split(":")[1] == POSTGRES_MAJOR
     assert compose["services"]["postgres"]["image"].split(":")[1].split("-")[0] == POSTGRES_MAJOR
     assert f"postgresql-{POSTGRES_MAJOR}" in _apt_installed(_runs(workflow))

@@ -1,6 +1,7 @@
 """The Lambda image without a Docker engine: the Dockerfile parsed, its CMD handler imported
-and answering an event in a fresh process, the runtime requirements checked for what must not
-be there, and their installed size measured for the Lambda target (Python 3.12, both arches)."""
+and answering an event in a fresh process, the runtime requirements and their lock checked for
+what must not be there, and the locks installed hash-checked for the Lambda target (Python 3.12,
+both arches) as the image's build stage installs them, their size measured."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.api.runtime.conftest import EVENTS_DIR
+from tests.lockfiles import locked_versions
 
 REPO = Path(__file__).resolve().parents[3]
 API_DIR = REPO / "api"
 DOCKERFILE = API_DIR / "Dockerfile"
 REQUIREMENTS = API_DIR / "requirements.txt"
+RUNTIME_LOCK = API_DIR / "requirements.lock"
+OTEL_LOCK = API_DIR / "requirements-otel.lock"
 SIZE_BUDGET_BYTES = 60 * 1024 * 1024
 
 FORBIDDEN = {
@@ -119,23 +123,35 @@ def test_cmd_is_exec_form_naming_the_lambda_handler():
     assert cmd_handler() == "courtside.lambda_handler.handler"
 
 
-def test_image_installs_only_runtime_requirements_and_copies_existing_paths():
+def test_image_installs_only_the_runtime_locks_with_hashes_and_copies_existing_paths():
+    """pip installs from the runtime lock (or the runtime-plus-tracing lock), hashes required,
+    never from the direct requirement files: the whole tree pinned and checked."""
     runs = [arguments for keyword, arguments in instructions() if keyword == "RUN"]
     installs = [run for run in runs if "pip install" in run]
-    assert installs
-    referenced = set(re.findall(r"-r \S*?(requirements[\w-]*\.txt)", " ".join(installs)))
-    assert referenced <= {"requirements.txt", "requirements-otel.txt"}
-    assert "requirements.txt" in referenced
+    assert len(installs) == 1
+    (install,) = installs
+    assert install.count("pip install") == 1
+    assert "--require-hashes" in install.split()
+    assert "--only-binary=:all:" in install.split()
+    assert set(re.findall(r"\brequirements[\w-]*\.\w+", install)) == {
+        RUNTIME_LOCK.name,
+        OTEL_LOCK.name,
+    }
+    copied = [a for k, a in instructions() if k == "COPY" and not a.startswith("--from=")]
+    assert {RUNTIME_LOCK.name, OTEL_LOCK.name} <= {w for a in copied for w in a.split()[:-1]}
+    assert not any(w.endswith(".txt") for a in copied for w in a.split()), copied
     for keyword, arguments in instructions():
         if keyword == "COPY" and not arguments.startswith("--from="):
             for source in arguments.split()[:-1]:
                 assert (API_DIR / source).exists(), f"COPY {source}: not in the build context"
 
 
-def test_runtime_requirements_exclude_infrastructure_and_dev_packages():
-    names = requirement_names(REQUIREMENTS)
-    assert {"fastapi", "mangum", "sqlalchemy", "asyncpg"} <= set(names)
-    assert not (set(names) & FORBIDDEN), set(names) & FORBIDDEN
+@pytest.mark.parametrize("path", [REQUIREMENTS, RUNTIME_LOCK, OTEL_LOCK], ids=lambda p: p.name)
+def test_runtime_requirements_exclude_infrastructure_and_dev_packages(path):
+    """The direct runtime requirements, and the whole tree their locks install."""
+    names = set(requirement_names(path) if path == REQUIREMENTS else locked_versions(path))
+    assert {"fastapi", "mangum", "sqlalchemy", "asyncpg"} <= names
+    assert not (names & FORBIDDEN), names & FORBIDDEN
     assert not any(name.startswith(("aws-cdk", "pytest", "types-")) for name in names)
 
 
@@ -188,31 +204,18 @@ def test_cmd_handler_imports_and_answers_an_event_in_a_fresh_process(tmp_path):
     assert response["headers"]["x-request-id"] == "fresh-1"
 
 
-@pytest.mark.parametrize("platform", ["x86_64", "aarch64"])
-def test_runtime_requirements_install_under_the_size_budget(tmp_path, platform, capsys):
-    """`pip install --target` for the Lambda target (CPython 3.12, manylinux wheels only), so
-    the figure is the image's and every requirement has a wheel for both architectures.
-    Bytecode is not counted here: docs/runtime.md ("The image") has the figure with it."""
-    target = tmp_path / "target"
+def _install_for_lambda(lock: Path, platform: str, target: Path) -> None:
+    """The build stage's install, for the Lambda target from any machine: `pip install
+    --target --require-hashes` of `lock` for CPython 3.12, manylinux wheels only. It fails if a
+    wheel's hash is not in the lock, or a dependency is not locked."""
     completed = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-compile",
-            "--only-binary=:all:",
-            "--implementation=cp",
-            "--python-version=3.12",
-            "--abi=cp312",
+            *(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
+            *("--no-compile", "--only-binary=:all:", "--require-hashes"),
+            *("--implementation=cp", "--python-version=3.12", "--abi=cp312"),
             f"--platform=manylinux2014_{platform}",
             f"--platform=manylinux_2_28_{platform}",
-            "--target",
-            str(target),
-            "-r",
-            str(REQUIREMENTS),
+            *("--target", str(target), "-r", str(lock)),
         ],
         capture_output=True,
         text=True,
@@ -220,22 +223,41 @@ def test_runtime_requirements_install_under_the_size_budget(tmp_path, platform, 
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
+
+
+@pytest.mark.parametrize("platform", ["x86_64", "aarch64"])
+def test_runtime_lock_installs_under_the_size_budget(tmp_path, platform, capsys):
+    """The runtime lock installed for the Lambda target, so the figure is the image's and every
+    locked package has a wheel, with its hash locked, for both architectures. Bytecode is not
+    counted here: docs/runtime.md ("The image") has the figure with it."""
+    target = tmp_path / "target"
+    _install_for_lambda(RUNTIME_LOCK, platform, target)
     size = sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
     with capsys.disabled():
         print(f"\n[runtime requirements, {platform}, cp312] {size / 1024 / 1024:.1f} MiB")
     assert 10 * 1024 * 1024 < size < SIZE_BUDGET_BYTES
 
 
+@pytest.mark.parametrize("platform", ["x86_64", "aarch64"])
+def test_tracing_lock_installs_for_the_lambda_target(tmp_path, platform):
+    """The image built with WITH_OTEL=true installs this lock instead: hashes and wheels for
+    both architectures, and the SDK and exporter the tracing needs are in it."""
+    target = tmp_path / "target"
+    _install_for_lambda(OTEL_LOCK, platform, target)
+    assert (target / "opentelemetry" / "sdk").is_dir()
+    assert (target / "opentelemetry" / "exporter" / "otlp" / "proto" / "http").is_dir()
+
+
 def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
-    """The runtime requirements installed for this interpreter, slimmed as the image slims
-    them (slim_dependencies.py), then used alone (`python -S`: no other site-packages) to
-    migrate a database and answer an event."""
+    """The runtime lock installed for this interpreter, slimmed as the image slims it
+    (slim_dependencies.py), then used alone (`python -S`: no other site-packages) to migrate a
+    database and answer an event."""
     target = tmp_path / "target"
     installed = subprocess.run(
         [
             *(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
-            *("--no-compile", "--only-binary=:all:", "--target", str(target)),
-            *("-r", str(REQUIREMENTS)),
+            *("--no-compile", "--only-binary=:all:", "--require-hashes"),
+            *("--target", str(target), "-r", str(RUNTIME_LOCK)),
         ],
         capture_output=True,
         text=True,
