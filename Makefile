@@ -63,7 +63,7 @@ browser-deps: ## Install Debian's Chromium for the browser test (root; skipped w
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: $(VENV)/.dev-installed browser-deps ## Run the whole suite against this machine's PostgreSQL and Redis, then lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile --cov --cov-report= $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory lint
 
 screenshots: $(VENV)/.dev-installed browser-deps ## Refresh docs/screenshots from the browser test

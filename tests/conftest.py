@@ -1,15 +1,14 @@
-"""Test harness: a fresh PostgreSQL database and SQLite file per run, a Redis key prefix per
-test, and per-test isolation by rolling back one connection's transaction.
+"""Test harness: a fresh PostgreSQL database and SQLite file per run (per pytest-xdist worker),
+a Redis key prefix per test, and per-test isolation by rolling back one connection's transaction.
 
 - `TEST_DATABASE_URL` (default `postgresql://postgres@127.0.0.1:5432/postgres`) names the
-  server; each run creates `courtside_test_<random>` there and drops it at the end.
-- `TEST_REDIS_URL` (default `redis://127.0.0.1:6379/0`); each run uses its own key prefix and
-  deletes its keys at the end.
-
-Fixtures most tests want: `client` (an httpx client on a fresh app), `session` (the same
-rolled-back connection the app uses). Both default to PostgreSQL; run a test on both
-dialects with `@both_dialects` from `tests.helpers`.
-Tests that need real concurrent connections and committed data use `committed_engine`.
+  server; each run (each worker of a `-n` run) creates `courtside_test_<random>_<worker>` there
+  and drops it at the end.
+- `TEST_REDIS_URL` (default `redis://127.0.0.1:6379/0`); each run (each worker) uses its own key
+  prefix and deletes its keys at the end.
+- Under pytest-xdist (`make test` runs `-n 2 --dist loadfile`), each worker has its own
+  database and prefix, and tests that share a costly module- or session-scoped fixture run on
+  one worker: see `tests.distribution`.
 """
 
 from __future__ import annotations
@@ -19,8 +18,13 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from xdist.remote import Producer
+    from xdist.scheduler.protocol import Scheduling
 
 os.environ.setdefault("ENVIRONMENT", "local")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -41,7 +45,9 @@ from courtside import db  # noqa: E402
 from courtside.models import Base  # noqa: E402
 from courtside.settings import get_database_settings, reset_settings  # noqa: E402
 
-RUN_ID = uuid.uuid4().hex[:10]
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+"""`gw0`, `gw1`, ... in a pytest-xdist worker; `main` in a plain run."""
+RUN_ID = f"{uuid.uuid4().hex[:10]}_{WORKER}"
 REDIS_PREFIX = f"courtside-test-{RUN_ID}"
 
 
@@ -218,3 +224,22 @@ def _drop_redis_keys() -> Iterator[None]:
             await client.aclose()
 
     asyncio.run(drop())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> Scheduling | None:
+    """`--dist loadfile` (what `make test` runs) as `tests.distribution` plans it."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from tests.distribution import SuiteScheduling
+
+    return SuiteScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a pytest-xdist worker: the tests with a costly setup of their own come first, so the
+    scheduler hands those out first (`tests.distribution`). A plain run keeps file order."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        from tests.distribution import costly_setups_first
+
+        items[:] = costly_setups_first(items)
