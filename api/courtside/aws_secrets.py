@@ -104,8 +104,9 @@ def secret_string(arn: str, *, ttl_seconds: int | None = None) -> str:
     """The secret's `SecretString`, fetched at most once per TTL (default `SECRETS_TTL_SECONDS`).
 
     The TTL is Powertools' `max_age`: it is fixed when a value is fetched (a fetched value is
-    reused for the `ttl_seconds` given with that fetch; 0: not reused). If a refresh after expiry fails, the previous value is kept (logged): a Secrets Manager
-    outage should not take the app down while the old credentials still work.
+    reused for the `ttl_seconds` given with that fetch; 0: not reused). If a refresh after
+    expiry fails, the previous value is kept (logged): a Secrets Manager outage should not
+    take the app down while the old credentials still work.
     """
     ttl = get_app_settings().secrets_ttl_seconds if ttl_seconds is None else ttl_seconds
     with _lock:
@@ -130,7 +131,7 @@ def invalidate(arn: str | None = None) -> None:
             _last_good.clear()
             _invalidated.clear()
             if _provider is not None:
-                _provider.clear_cache()
+                _provider.clear_cache()  # type: ignore[no-untyped-call]  # untyped upstream
         else:
             _last_good.pop(arn, None)
             _invalidated.add(arn)
