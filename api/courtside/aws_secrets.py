@@ -2,13 +2,19 @@
 
 On Lambda every secret the app needs (the RDS credentials, the Redis auth token, the JWT key)
 arrives as an ARN in an environment variable. `secret_string(arn)` fetches it once and reuses
-it for `SECRETS_TTL_SECONDS`; `invalidate(arn)` forgets it so the next call re-fetches — call it
+it for `SECRETS_TTL_SECONDS`; `invalidate(arn)` makes the next call re-fetch it — call it
 when the value was rejected (an authentication failure after a rotation).
 
-boto3 is imported on first use only: it ships with the AWS Lambda base image and is not a
-runtime requirement of the app, and a local run never reads a secret. The fetch is a blocking
-call made at most once per TTL per secret; on Lambda one request runs at a time, so blocking the
-event loop for it costs nothing that a request would not wait for anyway.
+The fetching and the TTL cache are Powertools for AWS Lambda's `parameters` utility (a
+`SecretsProvider`, `max_age` = the TTL, `force_fetch` after `invalidate`). What is added here:
+a failed refresh keeps the last good value, and a value must be a `SecretString`.
+
+Powertools' `parameters` and boto3 are imported on the first fetch only: boto3 ships with the
+AWS Lambda base image and is not a runtime requirement of the app, a local run never reads a
+secret, and a cold start that serves a request needing no secret does not pay for them. The
+fetch is a blocking call made at most once per TTL per secret; on Lambda one request runs at
+a time, so blocking the event loop for it costs nothing that a request would not wait for
+anyway.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +30,7 @@ from urllib.parse import quote
 from courtside.settings import DatabaseSettings, get_app_settings
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
@@ -33,8 +39,13 @@ AUTH_FAILURE_SQLSTATES = frozenset({"28P01", "28000"})
 """PostgreSQL: invalid_password, invalid_authorization_specification."""
 
 _lock = threading.Lock()
-_values: dict[str, tuple[float, str]] = {}
 _client: Any = None
+"""The boto3 Secrets Manager client `use_client` gave, else None (one is made on first use)."""
+_provider: SecretsProvider | None = None
+_last_good: dict[str, str] = {}
+"""Each secret's last fetched value: what a failed refresh falls back to."""
+_invalidated: set[str] = set()
+"""Secrets whose next read bypasses Powertools' cache (`force_fetch`)."""
 
 
 class SecretError(RuntimeError):
@@ -42,18 +53,21 @@ class SecretError(RuntimeError):
 
 
 def use_client(client: Any) -> None:
-    """Use `client` (a boto3 Secrets Manager client, e.g. with a botocore Stubber) from now on."""
-    global _client
+    """Use `client` (a boto3 Secrets Manager client, e.g. with a botocore Stubber) from now on;
+    None: make one on first use. Forgets every cached value."""
+    global _client, _provider
     with _lock:
         _client = client
-        _values.clear()
+        _provider = None
+        _last_good.clear()
+        _invalidated.clear()
 
 
-def _secrets_client() -> Any:
-    global _client
-    if _client is None:
+def _secrets_provider() -> SecretsProvider:
+    global _provider
+    if _provider is None:
         try:
-            import boto3
+            from aws_lambda_powertools.utilities.parameters import SecretsProvider
             from botocore.config import Config
         except ImportError as exc:  # pragma: no cover - boto3 is in the Lambda base image
             raise SecretError(
@@ -61,43 +75,52 @@ def _secrets_client() -> Any:
                 "Lambda base image. Locally, unset the *_SECRET_ARN variables (or install "
                 "requirements-dev.txt)."
             ) from exc
-        _client = boto3.client(
-            "secretsmanager",
-            config=Config(
-                connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}
-            ),
-        )
-    return _client
+        if _client is not None:
+            _provider = SecretsProvider(boto3_client=_client)
+        else:
+            _provider = SecretsProvider(
+                config=Config(
+                    connect_timeout=2,
+                    read_timeout=5,
+                    retries={"max_attempts": 3, "mode": "standard"},
+                )
+            )
+    return _provider
 
 
-def _fetch(arn: str) -> str:
-    response = _secrets_client().get_secret_value(SecretId=arn)
-    value = response.get("SecretString")
+def _fetch(arn: str, *, max_age: int, force: bool) -> str:
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    try:
+        value = _secrets_provider().get(arn, max_age=max_age, force_fetch=force)
+    except GetParameterError as exc:
+        raise SecretError(f"reading secret {arn} failed: {exc}") from exc
     if not isinstance(value, str):
         raise SecretError(f"secret {arn} has no SecretString (binary secrets are not supported)")
     return value
 
 
-def secret_string(arn: str, *, ttl_seconds: float | None = None) -> str:
+def secret_string(arn: str, *, ttl_seconds: int | None = None) -> str:
     """The secret's `SecretString`, fetched at most once per TTL (default `SECRETS_TTL_SECONDS`).
 
-    If a refresh after expiry fails, the previous value is kept (logged): a Secrets Manager
-    outage should not take the app down while the old credentials still work.
+    The TTL is Powertools' `max_age`: it is fixed when a value is fetched (a fetched value is
+    reused for the `ttl_seconds` given with that fetch; 0: not reused). If a refresh after
+    expiry fails, the previous value is kept (logged): a Secrets Manager outage should not
+    take the app down while the old credentials still work.
     """
     ttl = get_app_settings().secrets_ttl_seconds if ttl_seconds is None else ttl_seconds
-    now = time.monotonic()
     with _lock:
-        cached = _values.get(arn)
-        if cached is not None and now - cached[0] < ttl:
-            return cached[1]
+        force = arn in _invalidated
         try:
-            value = _fetch(arn)
-        except Exception as exc:
+            value = _fetch(arn, max_age=ttl, force=force)
+        except SecretError as exc:
+            cached = _last_good.get(arn)
             if cached is None:
                 raise
             log.warning("refreshing secret %s failed (%s); keeping the cached value", arn, exc)
-            return cached[1]
-        _values[arn] = (now, value)
+            return cached
+        _invalidated.discard(arn)
+        _last_good[arn] = value
         return value
 
 
@@ -105,9 +128,13 @@ def invalidate(arn: str | None = None) -> None:
     """Forget `arn` (or every secret): the next `secret_string` fetches it again."""
     with _lock:
         if arn is None:
-            _values.clear()
+            _last_good.clear()
+            _invalidated.clear()
+            if _provider is not None:
+                _provider.clear_cache()  # type: ignore[no-untyped-call]  # untyped upstream
         else:
-            _values.pop(arn, None)
+            _last_good.pop(arn, None)
+            _invalidated.add(arn)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ to ASGI. Its lifespan is **off** on purpose: Mangum 0.22 runs a whole lifespan c
 database engine and the Redis client after each request. Once-per-execution-environment work
 is done at import instead, by `init_environment`:
 
-- JSON logging on the runtime's handler, settings read and validated (a bad setting fails the
-  init, not the first request), tracing installed when `OTEL_ENABLED=true`;
+- JSON logging on the runtime's handler in Powertools for AWS Lambda's format, the request id
+  as correlation id (`courtside.lambda_logging`), settings read and validated (a bad setting
+  fails the init, not the first request), tracing installed when `OTEL_ENABLED=true`;
 - the app built once; each route group loads on its first request (`route_groups`), so
   the init phase, which Lambda bills too, builds nothing a request may not need. The
   engine, the Redis client and the secrets they need are created on first use and then

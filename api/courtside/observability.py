@@ -1,9 +1,10 @@
 """Structured logs, request ids and optional OpenTelemetry tracing.
 
 - `configure_logging(level)`: every log record becomes one JSON line (`timestamp`, `level`,
-  `logger`, `message`, `request_id`, any `extra=` fields, `exception`). On Lambda the runtime's
-  own root handler is kept (it frames multi-line records as one CloudWatch event) and given
-  the JSON formatter.
+  `logger`, `message`, `request_id`, any `extra=` fields, `exception`). On Lambda the lines are
+  Powertools for AWS Lambda's (`courtside.lambda_logging`: the request id is the
+  `correlation_id`), written by the runtime's own root handler, which frames multi-line
+  records as one CloudWatch event.
 - `request_id_for(scope)`: each request's id — the Lambda request id on Lambda (Mangum puts
   the context in the scope as `aws.context`), else a well-formed incoming `X-Request-ID`, else
   a new one. `courtside.edge` echoes it as `X-Request-ID`, logs one line per request with
@@ -95,25 +96,35 @@ class _StdoutHandler(logging.Handler):
 def configure_logging(level: str = "INFO", *, on_lambda: bool = False) -> None:
     """JSON logs on the root logger at `level`. Idempotent.
 
-    On Lambda the runtime's root handler gets the JSON formatter; elsewhere a stdout handler is
-    added once (other handlers, such as a test runner's, are left alone).
+    On Lambda the runtime's root handler gets Powertools' formatter
+    (`courtside.lambda_logging.LambdaFormatter`, imported only then); elsewhere a stdout
+    handler with `JsonFormatter` is added once (other handlers, such as a test runner's, are
+    left alone). A Lambda process without the runtime's handler (a handler called directly)
+    gets the stdout handler with Powertools' formatter.
     """
     root = logging.getLogger()
     root.setLevel(level.upper())
+    formatter: logging.Formatter = JsonFormatter()
     if on_lambda:
+        from courtside.lambda_logging import LambdaFormatter
+
         # The JSON lines carry none of these, so skip computing them on every record (the
         # logging HOWTO's "Optimization" section): saves ~15 us per request log line.
         logging._srcfile = None
         logging.logThreads = False
         logging.logProcesses = False
         logging.logMultiprocessing = False
-    if on_lambda and root.handlers:
-        for handler in root.handlers:
-            handler.setFormatter(JsonFormatter(newline=True))
-        return
+        # Python 3.12+ (Lambda's): else every line carries `taskName`.
+        setattr(logging, "logAsyncioTasks", False)  # noqa: B010 - not in 3.11's stubs
+        if root.handlers:
+            for handler in root.handlers:
+                ours = getattr(handler, "courtside", False)  # writes its own newline
+                handler.setFormatter(LambdaFormatter(newline=not ours))
+            return
+        formatter = LambdaFormatter()
     if not any(getattr(handler, "courtside", False) for handler in root.handlers):
         handler = _StdoutHandler()
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(formatter)
         root.addHandler(handler)
 
 

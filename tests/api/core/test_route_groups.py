@@ -123,6 +123,11 @@ NOT_ON_THE_PUBLIC_COLD_PATH = (
     "courtside.models.core",
     "courtside.models.betting",
     "sqlalchemy.dialects.postgresql",
+    # Secrets are read through Powertools' parameters, imported on the first secret fetch;
+    # the Powertools logging formatter is part of Lambda init (courtside.lambda_logging).
+    "boto3",
+    "botocore.session",
+    "aws_lambda_powertools.utilities.parameters",
 )
 
 

@@ -1,5 +1,6 @@
-"""Secrets Manager access (stubbed with botocore's Stubber: real client, no network), the
-database URL built from the RDS secret, the Redis URL with its token, and Lambda pool sizes."""
+"""Secrets Manager access through Powertools' `SecretsProvider` (its boto3 client stubbed with
+botocore's Stubber: real client, no network), the database URL built from the RDS secret, the
+Redis URL with its token, and Lambda pool sizes."""
 
 from __future__ import annotations
 
@@ -83,20 +84,84 @@ def test_invalidate_forces_a_fetch(stub):
     assert aws_secrets.secret_string(REDIS_ARN) == "after-rotation"
 
 
+def test_the_ttl_is_the_secrets_ttl_setting(stub, monkeypatch):
+    monkeypatch.setenv("SECRETS_TTL_SECONDS", "0")
+    reset_settings()
+    expect(stub, REDIS_ARN, "token-1")
+    expect(stub, REDIS_ARN, "token-2")
+    assert aws_secrets.secret_string(REDIS_ARN) == "token-1"
+    assert aws_secrets.secret_string(REDIS_ARN) == "token-2"
+    monkeypatch.setenv("SECRETS_TTL_SECONDS", "300")
+    reset_settings()
+    expect(stub, REDIS_ARN, "token-3")
+    assert aws_secrets.secret_string(REDIS_ARN) == "token-3"
+    assert aws_secrets.secret_string(REDIS_ARN) == "token-3"
+    monkeypatch.delenv("SECRETS_TTL_SECONDS")
+    reset_settings()
+
+
+def test_values_are_cached_by_powertools_secrets_provider(stub):
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    expect(stub, REDIS_ARN, "token-1")
+    assert aws_secrets.secret_string(REDIS_ARN) == "token-1"
+    provider = aws_secrets._secrets_provider()
+    assert isinstance(provider, SecretsProvider)
+    # Powertools' own cache answers: no second call reaches the (stubbed) client.
+    assert provider.get(REDIS_ARN, max_age=300) == "token-1"
+
+
+def test_invalidating_every_secret(stub):
+    expect(stub, REDIS_ARN, "token-1")
+    expect(stub, DB_ARN, "db-1")
+    expect(stub, REDIS_ARN, "token-2")
+    expect(stub, DB_ARN, "db-2")
+    assert (aws_secrets.secret_string(REDIS_ARN), aws_secrets.secret_string(DB_ARN)) == (
+        "token-1",
+        "db-1",
+    )
+    aws_secrets.invalidate()
+    assert (aws_secrets.secret_string(REDIS_ARN), aws_secrets.secret_string(DB_ARN)) == (
+        "token-2",
+        "db-2",
+    )
+
+
 def test_failed_refresh_keeps_the_cached_value(stub, caplog):
     expect(stub, REDIS_ARN, "token-1")
     stub.add_client_error("get_secret_value", "InternalServiceError", http_status_code=500)
-    assert aws_secrets.secret_string(REDIS_ARN) == "token-1"
+    assert aws_secrets.secret_string(REDIS_ARN, ttl_seconds=0) == "token-1"  # expires at once
     with caplog.at_level(logging.WARNING, logger="courtside.aws_secrets"):
-        assert aws_secrets.secret_string(REDIS_ARN, ttl_seconds=0) == "token-1"
+        assert aws_secrets.secret_string(REDIS_ARN) == "token-1"
     assert "keeping the cached value" in caplog.text
+    assert "InternalServiceError" in caplog.text
+
+
+def test_failed_fetch_after_invalidate_raises(stub):
+    expect(stub, REDIS_ARN, "before-rotation")
+    stub.add_client_error("get_secret_value", "InternalServiceError", http_status_code=500)
+    assert aws_secrets.secret_string(REDIS_ARN) == "before-rotation"
+    aws_secrets.invalidate(REDIS_ARN)  # the value was refused: falling back to it is no use
+    with pytest.raises(aws_secrets.SecretError, match="InternalServiceError"):
+        aws_secrets.secret_string(REDIS_ARN)
 
 
 def test_first_fetch_failure_raises(stub):
-    from botocore.exceptions import ClientError
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
     stub.add_client_error("get_secret_value", "ResourceNotFoundException", http_status_code=400)
-    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+    with pytest.raises(aws_secrets.SecretError, match="ResourceNotFoundException") as caught:
+        aws_secrets.secret_string(REDIS_ARN)
+    assert isinstance(caught.value.__cause__, GetParameterError)
+
+
+def test_binary_secrets_are_refused(stub):
+    stub.add_response(
+        "get_secret_value",
+        {"ARN": REDIS_ARN, "Name": "courtside-dev-redis", "SecretBinary": b"\x00\x01"},
+        {"SecretId": REDIS_ARN},
+    )
+    with pytest.raises(aws_secrets.SecretError, match="no SecretString"):
         aws_secrets.secret_string(REDIS_ARN)
 
 

@@ -273,6 +273,8 @@ def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
     )
     assert "MiB ->" in slimmed.stdout
     assert not (target / "sqlalchemy" / "dialects" / "mysql").exists()
+    assert not (target / "aws_lambda_powertools" / "event_handler").exists()
+    assert not (target / "aws_lambda_powertools" / "utilities" / "data_classes").exists()
     script = (
         "import json, sys\n"
         f"sys.path[:0] = [{str(target)!r}, {str(API_DIR)!r}]\n"
@@ -299,3 +301,26 @@ def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
     assert completed.returncode == 0, completed.stderr
     line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
     assert json.loads(line.removeprefix("RESULT "))["statusCode"] == 200
+    # Logged with Powertools' formatter, from the slimmed tree.
+    logs = [json.loads(x) for x in completed.stdout.splitlines() if x.startswith("{")]
+    assert any(log.get("correlation_id") == "slim-1" for log in logs), completed.stdout
+
+    # The secrets path: Powertools' SecretsProvider from the slimmed tree, with boto3 (which
+    # the Lambda base image provides) from this environment.
+    secrets = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path[:0] = [{str(target)!r}, {str(API_DIR)!r}]\n"
+            "from aws_lambda_powertools.utilities.parameters import SecretsProvider\n"
+            "import aws_lambda_powertools\n"
+            "print(aws_lambda_powertools.__file__)\n",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert secrets.returncode == 0, secrets.stderr
+    assert secrets.stdout.strip().startswith(str(target))

@@ -92,6 +92,122 @@ def test_exceptions_are_one_json_line():
     assert "ValueError: boom" in json.loads(text)["exception"]
 
 
+# On Lambda: Powertools' format, the request id as correlation id --------------------------
+
+
+def _record(name: str, message: str, *args: object, **attributes: object) -> logging.LogRecord:
+    record = logging.LogRecord(name, logging.INFO, __file__, 1, message, args, None)
+    record.__dict__.update(attributes)
+    return record
+
+
+def test_lambda_request_line_is_powertools_json_with_the_fields_at_top_level():
+    from courtside.lambda_logging import LambdaFormatter
+    from courtside.observability import FIELDS
+
+    fields = {
+        "request_id": "lambda-req-1",
+        "method": "GET",
+        "path": "/v1/teams",
+        "status": 200,
+        "latency_ms": 2.5,
+    }
+    record = _record("courtside.request", "%s %s %s", "GET", "/v1/teams", 200, **{FIELDS: fields})
+    text = LambdaFormatter(service="courtside", newline=True).format(record)
+    assert text.endswith("}\n")
+    assert text.count("\n") == 1
+    line = json.loads(text)
+    assert line == {
+        "level": "INFO",
+        "message": "GET /v1/teams 200",
+        "timestamp": line["timestamp"],
+        "service": "courtside",
+        "method": "GET",
+        "path": "/v1/teams",
+        "status": 200,
+        "latency_ms": 2.5,
+        "logger": "courtside.request",
+        "correlation_id": "lambda-req-1",
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line["timestamp"])
+
+
+def test_lambda_lines_of_any_logger_carry_the_requests_correlation_id():
+    from courtside.lambda_logging import LambdaFormatter
+    from courtside.observability import request_id_var
+
+    formatter = LambdaFormatter(service="courtside")
+    token = request_id_var.set("req-77")
+    try:
+        line = json.loads(formatter.format(_record("courtside.x", "hi %s", "you", game_id=12)))
+    finally:
+        request_id_var.reset(token)
+    assert (line["message"], line["logger"], line["game_id"]) == ("hi you", "courtside.x", 12)
+    assert line["correlation_id"] == "req-77"
+    # Outside a request (init), the runtime's request id, if any, is the correlation id.
+    runtime = json.loads(formatter.format(_record("courtside.x", "x", aws_request_id="rt-1")))
+    assert runtime["correlation_id"] == "rt-1"
+    assert "aws_request_id" not in runtime
+    idle = json.loads(formatter.format(_record("courtside.x", "x", aws_request_id="")))
+    assert "correlation_id" not in idle
+
+
+def test_a_lambda_record_formatted_twice_gives_the_same_line():
+    """The formatter rearranges the record in place; a second handler sees the same line."""
+    from courtside.lambda_logging import LambdaFormatter
+    from courtside.observability import FIELDS
+
+    formatter = LambdaFormatter(service="courtside")
+    record = _record(
+        "courtside.request", "GET / 200", **{FIELDS: {"request_id": "r", "status": 200}}
+    )
+    record.aws_request_id = "r"
+    first = json.loads(formatter.format(record))
+    second = json.loads(formatter.format(record))
+    assert first == second
+    assert (first["correlation_id"], first["status"]) == ("r", 200)
+
+
+def test_lambda_exceptions_are_one_json_line():
+    from courtside.lambda_logging import LambdaFormatter
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    text = LambdaFormatter(service="courtside").format(record)
+    assert "\n" not in text
+    line = json.loads(text)
+    assert "ValueError: boom" in line["exception"]
+    assert line["exception_name"] == "ValueError"
+
+
+def test_configure_logging_on_lambda_gives_the_runtimes_handler_powertools_formatter():
+    from courtside.lambda_logging import LambdaFormatter
+    from courtside.observability import configure_logging
+
+    root = logging.getLogger()
+    runtime_handler = logging.StreamHandler()  # stands for awslambdaric's root handler
+    saved = (list(root.handlers), root.level)
+    switches = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
+    saved_switches = {name: getattr(logging, name) for name in switches}
+    root.handlers[:] = [runtime_handler]
+    try:
+        configure_logging("INFO", on_lambda=True)
+        configure_logging("INFO", on_lambda=True)  # idempotent
+        assert root.handlers == [runtime_handler]
+        formatter = runtime_handler.formatter
+        assert isinstance(formatter, LambdaFormatter)
+        assert formatter.format(_record("courtside.x", "hello")).endswith("}\n")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        for name, value in saved_switches.items():
+            setattr(logging, name, value)
+
+
 def _scope(*headers: tuple[bytes, bytes]) -> dict[str, object]:
     return {
         "type": "http",

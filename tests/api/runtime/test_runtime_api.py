@@ -1,6 +1,7 @@
 """The image's real entry path, `python -m awslambdaric <CMD handler>`, against a stub of the
 Lambda Runtime API: the deploy-time migration handler, then the API handler answering a
-Function URL event, with a JSON log line carrying Lambda's request id."""
+Function URL event, with a JSON log line in Powertools' format carrying Lambda's request id as
+its correlation id."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,11 +89,21 @@ def test_migration_entry_point_then_api_handler_through_awslambdaric(tmp_path):
         for line in output.splitlines()
         if line.startswith("{") and '"courtside.request"' in line
     ]
-    assert [(log["request_id"], log["status"], log["path"]) for log in request_logs] == [
+    # Powertools' JSON line: Lambda's request id is the correlation id.
+    assert [(log["correlation_id"], log["status"], log["path"]) for log in request_logs] == [
         ("stub-request-0", 200, "/v1/teams"),
         ("stub-request-1", 200, "/v1/teams"),
     ]
-    assert all(isinstance(log["latency_ms"], float) for log in request_logs)
+    for log in request_logs:
+        assert isinstance(log["latency_ms"], float)
+        assert (log["level"], log["service"], log["logger"]) == (
+            "INFO",
+            "courtside",
+            "courtside.request",
+        )
+        assert log["message"] == "GET /v1/teams 200"
+        assert datetime.fromisoformat(log["timestamp"]).utcoffset() == timedelta(0)
+        assert not {"request_id", "aws_request_id", "courtside_fields", "location"} & set(log)
 
 
 def test_a_failing_handler_is_reported_as_an_invocation_error(tmp_path):
