@@ -2,10 +2,10 @@
 
     .venv/bin/python scripts/bench/image_size.py
 
-For each architecture: `pip install --target --require-hashes` of api/requirements.lock for CPython 3.12
-(manylinux wheels, as the image installs them), `api/slim_dependencies.py` (as the image's
-first stage runs it; the other architecture's libraries are stripped by `llvm-strip`), then
-bytecode compiled into `__pycache__` (the image compiles with its own Python 3.12; here this
+For each architecture: `pip install --target --require-hashes` of api/requirements.lock for
+CPython 3.12 (manylinux wheels, as the image installs them), `api/slim_dependencies.py` (as the
+image's first stage runs it; the other architecture's libraries are stripped by `llvm-strip`),
+then bytecode compiled into `__pycache__` (the image compiles with its own Python 3.12; here this
 interpreter compiles, whose bytecode is about the same size). Reported in MB (10^6 bytes)
 against the goal of 60 MB with bytecode.
 """
