@@ -9,6 +9,11 @@ a Redis key prefix per test, and per-test isolation by rolling back one connecti
 - Under pytest-xdist (`make test` runs `-n 2 --dist loadfile`), each worker has its own
   database and prefix, and tests that share a costly module- or session-scoped fixture run on
   one worker: see `tests.distribution`.
+
+Fixtures most tests want: `client` (an httpx client on a fresh app), `session` (the same
+rolled-back connection the app uses). Both default to PostgreSQL; run a test on both
+dialects with `@both_dialects` from `tests.helpers`.
+Tests that need real concurrent connections and committed data use `committed_engine`.
 """
 
 from __future__ import annotations
