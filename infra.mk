@@ -8,9 +8,13 @@ CDK_FLAGS = -c env=$(ENV) --no-notices
 APPROVAL ?= broadening
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: synth diff deploy bootstrap check-env
+.PHONY: synth diff deploy bootstrap check-env node_modules
 
-node_modules: package.json package-lock.json ## Install the pinned AWS CDK CLI (npm ci)
+node_modules: $(CDK) ## Install the pinned AWS CDK CLI (npm ci)
+
+# The CLI itself is the target, not the directory: an empty or half-removed node_modules/ is
+# reinstalled instead of passing for up to date.
+$(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 

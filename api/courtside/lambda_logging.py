@@ -10,13 +10,13 @@ route group that loads on its first request, writes Powertools' JSON:
 
 Differences from Powertools' defaults, each for the per-line cost or an existing reader:
 
-- `correlation_id` is the request's id (`observability.request_id_var`: Lambda's request id,
+- `correlation_id` is the request's id (`log_fields.request_id_var`: Lambda's request id,
   else a valid `X-Request-ID`), read from the context variable the edge already sets, so a
   request pays nothing to set it and concurrent requests (uvicorn) cannot mix ids. It replaces
   the runtime's `aws_request_id` attribute and the request line's `request_id` field.
 - `logger` is the stdlib logger's name: the latency metric filter (`api/infrastructure.py`)
   selects `$.logger = "courtside.request"`.
-- The request line's fields (`extra={observability.FIELDS: {...}}`) are top-level keys.
+- The request line's fields (`extra={log_fields.FIELDS: {...}}`) are top-level keys.
 - No `location`: it needs the caller's frame, which `configure_logging` stops computing
   (about 15 us a line).
 
@@ -30,7 +30,7 @@ import os
 
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
-from courtside.observability import FIELDS, request_id_var
+from courtside.log_fields import FIELDS, request_id_var
 
 DEFAULT_SERVICE = "courtside"
 SERVICE_ENV = "POWERTOOLS_SERVICE_NAME"

@@ -21,23 +21,19 @@ import logging
 import re
 import sys
 import uuid
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.types import Scope
 
+from courtside.log_fields import FIELDS as FIELDS
+from courtside.log_fields import request_id_var as request_id_var
+
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import Tracer
 
-request_id_var: ContextVar[str | None] = ContextVar("courtside_request_id", default=None)
-"""The id of the request being served (every log line of that request carries it)."""
-
 REQUEST_ID_HEADER = "X-Request-ID"
-FIELDS = "courtside_fields"
-"""`extra={FIELDS: {...}}`: the fields of a log line, given as one dict (the per-request line,
-so the formatter need not search the record's attributes for them)."""
 _REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.models import Bet, Game, utcnow
 from courtside.services import betting
 from courtside.services.flags import BETTING_OPEN
+from courtside.services.league import league_today
+from courtside.settings import get_app_settings
 from courtside.web.static_files import static_url
 from tests.api.betting.factories import HTML, csrf_from, make_slate, make_user, set_flag, sign_in
 from tests.helpers import both_dialects, make_prediction
@@ -151,11 +153,13 @@ async def test_started_and_final_games_have_no_form(
 ) -> None:
     user = await make_user(session)
     first, second = await _today_slate(session)
-    first.start_time = utcnow() - timedelta(minutes=5)
+    first.start_time = second.start_time = utcnow() - timedelta(minutes=5)
     second.status, second.home_score, second.away_score = "final", 99, 101
     await session.commit()
     sign_in(client, user)
-    board = (await client.get("/", headers=HTML)).text
+    # Their own league day: five minutes ago may be yesterday in New York.
+    day = league_today(get_app_settings().zone, first.start_time)
+    board = (await client.get(f"/?day={day.isoformat()}", headers=HTML)).text
     assert 'action="/bets"' not in board
     assert "Tipped off" in board
     assert "Final" in board
