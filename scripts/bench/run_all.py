@@ -4,7 +4,8 @@
 
 Sections, each a script of its own in scripts/bench/ that also runs alone:
 lambda_latency (cold start; warm with the in-process cache, with Redis; misses on
-PostgreSQL), throughput (uvicorn + wrk), scale (Nx vs 1x data), image_size, redis_outage.
+PostgreSQL), throughput (uvicorn + wrk), scale (Nx vs 1x data), image_size, redis_outage,
+powertools (what the Lambda logging and secrets library costs at init and per log line).
 Needs this machine's PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and `wrk`.
 `--quick` runs fewer iterations and the 10x scale (a few minutes instead of ~15).
 The load average is printed before and after each section: a busy machine makes every
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import image_size
 import lambda_latency
+import powertools
 import redis_outage
 import scale
 import throughput
@@ -50,6 +52,7 @@ def main() -> int:
         (f"{scale_factor}x data", lambda: scale.measure(scale_factor, 300 if quick else 600)),
         ("image", image_size.measure),
         ("Redis outage", lambda: redis_outage.measure(6 if quick else 10, 1 if quick else 2)),
+        ("Powertools", lambda: powertools.measure(7 if quick else 15)),
     )
     for title, run in plan:
         before = load_average()
