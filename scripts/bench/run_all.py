@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, then one table of floor / project / ratio / goal.
 
-    .venv/bin/python scripts/bench/run_all.py [--quick] [--scale 100|10]
+    .venv/bin/python scripts/bench/run_all.py [--quick] [--scale 80|10]
 
 Sections, each a script of its own in scripts/bench/ that also runs alone:
 lambda_latency (cold start; warm with the in-process cache, with Redis; misses on
@@ -35,10 +35,10 @@ from common import Figure, load_average
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--scale", type=int, choices=(10, 100), default=None)
+    parser.add_argument("--scale", type=int, choices=(10, 80), default=None)
     args = parser.parse_args()
     quick = args.quick
-    scale_factor = args.scale or (10 if quick else 100)
+    scale_factor = args.scale or (10 if quick else 80)
     started = time.monotonic()
     print(f"Courtside benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python "
           f"{sys.version.split()[0]}; {load_average()}")  # fmt: skip

@@ -5,8 +5,11 @@ from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+import pytest
+
 from courtside.odds import is_valid_american
-from scripts.demo_data import FRANCHISES, generate_season
+from courtside.schemas.ingest import FIRST_SEASON
+from scripts.demo_data import FRANCHISES, generate_season, generate_seasons
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -87,3 +90,14 @@ def test_rosters_and_injuries_reference_real_rows():
         assert len(jerseys) == len(set(jerseys))
         for stats in player["season_stats"]:
             assert 0 <= stats["field_goal_pct"] <= 1 and 0 < stats["games_played"] <= 82
+
+
+def test_scaled_seasons_stop_where_the_league_begins():
+    """The ingestion API refuses seasons before 1946, so a scale that would reach further back
+    is refused by the generator with the limit, not by the loader record by record."""
+    current = generate_season(seed=1, now=NOW).season
+    available = current - FIRST_SEASON + 1
+    with pytest.raises(ValueError, match=f"at most {available}"):
+        generate_seasons(available + 1, seed=1, now=NOW)
+    two = generate_seasons(2, seed=1, now=NOW)
+    assert {game["season"] for game in two.games} == {current, current - 1}

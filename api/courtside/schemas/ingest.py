@@ -85,7 +85,9 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 AmericanOdds = Annotated[
     int, Field(strict=True, ge=-100_000, le=100_000), AfterValidator(_american)
 ]
-Season = Annotated[int, Field(strict=True, ge=1946, le=2100)]
+FIRST_SEASON = 1946
+"""The earliest season the league accepts (the BAA's first, 1946-47)."""
+Season = Annotated[int, Field(strict=True, ge=FIRST_SEASON, le=2100)]
 NonNegative = Annotated[float, Field(strict=True, ge=0, le=1_000, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 Score = Annotated[int, Field(strict=True, ge=0, le=400)]
