@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
@@ -34,6 +35,10 @@ from courtside.log_fields import FIELDS, request_id_var
 
 DEFAULT_SERVICE = "courtside"
 SERVICE_ENV = "POWERTOOLS_SERVICE_NAME"
+
+
+_OWN_KEYS = frozenset(("level", "message", "timestamp", "logger", "correlation_id"))
+"""Keys the formatter writes itself: a record whose fields name one goes the long way."""
 
 
 class LambdaFormatter(LambdaPowertoolsFormatter):
@@ -48,8 +53,50 @@ class LambdaFormatter(LambdaPowertoolsFormatter):
             service=service or os.environ.get(SERVICE_ENV) or DEFAULT_SERVICE,
         )
         self._end = "\n" if newline else ""
+        self._constant_keys = {
+            key: value
+            for key, value in self.log_format.items()
+            if value is not None and key not in ("level", "location", "message", "timestamp")
+        }
+        """Keys with a fixed value (`service`): Powertools writes them after `timestamp`."""
 
     def format(self, record: logging.LogRecord) -> str:
+        fields = record.__dict__.get(FIELDS)
+        if fields and record.exc_info is None and _OWN_KEYS.isdisjoint(fields):
+            return self.request_line(record, fields) + self._end
+        return self.powertools_line(record) + self._end
+
+    def request_line(self, record: logging.LogRecord, fields: dict[str, Any]) -> str:
+        """The line of a request (one per request, on every warm invocation): the line
+        Powertools' `format` writes for it, built directly — about half the cost, since
+        Powertools copies and scans every attribute of the record. A test checks that both
+        give the same text."""
+        entry: dict[str, Any] = {
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "timestamp": self.formatTime(record),
+            **self._constant_keys,
+        }
+        entry.update(
+            (key, value)
+            for key, value in fields.items()
+            if value is not None and key != "request_id"
+        )
+        entry["logger"] = record.name
+        correlation_id = (
+            fields.get("request_id")
+            or request_id_var.get()
+            or record.__dict__.get("aws_request_id")
+        )
+        if correlation_id:
+            entry["correlation_id"] = correlation_id
+        trace_id = self._get_latest_trace_id()
+        if trace_id:
+            entry["xray_trace_id"] = trace_id
+        return self.serialize(entry)
+
+    def powertools_line(self, record: logging.LogRecord) -> str:
+        """Any other record, through Powertools' own `format`."""
         # Powertools writes a record's extra attributes as top-level keys and leaves out those
         # that are None, so the attributes are rearranged in place: cheaper than a copy, and
         # formatting the record again (a second handler) gives the same line.
@@ -68,4 +115,4 @@ class LambdaFormatter(LambdaPowertoolsFormatter):
             or lambda_id
             or None
         )
-        return super().format(record) + self._end
+        return super().format(record)

@@ -62,16 +62,18 @@ def league_today(zone: ZoneInfo, now: datetime | None = None) -> date:
 # --- shaping rows ---------------------------------------------------------------------------
 
 
-def _team(row: RowMapping, prefix: str = "") -> Row:
-    return {
-        "id": row[f"{prefix}id"],
-        "abbreviation": row[f"{prefix}abbreviation"],
-        "city": row[f"{prefix}city"],
-        "name": row[f"{prefix}name"],
-        "full_name": f"{row[f'{prefix}city']} {row[f'{prefix}name']}",
-        "conference": row[f"{prefix}conference"],
-        "division": row[f"{prefix}division"],
-    }
+TEAM_FIELDS = ("id", "abbreviation", "city", "name", "conference", "division")
+TEAM_COLUMNS = tuple(teams.c[name] for name in TEAM_FIELDS)
+"""What a team's response reads, first in every statement `_team` shapes (not `updated_at`:
+selecting it would cost a column and a time-zone conversion per row for nothing)."""
+
+
+def _team(row: Sequence[Any]) -> Row:
+    """A team from a row whose first columns are `TEAM_COLUMNS` (by position: no key look-ups
+    on the list endpoints' hot path)."""
+    team = dict(zip(TEAM_FIELDS, row, strict=False))
+    team["full_name"] = f"{team['city']} {team['name']}"
+    return team
 
 
 def _team_ref(row: RowMapping, prefix: str) -> Row | None:
@@ -199,19 +201,21 @@ async def _require_team(connection: AsyncConnection, abbreviation: str) -> None:
 
 
 async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Row]:
-    query = select(teams, window_total()).order_by(teams.c.abbreviation)
+    query: Select[Any] = select(*TEAM_COLUMNS, window_total()).order_by(teams.c.abbreviation)
     result = await connection.execute(query.limit(page.limit).offset(page.offset))
     rows, total = await from_window(result.all(), lambda: _count(connection, select(teams.c.id)))
-    return PageOf(items=[_team(row._mapping) for row in rows], total=total)
+    return PageOf(items=[_team(row) for row in rows], total=total)
 
 
 async def get_team(connection: AsyncConnection, abbreviation: str) -> Row:
     row = (
-        await connection.execute(select(teams).where(teams.c.abbreviation == abbreviation.upper()))
+        await connection.execute(
+            select(*TEAM_COLUMNS).where(teams.c.abbreviation == abbreviation.upper())
+        )
     ).first()
     if row is None:
         raise NotFound("team", abbreviation)
-    return _team(row._mapping)
+    return _team(row)
 
 
 def _players(*extra: Any) -> Select[Any]:
@@ -528,15 +532,12 @@ async def season_results(
 ) -> SeasonResults:
     """Every team with the resolved season (one statement), then that season's finals."""
     resolved = _season_expression(season, now or datetime.now(UTC)).label("season")
-    rows = [
-        row._mapping
-        for row in (
-            await connection.execute(select(teams, resolved).order_by(teams.c.abbreviation))
-        ).all()
-    ]
+    rows = (
+        await connection.execute(select(*TEAM_COLUMNS, resolved).order_by(teams.c.abbreviation))
+    ).all()
     if not rows:  # no teams yet
         return SeasonResults(season=season, teams=[], finals=[])
-    resolved_season = rows[0]["season"]
+    resolved_season = rows[0][-1]
     if resolved_season is None:
         return SeasonResults(season=None, teams=[], finals=[])
     finals = await connection.execute(

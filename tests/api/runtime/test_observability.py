@@ -277,3 +277,41 @@ async def test_proxy_headers_under_an_asgi_server(monkeypatch, connection, cache
         )
     assert response.status_code == 307
     assert response.headers["location"] == "https://api.courtside.example.com/v1/teams"
+
+
+@pytest.mark.parametrize(
+    ("fields", "attributes", "context_id", "trace"),
+    [
+        ({"request_id": "r-1", "method": "GET", "status": 200, "latency_ms": 1.5}, {}, None, None),
+        ({"method": "POST", "path": "/token", "status": 401, "note": None}, {}, "ctx-2", None),
+        ({"status": 503}, {"aws_request_id": "rt-3"}, None, "Root=1-6741c5a1-0123;Parent=9"),
+        ({"status": 200, "path": "/v1/ñ"}, {"aws_request_id": ""}, None, None),
+    ],
+)
+def test_the_request_lines_short_way_writes_what_powertools_writes(
+    monkeypatch, fields, attributes, context_id, trace
+):
+    """`LambdaFormatter.request_line` (every request) skips Powertools' generic path; the text
+    must be the one Powertools' own `format` gives for the same record, byte for byte."""
+    from courtside.lambda_logging import LambdaFormatter
+    from courtside.observability import FIELDS, request_id_var
+
+    if trace:
+        monkeypatch.setenv("_X_AMZN_TRACE_ID", trace)
+    else:
+        monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+    formatter = LambdaFormatter(service="courtside")
+
+    def record() -> logging.LogRecord:
+        return _record("courtside.request", "GET / %s", 200, **{FIELDS: dict(fields)}, **attributes)
+
+    first, second = record(), record()
+    second.created, second.msecs = first.created, first.msecs  # the same millisecond
+    token = request_id_var.set(context_id)
+    try:
+        short = formatter.format(first)
+        long = formatter.powertools_line(second)
+    finally:
+        request_id_var.reset(token)
+    assert short == long
+    assert json.loads(short)["status"] == fields["status"]
