@@ -387,6 +387,14 @@ def generate_season(*, seed: int = DEFAULT_SEED, now: datetime | None = None) ->
     return result
 
 
+def _years_earlier(moment: datetime, years: int) -> datetime:
+    """The same moment `years` earlier (29 February becomes the 28th)."""
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
+
+
 def generate_seasons(
     count: int, *, seed: int = DEFAULT_SEED, now: datetime | None = None
 ) -> DemoSeason:
@@ -394,7 +402,7 @@ def generate_seasons(
     season as it looked at the same moment of its own year, with a roster of its own (player
     ids suffixed by season, last names prefixed by it: the generator reuses a short list of
     names, and real players' names are nearly unique), so 80 seasons hold ~98,000 games,
-    ~385,000 odds snapshots and 36,000 players."""
+    ~378,000 odds snapshots and 36,000 players."""
     from courtside.schemas.ingest import FIRST_SEASON
 
     now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -406,7 +414,8 @@ def generate_seasons(
             f"so at most {available} up to {combined.season}"
         )
     for back in range(1, count):
-        earlier = generate_season(seed=seed + back, now=now - timedelta(days=365 * back))
+        earlier = generate_season(seed=seed + back, now=_years_earlier(now, back))
+        assert earlier.season == combined.season - back, (earlier.season, back)
         renamed = {
             player["external_id"]: f"{player['external_id']}-{earlier.season}"
             for player in earlier.players
@@ -510,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         "--scale",
         type=int,
         default=1,
-        help="seasons to generate (benchmarks: 10 or 80; at most every season since 1946)",
+        help="seasons to generate (benchmarks: 10 or 80; at most back to 1946)",
     )
     args = parser.parse_args(argv)
     season = (

@@ -57,13 +57,14 @@ def _costly_setup(item: pytest.Item) -> bool:
     costly = False
     for definitions in item._fixtureinfo.name2fixturedefs.values():
         fixture = definitions[-1]
-        if fixture.scope == "function" or not fixture.baseid.startswith(f"{HARNESS}/"):
+        baseid = fixture.baseid or ""
+        if fixture.scope == "function" or not baseid.startswith(f"{HARNESS}/"):
             continue
-        conftest = not fixture.baseid.endswith(".py")
+        conftest = not baseid.endswith(".py")
         if fixture.scope == "session" and conftest and not _unit(item.nodeid).endswith("/"):
             raise pytest.UsageError(
                 f"{item.nodeid} uses the session-scoped fixture {fixture.argname!r} of "
-                f"{fixture.baseid}: add that directory to SHARED_DIRECTORIES in {__file__}"
+                f"{baseid}: add that directory to SHARED_DIRECTORIES in {__file__}"
             )
         costly = True
     return costly

@@ -79,7 +79,7 @@ def _secrets_provider() -> SecretsProvider:
             _provider = SecretsProvider(boto3_client=_client)
         else:
             _provider = SecretsProvider(
-                config=Config(
+                boto_config=Config(
                     connect_timeout=2,
                     read_timeout=5,
                     retries={"max_attempts": 3, "mode": "standard"},

@@ -29,7 +29,7 @@ import logging
 import os
 from typing import Any
 
-from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.formatter import RESERVED_LOG_ATTRS, LambdaPowertoolsFormatter
 
 from courtside.log_fields import FIELDS, request_id_var
 
@@ -37,8 +37,24 @@ DEFAULT_SERVICE = "courtside"
 SERVICE_ENV = "POWERTOOLS_SERVICE_NAME"
 
 
-_OWN_KEYS = frozenset(("level", "message", "timestamp", "logger", "correlation_id"))
-"""Keys the formatter writes itself: a record whose fields name one goes the long way."""
+_OWN_KEYS = frozenset(RESERVED_LOG_ATTRS).union(
+    (
+        "level",
+        "message",
+        "timestamp",
+        "service",
+        "location",
+        "logger",
+        "correlation_id",
+        "exception",
+        "exception_name",
+        "exception_notes",
+        "stack_trace",
+        "xray_trace_id",
+    )
+)
+"""Keys Powertools writes, drops or treats specially: a record whose fields name one goes the
+long way, so the short way never writes a line Powertools would not."""
 
 
 class LambdaFormatter(LambdaPowertoolsFormatter):
@@ -62,7 +78,9 @@ class LambdaFormatter(LambdaPowertoolsFormatter):
 
     def format(self, record: logging.LogRecord) -> str:
         fields = record.__dict__.get(FIELDS)
-        if fields and record.exc_info is None and _OWN_KEYS.isdisjoint(fields):
+        # `record.args`: the message is a format string (Powertools would try to decode a
+        # plain string message as JSON).
+        if fields and record.args and record.exc_info is None and _OWN_KEYS.isdisjoint(fields):
             return self.request_line(record, fields) + self._end
         return self.powertools_line(record) + self._end
 

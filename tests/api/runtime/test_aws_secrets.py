@@ -260,3 +260,20 @@ def test_defaults_off_lambda_and_null_pool_behind_rds_proxy(monkeypatch):
         url="postgresql+asyncpg://u:p@proxy.internal/courtside",
     )
     assert isinstance(proxied.pool, NullPool)
+
+
+def test_the_default_provider_is_built_with_short_timeouts_and_no_deprecated_argument(
+    monkeypatch,
+):
+    """On Lambda no client is given: the provider makes its own, with connect/read timeouts
+    and bounded retries (`filterwarnings = error` turns a Powertools deprecation into a
+    failure here, as it would be a warning on every cold start)."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws_secrets.use_client(None)
+    try:
+        provider = aws_secrets._secrets_provider()
+        config = provider.client.meta.config
+        assert (config.connect_timeout, config.read_timeout) == (2, 5)
+        assert config.retries == {"mode": "standard", "total_max_attempts": 4}  # 3 retries
+    finally:
+        aws_secrets.use_client(None)

@@ -191,8 +191,8 @@ def test_configure_logging_on_lambda_gives_the_runtimes_handler_powertools_forma
     root = logging.getLogger()
     runtime_handler = logging.StreamHandler()  # stands for awslambdaric's root handler
     saved = (list(root.handlers), root.level)
-    switches = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
-    saved_switches = {name: getattr(logging, name) for name in switches}
+    switches = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing", "logAsyncioTasks")
+    saved_switches = {name: getattr(logging, name, None) for name in switches}
     root.handlers[:] = [runtime_handler]
     try:
         configure_logging("INFO", on_lambda=True)
@@ -205,7 +205,10 @@ def test_configure_logging_on_lambda_gives_the_runtimes_handler_powertools_forma
         root.handlers[:], level = saved
         root.setLevel(level)
         for name, value in saved_switches.items():
-            setattr(logging, name, value)
+            if value is None and name == "logAsyncioTasks":  # Python 3.11 has no such switch
+                delattr(logging, name)
+            else:
+                setattr(logging, name, value)
 
 
 def _scope(*headers: tuple[bytes, bytes]) -> dict[str, object]:
@@ -315,3 +318,22 @@ def test_the_request_lines_short_way_writes_what_powertools_writes(
         request_id_var.reset(token)
     assert short == long
     assert json.loads(short)["status"] == fields["status"]
+
+
+@pytest.mark.parametrize(
+    ("message", "args", "fields"),
+    [
+        ("GET / %s", (200,), {"status": 200, "module": "shadowed"}),  # a record attribute
+        ("GET / %s", (200,), {"status": 200, "stack_trace": None}),  # Powertools' own key
+        ('{"a": 1}', (), {"status": 200}),  # no args: Powertools decodes the JSON message
+    ],
+)
+def test_records_the_short_way_would_write_differently_go_powertools_way(message, args, fields):
+    from courtside.lambda_logging import LambdaFormatter
+    from courtside.observability import FIELDS
+
+    formatter = LambdaFormatter(service="courtside")
+    first = _record("courtside.request", message, *args, **{FIELDS: dict(fields)})
+    second = _record("courtside.request", message, *args, **{FIELDS: dict(fields)})
+    second.created, second.msecs = first.created, first.msecs
+    assert formatter.format(first) == formatter.powertools_line(second)
