@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.models import Game, OddsSnapshot, Player, Prediction, Team
+from courtside.models import Game, OddsSnapshot, Player, PlayerSeasonStats, Prediction, Team
 
 both_dialects = pytest.mark.parametrize("dialect", ["postgres", "sqlite"], indirect=True)
 """Run the test once on PostgreSQL and once on SQLite."""
@@ -54,6 +54,29 @@ async def make_player(session: AsyncSession, team: Team | None, **fields: Any) -
     session.add(player)
     await session.flush()
     return player
+
+
+def make_season_stats(
+    session: AsyncSession, player: Player, team: Team, season: int = 2026
+) -> PlayerSeasonStats:
+    """A season's averages for `player` (fixed, plausible values; the tests read them back)."""
+    stats = PlayerSeasonStats(
+        player_id=player.id,
+        season=season,
+        team_id=team.id,
+        games_played=10,
+        minutes=36.1,
+        points=27.5,
+        rebounds=8.1,
+        assists=4.9,
+        steals=1.1,
+        blocks=0.7,
+        field_goal_pct=0.47,
+        three_point_pct=0.37,
+        free_throw_pct=0.85,
+    )
+    session.add(stats)
+    return stats
 
 
 async def make_game(

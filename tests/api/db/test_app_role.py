@@ -17,7 +17,6 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from courtside import aws_secrets, migrate
@@ -30,6 +29,7 @@ from courtside.app_role import (
 )
 from courtside.models import Base
 from courtside.settings import reset_settings
+from tests.api.db.roles import as_role
 
 INSUFFICIENT_PRIVILEGE = "42501"
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:courtside-app-AbCdEf"
@@ -51,18 +51,8 @@ async def owner(postgres_url: str) -> AsyncIterator[AsyncConnection]:
 
 
 async def _as_app(connection: AsyncConnection, sql: str, **params: object) -> object:
-    """Run `sql` as the app role in a savepoint; return its result or the SQLSTATE it raised."""
-    savepoint = await connection.begin_nested()
-    try:
-        await connection.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
-        result = await connection.execute(text(sql), params)
-        value = result.scalar() if result.returns_rows else result.rowcount
-    except DBAPIError as exc:
-        await savepoint.rollback()
-        return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    await connection.execute(text("RESET ROLE"))
-    await savepoint.commit()
-    return value
+    """Run `sql` as the app role; its writes stay for the rest of the test."""
+    return await as_role(connection, APP_ROLE, sql, keep=True, **params)
 
 
 async def test_the_app_role_can_read_every_table_of_the_app(owner):

@@ -24,20 +24,20 @@ import httpx
 import pytest
 from botocore.stub import Stubber
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from courtside import aws_secrets, migrate
 from courtside.app_role import AppRoleError, scram_sha256_verifier, set_role_passwords
 from courtside.main import CourtsideApp, create_app
-from courtside.models import ApiScope, Base, Injury, PlayerSeasonStats, User, utcnow
+from courtside.models import ApiScope, Base, Injury, User, utcnow
 from courtside.services import audit, email
 from courtside.services.api_keys import create_key
 from courtside.services_registry import SERVICES, service
 from courtside.settings import reset_settings
 from tests.api.auth.routes import app_routes
 from tests.api.betting.factories import bearer, make_slate
-from tests.helpers import make_player, make_prediction
+from tests.api.db.roles import as_role as _as
+from tests.helpers import make_player, make_prediction, make_season_stats
 
 pytestmark = pytest.mark.postgres_only
 
@@ -76,21 +76,6 @@ PRIVILEGES = {"S": "SELECT", "I": "INSERT", "U": "UPDATE", "D": "DELETE"}
 
 async def _scalar(connection: AsyncConnection, sql: str, **params: object) -> Any:
     return (await connection.execute(text(sql), params)).scalar()
-
-
-async def _as(connection: AsyncConnection, role: str, sql: str, **params: object) -> object:
-    """Run `sql` as `role` in a savepoint; return its first value, row count or SQLSTATE."""
-    savepoint = await connection.begin_nested()
-    try:
-        await connection.execute(text(f"SET LOCAL ROLE {role}"))
-        result = await connection.execute(text(sql), params)
-        value = result.scalar() if result.returns_rows else result.rowcount
-    except DBAPIError as exc:
-        await savepoint.rollback()
-        return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    await connection.execute(text("RESET ROLE"))
-    await savepoint.rollback()
-    return value
 
 
 # --- the declared privileges, table by table and column by column ---------------------------
@@ -317,23 +302,7 @@ async def league(session: AsyncSession) -> dict[str, Any]:
     slate = await make_slate(session, games=2)
     game = slate.games[0]
     player = await make_player(session, slate.teams["BOS"], first_name="Jayson", last_name="T")
-    session.add(
-        PlayerSeasonStats(
-            player_id=player.id,
-            season=2026,
-            team_id=slate.teams["BOS"].id,
-            games_played=10,
-            minutes=36.1,
-            points=27.5,
-            rebounds=8.1,
-            assists=4.9,
-            steals=1.1,
-            blocks=0.7,
-            field_goal_pct=0.47,
-            three_point_pct=0.37,
-            free_throw_pct=0.85,
-        )
-    )
+    make_season_stats(session, player, slate.teams["BOS"])
     session.add(
         Injury(player_id=player.id, reported_on=utcnow().date(), status="out", description="x")
     )

@@ -6,8 +6,17 @@ from dataclasses import dataclass
 
 import pytest
 
-from courtside.models import Game, Injury, Player, PlayerSeasonStats, Team
-from tests.helpers import day, make_game, make_odds, make_player, make_prediction, make_teams, utc
+from courtside.models import Game, Injury, Player, Team
+from tests.helpers import (
+    day,
+    make_game,
+    make_odds,
+    make_player,
+    make_prediction,
+    make_season_stats,
+    make_teams,
+    utc,
+)
 
 
 @dataclass
@@ -31,23 +40,7 @@ async def world(session) -> World:
         await make_player(session, nyk, first_name="Jalen", last_name="Brunson", position="G"),
         await make_player(session, None, first_name="Free", last_name="Agent_100%", position="C"),
     ]
-    session.add(
-        PlayerSeasonStats(
-            player_id=tatum.id,
-            season=2026,
-            team_id=bos.id,
-            games_played=10,
-            minutes=36.1,
-            points=27.5,
-            rebounds=8.1,
-            assists=4.9,
-            steals=1.1,
-            blocks=0.7,
-            field_goal_pct=0.47,
-            three_point_pct=0.37,
-            free_throw_pct=0.85,
-        )
-    )
+    make_season_stats(session, tatum, bos)
     session.add(
         Injury(
             player_id=tatum.id,
