@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -12,18 +13,22 @@ PORT ?= 8000
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
-# Every install is from a lock file, hash-checked: the whole dependency tree pinned, each file
-# checked against the hashes PyPI published (`make lock` writes them). The venv's own pip does
-# it; upgrading pip first would be the one download no hash checks.
+# Every install is from a lock file, hash-checked, and never resolved again: the lock already
+# names every package of the tree, so scripts/install_lock.sh installs exactly those (uv pip sync,
+# or --no-deps) and then checks that they fit (uv pip check). A resolver going back to the index
+# takes a release newer than the lock as soon as one appears (2026-12-06: pip 23.2 re-resolved
+# pytest-cov's coverage[toml] and refused coverage 7.18, so a fresh clone's `make test` failed).
+# uv comes from its own hash lock through the venv's pip, --no-deps (one wheel, no dependencies);
+# upgrading pip first would be the one download no hash checks.
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.app-installed: api/requirements.lock | $(PY)
-	$(PY) -m pip install --quiet --require-hashes -r api/requirements.lock
+$(VENV)/.app-installed: api/requirements.lock | $(UV)
+	bash scripts/install_lock.sh $(VENV) api/requirements.lock
 	touch $@
 
-$(VENV)/.dev-installed: requirements-dev.lock | $(PY)
-	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+$(VENV)/.dev-installed: requirements-dev.lock | $(UV)
+	bash scripts/install_lock.sh $(VENV) requirements-dev.lock --exact
 	touch $@ $(VENV)/.app-installed
 
 # The locks, written by uv from the direct requirements (the *.txt files, pinned by hand).
@@ -32,13 +37,12 @@ $(VENV)/.dev-installed: requirements-dev.lock | $(PY)
 # of every file of each release. The OpenTelemetry lock is the runtime's plus tracing, the dev
 # lock everything: each takes the versions of the one before as constraints, so the tests run
 # what the image ships. uv keeps the pins already in a lock unless LOCK_ARGS=--upgrade.
-UV := $(VENV)/bin/uv
 LOCK_PYTHON := 3.11
 UV_COMPILE = $(UV) pip compile --quiet --universal --python-version $(LOCK_PYTHON) \
 	--generate-hashes --custom-compile-command "make lock" $(LOCK_ARGS)
 
 $(UV): requirements-uv.lock | $(PY)
-	$(PY) -m pip install --quiet --require-hashes -r requirements-uv.lock
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-uv.lock
 	touch $@
 
 lock: $(UV) ## Rewrite the hash-pinned lock files from the direct requirements (LOCK_ARGS=--upgrade: newest)

@@ -111,24 +111,36 @@ def test_lock_python_is_the_oldest_the_project_supports():
 
 
 @pytest.mark.parametrize(
-    ("target", "lock"),
+    ("target", "lock", "exact"),
     [
-        ("$(VENV)/.app-installed", "api/requirements.lock"),
-        ("$(VENV)/.dev-installed", "requirements-dev.lock"),
-        ("$(UV)", "requirements-uv.lock"),
+        ("$(VENV)/.app-installed", "api/requirements.lock", False),
+        ("$(VENV)/.dev-installed", "requirements-dev.lock", True),
     ],
 )
-def test_the_makefile_installs_only_from_a_lock_with_hashes_required(target, lock):
+def test_the_makefile_installs_the_environments_through_the_lock_installer(target, lock, exact):
+    """The app and dev environments are installed by scripts/install_lock.sh (tested in
+    tests/test_install_lock.py: hash-checked, never re-resolved), each rebuilt when its lock
+    changes; the dev lock, the whole environment, exactly."""
     prerequisites = re.search(
         rf"^{re.escape(target)}:(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE
     )
     assert prerequisites
     assert lock in prerequisites.group(1).split(), f"{target} is not rebuilt when {lock} changes"
-    installs = [line for line in _makefile_recipe(target).splitlines() if "pip install" in line]
-    assert installs
-    for line in installs:
-        assert "--require-hashes" in line.split()
-        assert re.findall(r"-r (\S+)", line) == [lock]
+    recipe = _makefile_recipe(target)
+    assert "pip install" not in recipe, "every install goes through scripts/install_lock.sh"
+    (install,) = [line.split() for line in recipe.splitlines() if "install_lock.sh" in line]
+    assert install[:3] == ["bash", "scripts/install_lock.sh", "$(VENV)"]
+    assert install[3:] == ([lock, "--exact"] if exact else [lock])
+
+
+def test_uv_itself_is_installed_from_its_hash_lock_without_resolving():
+    """uv is one wheel without dependencies: the venv's pip installs exactly it (--no-deps)."""
+    prerequisites = re.search(r"^\$\(UV\):(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert prerequisites
+    assert "requirements-uv.lock" in prerequisites.group(1).split()
+    (install,) = [line for line in _makefile_recipe("$(UV)").splitlines() if "pip install" in line]
+    assert {"--require-hashes", "--no-deps"} <= set(install.split())
+    assert re.findall(r"-r (\S+)", install) == ["requirements-uv.lock"]
 
 
 def test_the_venv_is_created_without_an_unchecked_pip_upgrade():

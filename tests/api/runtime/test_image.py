@@ -5,6 +5,7 @@ both arches) as the image's build stage installs them, their size measured."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -13,9 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from tests.api.runtime.conftest import EVENTS_DIR
-from tests.lockfiles import locked_versions
+from tests.lockfiles import canonical, locked_versions
 
 REPO = Path(__file__).resolve().parents[3]
 API_DIR = REPO / "api"
@@ -125,14 +127,15 @@ def test_cmd_is_exec_form_naming_the_lambda_handler():
 
 def test_image_installs_only_the_runtime_locks_with_hashes_and_copies_existing_paths():
     """pip installs from the runtime lock (or the runtime-plus-tracing lock), hashes required,
-    never from the direct requirement files: the whole tree pinned and checked."""
+    never from the direct requirement files: the whole tree pinned and checked, taken as locked
+    (--no-deps, then pip check) and never resolved again against the index."""
     runs = [arguments for keyword, arguments in instructions() if keyword == "RUN"]
     installs = [run for run in runs if "pip install" in run]
     assert len(installs) == 1
     (install,) = installs
     assert install.count("pip install") == 1
-    assert "--require-hashes" in install.split()
-    assert "--only-binary=:all:" in install.split()
+    assert {"--require-hashes", "--only-binary=:all:", "--no-deps"} <= set(install.split())
+    assert "pip check" in install, "the tree installed --no-deps is proven whole"
     assert set(re.findall(r"\brequirements[\w-]*\.\w+", install)) == {
         RUNTIME_LOCK.name,
         OTEL_LOCK.name,
@@ -204,14 +207,36 @@ def test_cmd_handler_imports_and_answers_an_event_in_a_fresh_process(tmp_path):
     assert response["headers"]["x-request-id"] == "fresh-1"
 
 
+def unmet_requirements(target: Path) -> list[str]:
+    """`pip check` of a `--target` directory alone: each requirement of each distribution in
+    it, for this interpreter, that no distribution in it satisfies. (pip check itself would
+    also count the test environment's packages as installed.)"""
+    installed = {
+        canonical(dist.metadata["Name"]): dist.version
+        for dist in importlib.metadata.distributions(path=[str(target)])
+    }
+    unmet = []
+    for dist in importlib.metadata.distributions(path=[str(target)]):
+        for line in dist.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+                continue
+            version = installed.get(canonical(requirement.name))
+            if version is None or not requirement.specifier.contains(version, prereleases=True):
+                unmet.append(f"{dist.metadata['Name']} requires {line}, has {version}")
+    return unmet
+
+
 def _install_for_lambda(lock: Path, platform: str, target: Path) -> None:
     """The build stage's install, for the Lambda target from any machine: `pip install
-    --target --require-hashes` of `lock` for CPython 3.12, manylinux wheels only. It fails if a
-    wheel's hash is not in the lock, or a dependency is not locked."""
+    --target --require-hashes --no-deps` of `lock` for CPython 3.12, manylinux wheels only. It
+    fails if a wheel's hash is not in the lock; that every dependency is locked is checked by
+    `pip check` in test_slimmed_dependencies_still_migrate_and_answer (this interpreter's
+    markers would not be the target's)."""
     completed = subprocess.run(
         [
             *(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
-            *("--no-compile", "--only-binary=:all:", "--require-hashes"),
+            *("--no-compile", "--only-binary=:all:", "--require-hashes", "--no-deps"),
             *("--implementation=cp", "--python-version=3.12", "--abi=cp312"),
             f"--platform=manylinux2014_{platform}",
             f"--platform=manylinux_2_28_{platform}",
@@ -256,7 +281,7 @@ def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
     installed = subprocess.run(
         [
             *(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
-            *("--no-compile", "--only-binary=:all:", "--require-hashes"),
+            *("--no-compile", "--only-binary=:all:", "--require-hashes", "--no-deps"),
             *("--target", str(target), "-r", str(RUNTIME_LOCK)),
         ],
         capture_output=True,
@@ -265,6 +290,7 @@ def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
         check=False,
     )
     assert installed.returncode == 0, installed.stderr
+    assert unmet_requirements(target) == []
     slimmed = subprocess.run(
         [sys.executable, str(API_DIR / "slim_dependencies.py"), str(target)],
         capture_output=True,
