@@ -174,6 +174,7 @@ def add_edge_resources(
             scope,
             "Firewall",
             name=f"courtside-{config.name}",
+            mode=config.waf_mode,
             rate_limit=config.waf_rate_limit,
             sensitive_rate_limit=config.waf_sensitive_rate_limit,
             log_retention=logging.retention,
@@ -300,6 +301,13 @@ class CourtsideStack(Stack):
             deletion_protection=config.db_deletion_protection,
             removal_policy=data_removal,
             rotation_days=config.db_rotation_days,
+            log_retention=logging.retention,
+            performance_insights=config.db_performance_insights,
+            monitoring_interval=(
+                Duration.seconds(config.db_monitoring_interval_seconds)
+                if config.db_monitoring_interval_seconds
+                else None
+            ),
         )
         self.cache = Cache(
             self,
