@@ -21,6 +21,8 @@ from infra.catalog import ELASTICACHE_VALKEY, RDS_POSTGRES
 
 CONTEXT_KEY = "courtside:environments"
 ENV_CONTEXT_KEY = "env"
+HOTFIX_CONTEXT_KEY = "hotfix"
+"""``-c hotfix=true``: this deploy's CodeDeploy releases ignore the alarms (docs/deploy.md)."""
 DEFAULT_ENV = "dev"
 ENVIRONMENT_NAMES = ("dev", "staging", "prod")
 EDGE_REGION = "us-east-1"
@@ -475,3 +477,12 @@ def _service_functions(env: str, given: Mapping[str, Any]) -> dict[str, ServiceF
     if problems:
         raise ConfigError("; ".join(problems))
     return parsed
+
+
+def hotfix_requested(value: object) -> bool:
+    """The ``hotfix`` context value: absent or false (a normal, alarm-gated release), or true."""
+    if value is None or value is False or value == "false":
+        return False
+    if value is True or value == "true":
+        return True
+    raise ConfigError(f"-c {HOTFIX_CONTEXT_KEY}={value}: expected true or false")
