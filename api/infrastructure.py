@@ -174,6 +174,7 @@ class ServiceFunction(Construct):
         # The alias's shift (its UpdatePolicy) reads the deployment group as it is after this
         # deploy: a hotfix's "alarms ignored" must be in place before the new version ships.
         self._alias.node.add_dependency(self._deployment, self._release_check)
+        hook = logical_id(self._release_check.function)
         acknowledge_all(
             self._deployment,
             {
@@ -181,9 +182,9 @@ class ServiceFunction(Construct):
                 "AWSCodeDeployRoleForLambdaLimited]": "CodeDeploy's own service policy for "
                 "Lambda: it may only shift this account's aliases, read the deployment alarms "
                 "and publish deployment SNS notifications; no narrower policy exists for it.",
-                f"AwsSolutions-IAM5[Resource::<{logical_id(self._release_check.function)}.Arn>:*]":
-                "CDK's grant for a deployment group's pre-traffic hook: CodeDeploy may invoke "
-                "this one release-check function (any of its versions), and nothing else.",
+                f"AwsSolutions-IAM5[Resource::<{hook}.Arn>:*]": "CDK's grant for a deployment "
+                "group's pre-traffic hook: CodeDeploy may invoke this one release-check "
+                "function (any of its versions), and nothing else.",
             },
         )
 

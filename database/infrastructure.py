@@ -216,7 +216,9 @@ class Database(Construct):
             )
         if monitoring:
             logs.LogRetention(
-                self, "MonitoringLogRetention", log_group_name=OS_METRICS_LOG_GROUP,
+                self,
+                "MonitoringLogRetention",
+                log_group_name=OS_METRICS_LOG_GROUP,
                 retention=retention,
             )
 

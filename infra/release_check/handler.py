@@ -214,10 +214,10 @@ def on_hook(
             sleep=sleep,
         )
         status = "Succeeded" if checks and all(r["ok"] for r in results) else "Failed"
-    except Exception as error:  # noqa: BLE001 - any failure must reach CodeDeploy as Failed
+    except Exception as error:
         results = [{"check": "release check", "ok": False, "detail": repr(error)}]
         status = "Failed"
-    print(json.dumps({"release_check": status, "results": results}))  # noqa: T201
+    print(json.dumps({"release_check": status, "results": results}))
     codedeploy_client.put_lifecycle_event_hook_execution_status(
         deploymentId=event["DeploymentId"],
         lifecycleEventHookExecutionId=event["LifecycleEventHookExecutionId"],

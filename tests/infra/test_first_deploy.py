@@ -150,6 +150,7 @@ def test_a_hotfix_releases_with_the_alarms_ignored(hotfix, synths):
         alarms = group["AlarmConfiguration"]
         assert alarms["Enabled"] is False, id_  # CodeDeploy polls no alarm
         assert len(alarms["Alarms"]) == 2  # still attached: the next normal deploy re-arms them
+
     # Only the gate differs: the same alarms, rollback and deployment configuration.
     def without_gate(synth: Any) -> str:
         groups = copy.deepcopy(_deployment_groups(synth))

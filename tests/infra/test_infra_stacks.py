@@ -963,7 +963,11 @@ def test_every_acknowledgement_is_expected_and_explained(synth):
     }
     if config.db_monitoring_interval_seconds:
         expected.add(
-            (main, "Database/Instance/MonitoringRole", managed.format("AmazonRDSEnhancedMonitoringRole"))
+            (
+                main,
+                "Database/Instance/MonitoringRole",
+                managed.format("AmazonRDSEnhancedMonitoringRole"),
+            )
         )
     found = _acknowledgements(synth)
     wildcards = {(s, p, r) for s, p, r in found if r.startswith("IAM5")}

@@ -68,7 +68,7 @@ class Clients:
                 service,
                 region_name=region,
                 aws_access_key_id="testing",
-                aws_secret_access_key="testing",  # noqa: S106 - stubbed, never sent
+                aws_secret_access_key="testing",
             )
             self.stubbers[key] = Stubber(self.clients[key])
             self.stubbers[key].activate()
@@ -219,7 +219,7 @@ def failures(results: dict[str, preflight.Result]) -> dict[str, str]:
     return {name: r.detail for name, r in results.items() if not r.ok}
 
 
-# --- the whole run -------------------------------------------------------------------------------
+# --- the whole run --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
@@ -241,7 +241,7 @@ def test_the_wrong_account_stops_before_anything_else(clients):
     assert "333333333333" in results["account"].detail
 
 
-# --- Lambda concurrency (finding 1) --------------------------------------------------------------
+# --- Lambda concurrency (finding 1) ---------------------------------------------------------------
 
 
 def test_a_quota_too_low_is_refused_with_the_number_needed(clients):
@@ -301,7 +301,7 @@ def test_dev_reserves_nothing_and_runs_on_a_new_accounts_quota(clients):
     assert "dev reserves none" in results["lambda concurrency"].detail
 
 
-# --- CDK bootstrap -------------------------------------------------------------------------------
+# --- CDK bootstrap --------------------------------------------------------------------------------
 
 
 def test_a_missing_bootstrap_names_make_bootstrap(clients):
@@ -328,7 +328,7 @@ def test_a_bootstrap_stack_that_failed_is_refused(clients):
     assert "CDKToolkit is UPDATE_ROLLBACK_FAILED" in results[f"cdk bootstrap {REGION}"]
 
 
-# --- hosted zone and certificate -----------------------------------------------------------------
+# --- hosted zone and certificate ------------------------------------------------------------------
 
 
 def test_a_hosted_zone_that_does_not_match_is_refused(clients):
@@ -364,7 +364,7 @@ def test_the_certificate_is_requested_in_us_east_1(clients):
     assert results["certificate"].detail.startswith("requested in us-east-1")
 
 
-# --- SES -----------------------------------------------------------------------------------------
+# --- SES ------------------------------------------------------------------------------------------
 
 SES = {"ses_enabled": True, "ses_from_address": "no-reply@example.com"}
 
@@ -411,12 +411,14 @@ def test_ses_is_not_asked_when_email_is_off(clients):
     assert "ses" not in results  # and the fixture checks no SES answer was queued or asked
 
 
-# --- the environment's stacks (a retried first deploy) -------------------------------------------
+# --- the environment's stacks (a retried first deploy) --------------------------------------------
 
 
 def test_a_rolled_back_first_attempt_must_be_deleted_first(clients):
     config = config_of("prod")
-    results = failures(run(Account(config, stacks={"Courtside-prod": "ROLLBACK_COMPLETE"}), clients))
+    results = failures(
+        run(Account(config, stacks={"Courtside-prod": "ROLLBACK_COMPLETE"}), clients)
+    )
 
     detail = results["stack Courtside-prod"]
     assert "ROLLBACK_COMPLETE" in detail
@@ -439,7 +441,7 @@ def test_a_stack_mid_deploy_or_stuck_is_refused(status, clients):
     assert status in results["stack Courtside-dev"]
 
 
-# --- the command -----------------------------------------------------------------------------------
+# --- the command ----------------------------------------------------------------------------------
 
 
 def test_main_prints_each_check_and_fails_when_one_refuses(clients, capsys):
