@@ -3,12 +3,17 @@
 
 ENV ?= dev
 CDK := node_modules/.bin/cdk
-CDK_FLAGS = -c env=$(ENV) --no-notices
+# HOTFIX=1: this deploy's releases ignore the alarm gate (docs/deploy.md, "Hotfix").
+# NO_ROLLBACK=1: a failed deploy keeps what it created, to fix and continue (the first deploy).
+HOTFIX ?=
+NO_ROLLBACK ?=
+truthy = $(filter 1 true yes,$(1))
+CDK_FLAGS = -c env=$(ENV) $(if $(call truthy,$(HOTFIX)),-c hotfix=true) --no-notices
 # Ask before deploying IAM or security-group widening; CI passes APPROVAL=never.
 APPROVAL ?= broadening
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: synth diff deploy bootstrap check-env node_modules
+.PHONY: synth diff deploy bootstrap preflight check-env node_modules
 
 node_modules: $(CDK) ## Install the pinned AWS CDK CLI (npm ci)
 
@@ -37,5 +42,9 @@ diff: check-env $(VENV)/.dev-installed node_modules ## Show what deploying ENV w
 bootstrap: check-env $(VENV)/.dev-installed node_modules ## Bootstrap ENV's account in its region and us-east-1 (once per account)
 	$(CDK) bootstrap $(CDK_FLAGS)
 
-deploy: check-env $(VENV)/.dev-installed node_modules ## Deploy ENV: certificate and edge stacks (us-east-1) first, then the environment
-	$(CDK) deploy $(CDK_FLAGS) --all --require-approval $(APPROVAL) --outputs-file cdk.out/outputs-$(ENV).json
+preflight: check-env $(VENV)/.dev-installed ## Check ENV's AWS account can take a deploy (quota, zone, bootstrap, SES) before anything is created
+	$(VENV)/bin/python scripts/preflight.py $(ENV) $(PREFLIGHT_FLAGS)
+
+deploy: check-env $(VENV)/.dev-installed node_modules ## Deploy ENV (HOTFIX=1: alarms ignored; NO_ROLLBACK=1: keep a failure to continue)
+	$(CDK) deploy $(CDK_FLAGS) --all --require-approval $(APPROVAL) \
+	  $(if $(call truthy,$(NO_ROLLBACK)),--no-rollback) --outputs-file cdk.out/outputs-$(ENV).json

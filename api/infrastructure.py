@@ -5,7 +5,8 @@
 the image with a command, behind the alias ``live`` that a Function URL (``AWS_IAM``: only
 CloudFront may call it) points at. Every new image version reaches the alias through CodeDeploy —
 a canary in staging and prod — and is rolled back automatically when that function's 5xx or
-error alarm fires.
+error alarm fires. Before the first request moves, a pre-traffic hook (`infra.release_checks`)
+smoke-tests the new version directly and fails the release when it does not answer as it must.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.functions import LogSettings, Placement, VpcImageFunction
-from infra.nag import acknowledge_all
+from infra.nag import acknowledge_all, logical_id
+from infra.release_check.handler import Check
+from infra.release_checks import ReleaseCheck
 
 API_DIRECTORY = Path(__file__).resolve().parent
 API_HANDLER = "courtside.lambda_handler.handler"
@@ -98,7 +101,10 @@ class ServiceFunction(Construct):
         logging: LogSettings,
         deployment: codedeploy.ILambdaDeploymentConfig,
         metrics_namespace: str,
+        release_checks: Sequence[Check],
+        public_host: str,
         alarms: ServiceAlarms | None = None,
+        ignore_alarms: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         settings = alarms or ServiceAlarms()
@@ -142,16 +148,33 @@ class ServiceFunction(Construct):
             unit=cloudwatch.Unit.MILLISECONDS,
         )
         self._alarms = self._create_alarms(settings, timeout, reserved_concurrency)
+        self._release_check = ReleaseCheck(
+            self,
+            "ReleaseCheck",
+            version=function.current_version,
+            checks=release_checks,
+            public_host=public_host,
+            logging=logging,
+        )
         self._deployment = codedeploy.LambdaDeploymentGroup(
             self,
             "Deployment",
             alias=self._alias,
             deployment_config=deployment,
             alarms=[self.url_5xx_alarm, self._alarms["Errors"]],
+            pre_hook=self._release_check.function,
+            # A hotfix (``-c hotfix=true``) must go out while these alarms are still in ALARM
+            # (the incident it fixes): CodeDeploy then skips polling them (AlarmConfiguration
+            # Enabled false); the alarms stay attached and the next normal deploy re-arms them.
+            ignore_alarm_configuration=ignore_alarms,
             auto_rollback=codedeploy.AutoRollbackConfig(
                 failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
             ),
         )
+        # The alias's shift (its UpdatePolicy) reads the deployment group as it is after this
+        # deploy: a hotfix's "alarms ignored" must be in place before the new version ships.
+        self._alias.node.add_dependency(self._deployment, self._release_check)
+        hook = logical_id(self._release_check.function)
         acknowledge_all(
             self._deployment,
             {
@@ -159,6 +182,9 @@ class ServiceFunction(Construct):
                 "AWSCodeDeployRoleForLambdaLimited]": "CodeDeploy's own service policy for "
                 "Lambda: it may only shift this account's aliases, read the deployment alarms "
                 "and publish deployment SNS notifications; no narrower policy exists for it.",
+                f"AwsSolutions-IAM5[Resource::<{hook}.Arn>:*]": "CDK's grant for a deployment "
+                "group's pre-traffic hook: CodeDeploy may invoke this one release-check "
+                "function (any of its versions), and nothing else.",
             },
         )
 
@@ -289,3 +315,7 @@ class ServiceFunction(Construct):
     @property
     def deployment_group(self) -> codedeploy.LambdaDeploymentGroup:
         return self._deployment
+
+    @property
+    def release_check(self) -> lambda_.Function:
+        return self._release_check.function

@@ -108,6 +108,26 @@ def viewer_request_code(host_paths: Mapping[str, HostPaths]) -> str:
     return source.replace(HOST_PATHS_MARKER, f"var SERVICE_HOSTS = {json.dumps(table)};")
 
 
+EDGE_FUNCTION_REGION = "us-east-1"
+LAMBDA_EDGE_LOG_REGIONS = (
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "sa-east-1",
+)
+"""The regions of CloudFront's regional edge caches, where Lambda@Edge runs and logs (as
+documented in 2022; all enabled by default in an account). CloudFront's metrics on the
+function show the regions it actually ran in."""
+
 # CloudFront hands Lambda@Edge at most 1 MB of body (``include_body``); longer bodies arrive
 # truncated and the signer answers 413. The app's own limits (MAX_BODY_BYTES,
 # INGEST_MAX_BODY_BYTES) are set to this, slightly below the cap, so it advertises and enforces
@@ -158,7 +178,9 @@ class PayloadSigner(Construct):
         construct_id: str,
         *,
         log_retention_days: int,
+        log_retention: logs.RetentionDays,
         log_removal_policy: RemovalPolicy,
+        replica_log_regions: Sequence[str] = LAMBDA_EDGE_LOG_REGIONS,
     ) -> None:
         super().__init__(scope, construct_id)
         self._function = experimental.EdgeFunction(
@@ -185,6 +207,7 @@ class PayloadSigner(Construct):
             },
         )
         self._retain_logs(log_retention_days, log_removal_policy)
+        self._expire_replica_logs(log_retention, replica_log_regions)
 
     def _retain_logs(self, retention_days: int, removal: RemovalPolicy) -> None:
         """The environment's retention on the function's own log group (us-east-1).
@@ -200,6 +223,24 @@ class PayloadSigner(Construct):
         assert isinstance(cfn, logs.CfnLogGroup)
         cfn.retention_in_days = retention_days
         group.apply_removal_policy(removal)
+
+    def _expire_replica_logs(self, retention: logs.RetentionDays, regions: Sequence[str]) -> None:
+        """Retention on the replicas' log groups, which Lambda@Edge creates (outside any stack)
+        as ``/aws/lambda/us-east-1.<name>`` in the region of each regional edge cache that ran
+        the function. A `logs.LogRetention` per region creates the group if it is missing and
+        sets the retention, before the first request; the groups stay when the stack goes.
+        A region AWS adds to `LAMBDA_EDGE_LOG_REGIONS` later is not covered until it is listed.
+        """
+        name = f"/aws/lambda/{EDGE_FUNCTION_REGION}.{self._function.lambda_.function_name}"
+        for region in regions:
+            label = "".join(part.capitalize() for part in region.split("-"))
+            logs.LogRetention(
+                self,
+                f"ReplicaLogs{label}",
+                log_group_name=name,
+                log_group_region=region,
+                retention=retention,
+            )
 
     @property
     def current_version(self) -> lambda_.IVersion:

@@ -31,6 +31,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_sam as sam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct, IConstruct
 
@@ -47,6 +48,10 @@ MASTER_USERNAME = "courtside_admin"
 APP_ROLE = "courtside_app"
 """Created by migration 0007_app_role; the app secret's username (an all-in-one deployment)."""
 PORT = 5432
+LOG_EXPORTS = ("postgresql", "upgrade")
+"""PostgreSQL's logs RDS publishes to CloudWatch Logs (``/aws/rds/instance/<id>/<name>``)."""
+OS_METRICS_LOG_GROUP = "RDSOSMetrics"
+"""Where Enhanced Monitoring writes, for every instance of the account in the region."""
 # RDS PostgreSQL's default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000).
 _BYTES_PER_CONNECTION = 9_531_392
 RUNNER_DIRECTORY = Path(__file__).resolve().parent / "runner"
@@ -78,10 +83,14 @@ class Database(Construct):
         deletion_protection: bool,
         removal_policy: RemovalPolicy,
         rotation_days: int,
+        log_retention: logs.RetentionDays,
+        performance_insights: bool = False,
+        monitoring_interval: Duration | None = None,
         login_roles: Sequence[str] = (APP_ROLE,),
         database_name: str = DATABASE_NAME,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._log_retention = log_retention
         self._database_name = database_name
         self._security_group = ec2.SecurityGroup(
             self,
@@ -112,6 +121,16 @@ class Database(Construct):
             removal_policy=removal_policy,
             auto_minor_version_upgrade=True,
             ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
+            # What a managed database shows by default: the server's log and the upgrade log in
+            # CloudWatch Logs (groups RDS creates; CDK sets their retention), query load
+            # (Performance Insights, 7 days: its free tier) and OS metrics (Enhanced Monitoring).
+            cloudwatch_logs_exports=list(LOG_EXPORTS),
+            cloudwatch_logs_retention=log_retention,
+            enable_performance_insights=performance_insights,
+            performance_insight_retention=(
+                rds.PerformanceInsightRetention.DEFAULT if performance_insights else None
+            ),
+            monitoring_interval=monitoring_interval,
         )
         engine = self._instance.node.default_child
         assert isinstance(engine, rds.CfnDBInstance)
@@ -122,23 +141,30 @@ class Database(Construct):
         master = self._instance.secret
         assert master is not None  # from_generated_secret always creates one
         self._master_secret: secretsmanager.ISecret = master
-        self._role_secrets: dict[str, secretsmanager.ISecret] = {
+        role_secrets = {
             role: rds.DatabaseSecret(
                 self,
                 f"{_construct_name(role)}Secret",
                 username=role,
                 dbname=database_name,
                 master_secret=master,
-            ).attach(self._instance)
+            )
             for role in login_roles
         }
+        self._role_secrets: dict[str, secretsmanager.ISecret] = {
+            role: secret.attach(self._instance) for role, secret in role_secrets.items()
+        }
         if removal_policy != RemovalPolicy.DESTROY:
-            # A retained or snapshotted database is useless without its credentials.
-            master.apply_removal_policy(RemovalPolicy.RETAIN)
-            for secret in self._role_secrets.values():
+            # A retained or snapshotted database is useless without its credentials. The
+            # secrets themselves, not the attachments `.attach()` returns (`instance.secret` is
+            # the owner's attachment too): those only bind a secret to the instance.
+            owner_secret = self._instance.node.find_child("Secret")
+            assert isinstance(owner_secret, secretsmanager.Secret)
+            for secret in (owner_secret, *role_secrets.values()):
                 secret.apply_removal_policy(RemovalPolicy.RETAIN)
         self._rotations: list[IConstruct] = []
         self._rotate(rotation_days, rotation_subnets)
+        self._keep_service_logs_for(log_retention, monitoring=monitoring_interval is not None)
         self._alarms = self._create_alarms(instance_memory_gib)
         self._acknowledge(multi_az=multi_az, deletion_protection=deletion_protection)
 
@@ -165,6 +191,36 @@ class Database(Construct):
         self._rotations = [
             c for c in self.node.find_all() if isinstance(c, secretsmanager.CfnRotationSchedule)
         ]
+
+    def _keep_service_logs_for(self, retention: logs.RetentionDays, *, monitoring: bool) -> None:
+        """Retention on the log groups that AWS services create for this database, outside the
+        stack: each rotation function's ``/aws/lambda/<name>`` (a function of a Serverless
+        Application, whose template takes no log settings) and Enhanced Monitoring's
+        ``RDSOSMetrics`` (one per account and region, shared by every instance there).
+
+        `logs.LogRetention` creates the group when it is missing and sets its retention; it
+        leaves the group on stack deletion, and holds no name a second deploy could collide with.
+        """
+        for application in self.node.find_all():
+            if not isinstance(application, sam.CfnApplication):
+                continue
+            parameters = application.parameters
+            assert isinstance(parameters, Mapping)
+            rotation = application.node.scope
+            assert isinstance(rotation, Construct)
+            logs.LogRetention(
+                rotation,
+                "LogRetention",
+                log_group_name=f"/aws/lambda/{parameters['functionName']}",
+                retention=retention,
+            )
+        if monitoring:
+            logs.LogRetention(
+                self,
+                "MonitoringLogRetention",
+                log_group_name=OS_METRICS_LOG_GROUP,
+                retention=retention,
+            )
 
     def _create_alarms(self, memory_gib: float) -> list[cloudwatch.Alarm]:
         db = self._instance
@@ -205,6 +261,17 @@ class Database(Construct):
         ]
 
     def _acknowledge(self, *, multi_az: bool, deletion_protection: bool) -> None:
+        monitoring_role = self._instance.node.try_find_child("MonitoringRole")
+        if monitoring_role is not None:
+            acknowledge_all(
+                monitoring_role,
+                {
+                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AmazonRDSEnhancedMonitoringRole]": "RDS's own policy for Enhanced "
+                    "Monitoring: it may only write the RDSOSMetrics log group; the service "
+                    "documents no narrower one.",
+                },
+            )
         reasons = {
             "AwsSolutions-RDS11": "PostgreSQL keeps its default port 5432: the instance is in "
             "isolated subnets behind a security group open only to our functions (and the "

@@ -9,7 +9,14 @@ from typing import Any
 from aws_cdk import App, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from infra.config import CONTEXT_KEY, ENV_CONTEXT_KEY, EnvironmentConfig, load_config
+from infra.config import (
+    CONTEXT_KEY,
+    ENV_CONTEXT_KEY,
+    HOTFIX_CONTEXT_KEY,
+    EnvironmentConfig,
+    hotfix_requested,
+    load_config,
+)
 from infra.stacks import (
     CourtsideStack,
     EdgeAlarmsStack,
@@ -49,7 +56,8 @@ class Deployment:
 
 
 def build(app: App, *, nag: bool = True) -> Deployment:
-    """Add the stacks of the environment named by ``-c env=`` (default dev) to `app`.
+    """Add the stacks of the environment named by ``-c env=`` (default dev) to `app`;
+    ``-c hotfix=true`` releases the functions with their alarms ignored (docs/deploy.md).
 
     With `nag`, cdk-nag's AwsSolutions pack validates every stack at synthesis; unacknowledged
     findings make synthesis fail.
@@ -60,7 +68,11 @@ def build(app: App, *, nag: bool = True) -> Deployment:
         EdgeStack(app, edge_stack_name(config), config=config) if config.needs_edge_stack else None
     )
     main = CourtsideStack(
-        app, stack_name(config), config=config, edge=edge.resources if edge else None
+        app,
+        stack_name(config),
+        config=config,
+        edge=edge.resources if edge else None,
+        hotfix=hotfix_requested(app.node.try_get_context(HOTFIX_CONTEXT_KEY)),
     )
     edge_alarms = None
     if edge is not None:

@@ -21,6 +21,8 @@ from infra.catalog import ELASTICACHE_VALKEY, RDS_POSTGRES
 
 CONTEXT_KEY = "courtside:environments"
 ENV_CONTEXT_KEY = "env"
+HOTFIX_CONTEXT_KEY = "hotfix"
+"""``-c hotfix=true``: this deploy's CodeDeploy releases ignore the alarms (docs/deploy.md)."""
 DEFAULT_ENV = "dev"
 ENVIRONMENT_NAMES = ("dev", "staging", "prod")
 EDGE_REGION = "us-east-1"
@@ -33,6 +35,8 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 DeploymentStrategy = Literal[
     "ALL_AT_ONCE", "CANARY_10PERCENT_5MINUTES", "LINEAR_10PERCENT_EVERY_1MINUTE"
 ]
+WafMode = Literal["count", "block"]
+"""count: the managed rule groups only count (and log) what they would block; block: they block."""
 ServicesMode = Literal["all-in-one", "split"]
 """One function for the whole app, or one per service of `courtside.services_registry`."""
 
@@ -41,6 +45,11 @@ LOG_RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
     | {2922, 3288, 3653}
 )
+# RDS Enhanced Monitoring's granularities (seconds); 0 turns it off.
+MONITORING_INTERVALS = frozenset({0, 1, 5, 10, 15, 30, 60})
+UNRESERVED_CONCURRENCY_FLOOR = 100
+"""Lambda keeps this many concurrent executions of the account unreserved: a function's reserve
+is refused unless the quota minus every reserve stays at or above it."""
 # CloudFront waits this long for the Function URL's response (its default origin read timeout; the
 # CDN construct is built with this value). A Lambda timeout above it would let requests run on
 # after CloudFront has answered the viewer with a 504.
@@ -53,6 +62,9 @@ _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 DnsName = Annotated[str, Field(pattern=_DNS_NAME, max_length=253)]
 PositiveInt = Annotated[int, Field(ge=1)]
+Reserve = Annotated[int, Field(ge=0, description="reserved concurrency; 0: no reserve")]
+"""0, not null, for "no reserve": CDK's context drops null values on their way to the app
+(jsii), so a null in cdk.json would read as a missing key."""
 MemoryMb = Annotated[int, Field(ge=128, le=10240)]
 
 
@@ -98,8 +110,8 @@ class ServiceFunctionConfig(BaseModel):
 
     memory_mb: MemoryMb | None = None
     timeout_seconds: int | None = None
-    reserved_concurrency: PositiveInt | None = Field(
-        default=None, description="null: no reserve (only when given explicitly)"
+    reserved_concurrency: Reserve | None = Field(
+        default=None, description="0: no reserve; left out: the environment's"
     )
 
     @field_validator("timeout_seconds")
@@ -146,6 +158,10 @@ class EnvironmentConfig(BaseModel):
     db_deletion_protection: bool
     db_removal_policy: RemovalPolicyName
     db_rotation_days: Annotated[int, Field(ge=0, le=365, description="0: no rotation")]
+    db_performance_insights: bool
+    db_monitoring_interval_seconds: Annotated[
+        int, Field(description="Enhanced Monitoring granularity, 1/5/10/15/30/60 s; 0: off")
+    ]
     # Cache
     cache_node_type: Annotated[str, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")]
     cache_multi_az: bool
@@ -162,7 +178,7 @@ class EnvironmentConfig(BaseModel):
     lambda_memory_mb: MemoryMb
     lambda_timeout_seconds: int
     lambda_architecture: Architecture
-    reserved_concurrency: PositiveInt | None
+    reserved_concurrency: Reserve
     service_functions: dict[str, ServiceFunctionConfig] = Field(
         description="split only: per service (public, web, ingest), what differs from the "
         "lambda_* keys above"
@@ -183,6 +199,7 @@ class EnvironmentConfig(BaseModel):
         ),
     ]
     waf_enabled: bool
+    waf_mode: WafMode
     waf_rate_limit: Annotated[int, Field(ge=10, le=2_000_000_000, description="per IP, 5 min")]
     waf_sensitive_rate_limit: Annotated[
         int, Field(ge=10, le=2_000_000_000, description="per IP, 5 min, sign-in and ingest")
@@ -203,6 +220,14 @@ class EnvironmentConfig(BaseModel):
         description="Existing SNS topics (e.g. the on-call integration) alarms also notify; "
         "each is used by the alarms of its own region."
     )
+    alarm_subscriber_opt_out: Annotated[
+        str,
+        Field(
+            pattern=r"^$|^.{20,}$",
+            description="'': every region with alarms must have a subscriber (alarm_email or a "
+            "topic); else why this environment's alarms may reach nobody (never in prod)",
+        ),
+    ]
 
     @field_validator("log_retention_days")
     @classmethod
@@ -211,6 +236,13 @@ class EnvironmentConfig(BaseModel):
             raise ValueError(
                 "expected a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, ... days)"
             )
+        return value
+
+    @field_validator("db_monitoring_interval_seconds")
+    @classmethod
+    def _known_interval(cls, value: int) -> int:
+        if value not in MONITORING_INTERVALS:
+            raise ValueError("expected 0 (off), 1, 5, 10, 15, 30 or 60 seconds")
         return value
 
     @field_validator("db_instance_class")
@@ -266,7 +298,22 @@ class EnvironmentConfig(BaseModel):
         self._check_names_in_zone()
         if self.name == "prod":
             self._prod_guard_rails()
+        self._check_alarm_subscribers()
         return self
+
+    def _check_alarm_subscribers(self) -> None:
+        """Alarms that reach nobody are refused unless the config says why they may."""
+        uncovered = [
+            r for r in self.alarm_regions if not self.alarm_email and not self.topics_in(r)
+        ]
+        if uncovered and not self.alarm_subscriber_opt_out:
+            opt_out = "" if self.is_production else "; or say why not in alarm_subscriber_opt_out"
+            raise _keyed(
+                "alarm_email",
+                f"{self.name} refuses to run with alarms that reach nobody: set alarm_email, or "
+                "list an existing SNS topic in alarm_topic_arns for each of "
+                f"{', '.join(uncovered)}{opt_out}",
+            )
 
     def _check_names_in_zone(self) -> None:
         if self.service_alias_domain:
@@ -295,15 +342,8 @@ class EnvironmentConfig(BaseModel):
             raise _keyed("db_deletion_protection", "expected true in prod")
         if self.db_removal_policy == "destroy":
             raise _keyed("db_removal_policy", "expected snapshot or retain in prod")
-        uncovered = [
-            r for r in self.alarm_regions if not self.alarm_email and not self.topics_in(r)
-        ]
-        if uncovered:
-            raise _keyed(
-                "alarm_email",
-                "prod refuses to run with alarms that reach nobody: set alarm_email, or list an "
-                f"existing SNS topic in alarm_topic_arns for each of {', '.join(uncovered)}",
-            )
+        if self.alarm_subscriber_opt_out:
+            raise _keyed("alarm_subscriber_opt_out", "expected '' in prod: prod always pages")
 
     @property
     def alarm_regions(self) -> tuple[str, ...]:
@@ -338,8 +378,19 @@ class EnvironmentConfig(BaseModel):
             service=service,
             memory_mb=given.memory_mb or self.lambda_memory_mb,
             timeout_seconds=given.timeout_seconds or self.lambda_timeout_seconds,
-            reserved_concurrency=reserved,
+            reserved_concurrency=reserved or None,
         )
+
+    @property
+    def reserved_concurrency_total(self) -> int:
+        """Concurrent executions the environment's functions reserve, all together."""
+        return sum(plan.reserved_concurrency or 0 for plan in self.functions)
+
+    @property
+    def concurrency_quota_needed(self) -> int:
+        """The account's "Concurrent executions" quota these reserves need (0: none reserved)."""
+        total = self.reserved_concurrency_total
+        return total + UNRESERVED_CONCURRENCY_FLOOR if total else 0
 
     @property
     def service_aliases(self) -> dict[str, str]:
@@ -426,3 +477,12 @@ def _service_functions(env: str, given: Mapping[str, Any]) -> dict[str, ServiceF
     if problems:
         raise ConfigError("; ".join(problems))
     return parsed
+
+
+def hotfix_requested(value: object) -> bool:
+    """The ``hotfix`` context value: absent or false (a normal, alarm-gated release), or true."""
+    if value is None or value is False or value == "false":
+        return False
+    if value is True or value == "true":
+        return True
+    raise ConfigError(f"-c {HOTFIX_CONTEXT_KEY}={value}: expected true or false")

@@ -58,6 +58,7 @@ from infra.log_groups import give_provider_functions_log_groups
 from infra.monitoring import OperationsDashboard
 from infra.nag import acknowledge_all
 from infra.network import Network
+from infra.release_checks import checks_for
 from infra.routing import host_paths, split_origins
 
 REMOVAL_POLICIES = {
@@ -167,6 +168,7 @@ def add_edge_resources(
         scope,
         "SignPayload",
         log_retention_days=config.log_retention_days,
+        log_retention=logging.retention,
         log_removal_policy=logging.removal_policy,
     )
     firewall = (
@@ -174,6 +176,7 @@ def add_edge_resources(
             scope,
             "Firewall",
             name=f"courtside-{config.name}",
+            mode=config.waf_mode,
             rate_limit=config.waf_rate_limit,
             sensitive_rate_limit=config.waf_sensitive_rate_limit,
             log_retention=logging.retention,
@@ -258,7 +261,9 @@ class CourtsideStack(Stack):
         *,
         config: EnvironmentConfig,
         edge: EdgeResources | None = None,
+        hotfix: bool = False,
     ) -> None:
+        self._hotfix = hotfix
         in_edge_region = config.region == EDGE_REGION
         super().__init__(
             scope,
@@ -300,6 +305,13 @@ class CourtsideStack(Stack):
             deletion_protection=config.db_deletion_protection,
             removal_policy=data_removal,
             rotation_days=config.db_rotation_days,
+            log_retention=logging.retention,
+            performance_insights=config.db_performance_insights,
+            monitoring_interval=(
+                Duration.seconds(config.db_monitoring_interval_seconds)
+                if config.db_monitoring_interval_seconds
+                else None
+            ),
         )
         self.cache = Cache(
             self,
@@ -479,6 +491,9 @@ class CourtsideStack(Stack):
             reserved_concurrency=plan.reserved_concurrency,
             logging=log_settings(config),
             deployment=DEPLOYMENT_CONFIGS[config.lambda_deployment],
+            ignore_alarms=self._hotfix,
+            release_checks=checks_for(service),
+            public_host=config.domain_name,
             metrics_namespace=f"Courtside/{config.name}",
         )
         if email is not None:

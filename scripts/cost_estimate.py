@@ -47,13 +47,25 @@ class Traffic:
     """Data CloudFront sends to viewers."""
     log_gb: int
     """CloudWatch Logs ingested (app, flow logs, WAF)."""
+    db_log_gb: float
+    """PostgreSQL's own log exported to CloudWatch Logs (RDS's default settings log errors,
+    checkpoints and autovacuum: little)."""
 
 
 TRAFFIC: Mapping[str, Traffic] = {
-    "dev": Traffic(requests=100_000, origin_share=0.6, duration_ms=100, gb_out=1, log_gb=2),
-    "staging": Traffic(requests=500_000, origin_share=0.6, duration_ms=100, gb_out=5, log_gb=5),
-    "prod": Traffic(requests=5_000_000, origin_share=0.6, duration_ms=100, gb_out=100, log_gb=30),
+    "dev": Traffic(
+        requests=100_000, origin_share=0.6, duration_ms=100, gb_out=1, log_gb=2, db_log_gb=0.2
+    ),
+    "staging": Traffic(
+        requests=500_000, origin_share=0.6, duration_ms=100, gb_out=5, log_gb=5, db_log_gb=0.5
+    ),
+    "prod": Traffic(
+        requests=5_000_000, origin_share=0.6, duration_ms=100, gb_out=100, log_gb=30, db_log_gb=2
+    ),
 }
+ENHANCED_MONITORING_EVENT_KB = 15
+"""One Enhanced Monitoring event (OS metrics and the process list) in CloudWatch Logs: an
+assumption (no measurement here), about 0.6 GB a month at the 60 s interval."""
 
 PRICES: Mapping[str, float] = {
     "rds_gp3_gb_month": 0.127,
@@ -85,6 +97,7 @@ EDGE_DURATION_S = 0.05
 KINDS = (
     "RDS PostgreSQL",
     "RDS Proxy",
+    "RDS monitoring",
     "ElastiCache (Valkey)",
     "NAT gateways",
     "VPC interface endpoints",
@@ -145,6 +158,32 @@ def _rds(resources: list[tuple[str, dict[str, Any]]]) -> list[Line]:
             default=2,
         )
         lines.append(Line("RDS Proxy", f"{max(vcpus, 2)} vCPU", proxy_monthly(vcpus)))
+    return lines
+
+
+def _rds_monitoring(resources: list[tuple[str, dict[str, Any]]], traffic: Traffic) -> list[Line]:
+    """Performance Insights (its 7-day retention is free), Enhanced Monitoring (its events are
+    CloudWatch Logs ingestion) and the exported PostgreSQL logs."""
+    lines = []
+    for db in _of(resources, "AWS::RDS::DBInstance"):
+        parts, usd = [], 0.0
+        if db.get("EnablePerformanceInsights"):
+            days = int(db.get("PerformanceInsightsRetentionPeriod", 7))
+            parts.append(f"Performance Insights {days} days" + (" (free)" if days == 7 else ""))
+            if days != 7:
+                raise ValueError("price Performance Insights' long-term retention first")
+        interval = int(db.get("MonitoringInterval", 0))
+        if interval:
+            events = HOURS_PER_MONTH * 3600 / interval
+            gb = events * ENHANCED_MONITORING_EVENT_KB / 1024**2
+            parts.append(f"Enhanced Monitoring {interval} s (~{gb:.1f} GB logs)")
+            usd += gb * PRICES["logs_ingested_gb"]
+        exports = db.get("EnableCloudwatchLogsExports", [])
+        if exports:
+            parts.append(f"{'/'.join(exports)} logs ({traffic.db_log_gb:g} GB)")
+            usd += traffic.db_log_gb * PRICES["logs_ingested_gb"]
+        if parts:
+            lines.append(Line("RDS monitoring", ", ".join(parts), usd))
     return lines
 
 
@@ -265,6 +304,7 @@ def estimate(env: str, templates: Iterable[Mapping[str, Any]]) -> list[Line]:
     traffic = TRAFFIC[env]
     lines = [
         *_rds(resources),
+        *_rds_monitoring(resources, traffic),
         *_cache(resources),
         *_network(resources),
         *_waf(resources, traffic),
@@ -309,12 +349,14 @@ def markdown_table(estimates: Mapping[str, list[Line]]) -> str:
         f"Prices: {PRICES_AS_OF}, before free tiers. Traffic assumed per month: "
         + "; ".join(
             f"{env} {TRAFFIC[env].requests / 1e6:g}M requests ({TRAFFIC[env].origin_share:.0%} "
-            f"reach the function), {TRAFFIC[env].gb_out} GB out, {TRAFFIC[env].log_gb} GB logs"
+            f"reach the function), {TRAFFIC[env].gb_out} GB out, {TRAFFIC[env].log_gb} GB logs, "
+            f"{TRAFFIC[env].db_log_gb:g} GB PostgreSQL logs"
             for env in envs
         )
         + ". Not deployed, for comparison: an RDS Proxy in prod would add "
         + f"{_money(proxy_monthly(prod_vcpus))}, each NAT gateway {_money(nat_monthly(1))} "
-        + "plus $0.048 per GB it carries.",
+        + "plus $0.048 per GB it carries. Enhanced Monitoring's volume assumes "
+        + f"{ENHANCED_MONITORING_EVENT_KB} KB per event (not measured).",
     ]
     return "\n".join(rows)
 

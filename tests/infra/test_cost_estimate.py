@@ -38,9 +38,14 @@ def test_every_kind_is_priced_from_the_template(estimates, synths):
     assert prod["ElastiCache (Valkey)"][0] == f"2 x {config.cache_node_type}"
     assert prod["NAT gateways"][1] == 0
     assert prod["RDS Proxy"][1] == 0
-    assert prod["AWS WAF"][0] == "1 web ACL, 5 rules"
+    assert prod["AWS WAF"][0] == "1 web ACL, 6 rules"
+    assert prod["RDS monitoring"][0] == (
+        "Performance Insights 7 days (free), Enhanced Monitoring 60 s (~0.6 GB logs), "
+        "postgresql/upgrade logs (2 GB)"
+    )
     dev = cost_estimate.by_kind(estimates["dev"])
     assert dev["AWS WAF"] == ("none", 0.0)  # waf_enabled=false
+    assert dev["RDS monitoring"][0] == "postgresql/upgrade logs (0.2 GB)"  # no PI, no EM
 
 
 def test_a_nat_gateway_or_a_proxy_in_a_template_would_show(synths):

@@ -62,7 +62,11 @@ def test_unknown_environment_is_refused(context):
         ("log_retention_days", 10, "log_retention_days: expected a CloudWatch Logs retention"),
         ("lambda_architecture", "arm", "lambda_architecture: Input should be 'arm64' or"),
         ("lambda_deployment", "BLUE_GREEN", "lambda_deployment: Input should be"),
-        ("reserved_concurrency", 0, "reserved_concurrency: Input should be greater than"),
+        ("reserved_concurrency", -1, "reserved_concurrency: Input should be greater than"),
+        ("reserved_concurrency", None, "reserved_concurrency: Input should be a valid int"),
+        ("waf_mode", "detect", "waf_mode: Input should be 'count' or 'block'"),
+        ("db_monitoring_interval_seconds", 2, "db_monitoring_interval_seconds: expected 0"),
+        ("alarm_subscriber_opt_out", "because", "alarm_subscriber_opt_out: String should"),
         ("db_max_allocated_storage_gib", 19, "db_max_allocated_storage_gib"),
         ("db_allocated_storage_gib", 200, "db_max_allocated_storage_gib: expected at least db_"),
         ("db_instance_class", "x2g.huge", "db_instance_class: expected a class listed in infra"),
@@ -134,10 +138,33 @@ def test_prod_refuses_alarms_that_reach_nobody(context):
     assert config.topics_in("us-east-1") == ("arn:aws:sns:us-east-1:333333333333:on-call",)
 
 
-def test_other_environments_may_run_without_a_subscriber(context):
-    context[CONTEXT_KEY]["staging"]["alarm_email"] = ""
+def test_staging_refuses_alarms_that_reach_nobody_unless_it_says_why(context):
+    staging = context[CONTEXT_KEY]["staging"]
+    staging["alarm_email"] = ""
 
+    with pytest.raises(
+        ConfigError,
+        match=r"staging\.alarm_email: staging refuses to run with alarms that reach nobody: .* "
+        r"for each of eu-west-1, us-east-1; or say why not in alarm_subscriber_opt_out",
+    ):
+        load_config(context, "staging")
+
+    staging["alarm_subscriber_opt_out"] = "a rehearsal account nobody watches this quarter"
     assert load_config(context, "staging").alarm_email == ""
+
+
+def test_prod_cannot_opt_out_of_alarm_subscribers(context):
+    context[CONTEXT_KEY]["prod"]["alarm_subscriber_opt_out"] = "we read the dashboard instead"
+
+    with pytest.raises(ConfigError, match=r"prod\.alarm_subscriber_opt_out: expected ''"):
+        load_config(context, "prod")
+
+
+def test_dev_opts_out_with_a_reason(context):
+    config = load_config(context, "dev")
+
+    assert config.alarm_email == "" and config.alarm_topic_arns == ()
+    assert len(config.alarm_subscriber_opt_out) >= 20
 
 
 def test_missing_context_is_explained():
@@ -172,6 +199,8 @@ def test_lambda_timeout_cannot_outlast_cloudfronts_origin_read_timeout(context):
 @pytest.mark.parametrize("email", ["", "ops@example.com", "on-call+courtside@ops.example.org"])
 def test_alarm_email_may_be_empty_or_an_address(email, context):
     context[CONTEXT_KEY]["staging"]["alarm_email"] = email
+    if not email:  # then the config must say why nobody hears the alarms
+        context[CONTEXT_KEY]["staging"]["alarm_subscriber_opt_out"] = "a reason of 20+ chars"
 
     assert load_config(context, "staging").alarm_email == email
 

@@ -12,6 +12,7 @@ from aws_cdk.assertions import Match
 from cdn.infrastructure import EDGE_MAX_BODY_BYTES, PUBLIC_ROUTE_GROUPS, SERVICE_PATHS
 from database.infrastructure import POSTGRES_MAJOR
 from infra.config import CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS, ENVIRONMENT_NAMES
+from infra.log_groups import LOG_RETENTION_FUNCTION_ID
 from infra.stacks import function_id
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -404,15 +405,15 @@ def test_log_groups_have_the_environment_retention(synth):
             assert group["Properties"]["RetentionInDays"] == config.log_retention_days, name
             assert group["DeletionPolicy"] == expected_policy, (file_name, name)
     groups = synth.resources("AWS::Logs::LogGroup")
-    # flow logs, migrator, migration runner and its framework, the VPC default-SG provider, and
-    # each of the app's functions
-    assert len(groups) == 5 + len(_ids(synth)), sorted(groups)
+    # flow logs, migrator, migration runner and its framework, the VPC default-SG provider,
+    # CDK's LogRetention function, and each of the app's functions and its release check
+    assert len(groups) == 6 + 2 * len(_ids(synth)), sorted(groups)
     for fn in _functions(synth).values():
         assert "Ref" in fn["Properties"]["LoggingConfig"]["LogGroup"]
     waf_groups = [
         g
         for g in synth.all_resources("AWS::Logs::LogGroup").values()
-        if str(g["Properties"].get("LogGroupName", "")).startswith("aws-waf-logs-")
+        if "aws-waf-logs-" in json.dumps(g["Properties"].get("LogGroupName", ""))
     ]
     assert len(waf_groups) == (1 if config.waf_enabled else 0)
 
@@ -441,8 +442,11 @@ def test_every_function_logs_to_a_group_with_retention(synth):
             assert days == synth.deployment.config.log_retention_days, (file_name, name)
             checked += 1
     # migrator, migration runner and its framework, the VPC default-SG provider, the edge
-    # function (in its us-east-1 stack), and each of the app's functions
-    assert checked == 5 + len(_ids(synth))
+    # function (in its us-east-1 stack), CDK's LogRetention function in each stack that sets
+    # retention on groups AWS creates (main, and edge when separate), and each of the app's
+    # functions and its release check
+    log_retention = 2 if synth.deployment.edge else 1
+    assert checked == 5 + log_retention + 2 * len(_ids(synth))
 
 
 def test_each_function_reads_exactly_its_secrets(synth):
@@ -487,6 +491,17 @@ WILDCARD_ALLOWLIST = {
         "MigrationsProviderframeworkonEventServiceRoleDefaultPolicy",
         r"\$\{MigrationsRunner[0-9A-F]+\.Arn\}:\*",
     ): "CDK's custom-resource framework may invoke any version of the one runner it fronts.",
+    (
+        "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8aServiceRoleDefaultPolicy",
+        r"\*",
+    ): "CDK's LogRetention function sets retention on log groups AWS services create outside "
+    "the stack (RDS exports, Enhanced Monitoring, rotation functions, edge replicas in other "
+    "regions); PutRetentionPolicy and DeleteRetentionPolicy only.",
+    (
+        r"(Api|Public|Web|Ingest)DeploymentServiceRoleDefaultPolicy",
+        r"\$\{(Api|Public|Web|Ingest)ReleaseCheckFunction[0-9A-F]+\.Arn\}:\*",
+    ): "CDK's grant for a deployment group's pre-traffic hook: CodeDeploy may invoke its one "
+    "release-check function.",
 }
 
 
@@ -529,7 +544,7 @@ def _wildcard_grants(template: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _allowed(policy: str, resource: str) -> bool:
     return any(
-        policy.startswith(prefix) and re.fullmatch(pattern, resource)
+        re.match(prefix, policy) and re.fullmatch(pattern, resource)
         for prefix, pattern in WILDCARD_ALLOWLIST
     )
 
@@ -549,7 +564,7 @@ def test_allowlisted_wildcards_are_still_needed(synths):
         for g in _wildcard_grants(t)
     ]
     for prefix, pattern in WILDCARD_ALLOWLIST:
-        assert any(p.startswith(prefix) and re.fullmatch(pattern, r) for p, r in grants), prefix
+        assert any(re.match(prefix, p) and re.fullmatch(pattern, r) for p, r in grants), prefix
 
 
 @pytest.mark.parametrize(
@@ -942,7 +957,18 @@ def test_every_acknowledgement_is_expected_and_explained(synth):
         (edge, "SignPayload/Function/Fn", "L1"),
         (main, "Cdn/AccessLogs", "S1"),
         (main, "Cdn/Distribution", "CFR1"),
+        *((main, f"{id_}/ReleaseCheck/Function", basic) for id_ in functions),
+        *((stack, LOG_RETENTION_FUNCTION_ID, basic) for stack in {main, edge}),
+        *((stack, LOG_RETENTION_FUNCTION_ID, "IAM5[Resource::*]") for stack in {main, edge}),
     }
+    if config.db_monitoring_interval_seconds:
+        expected.add(
+            (
+                main,
+                "Database/Instance/MonitoringRole",
+                managed.format("AmazonRDSEnhancedMonitoringRole"),
+            )
+        )
     found = _acknowledgements(synth)
     wildcards = {(s, p, r) for s, p, r in found if r.startswith("IAM5")}
     pattern = re.compile(r"IAM5\[Resource::<(\w+?)[0-9A-F]{8}\.Arn>:\*\]")
@@ -950,6 +976,7 @@ def test_every_acknowledgement_is_expected_and_explained(synth):
     assert granted == {
         ("Migrations/Runner", "MigrationsFunction"),
         ("Migrations/Provider/framework-onEvent", "MigrationsRunner"),
+        *((f"{id_}/Deployment", f"{id_}ReleaseCheckFunction") for id_ in functions),
     }
     expected |= wildcards
     if config.db_rotation_days == 0:

@@ -129,7 +129,11 @@ def test_deploy_promotes_one_commit_through_dev_staging_and_prod():
     for environment, previous in chain.items():
         job = jobs[environment]
         assert job["uses"] == "./.github/workflows/deploy-environment.yml"
-        assert job["with"] == {"environment": environment}
+        assert job["with"] == {
+            "environment": environment,
+            "hotfix": "${{ inputs.hotfix == true }}",
+            "no_rollback": "${{ inputs.no_rollback == true }}",
+        }
         assert job["needs"] == [previous]
         assert "if" not in job  # no way around the chain
         assert job["permissions"]["id-token"] == "write"
@@ -137,8 +141,82 @@ def test_deploy_promotes_one_commit_through_dev_staging_and_prod():
     triggers = workflow[True]  # YAML reads the bare key `on` as True.
     assert triggers["push"] == {"branches": ["main"]}
     assert "workflow_dispatch" in triggers
-    assert workflow["concurrency"]["cancel-in-progress"] is False
     assert "id-token" not in workflow["permissions"]
+
+
+def test_a_waiting_prod_approval_holds_only_prod():
+    """Concurrency per environment, on the deploy job: no workflow-wide group that a prod job
+    waiting for its reviewer would hold while dev and staging wait behind it."""
+    promotion = _load("deploy.yml")
+    environment = _job(_load("deploy-environment.yml"))
+
+    assert "concurrency" not in promotion
+    for job in promotion["jobs"].values():
+        assert "concurrency" not in job
+    assert environment["concurrency"] == {
+        "group": "deploy-${{ inputs.environment }}",
+        "cancel-in-progress": False,  # a deploy is never cut off halfway
+    }
+
+
+@pytest.mark.parametrize("name", ["test.yml", "deploy.yml", "deploy-environment.yml"])
+def test_no_workflow_hands_its_secrets_on(name):
+    """The deploy uses OIDC and variables only: `secrets: inherit` would pass every secret."""
+    workflow = _load(name)
+    for job_name, job in workflow["jobs"].items():
+        assert "secrets" not in job, f"{name}: {job_name}"
+    assert "secrets: inherit" not in (WORKFLOWS / name).read_text()
+
+
+def test_a_hotfix_and_a_first_deploy_are_chosen_by_hand():
+    dispatch = _load("deploy.yml")[True]["workflow_dispatch"]["inputs"]
+    called = _load("deploy-environment.yml")[True]["workflow_call"]["inputs"]
+    job = _job(_load("deploy-environment.yml"))
+
+    for name in ("hotfix", "no_rollback"):
+        assert dispatch[name]["type"] == called[name]["type"] == "boolean"
+        assert dispatch[name]["default"] is called[name]["default"] is False
+    # make deploy reads them (infra.mk: HOTFIX=1 -> -c hotfix=true, NO_ROLLBACK=1 -> --no-rollback)
+    assert job["env"]["HOTFIX"] == "${{ inputs.hotfix && '1' || '' }}"
+    assert job["env"]["NO_ROLLBACK"] == "${{ inputs.no_rollback && '1' || '' }}"
+    infra = (ROOT / "infra.mk").read_text()
+    assert "-c hotfix=true" in infra and "--no-rollback" in infra
+
+
+def test_each_environment_checks_the_account_before_anything_is_created():
+    steps = [step.get("run", "") for step in _job(_load("deploy-environment.yml"))["steps"]]
+    preflight = next(i for i, run in enumerate(steps) if "make preflight" in run)
+    synth = next(i for i, run in enumerate(steps) if "make synth" in run)
+    deploy = next(i for i, run in enumerate(steps) if "make deploy" in run)
+
+    assert preflight < synth < deploy
+    assert 'make preflight ENV="$ENVIRONMENT_NAME"' in steps[preflight]
+
+
+# The releases each action was last moved to (their SHAs in the workflows, the tag in the
+# comment); a test keeps every workflow on the same commit of an action.
+CURRENT_MAJORS = {
+    "actions/checkout": 7,
+    "actions/setup-python": 7,
+    "actions/setup-node": 7,
+    "docker/setup-qemu-action": 4,
+    "docker/setup-buildx-action": 4,
+    "aws-actions/configure-aws-credentials": 6,
+}
+
+
+def test_actions_are_current_releases_and_one_commit_everywhere():
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for path in WORKFLOWS.glob("*.yml"):
+        for match in re.finditer(
+            r"uses:\s*([^@\s]+)@([0-9a-f]{40})\s*#\s*v(\d+)\.(\d+)\.(\d+)", path.read_text()
+        ):
+            action, sha, major = match.group(1), match.group(2), int(match.group(3))
+            pins.setdefault(action, set()).add((sha, match.group(0).split("#")[1].strip()))
+            assert major >= CURRENT_MAJORS[action], f"{path.name}: {action} v{major}"
+    assert set(pins) == set(CURRENT_MAJORS)
+    for action, found in pins.items():
+        assert len(found) == 1, f"{action} pinned to different commits: {found}"
 
 
 def test_each_environment_deploys_then_smoke_tests_its_public_url():

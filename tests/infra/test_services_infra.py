@@ -283,7 +283,7 @@ def test_bad_service_and_email_settings_name_the_key(context, env, change, messa
 
 
 def test_a_service_left_out_takes_the_environments_sizes(context):
-    context[CONTEXT_KEY]["staging"]["service_functions"] = {"web": {"reserved_concurrency": None}}
+    context[CONTEXT_KEY]["staging"]["service_functions"] = {"web": {"reserved_concurrency": 0}}
     plans = {p.service.name: p for p in load_config(context, "staging").functions}
 
     assert plans["public"].reserved_concurrency == 20  # the environment's
