@@ -9,7 +9,7 @@ import pytest
 
 from courtside.models import utcnow
 from courtside.services.betting import ProfitPoint
-from courtside.web.charts import HEIGHT, PAD_BOTTOM, PAD_LEFT, PAD_TOP, WIDTH, profit_chart
+from courtside.web.charts import LINE_WIDTH, PAD_TOP, PLOT_HEIGHT, profit_chart
 
 ZONE = ZoneInfo("America/New_York")
 
@@ -35,10 +35,10 @@ def test_steps_stay_inside_the_plot_and_zero_is_where_it_belongs() -> None:
     assert chart is not None
     coords = _coords(chart.line)
     assert len(coords) == 1 + 2 * 4
-    for x, y in coords:
-        assert PAD_LEFT <= x <= WIDTH
-        assert PAD_TOP <= y <= HEIGHT - PAD_BOTTOM
-    assert coords[0] == (PAD_LEFT, round(chart.zero_y, 1))  # starts at zero profit
+    for x, y in coords:  # the inner drawing's units: x in 0-LINE_WIDTH, y in 0-PLOT_HEIGHT
+        assert 0 <= x <= LINE_WIDTH
+        assert 0 <= y <= PLOT_HEIGHT
+    assert coords[0] == (0, round(chart.zero_y - PAD_TOP, 1))  # starts at zero profit
     xs = [x for x, _ in coords]
     assert xs == sorted(xs)
     labels = [tick.label for tick in chart.y_ticks]
@@ -62,7 +62,7 @@ def test_bets_settled_at_one_instant_are_one_step_and_losses_are_red() -> None:
     coords = _coords(chart.line)
     assert len(coords) == 3  # the origin, then one step to the instant's total
     assert (chart.points, chart.steps) == (2, 1)
-    assert coords[-1][0] == WIDTH - 16
+    assert coords[-1][0] == LINE_WIDTH
     assert coords[-1][1] > coords[0][1]  # -3.00, below zero
     assert not chart.positive
     assert chart.final_label == "-3.00"
@@ -102,5 +102,5 @@ def test_a_handful_of_time_ticks_in_order(days: int, expected: range) -> None:
     positions = [tick.position for tick in chart.x_ticks]
     assert len(positions) in expected, [t.label for t in chart.x_ticks]
     assert positions == sorted(positions)
-    assert all(PAD_LEFT <= x <= WIDTH - 16 for x in positions)
+    assert all(0 <= x <= 1 for x in positions)  # fractions of the plot's width
     assert any(tick.minor for tick in chart.x_ticks)  # a phone shows every other one
