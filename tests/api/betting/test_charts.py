@@ -9,7 +9,7 @@ import pytest
 
 from courtside.models import utcnow
 from courtside.services.betting import ProfitPoint
-from courtside.web.charts import LINE_WIDTH, PAD_TOP, PLOT_HEIGHT, profit_chart
+from courtside.web.charts import LINE_WIDTH, MAX_POINTS, PAD_TOP, PLOT_HEIGHT, profit_chart
 
 ZONE = ZoneInfo("America/New_York")
 
@@ -104,3 +104,58 @@ def test_a_handful_of_time_ticks_in_order(days: int, expected: range) -> None:
     assert positions == sorted(positions)
     assert all(0 <= x <= 1 for x in positions)  # fractions of the plot's width
     assert any(tick.minor for tick in chart.x_ticks)  # a phone shows every other one
+
+
+def test_labels_at_either_end_are_anchored_inward() -> None:
+    """A label centred on the plot's edge would be cut in half ("Dec !")."""
+    start = utcnow()
+    points = [
+        ProfitPoint(at=start + timedelta(days=i), cumulative_cents=100 * i, bet_id=i)
+        for i in range(8)
+    ]
+    chart = profit_chart(points, ZONE)
+    assert chart is not None
+    for tick in chart.x_ticks:
+        expected = "start" if tick.position < 0.12 else "end" if tick.position > 0.88 else "middle"
+        assert tick.anchor == expected
+        assert tick.pct.endswith("%")
+    assert chart.marks[-1].anchor == "end"  # the last point's value sits left of it
+
+
+def test_points_are_marked_with_their_value_at_most_forty() -> None:
+    start = utcnow()
+    many = [
+        ProfitPoint(at=start + timedelta(hours=i), cumulative_cents=10 * i, bet_id=i)
+        for i in range(1, 101)
+    ]
+    chart = profit_chart(many, ZONE)
+    assert chart is not None
+    assert len(chart.marks) == MAX_POINTS
+    assert chart.marks[-1].value == "+10.00"  # the last is always marked
+    assert "+10.00 units" in chart.marks[-1].title
+    few = profit_chart(_points(500, -250), ZONE)
+    assert few is not None
+    assert [m.value for m in few.marks] == ["+5.00", "-2.50"]
+
+
+def test_the_odds_chart_marks_each_quote_with_its_price() -> None:
+    from courtside.models import OddsSnapshot
+    from courtside.web.charts import odds_chart
+
+    start = utcnow()
+    snapshots = [
+        OddsSnapshot(
+            game_id=1, bookmaker=book, home_odds=odds, away_odds=120, recorded_at=start + delta
+        )
+        for book, odds, delta in [
+            ("fanduel", -150, timedelta(0)),
+            ("fanduel", -160, timedelta(hours=12)),
+            ("betmgm", -140, timedelta(hours=6)),
+        ]
+    ]
+    chart = odds_chart(snapshots, ZONE, home="BOS")
+    assert chart is not None
+    marks = {s.bookmaker: s.marks for s in chart.series}
+    assert [m.value for m in marks["fanduel"]] == ["60.0%", "61.5%"]
+    assert "fanduel" in marks["fanduel"][1].title and "BOS -160" in marks["fanduel"][1].title
+    assert marks["betmgm"][0].x == pytest.approx(0.5)
