@@ -339,3 +339,23 @@ async def test_a_refusal_when_betting_is_closed_redirects_too(
     form = {"csrf_token": token, "game_id": str(game.id), "side": "home", "stake": "12,50"}
     page = await refusal_page(client, await client.post("/bets", data=form, headers=HTML))
     assert "Betting is closed at the moment." in page
+
+
+async def test_a_flag_name_with_capitals_is_made_lower_case(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    from courtside.services import flags
+
+    admin = await make_user(session, role="Admin")
+    await session.commit()
+    sign_in(client, admin)
+    page = (await client.get("/admin/flags", headers=HTML)).text
+    name_input = re.search(r'<input id="flag-name"[^>]*>', page)
+    assert name_input is not None and "pattern=" not in name_input.group(0)
+    assert "capitals are made lower-case" in page
+    created = await client.post(
+        "/admin/flags", data={"csrf_token": csrf_from(page), "name": " Dark_Mode "}, headers=HTML
+    )
+    assert created.status_code == 303, created.text
+    assert await flags.is_enabled(session, "dark_mode") is False
+    assert "dark_mode" in (await client.get("/admin/flags", headers=HTML)).text
