@@ -14,7 +14,9 @@ from tests.api.ingest import records as r
 from tests.helpers import both_dialects
 
 
-async def _ingest(client: httpx.AsyncClient, key: dict[str, str], dataset: str, rows: list) -> None:
+async def _ingest(
+    client: httpx.AsyncClient, key: dict[str, str], dataset: str, rows: list[dict[str, object]]
+) -> None:
     response = await client.post(f"/v1/ingest/{dataset}", json={"records": rows}, headers=key)
     assert response.status_code == 200, response.text
 
