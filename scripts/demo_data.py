@@ -275,6 +275,19 @@ def _score_pair(rng: random.Random, home_wins: bool) -> tuple[int, int]:
     return (winner, loser) if home_wins else (loser, winner)
 
 
+def live_progress(external_id: str, tip_off: datetime, now: datetime) -> dict[str, int]:
+    """A plausible state of a game in progress: the period, the seconds left in it and a
+    score that grows with the game clock (each team's scoring rate is fixed per game, so a
+    later refresh never lowers a score)."""
+    rng = random.Random(external_id)
+    rates = (rng.uniform(2.0, 2.6), rng.uniform(2.0, 2.6))
+    played = min(48.0, max(0.0, (now - tip_off) / (GAME_LENGTH - timedelta(minutes=10)) * 48))
+    period = min(4, int(played // 12) + 1)
+    clock = max(0, min(720, round((12 * period - played) * 60)))
+    home, away = (int(rate * played) for rate in rates)
+    return {"home_score": home, "away_score": away, "period": period, "clock_seconds": clock}
+
+
 def _players(rng: random.Random, season: int, games_played: dict[str, int]) -> list[dict[str, Any]]:
     players: list[dict[str, Any]] = []
     for abbr, *_rest in FRANCHISES:
@@ -366,8 +379,10 @@ def generate_season(*, seed: int = DEFAULT_SEED, now: datetime | None = None) ->
                 game.update(status="final", home_score=home_score, away_score=away_score)
                 games_played[home] += 1
                 games_played[away] += 1
-        elif tip_off <= now:
-            game["status"] = "live"
+        elif tip_off <= now:  # in progress: a live score, and the line it closed at
+            game.update(status="live", **live_progress(game["external_id"], tip_off, now))
+            pre_game = random.Random(f"{seed}:{game['external_id']}")  # leaves `rng` as it was
+            _add_market(result, pre_game, game, probability, tip_off)
         elif tip_off <= now + timedelta(days=ODDS_HORIZON_DAYS):
             _add_market(result, rng, game, probability, now)
         result.games.append(game)

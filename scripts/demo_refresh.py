@@ -82,7 +82,7 @@ async def refresh(*, now: datetime | None = None, seed: int | None = None) -> Re
     from courtside.services.audit import Actor
     from courtside.services.simulation import simulate_results
     from courtside.unit_of_work import unit_of_work
-    from scripts.demo_data import DEFAULT_SEED, GAME_LENGTH, generate_season
+    from scripts.demo_data import DEFAULT_SEED, GAME_LENGTH, generate_season, live_progress
 
     now = now or datetime.now(UTC)
     actor = Actor("system", None, ACTOR_NAME)
@@ -115,6 +115,7 @@ async def refresh(*, now: datetime | None = None, seed: int | None = None) -> Re
             "home_team": teams[game.home_team_id],
             "away_team": teams[game.away_team_id],
             "status": GameStatus.LIVE.value,
+            **live_progress(game.external_id, game.start_time, now),
         }
         for game in playing
     ]

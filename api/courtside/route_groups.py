@@ -84,13 +84,21 @@ def _ingest() -> Routes:
 
 
 def _web() -> Routes:
-    from courtside.web import account_pages, admin_pages, auth_pages, league_pages, pages
+    from courtside.web import (
+        account_pages,
+        admin_pages,
+        auth_pages,
+        board_pages,
+        league_pages,
+        pages,
+    )
     from courtside.web.session import install_context_hooks
     from courtside.web.static_files import static_files
 
     install_context_hooks()
     return [
         auth_pages.router,
+        board_pages.router,
         pages.router,
         league_pages.router,
         account_pages.router,

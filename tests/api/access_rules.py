@@ -83,6 +83,7 @@ RULES: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/admin/flags/{name}"): "admin",
     ("GET", "/"): "optional_user",
     ("POST", "/bets"): "page_user",
+    ("GET", "/bets"): "public",  # a redirect to the board (issue 22)
     ("GET", "/record"): "page_user",
     ("GET", "/admin"): "page_admin",
     ("GET", "/admin/flags"): "page_admin",

@@ -52,6 +52,9 @@ def _env(database_url: str, mail_dir: Path | None = None) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         PYTHONPATH=os.pathsep.join([str(REPO / "api"), str(REPO)]),
         LEADERBOARD_MIN_BETS="1",
+        # Every browser test signs up its own users from 127.0.0.1: more than the default
+        # limit of 10 an hour when the files share one app (one xdist worker, or -n 0).
+        SIGNUP_MAX_PER_IP="100",
     )
     if mail_dir is not None:
         env.update(EMAIL_BACKEND="file", EMAIL_FILE_DIR=str(mail_dir))

@@ -109,6 +109,8 @@ class Game(Base):
     status: Mapped[str]
     home_score: Mapped[int | None]
     away_score: Mapped[int | None]
+    period: Mapped[int | None]
+    clock_seconds: Mapped[int | None]
     updated_at: Mapped[datetime]
 
     home_team: Mapped[Team] = relationship(foreign_keys=[tables.games.c.home_team_id], lazy="raise")

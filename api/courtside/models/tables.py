@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     UniqueConstraint,
@@ -31,6 +32,9 @@ from courtside.models.base import Base, UTCDateTime, utcnow
 CONFERENCES = ("East", "West")
 DIVISIONS = ("Atlantic", "Central", "Southeast", "Northwest", "Pacific", "Southwest")
 POSITIONS = ("G", "F", "C", "G-F", "F-G", "F-C", "C-F")
+MAX_PERIOD = 10
+"""Four quarters and up to six overtimes (the NBA record is six)."""
+QUARTER_SECONDS = 720
 
 POSTGRES_ONLY_INDEXES = frozenset({"ix_players_name_trgm"})
 """Indexes a migration creates on PostgreSQL only and the models leave out: the trigram index
@@ -146,8 +150,17 @@ games = Table(
     Column("status", String(16), nullable=False, default=GameStatus.SCHEDULED.value),
     Column("home_score", Integer, nullable=True),
     Column("away_score", Integer, nullable=True),
+    # A live game's state, as the pipeline last sent it (migration 0011): the period (1-4
+    # quarters, 5 and up overtimes) and the seconds left in it. None unless live.
+    Column("period", SmallInteger, nullable=True),
+    Column("clock_seconds", SmallInteger, nullable=True),
     _updated_at(),
     CheckConstraint("home_team_id <> away_team_id", name="distinct_teams"),
+    CheckConstraint(f"period IS NULL OR period BETWEEN 1 AND {MAX_PERIOD}", name="period"),
+    CheckConstraint(
+        f"clock_seconds IS NULL OR clock_seconds BETWEEN 0 AND {QUARTER_SECONDS}",
+        name="clock_seconds",
+    ),
     CheckConstraint(_in("status", GameStatus), name="status"),
     CheckConstraint(
         "(home_score IS NULL OR home_score >= 0) AND (away_score IS NULL OR away_score >= 0)",

@@ -27,6 +27,7 @@ from pydantic import (
 
 from courtside.models import GameStatus, InjuryStatus
 from courtside.models.league import CONFERENCES, DIVISIONS
+from courtside.models.tables import MAX_PERIOD, QUARTER_SECONDS
 from courtside.odds import is_valid_american
 from courtside.schemas.common import Schema
 
@@ -91,6 +92,9 @@ Season = Annotated[int, Field(strict=True, ge=FIRST_SEASON, le=2100)]
 NonNegative = Annotated[float, Field(strict=True, ge=0, le=1_000, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 Score = Annotated[int, Field(strict=True, ge=0, le=400)]
+Period = Annotated[int, Field(strict=True, ge=1, le=MAX_PERIOD)]
+ClockSeconds = Annotated[int, Field(strict=True, ge=0, le=QUARTER_SECONDS)]
+OVERTIME_SECONDS = 300
 
 
 class Record(BaseModel):
@@ -172,6 +176,10 @@ class GameRecord(Record):
     status: GameStatus
     home_score: Score | None = None
     away_score: Score | None = None
+    period: Period | None = None
+    """Live games only: 1-4 the quarters, 5 and up the overtimes."""
+    clock_seconds: ClockSeconds | None = None
+    """Live games only: the seconds left in `period` (needs `period`)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> GameRecord:
@@ -192,6 +200,14 @@ class GameRecord(Record):
             raise ValueError(f"a {self.status.value} game has no score (send null)")
         elif self.status is GameStatus.LIVE and has_score[0] != has_score[1]:
             raise ValueError("send both scores or neither")
+        if self.status is not GameStatus.LIVE and (self.period, self.clock_seconds) != (None, None):
+            raise ValueError(
+                f"only a live game has a period and clock (this one is {self.status.value})"
+            )
+        if self.clock_seconds is not None and self.period is None:
+            raise ValueError("clock_seconds needs the period it counts down")
+        if (self.period or 0) > 4 and (self.clock_seconds or 0) > OVERTIME_SECONDS:
+            raise ValueError(f"an overtime lasts {OVERTIME_SECONDS} seconds")
         return self
 
     def natural_key(self) -> tuple[Any, ...]:

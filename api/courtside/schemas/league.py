@@ -102,6 +102,12 @@ class GameRead(Schema):
     away_team: TeamRef
     home_score: int | None
     away_score: int | None
+    period: int | None = Field(
+        default=None, description="Live games: 1-4 the quarter, 5 and up the overtimes."
+    )
+    clock_seconds: int | None = Field(
+        default=None, description="Live games: the seconds left in the period."
+    )
 
 
 class GameDetail(GameRead):

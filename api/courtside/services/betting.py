@@ -92,7 +92,7 @@ class Market:
         return self.home if side == BetSide.HOME.value else self.away
 
 
-def _best(quotes: Sequence[OddsSnapshot], side: BetSide) -> Price | None:
+def best_price(quotes: Sequence[OddsSnapshot], side: BetSide) -> Price | None:
     newest = max(quote.recorded_at for quote in quotes)
     best: Price | None = None
     for quote in quotes:
@@ -136,8 +136,8 @@ async def markets(session: AsyncSession, game_ids: Collection[int]) -> dict[int,
     return {
         game_id: Market(
             quotes=sorted(quotes, key=lambda quote: quote.bookmaker),
-            home=_best(quotes, BetSide.HOME),
-            away=_best(quotes, BetSide.AWAY),
+            home=best_price(quotes, BetSide.HOME),
+            away=best_price(quotes, BetSide.AWAY),
         )
         for game_id, quotes in by_game.items()
     }

@@ -103,6 +103,8 @@ GAME_COLUMNS = (
     games.c.status,
     games.c.home_score,
     games.c.away_score,
+    games.c.period,
+    games.c.clock_seconds,
 )
 
 
@@ -115,6 +117,8 @@ def _game(row: RowMapping) -> Row:
         "status": row["status"],
         "home_score": row["home_score"],
         "away_score": row["away_score"],
+        "period": row["period"],
+        "clock_seconds": row["clock_seconds"],
         "home_team": _team_ref(row, "home_"),
         "away_team": _team_ref(row, "away_"),
     }

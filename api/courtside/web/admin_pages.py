@@ -28,6 +28,7 @@ from courtside.services import api_keys, audit, flag_admin, users
 from courtside.services.flags import DEFAULTS
 from courtside.settings import get_app_settings
 from courtside.unit_of_work import UnitOfWork, UnitOfWorkDep
+from courtside.web import query_params
 from courtside.web.csrf import CsrfProtected
 from courtside.web.session import PageAdmin, formatter
 from courtside.web.templating import render
@@ -37,7 +38,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 PAGE_SIZE = 25
 FlagName = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+PageNumber = query_params.PageNumber
 
 DONE_MESSAGES = {
     "flag_created": "Flag created.",
@@ -192,7 +193,9 @@ async def create_flag(
     from courtside.schemas.betting import FlagCreate
 
     try:
-        body = FlagCreate(name=name.strip(), enabled=enabled, description=description.strip())
+        body = FlagCreate(
+            name=name.strip().lower(), enabled=enabled, description=description.strip()
+        )
     except ValidationError:
         return await _flags_page(
             request,
@@ -247,9 +250,6 @@ async def reset_flag(
 
 # --- users -----------------------------------------------------------------------------
 
-RoleFilter = Annotated[Literal["Admin", "Consumer"] | None, Query()]
-StatusFilter = Annotated[Literal["active", "inactive"] | None, Query()]
-
 
 async def _users_page(
     request: Request,
@@ -297,8 +297,8 @@ async def users_page(
     session: SessionDep,
     admin: PageAdmin,
     q: Annotated[str, Query(max_length=64)] = "",
-    role: RoleFilter = None,
-    status: StatusFilter = None,
+    role: query_params.RoleQuery = None,  # an empty field ("Any") is no filter
+    status: query_params.UserStatusQuery = None,
     page: PageNumber = 1,
     done: DoneQuery = None,
 ) -> Response:
@@ -478,11 +478,11 @@ async def audit_page(
     session: SessionDep,
     _admin: PageAdmin,
     action: Annotated[str, Query(max_length=64)] = "",
-    actor_type: Annotated[Literal["user", "api_key", "system"] | None, Query()] = None,
+    actor_type: query_params.ActorTypeQuery = None,
     actor: Annotated[str, Query(max_length=128)] = "",
     target: Annotated[str, Query(max_length=255)] = "",
-    since: Annotated[date | None, Query(description="From this day (league time).")] = None,
-    until: Annotated[date | None, Query(description="Up to and including this day.")] = None,
+    since: query_params.OptionalDay = None,  # from this day (league time)
+    until: query_params.OptionalDay = None,  # up to and including this day
     page: PageNumber = 1,
 ) -> Response:
     events = await audit.list_events(

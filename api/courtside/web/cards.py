@@ -1,5 +1,9 @@
 """Game cards: one game as the board and the game page show it (best prices, prediction,
-the viewer's bet, whether they may bet, and a refused bet's form kept as it was sent)."""
+the viewer's bet, whether they may bet, and a refused bet's form kept as it was sent).
+
+A game that has started shows the line it closed at (`services.closing_line`: the last
+quotes before tip-off) and the prediction, beside its live state and score.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from courtside.auth.deps import AuthUser
 from courtside.models import Bet, BetStatus, Game, GameStatus, Prediction, Team, utcnow
-from courtside.odds import implied_probability, win_profit_cents
+from courtside.odds import implied_probability
 from courtside.services import betting, flags, league
+from courtside.services.closing_line import closing_markets
+from courtside.web.stakes import Payout, payout, typed_stake_cents
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,12 +32,14 @@ class Side:
     bookmaker: str | None
     implied_pct: float | None
     model_pct: float | None
-    profit_per_100: int | None
-    """What a winning 100.00 stake profits at this price, in cents."""
 
     @property
     def abbreviation(self) -> str:
         return self.team.abbreviation
+
+    def payout(self, stake_cents: int) -> Payout | None:
+        """What `stake_cents` on this side would win at this price."""
+        return payout(stake_cents, self.odds)
 
 
 @dataclass
@@ -46,6 +54,8 @@ class GameCard:
     error: str | None = None
     chosen_side: str = ""
     stake: str = ""
+    started: bool = False
+    """Under way, finished or postponed, or past tip-off: the line shown is the closing one."""
 
     @property
     def id(self) -> int:
@@ -54,6 +64,12 @@ class GameCard:
     @property
     def sides(self) -> tuple[Side, Side]:
         return (self.away, self.home)
+
+    @property
+    def example_stake_cents(self) -> int:
+        """The stake the payout hint is worked out for: the one typed (a refused form shown
+        again), else 100.00."""
+        return typed_stake_cents(self.stake) or EXAMPLE_STAKE_CENTS
 
 
 @dataclass(frozen=True)
@@ -82,17 +98,30 @@ def _side(
         bookmaker=None if price is None else price.bookmaker,
         implied_pct=None if price is None else round(100 * implied_probability(price.odds), 1),
         model_pct=model,
-        profit_per_100=None if price is None else win_profit_cents(EXAMPLE_STAKE_CENTS, price.odds),
     )
+
+
+PERIODS = {1: "Q1", 2: "Q2", 3: "Q3", 4: "Q4", 5: "OT"}
+
+
+def live_state(game: Game) -> str:
+    """`Live · Q3 5:12`, `Live · 2OT 0:45`, or `Live` when the pipeline sent no period."""
+    if game.period is None:
+        return "Live"
+    name = PERIODS.get(game.period, f"{game.period - 4}OT")
+    if game.clock_seconds is None:
+        return f"Live · {name}"
+    minutes, seconds = divmod(game.clock_seconds, 60)
+    return f"Live · {name} {minutes}:{seconds:02d}"
 
 
 def _closed_reason(
     game: Game, market: betting.Market | None, betting_open: bool, now: datetime
 ) -> str | None:
+    if game.status == GameStatus.LIVE.value:
+        return live_state(game)
     if game.status != GameStatus.SCHEDULED.value:
-        return {"live": "In progress", "final": "Final", "postponed": "Postponed"}.get(
-            game.status, game.status
-        )
+        return {"final": "Final", "postponed": "Postponed"}.get(game.status, game.status)
     if game.start_time <= now:
         return "Tipped off"
     if market is None or (market.home is None and market.away is None):
@@ -117,11 +146,11 @@ async def cards_for(
 ) -> list[GameCard]:
     """A card per game: best prices, prediction, the viewer's bet, whether they may bet."""
     ids = [game.id for game in games]
-    markets = await betting.markets(session, ids)
+    now = utcnow()
+    markets = await shown_markets(session, games, now)
     predictions = await league.latest_predictions(session, ids)
     betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
     mine = await betting.user_bets_by_game(session, user.id, ids) if user else {}
-    now = utcnow()
     cards = []
     for game in games:
         market = markets.get(game.id)
@@ -134,6 +163,7 @@ async def cards_for(
             can_bet=reason is None and _no_live_bet(mine.get(game.id)),
             closed_reason=reason,
             my_bet=mine.get(game.id),
+            started=has_started(game, now),
         )
         if form is not None and form.game_id == game.id:
             card.error, card.chosen_side, card.stake = form.error, form.side, form.stake
@@ -141,3 +171,19 @@ async def cards_for(
             card.notice = notice[1]
         cards.append(card)
     return cards
+
+
+def has_started(game: Game, now: datetime) -> bool:
+    """Not open any more: under way, finished or postponed, or past its tip-off."""
+    return game.status != GameStatus.SCHEDULED.value or game.start_time <= now
+
+
+async def shown_markets(
+    session: AsyncSession, games: list[Game], now: datetime
+) -> dict[int, betting.Market]:
+    """The market a page shows per game: the current one before tip-off, the closing line
+    (as it stood at tip-off) after."""
+    started = [game for game in games if has_started(game, now)]
+    markets = await betting.markets(session, [g.id for g in games if not has_started(g, now)])
+    markets.update(await closing_markets(session, started))
+    return markets

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from courtside.odds import format_american
+from courtside.odds import format_american, is_valid_american, win_profit_cents
 from courtside.services.betting import format_units
 from courtside.settings import get_app_settings
 
@@ -69,6 +69,13 @@ class Formatter:
         if cents is None:
             return DASH
         return ("+" if cents > 0 else "") + format_units(cents)
+
+    @staticmethod
+    def to_win(stake_cents: int, odds: int) -> str:
+        """What an open bet profits if it wins (the stake comes back on top)."""
+        if stake_cents <= 0 or not is_valid_american(odds):
+            return DASH
+        return "+" + format_units(win_profit_cents(stake_cents, odds))
 
     @staticmethod
     def american(odds: int | None) -> str:

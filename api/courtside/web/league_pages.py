@@ -19,9 +19,12 @@ from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
 from courtside.services import betting, board, league
 from courtside.services.odds_movement import odds_movement
 from courtside.services.standings import standings_for
-from courtside.web.cards import FormState, cards_for
+from courtside.web import bet_flash
+from courtside.web.board_pages import placed_message
+from courtside.web.cards import FormState, cards_for, has_started, shown_markets
 from courtside.web.charts import odds_chart
 from courtside.web.session import PageOptionalUser, formatter
+from courtside.web.stakes import STAKE_RULE
 from courtside.web.templating import render
 
 if TYPE_CHECKING:
@@ -63,9 +66,9 @@ async def game_page_context(
             session, [game], user, form=form, notice=(game.id, notice) if notice else None
         )
     )[0]
-    found = await betting.market(session, game.id)
-    history = await board.odds_history(session, game.id)
     now = utcnow()
+    found = (await shown_markets(session, [game], now)).get(game.id)
+    history = await board.odds_history(session, game.id)
     statistics = []
     for label, kind in STATISTICS:
         result = await odds_movement(await session.connection(), game.id, kind, now=now)
@@ -80,6 +83,8 @@ async def game_page_context(
         "odds": odds_chart(history, fmt.zone, home=game.home_team.abbreviation),
         "statistics": statistics,
         "back": "game",
+        "started": has_started(game, now),
+        "stake_rule": STAKE_RULE,
     }
     if user is not None:
         context["bankroll"] = betting.format_units(await betting.bankroll_cents(session, user.id))
@@ -100,13 +105,15 @@ async def game_page(
         bet = await betting.get_bet(session, user.id, placed or cancelled or 0)
         if bet is not None and bet.game_id == game_id:
             notice = (
-                f"Bet placed: {betting.format_units(bet.stake_cents)} at "
-                f"{'+' if bet.odds > 0 else ''}{bet.odds} ({bet.bookmaker})."
+                placed_message(bet, team_name=False)
                 if placed
                 else "Bet cancelled: the stake is back."
             )
-    context = await game_page_context(request, session, user, game_id, notice=notice)
-    return render(request, "game.html", context)
+    refused = bet_flash.take(request, user.id if user else None)
+    context = await game_page_context(request, session, user, game_id, notice=notice, form=refused)
+    response = render(request, "game.html", context)
+    bet_flash.forget(response, request)
+    return response
 
 
 @router.get("/standings")

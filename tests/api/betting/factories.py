@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,6 +89,18 @@ def sign_in(client: object, user: User) -> None:
 
     issued = issue_token(user_id=user.id, role=user.role, token_version=user.token_version)
     client.cookies.set(get_auth_settings().session_cookie_name, issued.token)  # type: ignore[attr-defined]
+
+
+async def refusal_page(client: Any, response: Any) -> str:
+    """A refused bet form is answered with a redirect (303) to the card it came from; the
+    page that redirect leads to shows the refusal once."""
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert "placed=" not in location, location
+    page = await client.get(location.split("#")[0], headers=HTML)
+    assert page.status_code == 200, page.text
+    assert 'data-testid="bet-error"' in page.text
+    return str(page.text)
 
 
 def csrf_from(html: str) -> str:

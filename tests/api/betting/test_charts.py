@@ -9,7 +9,7 @@ import pytest
 
 from courtside.models import utcnow
 from courtside.services.betting import ProfitPoint
-from courtside.web.charts import HEIGHT, PAD_BOTTOM, PAD_LEFT, PAD_TOP, WIDTH, profit_chart
+from courtside.web.charts import LINE_WIDTH, MAX_POINTS, PAD_TOP, PLOT_HEIGHT, profit_chart
 
 ZONE = ZoneInfo("America/New_York")
 
@@ -35,10 +35,10 @@ def test_steps_stay_inside_the_plot_and_zero_is_where_it_belongs() -> None:
     assert chart is not None
     coords = _coords(chart.line)
     assert len(coords) == 1 + 2 * 4
-    for x, y in coords:
-        assert PAD_LEFT <= x <= WIDTH
-        assert PAD_TOP <= y <= HEIGHT - PAD_BOTTOM
-    assert coords[0] == (PAD_LEFT, round(chart.zero_y, 1))  # starts at zero profit
+    for x, y in coords:  # the inner drawing's units: x in 0-LINE_WIDTH, y in 0-PLOT_HEIGHT
+        assert 0 <= x <= LINE_WIDTH
+        assert 0 <= y <= PLOT_HEIGHT
+    assert coords[0] == (0, round(chart.zero_y - PAD_TOP, 1))  # starts at zero profit
     xs = [x for x, _ in coords]
     assert xs == sorted(xs)
     labels = [tick.label for tick in chart.y_ticks]
@@ -62,7 +62,7 @@ def test_bets_settled_at_one_instant_are_one_step_and_losses_are_red() -> None:
     coords = _coords(chart.line)
     assert len(coords) == 3  # the origin, then one step to the instant's total
     assert (chart.points, chart.steps) == (2, 1)
-    assert coords[-1][0] == WIDTH - 16
+    assert coords[-1][0] == LINE_WIDTH
     assert coords[-1][1] > coords[0][1]  # -3.00, below zero
     assert not chart.positive
     assert chart.final_label == "-3.00"
@@ -102,5 +102,60 @@ def test_a_handful_of_time_ticks_in_order(days: int, expected: range) -> None:
     positions = [tick.position for tick in chart.x_ticks]
     assert len(positions) in expected, [t.label for t in chart.x_ticks]
     assert positions == sorted(positions)
-    assert all(PAD_LEFT <= x <= WIDTH - 16 for x in positions)
+    assert all(0 <= x <= 1 for x in positions)  # fractions of the plot's width
     assert any(tick.minor for tick in chart.x_ticks)  # a phone shows every other one
+
+
+def test_labels_at_either_end_are_anchored_inward() -> None:
+    """A label centred on the plot's edge would be cut in half ("Dec !")."""
+    start = utcnow()
+    points = [
+        ProfitPoint(at=start + timedelta(days=i), cumulative_cents=100 * i, bet_id=i)
+        for i in range(8)
+    ]
+    chart = profit_chart(points, ZONE)
+    assert chart is not None
+    for tick in chart.x_ticks:
+        expected = "start" if tick.position < 0.12 else "end" if tick.position > 0.88 else "middle"
+        assert tick.anchor == expected
+        assert tick.pct.endswith("%")
+    assert chart.marks[-1].anchor == "end"  # the last point's value sits left of it
+
+
+def test_points_are_marked_with_their_value_at_most_forty() -> None:
+    start = utcnow()
+    many = [
+        ProfitPoint(at=start + timedelta(hours=i), cumulative_cents=10 * i, bet_id=i)
+        for i in range(1, 101)
+    ]
+    chart = profit_chart(many, ZONE)
+    assert chart is not None
+    assert len(chart.marks) == MAX_POINTS
+    assert chart.marks[-1].value == "+10.00"  # the last is always marked
+    assert "+10.00 units" in chart.marks[-1].title
+    few = profit_chart(_points(500, -250), ZONE)
+    assert few is not None
+    assert [m.value for m in few.marks] == ["+5.00", "-2.50"]
+
+
+def test_the_odds_chart_marks_each_quote_with_its_price() -> None:
+    from courtside.models import OddsSnapshot
+    from courtside.web.charts import odds_chart
+
+    start = utcnow()
+    snapshots = [
+        OddsSnapshot(
+            game_id=1, bookmaker=book, home_odds=odds, away_odds=120, recorded_at=start + delta
+        )
+        for book, odds, delta in [
+            ("fanduel", -150, timedelta(0)),
+            ("fanduel", -160, timedelta(hours=12)),
+            ("betmgm", -140, timedelta(hours=6)),
+        ]
+    ]
+    chart = odds_chart(snapshots, ZONE, home="BOS")
+    assert chart is not None
+    marks = {s.bookmaker: s.marks for s in chart.series}
+    assert [m.value for m in marks["fanduel"]] == ["60.0%", "61.5%"]
+    assert "fanduel" in marks["fanduel"][1].title and "BOS -160" in marks["fanduel"][1].title
+    assert marks["betmgm"][0].x == pytest.approx(0.5)
