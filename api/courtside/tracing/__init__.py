@@ -2,9 +2,9 @@
 
 A trace is the request's server span (opened by `courtside.edge`) with a client span under it
 for each database statement (`tracing.database`) and each Redis round trip (`tracing.cache`).
-Spans are batched and exported over OTLP/HTTP (`tracing.provider`), signed with SigV4 when
-they go to X-Ray (`tracing.sigv4`); the Lambda handler flushes them after every invocation,
-before Lambda freezes the environment.
+Spans are batched (`tracing.provider`) and posted as OTLP/HTTP protobuf (`tracing.export`),
+signed with SigV4 when they go to X-Ray (`tracing.sigv4`); the Lambda handler flushes them after
+every invocation, before Lambda freezes the environment.
 
 This module is all the request path touches. It imports nothing of OpenTelemetry: with
 tracing off, `enabled()` is the whole cost, and the SDK is imported by `setup` only. Its

@@ -1,6 +1,6 @@
 """The tracer provider: spans batched to an OTLP/HTTP exporter (imported by `tracing.setup`).
 
-The exporter posts protobuf to `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`. With
+The exporter (`tracing.export`) posts protobuf to `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`. With
 `OTEL_EXPORTER_SIGV4_REGION` every request is signed for X-Ray (`tracing.sigv4`): what its OTLP
 endpoint, `https://xray.<region>.amazonaws.com/v1/traces`, requires. No collector: a container
 image cannot take Lambda layers, and a collector in the image would be a second process to run,
@@ -50,18 +50,17 @@ def build_provider(
 
 
 def otlp_exporter(settings: TracingSettings) -> SpanExporter:
-    """OTLP over HTTP (protobuf) to the configured endpoint, signed when it is X-Ray's. Its
-    request timeout is the flush timeout: a slow endpoint delays an invocation that long at
-    most."""
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    """OTLP over HTTP (protobuf) to the configured endpoint, signed when asked. Its request
+    timeout is the flush timeout: a slow endpoint delays an invocation that long at most."""
+    from courtside.tracing.export import OtlpHttpSpanExporter
 
-    session = None
+    signer = None
     if settings.otel_exporter_sigv4_region:
-        from courtside.tracing.sigv4 import SigV4Session
+        from courtside.tracing.sigv4 import SigV4Signer
 
-        session = SigV4Session(region=settings.otel_exporter_sigv4_region)
-    return OTLPSpanExporter(
-        endpoint=settings.otel_exporter_otlp_traces_endpoint,
-        timeout=settings.otel_flush_timeout_ms / 1000,
-        session=session,
+        signer = SigV4Signer(region=settings.otel_exporter_sigv4_region)
+    return OtlpHttpSpanExporter(
+        settings.otel_exporter_otlp_traces_endpoint,
+        timeout_seconds=settings.otel_flush_timeout_ms / 1000,
+        signer=signer,
     )

@@ -1,9 +1,9 @@
-"""A requests session that signs every request with AWS Signature Version 4, for X-Ray.
+"""AWS Signature Version 4 for the span exporter's requests to X-Ray.
 
 X-Ray's OTLP endpoint (`https://xray.<region>.amazonaws.com/v1/traces`) accepts only SigV4-signed
-requests, service `xray`. The OTLP exporter posts through a `requests.Session` it is given; this
-one signs each request with botocore's `SigV4Auth` (AWS's own implementation) over the exact
-bytes and headers the exporter sends, just before sending.
+requests, service `xray`. `SigV4Signer` signs each of the exporter's requests
+(`tracing.export`) with botocore's `SigV4Auth` (AWS's own implementation) over the exact bytes
+and headers it sends, just before sending.
 
 Credentials are the function's: Lambda puts its execution role's temporary credentials in
 `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`. They are read on every
@@ -15,10 +15,9 @@ provider chain are not imported: reading three variables needs none of it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, MutableMapping
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
-import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
@@ -76,35 +75,18 @@ def sign(
     }
 
 
-class SigV4Session(requests.Session):
-    """Signs each request it sends (see the module docstring). Fails at construction when the
-    environment holds no credentials: a function that cannot sign must not start."""
+class SigV4Signer:
+    """Signs requests for X-Ray in `region` with the environment's credentials, read at each
+    request. Fails at construction when there are none: a function that cannot sign must not
+    start."""
 
     def __init__(self, *, region: str, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__()
         self.region = region
         self._environ = environ
         environment_credentials(environ)
 
-    def request(  # type: ignore[override]
-        self,
-        method: str,
-        url: str,
-        *,
-        data: bytes | None = None,
-        headers: MutableMapping[str, str] | None = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        body = data or b""
-        outgoing = dict(headers or {})  # the session's defaults are added by requests
-        outgoing.update(
-            sign(
-                method,
-                url,
-                body,
-                outgoing,
-                region=self.region,
-                credentials=environment_credentials(self._environ),
-            )
-        )
-        return super().request(method, url, data=body, headers=outgoing, **kwargs)
+    def __call__(
+        self, method: str, url: str, body: bytes, headers: Mapping[str, str]
+    ) -> dict[str, str]:
+        credentials = environment_credentials(self._environ)
+        return sign(method, url, body, headers, region=self.region, credentials=credentials)

@@ -271,7 +271,8 @@ def test_tracing_lock_installs_for_the_lambda_target(tmp_path, platform):
     target = tmp_path / "target"
     _install_for_lambda(OTEL_LOCK, platform, target)
     assert (target / "opentelemetry" / "sdk").is_dir()
-    assert (target / "opentelemetry" / "exporter" / "otlp" / "proto" / "http").is_dir()
+    assert (target / "opentelemetry" / "exporter" / "otlp" / "proto" / "common").is_dir()
+    assert (target / "urllib3").is_dir()
 
 
 def install_slimmed(lock: Path, target: Path) -> None:
@@ -398,8 +399,8 @@ def test_the_tracing_image_starts_traces_and_exports(tmp_path):
         "context = SimpleNamespace(aws_request_id='otel-1', client_context=None, identity=None)\n"
         "response = handler(event, context)\n"
         "origins = {m: sys.modules[m].__file__ for m in\n"
-        "    ('opentelemetry.sdk.trace', 'opentelemetry.exporter.otlp.proto.http',\n"
-        "     'courtside.tracing.sigv4', 'botocore.auth', 'requests')}\n"
+        "    ('opentelemetry.sdk.trace', 'opentelemetry.exporter.otlp.proto.common',\n"
+        "     'courtside.tracing.export', 'botocore.auth', 'urllib3')}\n"
         "print('RESULT ' + json.dumps({'status': response['statusCode'], 'origins': origins}))\n"
     )
     credentials = AwsCredentials("AKIDEXAMPLEIMAGE", "secret-of-the-image-test", "token-1")
@@ -430,7 +431,11 @@ def test_the_tracing_image_starts_traces_and_exports(tmp_path):
     result = json.loads(line.removeprefix("RESULT "))
     assert result["status"] == 200
     origins = result["origins"]
-    for module in ("opentelemetry.sdk.trace", "opentelemetry.exporter.otlp.proto.http", "requests"):
+    for module in (
+        "opentelemetry.sdk.trace",
+        "opentelemetry.exporter.otlp.proto.common",
+        "urllib3",
+    ):
         assert origins[module].startswith(str(target)), (module, origins[module])
     assert origins["botocore.auth"].startswith(str(runtime))
     assert [r.status for r in receiver.requests] == [200] * len(receiver.requests)

@@ -227,3 +227,50 @@ def test_the_traced_request_lines_short_way_writes_what_powertools_writes():
     line = json.loads(short)
     assert line["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
     assert line["xray_trace_id"] == "1-0af76519-16cd43dd8448eb211c80319c"
+
+
+# The exporter ----------------------------------------------------------------------------
+
+
+def _some_spans() -> list[Any]:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    with provider.get_tracer("test").start_as_current_span("request"):
+        pass
+    return list(memory.get_finished_spans())
+
+
+def test_an_endpoint_that_cannot_be_reached_drops_the_batch_with_a_warning(caplog):
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    from courtside.tracing.export import OtlpHttpSpanExporter
+
+    caplog.set_level(logging.WARNING, logger="courtside.tracing.export")
+    endpoint = f"http://127.0.0.1:{free_port()}/v1/traces"
+    exporter = OtlpHttpSpanExporter(endpoint, timeout_seconds=1)
+    assert exporter.export(_some_spans()) is SpanExportResult.FAILURE
+    exporter.shutdown()
+    (record,) = [r for r in caplog.records if r.name == "courtside.tracing.export"]
+    assert record.getMessage().startswith(f"span export to {endpoint} failed")
+
+
+def test_a_refusal_is_logged_with_what_the_endpoint_said(caplog):
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    from courtside.tracing.export import OtlpHttpSpanExporter
+    from tests.otlp_receiver import AwsCredentials, OtlpReceiver
+
+    caplog.set_level(logging.WARNING, logger="courtside.tracing.export")
+    with OtlpReceiver(credentials=AwsCredentials("AKID", "secret")) as receiver:
+        exporter = OtlpHttpSpanExporter(receiver.url, timeout_seconds=1)  # unsigned
+        assert exporter.export(_some_spans()) is SpanExportResult.FAILURE
+    (record,) = [r for r in caplog.records if r.name == "courtside.tracing.export"]
+    assert "refused: 403 not a SigV4 Authorization header" in record.getMessage()
+    assert exporter.endpoint == receiver.url
+    assert OtlpHttpSpanExporter(None, timeout_seconds=1).endpoint == (
+        "http://localhost:4318/v1/traces"
+    )
