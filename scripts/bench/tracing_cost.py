@@ -1,6 +1,6 @@
 """What tracing costs the Lambda handler: the same handler with `OTEL_ENABLED` on and off.
 
-    .venv/bin/python scripts/bench/tracing.py [--cold-runs 11] [--warm-invocations 3000]
+    .venv/bin/python scripts/bench/tracing_cost.py [--cold-runs 11] [--warm-invocations 3000]
 
 Both arms run `courtside.lambda_handler.handler` as `lambda_latency.py` does (a migrated SQLite
 file with the demo season, the in-process cache, Lambda's logging), interleaved run by run. The
