@@ -222,6 +222,8 @@ class OtlpReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as X-Ray's endpoint
+
             def log_message(self, *_args: Any) -> None:
                 pass
 

@@ -49,8 +49,9 @@ from lambda_latency import COLD_CHILD, WARM_CHILD
 
 class _Receiver(BaseHTTPRequestHandler):
     """Answers every OTLP export with 200 and an empty body (an empty
-    ExportTraceServiceResponse), counting them."""
+    ExportTraceServiceResponse), counting them; over HTTP/1.1 keep-alive, as X-Ray does."""
 
+    protocol_version = "HTTP/1.1"
     exports = 0
 
     def log_message(self, *_args: Any) -> None:
