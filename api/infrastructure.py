@@ -48,10 +48,20 @@ def architecture_for(name: ArchitectureName) -> lambda_.Architecture:
     return lambda_.Architecture.ARM_64 if name == "arm64" else lambda_.Architecture.X86_64
 
 
+TRACING_BUILD_ARG = "WITH_OTEL"
+"""The Dockerfile's switch for the OpenTelemetry packages (api/requirements-otel.lock)."""
+
+
 def app_image(
-    *, architecture: ArchitectureName, command: Sequence[str] | None = None
+    *,
+    architecture: ArchitectureName,
+    command: Sequence[str] | None = None,
+    with_tracing: bool = False,
 ) -> lambda_.DockerImageCode:
-    """The app image built from ``api/`` for one platform; `command` selects another handler."""
+    """The app image built from ``api/`` for one platform; `command` selects another handler;
+    `with_tracing` builds it with the OpenTelemetry packages (``WITH_OTEL=true``), which a
+    function with ``OTEL_ENABLED=true`` needs to start. Without it no build argument is passed
+    (the Dockerfile's default, false), so the asset is the one it always was."""
     platform = (
         ecr_assets.Platform.LINUX_ARM64
         if architecture == "arm64"
@@ -63,6 +73,7 @@ def app_image(
         platform=platform,
         cmd=list(command) if command is not None else None,
         exclude=list(IMAGE_EXCLUDES),
+        build_args={TRACING_BUILD_ARG: "true"} if with_tracing else None,
     )
 
 

@@ -37,6 +37,9 @@ DeploymentStrategy = Literal[
 ]
 WafMode = Literal["count", "block"]
 """count: the managed rule groups only count (and log) what they would block; block: they block."""
+TransactionSearchOwner = Literal["stack", "account"]
+"""Who turns on CloudWatch Transaction Search, which X-Ray's OTLP endpoint requires: this
+environment's stack, or the account already (the console, another stack)."""
 ServicesMode = Literal["all-in-one", "split"]
 """One function for the whole app, or one per service of `courtside.services_registry`."""
 
@@ -187,6 +190,14 @@ class EnvironmentConfig(BaseModel):
     log_retention_days: int
     log_level: LogLevel
     otel_enabled: bool
+    otel_transaction_search: Annotated[
+        TransactionSearchOwner,
+        Field(
+            description="with otel_enabled: 'stack' turns CloudWatch Transaction Search on for "
+            "the account and region (one per account: only if nothing else has); 'account': it "
+            "is on already. See docs/observability.md."
+        ),
+    ]
     # CDN and its web application firewall
     cdn_price_class: PriceClassName
     service_alias_domain: Annotated[
@@ -331,6 +342,12 @@ class EnvironmentConfig(BaseModel):
             )
         if self.ses_configuration_set and not self.ses_enabled:
             raise _keyed("ses_configuration_set", "expected false unless ses_enabled")
+        if self.otel_transaction_search == "stack" and not self.otel_enabled:
+            raise _keyed(
+                "otel_transaction_search",
+                "expected 'account' unless otel_enabled (no span would use what the stack "
+                "turned on)",
+            )
 
     def _in_zone(self, name: str) -> bool:
         zone = self.hosted_zone_name

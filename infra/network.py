@@ -1,5 +1,6 @@
 """The VPC: private subnets only (no NAT, no internet gateway), flow logs, the AWS APIs the
-functions call through interface endpoints (Secrets Manager; SES when e-mail is on)."""
+functions call through interface endpoints (Secrets Manager; SES when e-mail is on; X-Ray when
+tracing is on)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ class Network(Construct):
 
     Nothing here needs the internet: the AWS APIs called from inside the VPC are Secrets
     Manager (the app's secrets, and the RDS rotation functions) and, with notification e-mail
-    on, SES (`add_ses_endpoint`), each reached through an interface endpoint; CloudWatch Logs
+    on, SES (`add_ses_endpoint`), with tracing on X-Ray's OTLP endpoint (`add_xray_endpoint`),
+    each reached through an interface endpoint; CloudWatch Logs
     and metrics are written by the Lambda service, not from the VPC. So there is no NAT gateway
     (~$35 per gateway and month before traffic) and no internet gateway. A future dependency
     that needs the internet must add one deliberately, named.
@@ -62,6 +64,7 @@ class Network(Construct):
             "SecretsManager", ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER
         )
         self._ses_endpoint: ec2.InterfaceVpcEndpoint | None = None
+        self._xray_endpoint: ec2.InterfaceVpcEndpoint | None = None
 
     def _endpoint(
         self, construct_id: str, service: ec2.InterfaceVpcEndpointAwsService
@@ -90,6 +93,13 @@ class Network(Construct):
         if self._ses_endpoint is None:
             self._ses_endpoint = self._endpoint("Ses", ec2.InterfaceVpcEndpointAwsService.EMAIL)
         return self._ses_endpoint
+
+    def add_xray_endpoint(self) -> ec2.InterfaceVpcEndpoint:
+        """X-Ray (``com.amazonaws.<region>.xray``): with private DNS, the functions' spans for
+        ``https://xray.<region>.amazonaws.com/v1/traces`` (its OTLP endpoint) go through it."""
+        if self._xray_endpoint is None:
+            self._xray_endpoint = self._endpoint("XRay", ec2.InterfaceVpcEndpointAwsService.XRAY)
+        return self._xray_endpoint
 
     @property
     def vpc(self) -> ec2.IVpc:
@@ -122,3 +132,7 @@ class Network(Construct):
     @property
     def ses_endpoint(self) -> ec2.InterfaceVpcEndpoint | None:
         return self._ses_endpoint
+
+    @property
+    def xray_endpoint(self) -> ec2.InterfaceVpcEndpoint | None:
+        return self._xray_endpoint

@@ -60,6 +60,7 @@ from infra.nag import acknowledge_all
 from infra.network import Network
 from infra.release_checks import checks_for
 from infra.routing import host_paths, split_origins
+from infra.tracing import Tracing
 
 REMOVAL_POLICIES = {
     "destroy": RemovalPolicy.DESTROY,
@@ -342,11 +343,18 @@ class CourtsideStack(Stack):
         )
 
         architecture = architecture_for(config.lambda_architecture)
-        common_env = {
-            "ENVIRONMENT": config.name,
-            "LOG_LEVEL": config.log_level,
-            "OTEL_ENABLED": "true" if config.otel_enabled else "false",
-        }
+        common_env: dict[str, str] = {"ENVIRONMENT": config.name, "LOG_LEVEL": config.log_level}
+        # Tracing (infra/tracing.py): the app's functions only; the migrator never traces.
+        self.tracing = (
+            Tracing(
+                self,
+                "Tracing",
+                network=self.network,
+                transaction_search=config.otel_transaction_search == "stack",
+            )
+            if config.otel_enabled
+            else None
+        )
         self.email: EmailSending | None = None
         if config.ses_enabled:
             self.email = EmailSending(
@@ -360,7 +368,11 @@ class CourtsideStack(Stack):
         self.migrations = DatabaseMigrations(
             self,
             "Migrations",
-            code=app_image(architecture=config.lambda_architecture, command=[MIGRATE_HANDLER]),
+            code=app_image(
+                architecture=config.lambda_architecture,
+                command=[MIGRATE_HANDLER],
+                with_tracing=config.otel_enabled,  # the functions' image: one asset
+            ),
             architecture=architecture,
             placement=self.network.app_placement,
             database=self.database,
@@ -474,6 +486,10 @@ class CourtsideStack(Stack):
         email = self.email if service.sends_email else None
         if email is not None:
             environment.update(email.environment)
+        if self.tracing is not None:
+            environment.update(self.tracing.environment(f"courtside-{service.name}"))
+        else:
+            environment["OTEL_ENABLED"] = "false"
         function = ServiceFunction(
             self,
             construct_id,
@@ -481,6 +497,7 @@ class CourtsideStack(Stack):
             code=app_image(
                 architecture=config.lambda_architecture,
                 command=None if service is WHOLE_APP else [service.handler],
+                with_tracing=config.otel_enabled,
             ),
             architecture=architecture,
             placement=self.network.app_placement,
@@ -502,6 +519,8 @@ class CourtsideStack(Stack):
             endpoint = self.network.ses_endpoint
             assert endpoint is not None
             function.function.node.add_dependency(endpoint)
+        if self.tracing is not None:
+            self.tracing.instrument(function.function)
         self.database.allow_from(function.connections, f"{construct_id} function to PostgreSQL")
         self.cache.allow_from(function.connections, f"{construct_id} function to cache")
         # The new version (and the alias shifting to it) waits for the migrations.

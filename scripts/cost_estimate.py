@@ -88,6 +88,10 @@ PRICES: Mapping[str, float] = {
     "cloudfront_10k_https_requests": 0.012,
     "logs_ingested_gb": 0.57,
 }
+SPANS_PER_TRACED_REQUEST = 6
+"""A traced request's spans: its server span, 2-4 statements, 1-2 Redis round trips."""
+SPAN_KB = 1.5
+"""One span as stored in Transaction Search's `aws/spans` log group (JSON, attributes)."""
 CLOUDFRONT_FREE_GB = 1024
 CLOUDFRONT_FREE_REQUESTS = 10_000_000
 EDGE_MEMORY_GB = 0.125
@@ -105,6 +109,7 @@ KINDS = (
     "Lambda (API)",
     "CloudFront + Lambda@Edge",
     "CloudWatch (logs, alarms, dashboard)",
+    "X-Ray spans (Transaction Search)",
     "Secrets Manager, KMS",
 )
 
@@ -298,6 +303,27 @@ def _operations(resources: list[tuple[str, dict[str, Any]]], traffic: Traffic) -
     ]
 
 
+def _tracing(resources: list[tuple[str, dict[str, Any]]], traffic: Traffic) -> list[Line]:
+    """Spans ingested into `aws/spans` (priced as CloudWatch Logs ingestion; 1 % indexed, free)
+    when the functions trace (OTEL_ENABLED=true)."""
+    traced = [
+        f
+        for f in _app_functions(resources)
+        if f.get("Environment", {}).get("Variables", {}).get("OTEL_ENABLED") == "true"
+    ]
+    if not traced:
+        return []
+    spans = traffic.requests * traffic.origin_share * SPANS_PER_TRACED_REQUEST
+    gb = spans * SPAN_KB / 1024 / 1024
+    return [
+        Line(
+            "X-Ray spans (Transaction Search)",
+            f"{spans / 1e6:g}M spans, {gb:.1f} GB",
+            gb * PRICES["logs_ingested_gb"],
+        )
+    ]
+
+
 def estimate(env: str, templates: Iterable[Mapping[str, Any]]) -> list[Line]:
     """The environment's monthly cost, by resource kind, from all its stacks' templates."""
     resources = _resources(templates)
@@ -310,6 +336,7 @@ def estimate(env: str, templates: Iterable[Mapping[str, Any]]) -> list[Line]:
         *_waf(resources, traffic),
         *_compute(resources, traffic),
         *_operations(resources, traffic),
+        *_tracing(resources, traffic),
     ]
     return lines
 

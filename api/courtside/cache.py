@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from courtside import tracing
 from courtside.settings import CacheSettings, get_cache_settings
 
 if TYPE_CHECKING:
@@ -407,6 +408,14 @@ def build_cache(settings: CacheSettings) -> Cache:
     backend: CacheBackend = (
         RedisBackend(build_redis_client(url, settings)) if url else MemoryBackend()
     )
+    if url and tracing.enabled():  # a span per round trip (imported only then)
+        from urllib.parse import urlsplit
+
+        from courtside.tracing.cache import TracedBackend
+
+        parts = urlsplit(url)
+        server = (parts.hostname, parts.port or 6379) if parts.hostname else None
+        backend = TracedBackend(backend, server=server)
     return Cache(
         backend,
         prefix=settings.cache_prefix,

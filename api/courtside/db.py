@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from courtside import tracing
 from courtside.settings import DatabaseSettings, get_database_settings
 
 T = TypeVar("T")
@@ -73,7 +74,7 @@ def build_engine(
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_connect(busy_timeout_ms))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        return engine
+        return _traced(engine)
     statement_timeout_ms = int(settings.db_statement_timeout_seconds * 1000) if bounded else 0
     kwargs["connect_args"] = {
         "server_settings": {
@@ -101,6 +102,15 @@ def build_engine(
         from courtside.aws_secrets import refresh_credentials_on_auth_failure
 
         refresh_credentials_on_auth_failure(engine, settings)
+    return _traced(engine)
+
+
+def _traced(engine: AsyncEngine) -> AsyncEngine:
+    """With tracing on, a span per statement (`courtside.tracing.database`, imported only then)."""
+    if tracing.enabled():
+        from courtside.tracing.database import trace_statements
+
+        trace_statements(engine)
     return engine
 
 

@@ -7,7 +7,8 @@ same headers), and in one pass:
   (`proxy_headers.rewrite_scope`);
 - refuses bodies over the limit with 413, by Content-Length or while reading a chunked body;
 - gives the request an id (`observability.request_id_for`), returns it as `X-Request-ID`
-  and writes one JSON log line (and, with tracing on, a server span);
+  and writes one JSON log line; with tracing on, opens the request's server span (a new
+  trace, `courtside.tracing`) and puts its trace id on every log line of the request;
 - adds the security headers (`security_headers`) unless the route set its own;
 - marks per-visitor responses `Cache-Control: private, no-store` and sets the anonymous
   CSRF cookie a page asked for (`request_state`).
@@ -25,7 +26,8 @@ from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from courtside import observability, request_state
+from courtside import observability, request_state, tracing
+from courtside.log_fields import trace_id_var
 from courtside.observability import REQUEST_ID_HEADER, request_id_for, request_id_var
 from courtside.proxy_headers import rewrite_scope
 from courtside.security_headers import SECURITY_HEADER_NAMES, SECURITY_HEADERS
@@ -79,19 +81,21 @@ class Edge:
                 message = {**message, "headers": headers}
             await send(message)
 
-        tracing = observability.tracing_enabled()
-        span = observability.start_span(scope, request_id) if tracing else None
+        span = tracing.start_server_span(scope, request_id) if tracing.enabled() else None
+        trace_token = trace_id_var.set(tracing.trace_id(span)) if span is not None else None
         try:
             if span is None:
                 await self._limited(scope, receive, send_with_headers)
             else:
-                with observability.current_span(span):
+                with tracing.activate(span):
                     await self._limited(scope, receive, send_with_headers)
         finally:
             if span is not None:
-                observability.end_span(span, scope, status)
+                tracing.end_server_span(span, scope, status)
             if _REQUEST_LOGGER.isEnabledFor(logging.INFO):
                 _log_request(scope, status, request_id, started)
+            if trace_token is not None:
+                trace_id_var.reset(trace_token)
             request_id_var.reset(token)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -19,6 +19,10 @@ Differences from Powertools' defaults, each for the per-line cost or an existing
 - The request line's fields (`extra={log_fields.FIELDS: {...}}`) are top-level keys.
 - No `location`: it needs the caller's frame, which `configure_logging` stops computing
   (about 15 us a line).
+- With tracing on (`courtside.tracing`), every line of a request carries its trace:
+  `trace_id` (W3C hex, as in the spans and Transaction Search) and Powertools' own
+  `xray_trace_id`, the same trace in X-Ray's notation (`1-xxxxxxxx-...`). Without a traced
+  request, `xray_trace_id` stays what Powertools reads from Lambda's `_X_AMZN_TRACE_ID`.
 
 Imported only on Lambda: importing Powertools costs the init phase about 6 ms.
 """
@@ -31,7 +35,8 @@ from typing import Any
 
 from aws_lambda_powertools.logging.formatter import RESERVED_LOG_ATTRS, LambdaPowertoolsFormatter
 
-from courtside.log_fields import FIELDS, request_id_var
+from courtside.log_fields import FIELDS, request_id_var, trace_id_var
+from courtside.tracing import xray_trace_id
 
 DEFAULT_SERVICE = "courtside"
 SERVICE_ENV = "POWERTOOLS_SERVICE_NAME"
@@ -51,6 +56,7 @@ _OWN_KEYS = frozenset(RESERVED_LOG_ATTRS).union(
         "exception_notes",
         "stack_trace",
         "xray_trace_id",
+        "trace_id",
     )
 )
 """Keys Powertools writes, drops or treats specially: a record whose fields name one goes the
@@ -108,9 +114,12 @@ class LambdaFormatter(LambdaPowertoolsFormatter):
         )
         if correlation_id:
             entry["correlation_id"] = correlation_id
-        trace_id = self._get_latest_trace_id()
+        trace_id = trace_id_var.get()
         if trace_id:
-            entry["xray_trace_id"] = trace_id
+            entry["trace_id"] = trace_id
+        xray = self._get_latest_trace_id()
+        if xray:
+            entry["xray_trace_id"] = xray
         return self.serialize(entry)
 
     def powertools_line(self, record: logging.LogRecord) -> str:
@@ -133,4 +142,14 @@ class LambdaFormatter(LambdaPowertoolsFormatter):
             or lambda_id
             or None
         )
+        trace_id = trace_id_var.get()
+        if trace_id:
+            attributes["trace_id"] = trace_id
         return super().format(record)
+
+    def _get_latest_trace_id(self) -> str | None:
+        """The traced request's trace in X-Ray's notation, else Lambda's (Powertools' own)."""
+        trace_id = trace_id_var.get()
+        if trace_id:
+            return xray_trace_id(trace_id)
+        return super()._get_latest_trace_id()

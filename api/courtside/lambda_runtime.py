@@ -14,7 +14,9 @@ is done at import instead, by `init_environment`:
 
 - JSON logging on the runtime's handler in Powertools for AWS Lambda's format, the request id
   as correlation id (`courtside.lambda_logging`), settings read and validated (a bad setting
-  fails the init, not the first request), tracing installed when `OTEL_ENABLED=true`;
+  fails the init, not the first request), tracing installed when `OTEL_ENABLED=true`
+  (`courtside.tracing`: the SDK, the exporter and its SigV4 signer imported now, in the init
+  phase, and a setting that cannot work fails the init);
 - the app built once; each route group loads on its first request (`route_groups`), so
   the init phase, which Lambda bills too, builds nothing a request may not need. The
   engine, the Redis client and the secrets they need are created on first use and then
@@ -32,7 +34,7 @@ from typing import Any
 
 from mangum import Mangum
 
-from courtside import observability
+from courtside import observability, tracing
 from courtside.settings import (
     get_app_settings,
     get_cache_settings,
@@ -72,7 +74,7 @@ def init_environment() -> None:
     # Mangum logs every request at INFO; courtside.edge already writes the one line we want.
     logging.getLogger("mangum").setLevel(logging.WARNING)
     if settings.otel_enabled:
-        observability.setup_tracing()
+        tracing.setup()
     init_count += 1
 
 
@@ -96,6 +98,6 @@ def handler_for(adapter: Mangum) -> Handler:
         try:
             return adapter(event, context)
         finally:
-            observability.flush_traces()
+            tracing.flush()
 
     return handler

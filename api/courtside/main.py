@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from courtside import cache, db, services_registry
+from courtside import cache, db, services_registry, tracing
 from courtside.auth.config import check_auth_settings
 from courtside.edge import Edge
 from courtside.errors import install_error_handlers
@@ -40,11 +40,13 @@ from courtside.settings import (
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Under uvicorn: release connections on shutdown. (Lambda runs with lifespan off.)"""
+    """Under uvicorn: release connections on shutdown and export the last spans. (Lambda runs
+    with lifespan off, and flushes spans after each invocation.)"""
     yield
     await db.dispose_engine()
     await cache.get_cache().close()
     cache.use_cache(None)
+    tracing.shutdown()
 
 
 PEOPLES_CREDENTIALS = frozenset({b"authorization", b"x-forwarded-authorization", b"cookie"})
@@ -172,6 +174,8 @@ def create_app(*, load_all: bool = False, service: str | None = None) -> Courtsi
         check_auth_settings(settings, get_auth_settings())
     get_database_settings()  # a DATABASE_URL the app cannot use refuses to start, not to serve
     configure_logging(settings.log_level, on_lambda=on_lambda())
+    if settings.otel_enabled:  # under uvicorn; on Lambda already done at init (no-op here)
+        tracing.setup()
     app = CourtsideApp(
         groups=served.route_groups,
         people=served.signs_people_in,

@@ -1,7 +1,8 @@
-"""Structured logs, request ids and optional OpenTelemetry tracing.
+"""Structured logs and request ids (tracing: `courtside.tracing`).
 
 - `configure_logging(level)`: every log record becomes one JSON line (`timestamp`, `level`,
-  `logger`, `message`, `request_id`, any `extra=` fields, `exception`). On Lambda the lines are
+  `logger`, `message`, `request_id`, with tracing on `trace_id`, any `extra=` fields,
+  `exception`). On Lambda the lines are
   Powertools for AWS Lambda's (`courtside.lambda_logging`: the request id is the
   `correlation_id`), written by the runtime's own root handler, which frames multi-line
   records as one CloudWatch event.
@@ -9,9 +10,6 @@
   the context in the scope as `aws.context`), else a well-formed incoming `X-Request-ID`, else
   a new one. `courtside.edge` echoes it as `X-Request-ID`, logs one line per request with
   method, path, status and latency_ms, and with tracing on opens the server span.
-- Tracing is off unless `OTEL_ENABLED=true`. Its packages (`api/requirements-otel.txt`) are not
-  in the base image; `setup_tracing` fails loudly when they are missing. The Lambda handler calls
-  `flush_traces()` after every invocation, before Lambda freezes the environment.
 """
 
 from __future__ import annotations
@@ -22,16 +20,13 @@ import re
 import sys
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.types import Scope
 
 from courtside.log_fields import FIELDS as FIELDS
 from courtside.log_fields import request_id_var as request_id_var
-
-if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.trace import Tracer
+from courtside.log_fields import trace_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -62,6 +57,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get() or getattr(record, "aws_request_id", None)
         if request_id:
             entry["request_id"] = request_id
+        trace_id = trace_id_var.get()
+        if trace_id:
+            entry["trace_id"] = trace_id
         fields = record.__dict__.get(FIELDS)
         if fields is not None:  # the request log line: its fields, nothing to search for
             entry.update(fields)
@@ -143,103 +141,3 @@ def request_id_for(scope: Scope) -> str:
         if _REQUEST_ID_PATTERN.fullmatch(candidate):
             return candidate
     return uuid.uuid4().hex
-
-
-# Tracing ---------------------------------------------------------------------------------
-
-_tracer: Tracer | None = None
-_provider: TracerProvider | None = None
-
-OTEL_MISSING = (
-    "OTEL_ENABLED=true but the OpenTelemetry SDK is not installed. Install "
-    "api/requirements-otel.txt (image: docker build --build-arg WITH_OTEL=true) "
-    "or set OTEL_ENABLED=false."
-)
-
-
-def setup_tracing(
-    *, service_name: str = "courtside", exporter: Any = None, schedule_delay_millis: int = 5000
-) -> None:
-    """Install a tracer provider (once). Spans are batched to `exporter`, by default OTLP over
-    HTTP (configured by the standard `OTEL_EXPORTER_OTLP_*` variables, e.g. a collector
-    extension); `flush_traces()` exports the batch at the end of each invocation.
-
-    Raises RuntimeError with instructions when the OpenTelemetry packages are missing.
-    """
-    global _tracer, _provider
-    if _provider is not None:
-        return
-    try:
-        from opentelemetry.sdk.resources import Resource
-        from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-        if exporter is None:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-            exporter = OTLPSpanExporter()
-    except ImportError as exc:
-        raise RuntimeError(OTEL_MISSING) from exc
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    provider.add_span_processor(
-        BatchSpanProcessor(exporter, schedule_delay_millis=schedule_delay_millis)
-    )
-    _provider = provider
-    _tracer = provider.get_tracer("courtside")
-
-
-def shutdown_tracing() -> None:
-    """Flush and drop the tracer provider (tests; process exit)."""
-    global _tracer, _provider
-    if _provider is not None:
-        _provider.shutdown()
-    _tracer = None
-    _provider = None
-
-
-def flush_traces(timeout_millis: int = 2000) -> bool:
-    """Export every finished span now (Lambda freezes the environment after the response)."""
-    if _provider is None:
-        return True
-    return bool(_provider.force_flush(timeout_millis))
-
-
-def tracing_enabled() -> bool:
-    return _tracer is not None
-
-
-def start_span(scope: Scope, request_id: str) -> Any:
-    """Open the server span of a request (`courtside.edge` calls it when tracing is on)."""
-    from opentelemetry.trace import SpanKind
-
-    assert _tracer is not None
-    return _tracer.start_span(
-        f"{scope['method']} {scope['path']}",
-        kind=SpanKind.SERVER,
-        attributes={
-            "http.request.method": scope["method"],
-            "url.path": scope["path"],
-            "url.scheme": scope.get("scheme", "http"),
-            "courtside.request_id": request_id,
-        },
-    )
-
-
-def current_span(span: Any) -> Any:
-    """A context manager making `span` the parent of the spans opened inside it."""
-    from opentelemetry.trace import use_span
-
-    return use_span(span, end_on_exit=False)
-
-
-def end_span(span: Any, scope: Scope, status: int) -> None:
-    route = getattr(scope.get("route"), "path", None)
-    if isinstance(route, str):
-        span.set_attribute("http.route", route)
-        span.update_name(f"{scope['method']} {route}")
-    span.set_attribute("http.response.status_code", status)
-    if status >= 500:
-        from opentelemetry.trace import Status, StatusCode
-
-        span.set_status(Status(StatusCode.ERROR))
-    span.end()

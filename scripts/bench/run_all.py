@@ -5,7 +5,8 @@
 Sections, each a script of its own in scripts/bench/ that also runs alone:
 lambda_latency (cold start; warm with the in-process cache, with Redis; misses on
 PostgreSQL), throughput (uvicorn + wrk), scale (Nx vs 1x data), image_size, redis_outage,
-powertools (what the Lambda logging and secrets library costs at init and per log line).
+powertools (what the Lambda logging and secrets library costs at init and per log line),
+tracing_cost (the handler with OTEL_ENABLED on against off: cold start and per invocation).
 Needs this machine's PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and `wrk`.
 `--quick` runs fewer iterations and the 10x scale (a few minutes instead of ~15).
 The load average is printed before and after each section: a busy machine makes every
@@ -29,6 +30,7 @@ import powertools
 import redis_outage
 import scale
 import throughput
+import tracing_cost
 from common import Figure, load_average
 
 
@@ -53,6 +55,10 @@ def main() -> int:
         ("image", image_size.measure),
         ("Redis outage", lambda: redis_outage.measure(6 if quick else 10, 1 if quick else 2)),
         ("Powertools", lambda: powertools.measure(7 if quick else 15)),
+        (
+            "Tracing",
+            lambda: tracing_cost.measure(7 if quick else 11, 1500 if quick else 3000),
+        ),
     )
     for title, run in plan:
         before = load_average()

@@ -14,6 +14,7 @@ from database.infrastructure import POSTGRES_MAJOR
 from infra.config import CLOUDFRONT_ORIGIN_READ_TIMEOUT_SECONDS, ENVIRONMENT_NAMES
 from infra.log_groups import LOG_RETENTION_FUNCTION_ID
 from infra.stacks import function_id
+from infra.tracing import XRAY_WRITE_ACTIONS
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -152,15 +153,22 @@ def test_vpc_spans_two_azs_with_flow_logs(synth):
 
 
 def test_no_nat_no_internet_gateway_and_a_secrets_manager_endpoint(synth):
-    """Nothing in the VPC needs the internet: the one AWS API it calls is Secrets Manager."""
+    """Nothing in the VPC needs the internet: the AWS APIs it calls are Secrets Manager and,
+    with tracing on, X-Ray (tests/infra/test_tracing_infra.py), each through an endpoint."""
     config = synth.deployment.config
     for kind in ("AWS::EC2::NatGateway", "AWS::EC2::InternetGateway", "AWS::EC2::EIP"):
         synth.main.resource_count_is(kind, 0)
     assert synth.resources("AWS::EC2::Route") == {}  # only the VPC's local routes
-    (endpoint,) = synth.resources("AWS::EC2::VPCEndpoint").values()
-    assert endpoint["Properties"]["ServiceName"] == f"com.amazonaws.{config.region}.secretsmanager"
-    assert endpoint["Properties"]["VpcEndpointType"] == "Interface"
-    assert endpoint["Properties"]["PrivateDnsEnabled"] is True
+    endpoints = {
+        e["Properties"]["ServiceName"]: e for e in synth.resources("AWS::EC2::VPCEndpoint").values()
+    }
+    assert set(endpoints) == {
+        f"com.amazonaws.{config.region}.secretsmanager",
+        *([f"com.amazonaws.{config.region}.xray"] if config.otel_enabled else []),
+    }
+    for endpoint in endpoints.values():
+        assert endpoint["Properties"]["VpcEndpointType"] == "Interface"
+        assert endpoint["Properties"]["PrivateDnsEnabled"] is True
 
 
 def test_no_security_group_is_open_to_the_internet(synth):
@@ -469,7 +477,10 @@ def test_each_function_reads_exactly_its_secrets(synth):
             expected.add("JwtSecret")
         assert refs == expected, name  # never the owner's (DatabaseInstanceSecret...)
         sends = synth.deployment.config.ses_enabled and plan.service.sends_email
-        assert [s["Action"] for s in others] == (["ses:SendEmail"] if sends else []), name
+        traces = synth.deployment.config.otel_enabled  # tests/infra/test_tracing_infra.py
+        assert [s["Action"] for s in others] == (["ses:SendEmail"] if sends else []) + (
+            [sorted(XRAY_WRITE_ACTIONS)] if traces else []
+        ), name
 
 
 POLICY_DOCUMENTS = {
@@ -523,8 +534,16 @@ def _is_wildcard(resource: str) -> bool:
     return resource == "*" or resource.endswith("*") or ":*" in resource
 
 
+ACTIONS_WITHOUT_RESOURCES = {
+    frozenset(XRAY_WRITE_ACTIONS): "Writing spans to X-Ray: its actions support no resource "
+    "narrower than *; tests/infra/test_tracing_infra.py checks who holds them.",
+}
+"""Statements granting exactly these actions on "*" are not wildcard grants to allowlist."""
+
+
 def _wildcard_grants(template: dict[str, Any]) -> list[tuple[str, str]]:
-    """(policy logical id, rendered resource) of every Allow on a wildcard resource."""
+    """(policy logical id, rendered resource) of every Allow on a wildcard resource (but
+    `ACTIONS_WITHOUT_RESOURCES` on "*")."""
     found = []
     for name, resource in template["Resources"].items():
         documents = []
@@ -536,6 +555,10 @@ def _wildcard_grants(template: dict[str, Any]) -> list[tuple[str, str]]:
             for statement in document["Statement"]:
                 if statement.get("Effect") != "Allow":
                     continue  # a Deny on a wildcard only narrows
+                actions = statement.get("Action", [])
+                actions = frozenset(actions if isinstance(actions, list) else [actions])
+                if statement.get("Resource") == "*" and actions in ACTIONS_WITHOUT_RESOURCES:
+                    continue
                 resources = statement.get("Resource", [])
                 resources = resources if isinstance(resources, list) else [resources]
                 found += [(name, _render(r)) for r in resources if _is_wildcard(_render(r))]
@@ -978,7 +1001,17 @@ def test_every_acknowledgement_is_expected_and_explained(synth):
         ("Migrations/Provider/framework-onEvent", "MigrationsRunner"),
         *((f"{id_}/Deployment", f"{id_}ReleaseCheckFunction") for id_ in functions),
     }
+    # The X-Ray write actions (infra/tracing.py): on each traced function only.
+    unscoped = {(p, r) for _, p, r in wildcards if not pattern.fullmatch(r)}
+    traced = config.otel_enabled
+    assert unscoped == (
+        {(f"{id_}/Function/Function", "IAM5[Resource::*]") for id_ in functions}
+        if traced
+        else set()
+    )
     expected |= wildcards
+    if traced:
+        expected.add((main, "Network/Vpc/XRay", "EC23"))
     if config.db_rotation_days == 0:
         expected.add((main, "Database/Instance/Secret", "SMG4"))
         for role in {p.service.database_role for p in config.functions}:

@@ -447,6 +447,7 @@ def test_the_private_subnets_reach_the_ses_api_through_an_endpoint(variants, env
     assert set(endpoints) == {
         f"com.amazonaws.{config.region}.secretsmanager",
         f"com.amazonaws.{config.region}.email",  # the SES API, not SMTP (email-smtp)
+        *([f"com.amazonaws.{config.region}.xray"] if config.otel_enabled else []),
     }
     ses = endpoints[f"com.amazonaws.{config.region}.email"]
     assert ses["VpcEndpointType"] == "Interface"

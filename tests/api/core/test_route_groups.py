@@ -128,6 +128,18 @@ NOT_ON_THE_PUBLIC_COLD_PATH = (
     "boto3",
     "botocore.session",
     "aws_lambda_powertools.utilities.parameters",
+    # Tracing is off (OTEL_ENABLED unset): nothing of it but the switch is imported.
+    "opentelemetry.sdk",
+    "opentelemetry.exporter",
+    "opentelemetry.proto",
+    "google.protobuf",
+    "requests",
+    "botocore.auth",
+    "courtside.tracing.provider",
+    "courtside.tracing.database",
+    "courtside.tracing.cache",
+    "courtside.tracing.sigv4",
+    "courtside.tracing.settings",
 )
 
 

@@ -6,6 +6,7 @@ both arches) as the image's build stage installs them, their size measured."""
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -270,19 +271,18 @@ def test_tracing_lock_installs_for_the_lambda_target(tmp_path, platform):
     target = tmp_path / "target"
     _install_for_lambda(OTEL_LOCK, platform, target)
     assert (target / "opentelemetry" / "sdk").is_dir()
-    assert (target / "opentelemetry" / "exporter" / "otlp" / "proto" / "http").is_dir()
+    assert (target / "opentelemetry" / "exporter" / "otlp" / "proto" / "common").is_dir()
+    assert (target / "urllib3").is_dir()
 
 
-def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
-    """The runtime lock installed for this interpreter, slimmed as the image slims it
-    (slim_dependencies.py), then used alone (`python -S`: no other site-packages) to migrate a
-    database and answer an event."""
-    target = tmp_path / "target"
+def install_slimmed(lock: Path, target: Path) -> None:
+    """`lock` installed for this interpreter as the image's build stage installs it (hashes,
+    no resolution, every requirement met), then slimmed by slim_dependencies.py."""
     installed = subprocess.run(
         [
             *(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
             *("--no-compile", "--only-binary=:all:", "--require-hashes", "--no-deps"),
-            *("--target", str(target), "-r", str(RUNTIME_LOCK)),
+            *("--target", str(target), "-r", str(lock)),
         ],
         capture_output=True,
         text=True,
@@ -298,6 +298,14 @@ def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
         check=True,
     )
     assert "MiB ->" in slimmed.stdout
+
+
+def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
+    """The runtime lock installed for this interpreter, slimmed as the image slims it
+    (slim_dependencies.py), then used alone (`python -S`: no other site-packages) to migrate a
+    database and answer an event."""
+    target = tmp_path / "target"
+    install_slimmed(RUNTIME_LOCK, target)
     assert not (target / "sqlalchemy" / "dialects" / "mysql").exists()
     assert not (target / "aws_lambda_powertools" / "event_handler").exists()
     assert not (target / "aws_lambda_powertools" / "utilities" / "data_classes").exists()
@@ -350,3 +358,88 @@ def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
     )
     assert secrets.returncode == 0, secrets.stderr
     assert secrets.stdout.strip().startswith(str(target))
+
+
+LAMBDA_BASE_IMAGE_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six")
+"""What the Lambda Python base image has in /var/runtime that the app may import (the AWS SDK
+and its dependencies): never in our locks (FORBIDDEN), always in the image."""
+
+
+def lambda_base_image_sdk(directory: Path) -> Path:
+    """A stand-in for the base image's /var/runtime: this environment's AWS SDK, linked."""
+    directory.mkdir()
+    for name in LAMBDA_BASE_IMAGE_SDK:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin, name
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (directory / source.name).symlink_to(source)
+    return directory
+
+
+def test_the_tracing_image_starts_traces_and_exports(tmp_path):
+    """A function with OTEL_ENABLED=true, in the dependencies the WITH_OTEL=true image installs
+    (requirements-otel.lock, slimmed) and the base image's SDK, nothing else (`python -S`):
+    its init sets tracing up (the SDK, the OTLP exporter, the SigV4 signer and botocore), an
+    invocation exports signed spans before returning."""
+    from tests.otlp_receiver import AwsCredentials, OtlpReceiver
+
+    target = tmp_path / "target"
+    install_slimmed(OTEL_LOCK, target)
+    runtime = lambda_base_image_sdk(tmp_path / "runtime")
+    script = (
+        "import json, sys\n"
+        f"sys.path[:0] = [{str(target)!r}, {str(runtime)!r}, {str(API_DIR)!r}]\n"
+        "from types import SimpleNamespace\n"
+        "from courtside.migrate import upgrade\n"
+        "from courtside.settings import get_database_settings\n"
+        "upgrade(get_database_settings().database_url)\n"
+        "from courtside.lambda_handler import handler\n"
+        "event = json.load(open(sys.argv[1]))\n"
+        "context = SimpleNamespace(aws_request_id='otel-1', client_context=None, identity=None)\n"
+        "response = handler(event, context)\n"
+        "origins = {m: sys.modules[m].__file__ for m in\n"
+        "    ('opentelemetry.sdk.trace', 'opentelemetry.exporter.otlp.proto.common',\n"
+        "     'courtside.tracing.export', 'botocore.auth', 'urllib3')}\n"
+        "print('RESULT ' + json.dumps({'status': response['statusCode'], 'origins': origins}))\n"
+    )
+    credentials = AwsCredentials("AKIDEXAMPLEIMAGE", "secret-of-the-image-test", "token-1")
+    with OtlpReceiver(credentials=credentials, region="eu-west-1") as receiver:
+        env = _subprocess_env(tmp_path)
+        env.pop("PYTHONPATH")
+        env.update(
+            OTEL_ENABLED="true",
+            OTEL_SERVICE_NAME="courtside-image-test",
+            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=receiver.url,
+            OTEL_EXPORTER_SIGV4_REGION="eu-west-1",
+            AWS_ACCESS_KEY_ID=credentials.access_key,
+            AWS_SECRET_ACCESS_KEY=credentials.secret_key,
+            AWS_SESSION_TOKEN=credentials.token or "",
+        )
+        completed = subprocess.run(
+            [sys.executable, "-S", "-c", script, str(EVENTS_DIR / "function_url_teams.json")],
+            env=env,
+            cwd=API_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        spans = receiver.spans
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    assert result["status"] == 200
+    origins = result["origins"]
+    for module in (
+        "opentelemetry.sdk.trace",
+        "opentelemetry.exporter.otlp.proto.common",
+        "urllib3",
+    ):
+        assert origins[module].startswith(str(target)), (module, origins[module])
+    assert origins["botocore.auth"].startswith(str(runtime))
+    assert [r.status for r in receiver.requests] == [200] * len(receiver.requests)
+    server = [s for s in spans if s.attributes.get("courtside.request_id") == "otel-1"]
+    assert len(server) == 1
+    assert any(s.parent_span_id == server[0].span_id for s in spans)  # its statements
+    assert server[0].resource["service.name"] == "courtside-image-test"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from courtside import cache, observability
+from courtside import cache, tracing
 from tests.api.runtime.conftest import LambdaContext, load_event
 
 INVOCATIONS = 50
@@ -85,9 +85,9 @@ def in_memory_spans():
 
     exporter = InMemorySpanExporter()
     # A batch that would wait ten minutes: spans show up only when something flushes.
-    observability.setup_tracing(exporter=exporter, schedule_delay_millis=600_000)
+    tracing.setup(exporter=exporter, schedule_delay_millis=600_000)
     yield exporter
-    observability.shutdown_tracing()
+    tracing.shutdown()
 
 
 def test_spans_are_flushed_at_the_end_of_each_invocation(lambda_loop, in_memory_spans):
