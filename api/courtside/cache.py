@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from courtside.cache_retry import PendingInvalidations
 from courtside.settings import CacheSettings, get_cache_settings
 
 if TYPE_CHECKING:
@@ -276,7 +277,9 @@ class Cache:
         self.circuit = Circuit(retry_after_seconds)
         self.local = local or (backend if isinstance(backend, MemoryBackend) else MemoryBackend())
         """Where `run` goes when the backend cannot be used (the backend itself if local)."""
-        self._pending_invalidations: set[str] = set()
+        self._pending_invalidations = PendingInvalidations(
+            self._retry_invalidations, every_seconds=retry_after_seconds
+        )
 
     @property
     def available(self) -> bool:
@@ -347,8 +350,9 @@ class Cache:
         """Make every cached entry of these namespaces unreachable, on every instance.
 
         A namespace whose invalidation fails (Redis down) is remembered and invalidated
-        before this instance next reads the cache, so entries written before the outage do
-        not come back when Redis does.
+        again, once per retry window until Redis takes it (`cache_retry`), and before this
+        instance next reads the cache: entries written before the outage do not come back
+        when Redis does.
         """
         for namespace in namespaces:
             try:
@@ -359,9 +363,20 @@ class Cache:
                 await self._failed("invalidate", exc)
 
     async def _flush_pending_invalidations(self) -> None:
-        for namespace in list(self._pending_invalidations):
+        for namespace in self._pending_invalidations:
             await self.backend.set(self._version_key(namespace), _token(), 0)
             self._pending_invalidations.discard(namespace)
+
+    async def _retry_invalidations(self) -> bool:
+        """One background attempt (respecting the circuit); whether none is pending now."""
+        if self._pending_invalidations and self.circuit.allow():
+            try:
+                await self._flush_pending_invalidations()
+            except Exception as exc:
+                await self._failed("invalidate", exc)
+            else:
+                self.circuit.succeeded()
+        return not self._pending_invalidations
 
     async def run(self, operation: str, call: Callable[[CacheBackend], Awaitable[T]]) -> T:
         """`call(backend)` on the shared backend, or on the in-process store while it cannot
@@ -390,6 +405,7 @@ class Cache:
         self.circuit.succeeded()
 
     async def close(self) -> None:
+        self._pending_invalidations.stop()
         await self.backend.close()
 
 
