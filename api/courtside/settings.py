@@ -334,7 +334,16 @@ class AuthSettings(BaseSettings):
         default=1, ge=1, le=16, description="Argon2id parallelism."
     )
     login_max_failures_per_user: int = Field(
-        default=5, ge=1, description="Failed logins per username per window, then 429."
+        default=5,
+        ge=1,
+        description="Failed logins per username and client network (or known device) per "
+        "window, then 429 there.",
+    )
+    login_max_failures_per_user_anywhere: int = Field(
+        default=50,
+        ge=1,
+        description="Failed logins per username from unknown devices, all networks, per "
+        "window; then 429 except for a known device.",
     )
     login_max_failures_per_ip: int = Field(
         default=30, ge=1, description="Failed logins per client IP per window, then 429."
