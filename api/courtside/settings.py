@@ -281,6 +281,15 @@ class CacheSettings(BaseSettings):
     cache_ttl_reference_seconds: int = Field(
         default=3600, ge=0, description="Public data that rarely changes (teams, players)."
     )
+    cache_max_entries_per_namespace: int = Field(
+        default=2000,
+        ge=1,
+        description="Entries one cache namespace may store per TTL window; beyond: served "
+        "uncached.",
+    )
+    cache_search_ttl_seconds: int = Field(
+        default=60, ge=0, description="Player name searches (?q=): short, their keys are unbounded."
+    )
     cdn_max_age_seconds: int = Field(
         default=30, ge=0, description="max-age of public GETs (browsers)."
     )

@@ -47,6 +47,13 @@ async def reference_data(request: Request, key: str, build: Build) -> Response:
     return await cached_json(request, namespace=REFERENCE, key=key, ttl_seconds=ttl, build=build)
 
 
+async def search_data(request: Request, key: str, build: Build) -> Response:
+    """Free-text searches over reference data: a key per text, so cached only briefly
+    (`CACHE_SEARCH_TTL_SECONDS`); still invalidated with the rosters."""
+    ttl = get_cache_settings().cache_search_ttl_seconds
+    return await cached_json(request, namespace=REFERENCE, key=key, ttl_seconds=ttl, build=build)
+
+
 async def schedule_data(request: Request, key: str, build: Build) -> Response:
     """Games, odds, predictions, standings: cached briefly, invalidated by every result."""
     ttl = get_cache_settings().cache_ttl_seconds
