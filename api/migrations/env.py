@@ -59,8 +59,9 @@ def _run(connection: Connection) -> None:
 
 async def _sqlite_foreign_keys(connection: AsyncConnection, *, on: bool) -> None:
     """Set `PRAGMA foreign_keys` outside any transaction (inside one it is ignored)."""
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 async def _run_online() -> None:

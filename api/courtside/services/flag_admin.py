@@ -1,9 +1,9 @@
 """Managing feature flags (admin): create, change, delete, each with an audit event.
 
 Reading flags stays in `services.flags` (cached) and, where a decision moves money,
-`services.kill_switch` (the database, locked against these changes). These functions do not commit; each
-change registers `flags.invalidate_flags` to run after the unit of work commits, so every
-instance sees the change at once.
+`services.kill_switch` (the database, locked against these changes). These functions do
+not commit; each change registers `flags.invalidate_flags` to run after the unit of work
+commits, so every instance sees the change at once.
 """
 
 from __future__ import annotations

@@ -31,14 +31,13 @@ def small_limits(settings_env):
     )
 
 
-
 @pytest.fixture
 def client_at(app, small_limits) -> Callable[[str], object]:
     """An httpx client on the test's app whose requests come from `ip`."""
 
     @asynccontextmanager
     async def make(ip: str) -> AsyncIterator[httpx.AsyncClient]:
-        transport = httpx.ASGITransport(app=app, client=(ip, 40000))  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=app, client=(ip, 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http
 
@@ -108,9 +107,7 @@ async def test_wrong_current_passwords_do_not_lock_the_owner_out(session, client
     async with client_at("198.51.100.7") as stranger:
         statuses = [
             (
-                await stranger.post(
-                    "/v1/auth/password", json={**body, "current_password": WRONG}
-                )
+                await stranger.post("/v1/auth/password", json={**body, "current_password": WRONG})
             ).status_code
             for _ in range(4)
         ]
