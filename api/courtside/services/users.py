@@ -286,8 +286,12 @@ async def set_active(
 
 
 async def force_password_reset(session: AsyncSession, *, user_id: int, actor: audit.Actor) -> User:
-    """Sign the user out everywhere; they must choose a new password at next sign-in."""
+    """Sign the user out everywhere; they must choose a new password at next sign-in.
+
+    Not on one's own account (409, like a demotion or deactivation): it would sign the Admin
+    out mid-action; an Admin changes their own password with the current one instead."""
     user = await get_user(session, user_id)
+    _not_yourself(user, actor, "force a password reset on")
     user.password_reset_required = True
     user.token_version += 1
     await session.flush()
