@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from courtside.http_cache import REFERENCE, SCHEDULE, cached_json
 from courtside.schemas.common import Page, PageParams, Schema
+from courtside.schemas.strict import IsoDate
 from courtside.services.league import league_today
 from courtside.services.pagination import PageOf
 from courtside.settings import get_app_settings, get_cache_settings
@@ -27,7 +28,7 @@ TeamQuery = Annotated[
     str | None, Query(min_length=2, max_length=4, pattern=r"^[A-Za-z]+$", description="Team abbr.")
 ]
 DateQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(alias="date", description="Day in the league's time zone (default: today)."),
 ]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]

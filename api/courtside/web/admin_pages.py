@@ -24,6 +24,7 @@ from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import ApiScope, Role
 from courtside.schemas.common import PageParams
+from courtside.schemas.strict import IsoDate
 from courtside.services import api_keys, audit, flag_admin, users
 from courtside.services.flags import DEFAULTS
 from courtside.settings import get_app_settings
@@ -481,8 +482,8 @@ async def audit_page(
     actor_type: Annotated[Literal["user", "api_key", "system"] | None, Query()] = None,
     actor: Annotated[str, Query(max_length=128)] = "",
     target: Annotated[str, Query(max_length=255)] = "",
-    since: Annotated[date | None, Query(description="From this day (league time).")] = None,
-    until: Annotated[date | None, Query(description="Up to and including this day.")] = None,
+    since: Annotated[IsoDate | None, Query(description="From this day (league time).")] = None,
+    until: Annotated[IsoDate | None, Query(description="Up to and including this day.")] = None,
     page: PageNumber = 1,
 ) -> Response:
     events = await audit.list_events(

@@ -24,6 +24,7 @@ from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import Bet, BetStatus, GameStatus, Team, utcnow
 from courtside.schemas.common import PageParams
+from courtside.schemas.strict import IsoDate
 from courtside.services import betting, board, flags, league
 from courtside.services.bet_export import bets_csv
 from courtside.settings import get_app_settings
@@ -137,7 +138,7 @@ def _placed_message(bet: Bet) -> str:
     )
 
 
-DayQuery = Annotated[date | None, Query(alias="date")]
+DayQuery = Annotated[IsoDate | None, Query(alias="date")]
 TeamQuery = Annotated[str, Query(max_length=3, pattern=r"^[A-Za-z]{0,3}$")]
 
 
@@ -372,8 +373,8 @@ async def _record_page(
     )
 
 
-FromQuery = Annotated[date | None, Query(alias="from")]
-ToQuery = Annotated[date | None, Query(alias="to")]
+FromQuery = Annotated[IsoDate | None, Query(alias="from")]
+ToQuery = Annotated[IsoDate | None, Query(alias="to")]
 
 
 def _record_query(
