@@ -426,6 +426,8 @@ class SettledBet:
     stake_cents: int
     outcome: BetStatus
     profit_cents: int
+    refund_reason: str | None = None
+    """Why a refund, when not a postponement (`late_bets`)."""
 
 
 # --- cancelling ------------------------------------------------------------------------
