@@ -44,8 +44,7 @@ def test_a_migrator_that_cannot_revoke_says_so(
     assert len(errors) == 1, errors
     assert "REVOKE EXECUTE ON FUNCTION pg_catalog.lo_create(oid) FROM PUBLIC" in errors[0]
     creatable = own_postgres.psql(
-        "SELECT has_function_privilege('courtside_public', 'pg_catalog.lo_create(oid)', "
-        "'EXECUTE')",
+        "SELECT has_function_privilege('courtside_public', 'pg_catalog.lo_create(oid)', 'EXECUTE')",
         database="courtside",
     )
     assert creatable.strip() == "t"  # the gap the error reports
