@@ -159,7 +159,7 @@ async def test_started_and_final_games_have_no_form(
     sign_in(client, user)
     # Their own league day: five minutes ago may be yesterday in New York.
     day = league_today(get_app_settings().zone, first.start_time)
-    board = (await client.get(f"/?day={day.isoformat()}", headers=HTML)).text
+    board = (await client.get(f"/?date={day.isoformat()}", headers=HTML)).text
     assert 'action="/bets"' not in board
     assert "Tipped off" in board
     assert "Final" in board
