@@ -3,7 +3,9 @@
 A connection can die between a request's last query and the session's close, which runs
 after the response has started; the rollback in that close then fails. It must never reach
 Starlette ("Caught handled exception, but response already started"): uvicorn would abort the
-keep-alive connection and the client would see a protocol error instead of its answer.
+keep-alive connection and the client would see a protocol error instead of its answer. Nor
+may a connection killed while it is being set up (asyncpg's raw "connection is closed", which
+the catch-all handler answers 503 and Starlette then re-raises) reach uvicorn.
 
 One app under uvicorn on a PostgreSQL cluster this module starts for itself (so
 `pg_terminate_backend` touches nothing but the app's own backends) and no Redis: every
@@ -157,3 +159,4 @@ async def test_killed_connections_never_abort_a_response(stack: Stack) -> None:
     assert statuses.count(200) > len(statuses) // 2
     assert [line for line in lines if "unhandled error" in line] == []
     assert [line for line in lines if "response already started" in line] == []
+    assert [line for line in lines if "Exception in ASGI application" in line] == []
