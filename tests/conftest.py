@@ -172,6 +172,7 @@ async def cache(redis_client: object) -> AsyncIterator[cache_module.Cache]:
     cache_module.use_cache(test_cache)
     yield test_cache
     cache_module.use_cache(None)
+    await test_cache.close()  # also stops retrying an invalidation a test made fail
 
 
 @pytest.fixture

@@ -25,11 +25,12 @@ import hashlib
 import logging
 import secrets
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from courtside import tracing
+from courtside.cache_backends import CacheBackend, MemoryBackend, RedisBackend
+from courtside.cache_retry import PendingInvalidations
 from courtside.settings import CacheSettings, get_cache_settings
 
 if TYPE_CHECKING:
@@ -39,6 +40,11 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+__all__ = ["Cache", "CacheBackend", "CacheUnavailable", "MemoryBackend", "RedisBackend"]
+
+DEFAULT_MAX_ENTRIES_PER_NAMESPACE: int = CacheSettings.model_fields[
+    "cache_max_entries_per_namespace"
+].default
 MAX_KEY_LENGTH = 256
 """Longer entry keys are replaced by their SHA-256 (a bound on what a request can store)."""
 _TAG_SEPARATOR = b"|"
@@ -46,147 +52,6 @@ _TAG_SEPARATOR = b"|"
 
 class CacheUnavailable(Exception):
     """The shared cache is known to be down (the circuit is open)."""
-
-
-class CacheBackend(Protocol):
-    async def get(self, key: str) -> bytes | None: ...
-    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]: ...
-    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
-    async def init(self, key: str, value: bytes) -> bytes:
-        """Set `key` to `value` unless it exists; return the value it holds."""
-        ...
-
-    async def delete(self, key: str) -> None: ...
-    async def incr(self, key: str, ttl_seconds: int | None = None) -> int: ...
-    async def ttl(self, key: str) -> int: ...
-    async def ping(self) -> None: ...
-    async def reset(self) -> None:
-        """Drop pooled connections (after a failure: they may point at a dead server)."""
-        ...
-
-    async def close(self) -> None: ...
-
-
-class MemoryBackend:
-    """A bounded in-process LRU with per-key expiry (one process only)."""
-
-    def __init__(self, max_entries: int = 10_000) -> None:
-        self._data: OrderedDict[str, tuple[float | None, bytes]] = OrderedDict()
-        self._max_entries = max_entries
-
-    def _live(self, key: str) -> bytes | None:
-        item = self._data.get(key)
-        if item is None:
-            return None
-        expires_at, value = item
-        if expires_at is not None and expires_at <= time.monotonic():
-            del self._data[key]
-            return None
-        self._data.move_to_end(key)
-        return value
-
-    def _put(self, key: str, value: bytes, ttl_seconds: int | None) -> None:
-        expires_at = time.monotonic() + ttl_seconds if ttl_seconds else None
-        self._data[key] = (expires_at, value)
-        self._data.move_to_end(key)
-        while len(self._data) > self._max_entries:
-            self._data.popitem(last=False)
-
-    async def get(self, key: str) -> bytes | None:
-        return self._live(key)
-
-    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
-        return [self._live(key) for key in keys]
-
-    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        self._put(key, value, ttl_seconds)
-
-    async def init(self, key: str, value: bytes) -> bytes:
-        current = self._live(key)
-        if current is None:
-            self._put(key, value, None)
-            return value
-        return current
-
-    async def delete(self, key: str) -> None:
-        self._data.pop(key, None)
-
-    async def incr(self, key: str, ttl_seconds: int | None = None) -> int:
-        current = self._live(key)
-        if current is None:
-            self._put(key, b"1", ttl_seconds)
-            return 1
-        expires_at, _ = self._data[key]
-        value = int(current) + 1
-        self._data[key] = (expires_at, str(value).encode())
-        return value
-
-    async def ttl(self, key: str) -> int:
-        if self._live(key) is None:
-            return -2
-        expires_at = self._data[key][0]
-        return -1 if expires_at is None else max(0, int(expires_at - time.monotonic() + 0.999))
-
-    async def ping(self) -> None:
-        return None
-
-    async def reset(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        self._data.clear()
-
-
-class RedisBackend:
-    """Redis with short timeouts; errors propagate to `Cache`, which decides what they mean."""
-
-    def __init__(self, client: Redis) -> None:
-        self._client = client
-
-    async def get(self, key: str) -> bytes | None:
-        return _bytes(await self._client.get(key))
-
-    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
-        return [_bytes(value) for value in await self._client.mget(keys)]
-
-    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        await self._client.set(key, value, ex=ttl_seconds if ttl_seconds > 0 else None)
-
-    async def init(self, key: str, value: bytes) -> bytes:
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.set(key, value, nx=True)
-            pipe.get(key)
-            _, current = await pipe.execute()
-        return _bytes(current) or value
-
-    async def delete(self, key: str) -> None:
-        await self._client.delete(key)
-
-    async def incr(self, key: str, ttl_seconds: int | None = None) -> int:
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            if ttl_seconds:
-                pipe.expire(key, ttl_seconds, nx=True)
-            results = await pipe.execute()
-        return int(results[0])
-
-    async def ttl(self, key: str) -> int:
-        return int(await self._client.ttl(key))
-
-    async def ping(self) -> None:
-        await self._client.ping()
-
-    async def reset(self) -> None:
-        await self._client.connection_pool.disconnect()
-
-    async def close(self) -> None:
-        await self._client.aclose()
-
-
-def _bytes(value: object) -> bytes | None:
-    if value is None or isinstance(value, bytes):
-        return value
-    return str(value).encode()
 
 
 def redis_url(settings: CacheSettings) -> str | None:
@@ -271,13 +136,17 @@ class Cache:
         prefix: str,
         retry_after_seconds: float,
         local: MemoryBackend | None = None,
+        max_entries_per_namespace: int = DEFAULT_MAX_ENTRIES_PER_NAMESPACE,
     ) -> None:
         self.backend = backend
+        self.max_entries_per_namespace = max_entries_per_namespace
         self.prefix = prefix
         self.circuit = Circuit(retry_after_seconds)
         self.local = local or (backend if isinstance(backend, MemoryBackend) else MemoryBackend())
         """Where `run` goes when the backend cannot be used (the backend itself if local)."""
-        self._pending_invalidations: set[str] = set()
+        self._pending_invalidations = PendingInvalidations(
+            self._retry_invalidations, every_seconds=retry_after_seconds
+        )
 
     @property
     def available(self) -> bool:
@@ -289,6 +158,9 @@ class Cache:
 
     def _version_key(self, namespace: str) -> str:
         return f"{self.prefix}:{{{namespace}}}:v"
+
+    def _count_key(self, namespace: str, version: bytes) -> str:
+        return f"{self.prefix}:{{{namespace}}}:n:{version.decode()}"
 
     def _entry_key(self, namespace: str, key: str) -> str:
         if len(key) > MAX_KEY_LENGTH:
@@ -315,7 +187,9 @@ class Cache:
         """The cached value, or `build()`'s, cached; returns (value, whether it was a hit).
 
         One round trip for a hit. On a miss the value is stored under the namespace token
-        read *before* building it (see the module docstring).
+        read *before* building it (see the module docstring), unless the namespace has
+        stored `max_entries_per_namespace` entries within a TTL already (under that token:
+        an invalidation starts a new count), then the value is served uncached.
         """
         version: bytes | None = None
         entry_key = self._entry_key(namespace, key)
@@ -339,7 +213,13 @@ class Cache:
         value = await build()
         if version is not None and ttl_seconds > 0 and self.circuit.closed:
             try:
-                await self.backend.set(entry_key, version + _TAG_SEPARATOR + value, ttl_seconds)
+                await self.backend.set_counted(
+                    entry_key,
+                    version + _TAG_SEPARATOR + value,
+                    ttl_seconds,
+                    self._count_key(namespace, version),
+                    self.max_entries_per_namespace,
+                )
             except Exception as exc:
                 await self._failed("set", exc)
         return value, False
@@ -348,8 +228,9 @@ class Cache:
         """Make every cached entry of these namespaces unreachable, on every instance.
 
         A namespace whose invalidation fails (Redis down) is remembered and invalidated
-        before this instance next reads the cache, so entries written before the outage do
-        not come back when Redis does.
+        again, once per retry window until Redis takes it (`cache_retry`), and before this
+        instance next reads the cache: entries written before the outage do not come back
+        when Redis does.
         """
         for namespace in namespaces:
             try:
@@ -360,9 +241,20 @@ class Cache:
                 await self._failed("invalidate", exc)
 
     async def _flush_pending_invalidations(self) -> None:
-        for namespace in list(self._pending_invalidations):
+        for namespace in self._pending_invalidations:
             await self.backend.set(self._version_key(namespace), _token(), 0)
             self._pending_invalidations.discard(namespace)
+
+    async def _retry_invalidations(self) -> bool:
+        """One background attempt (respecting the circuit); whether none is pending now."""
+        if self._pending_invalidations and self.circuit.allow():
+            try:
+                await self._flush_pending_invalidations()
+            except Exception as exc:
+                await self._failed("invalidate", exc)
+            else:
+                self.circuit.succeeded()
+        return not self._pending_invalidations
 
     async def run(self, operation: str, call: Callable[[CacheBackend], Awaitable[T]]) -> T:
         """`call(backend)` on the shared backend, or on the in-process store while it cannot
@@ -391,6 +283,7 @@ class Cache:
         self.circuit.succeeded()
 
     async def close(self) -> None:
+        self._pending_invalidations.stop()
         await self.backend.close()
 
 
@@ -420,6 +313,7 @@ def build_cache(settings: CacheSettings) -> Cache:
         backend,
         prefix=settings.cache_prefix,
         retry_after_seconds=settings.redis_retry_after_failure_seconds,
+        max_entries_per_namespace=settings.cache_max_entries_per_namespace,
     )
 
 

@@ -13,10 +13,17 @@ a 503 with `Retry-After` (`courtside.errors`).
 connection the server already closed is dropped at checkout (the driver knows, no round
 trip), and a read that still meets a dead connection is retried once on a fresh one
 (`read`). Reads run in autocommit on PostgreSQL: no BEGIN and ROLLBACK around a SELECT.
+
+**A request's session is closed after its response has started** (`get_session`), so that
+close must never raise: a connection that died after the last query (killed, restarted)
+fails the close's rollback, and an error there would abort the client's connection mid
+keep-alive. The session is then invalidated instead (its connection is discarded, never
+pooled again) and the event is logged as a warning.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +31,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
 from sqlalchemy import event, exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -38,6 +45,8 @@ from courtside import tracing
 from courtside.settings import DatabaseSettings, get_database_settings
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
@@ -98,6 +107,7 @@ def build_engine(
         )
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "checkout", _drop_closed_connection)
+    event.listen(engine.sync_engine, "handle_error", _half_closed_is_disconnect)
     if settings.database_secret_arn:
         from courtside.aws_secrets import refresh_credentials_on_auth_failure
 
@@ -121,6 +131,19 @@ def _drop_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) ->
     is_closed = getattr(raw, "is_closed", None)
     if is_closed is not None and is_closed():
         raise exc.DisconnectionError("the pooled connection was closed by the server")
+
+
+def _half_closed_is_disconnect(context: ExceptionContext) -> None:
+    """A backend killed while its connection sat idle sends a FATAL message and then closes
+    its socket. Between the two, asyncpg does not yet call the connection closed and refuses
+    every operation with "another operation is in progress" (its protocol waits for a reply
+    that never comes). SQLAlchemy would keep such a connection and pool it again; mark it a
+    disconnect so it is discarded (this connection only) and a read is retried on a fresh one.
+    """
+    error = context.original_exception
+    if type(error).__name__ == "InternalClientError" and "another operation" in str(error):
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False
 
 
 def _sqlite_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
@@ -188,9 +211,37 @@ async def dispose_engine() -> None:
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:
-    """A session per request; the service decides when to commit."""
-    async with get_sessionmaker()() as session:
+    """A session per request; its unit of work (or nobody, for a read) commits.
+
+    FastAPI closes it after the response has started: see `close_quietly`.
+    """
+    session = get_sessionmaker()()
+    try:
         yield session
+    finally:
+        await close_quietly(session)
+
+
+async def close_quietly(session: AsyncSession) -> None:
+    """Close `session`; if that fails (its connection died, so the rollback cannot run),
+    invalidate it instead: the connection is discarded, nothing was committed, nothing
+    raises. The answer the client is getting is already complete and stays so."""
+    try:
+        await session.close()
+    except Exception as error:
+        logger.warning(
+            "discarding a database connection that failed while the session closed: %s",
+            _first_line(error),
+        )
+        try:
+            await session.invalidate()
+        except Exception as again:
+            logger.warning("invalidating the session failed too: %s", _first_line(again))
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -11,7 +11,12 @@ same headers), and in one pass:
   trace, `courtside.tracing`) and puts its trace id on every log line of the request;
 - adds the security headers (`security_headers`) unless the route set its own;
 - marks per-visitor responses `Cache-Control: private, no-store` and sets the anonymous
-  CSRF cookie a page asked for (`request_state`).
+  CSRF cookie a page asked for (`request_state`);
+- keeps the connection when an error was already answered: Starlette's error middleware
+  sends the error response (a 500, or a 503 for a driver error no handler knows by class)
+  and then re-raises, and uvicorn closes a keep-alive connection on any exception that
+  follows a started response, so the client's next request on it failed. Once the whole
+  response has been sent, the exception (already logged by the handler) stops here.
 
 One layer instead of five: each pure-ASGI layer costs a coroutine call and a `send`
 wrapper per message on every request (see docs/performance.md).
@@ -33,6 +38,7 @@ from courtside.proxy_headers import rewrite_scope
 from courtside.security_headers import SECURITY_HEADER_NAMES, SECURITY_HEADERS
 
 _REQUEST_LOGGER = logging.getLogger("courtside.request")
+_ERROR_LOGGER = logging.getLogger("courtside.edge")
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 _PRIVATE = (b"cache-control", b"private, no-store")
 
@@ -71,15 +77,18 @@ class Edge:
         token = request_id_var.set(request_id)
         request_id_header = (_REQUEST_ID, request_id.encode())
         status = 500
+        answered = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = _response_headers(scope, list(message.get("headers", ())))
                 headers.append(request_id_header)
                 message = {**message, "headers": headers}
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered = True
 
         span = tracing.start_server_span(scope, request_id) if tracing.enabled() else None
         trace_token = trace_id_var.set(tracing.trace_id(span)) if span is not None else None
@@ -89,6 +98,10 @@ class Edge:
             else:
                 with tracing.activate(span):
                     await self._limited(scope, receive, send_with_headers)
+        except Exception:
+            if not answered:
+                raise
+            _ERROR_LOGGER.debug("error after a complete response, kept the connection")
         finally:
             if span is not None:
                 tracing.end_server_span(span, scope, status)

@@ -118,8 +118,8 @@ def error_response(
     details: Any = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """JSON for API paths; a small HTML page for the web pages."""
-    if is_api_path(request.url.path) or "text/html" not in request.headers.get("accept", ""):
+    """JSON for API paths; an HTML page for the web pages (see `_wants_html`)."""
+    if is_api_path(request.url.path) or not _wants_html(request):
         return JSONResponse(
             error_body(code, message, details), status_code=status_code, headers=headers
         )
@@ -134,6 +134,18 @@ def error_response(
         f"<p>{html.escape(message)}</p>"
     )
     return HTMLResponse(page, status_code=status_code, headers=headers)
+
+
+def _wants_html(request: Request) -> bool:
+    """A client that accepts HTML; or one that does not say (no `Accept`, curl's `*/*`) on a
+    path a page serves (a route left out of the OpenAPI document: the pages', never the
+    API's). Only `Accept: application/json` without `text/html` gets JSON from a page."""
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept:
+        return True
+    route = request.scope.get("route")
+    serves_a_page = route is not None and getattr(route, "include_in_schema", True) is False
+    return serves_a_page and "application/json" not in accept
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -165,13 +177,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         details = None if isinstance(exc.detail, str) else exc.detail
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # every method the path serves, not the first route's
+            from courtside.http_methods import allowed_methods
+
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
         return error_response(
-            request,
-            exc.status_code,
-            _status_code_name(exc.status_code),
-            message,
-            details,
-            getattr(exc, "headers", None),
+            request, exc.status_code, _status_code_name(exc.status_code), message, details, headers
         )
 
     @app.exception_handler(RequestValidationError)

@@ -114,6 +114,10 @@ class CourtsideApp(FastAPI):
         self.openapi_schema = None
 
     def openapi(self) -> dict[str, Any]:
+        """The document of every route (and, with `document_all`, the other services'),
+        with what `http_methods` adds: the 400 of an unreadable body, the 405 and `Allow`."""
+        from courtside.http_methods import document_extras
+
         self.load_all()
         if self._document_all and self.openapi_schema is None:
             # The other services' routes, for the document only (this app never routes them).
@@ -121,10 +125,10 @@ class CourtsideApp(FastAPI):
             others = [g for g in GROUPS if g not in self._groups]
             self.router.routes = [*served, *(r for g in others for r in _flat(g.load()))]
             try:
-                return super().openapi()
+                return document_extras(super().openapi())
             finally:
                 self.router.routes = served
-        return super().openapi()
+        return document_extras(super().openapi())
 
     def build_middleware_stack(self) -> ASGIApp:
         """FastAPI's stack wrapped in `Edge`, outside ServerErrorMiddleware (see `edge`)."""

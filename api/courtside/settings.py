@@ -281,6 +281,15 @@ class CacheSettings(BaseSettings):
     cache_ttl_reference_seconds: int = Field(
         default=3600, ge=0, description="Public data that rarely changes (teams, players)."
     )
+    cache_max_entries_per_namespace: int = Field(
+        default=2000,
+        ge=1,
+        description="Entries one cache namespace may store per TTL window; beyond: served "
+        "uncached.",
+    )
+    cache_search_ttl_seconds: int = Field(
+        default=60, ge=0, description="Player name searches (?q=): short, their keys are unbounded."
+    )
     cdn_max_age_seconds: int = Field(
         default=30, ge=0, description="max-age of public GETs (browsers)."
     )
@@ -334,7 +343,16 @@ class AuthSettings(BaseSettings):
         default=1, ge=1, le=16, description="Argon2id parallelism."
     )
     login_max_failures_per_user: int = Field(
-        default=5, ge=1, description="Failed logins per username per window, then 429."
+        default=5,
+        ge=1,
+        description="Failed logins per username and client network (or known device) per "
+        "window, then 429 there.",
+    )
+    login_max_failures_per_user_anywhere: int = Field(
+        default=50,
+        ge=1,
+        description="Failed logins per username from unknown devices, all networks, per "
+        "window; then 429 except for a known device.",
     )
     login_max_failures_per_ip: int = Field(
         default=30, ge=1, description="Failed logins per client IP per window, then 429."

@@ -27,7 +27,7 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from courtside.db import SessionDep, get_sessionmaker
+from courtside.db import SessionDep, close_quietly, get_sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,16 @@ class UnitOfWork:
         self._hooks.clear()
         await self.session.rollback()
 
+    async def abandon(self) -> None:
+        """Roll back because the work raised; never raise instead of that error. A rollback
+        that fails (the connection died) invalidates the session: nothing was committed and
+        the connection is discarded, and the client still gets the original error."""
+        try:
+            await self.rollback()
+        except Exception as error:
+            logger.warning("rollback failed, discarding the connection: %s", type(error).__name__)
+            await close_quietly(self.session)
+
 
 def of(session: AsyncSession) -> UnitOfWork:
     """The unit of work that owns `session`."""
@@ -103,7 +113,7 @@ async def unit_of_work(
         try:
             yield work
         except BaseException:
-            await work.rollback()
+            await work.abandon()
             raise
         await work.commit()
 
@@ -114,7 +124,7 @@ async def request_unit_of_work(session: SessionDep) -> AsyncIterator[UnitOfWork]
     try:
         yield work
     except BaseException:
-        await work.rollback()
+        await work.abandon()
         raise
     await work.commit()
 

@@ -4,6 +4,12 @@ On PostgreSQL the run holds a session-level advisory lock from before it creates
 `DB_SCHEMA` (if missing) until after the last migration, so two deploys migrating at once are
 serialised. Session-level, not transaction-level: a migration that must run outside a
 transaction (`op.get_context().autocommit_block()`, e.g. CREATE INDEX CONCURRENTLY) keeps it.
+
+On SQLite foreign keys are off while the migrations run (`PRAGMA foreign_keys` cannot change
+inside a transaction, so it is set on the raw connection first): a batch migration recreates
+a table by dropping it, and dropping a referenced table with foreign keys on would run its
+ON DELETE CASCADE actions (the users table's wallets and bets). The references are checked
+(`PRAGMA foreign_key_check`) before the commit instead; a violation fails the migration.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from courtside.db import build_engine
 from courtside.models import Base, UTCDateTime
@@ -44,6 +51,17 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if is_sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+
+
+async def _sqlite_foreign_keys(connection: AsyncConnection, *, on: bool) -> None:
+    """Set `PRAGMA foreign_keys` outside any transaction (inside one it is ignored)."""
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 async def _run_online() -> None:
@@ -60,6 +78,8 @@ async def _run_online() -> None:
                     text(f'CREATE SCHEMA IF NOT EXISTS "{settings.db_schema}"')
                 )
                 await connection.commit()
+            else:
+                await _sqlite_foreign_keys(connection, on=False)
             try:
                 await connection.run_sync(_run)
                 await connection.commit()
@@ -68,6 +88,9 @@ async def _run_online() -> None:
                     await connection.rollback()
                     await connection.execute(text("SELECT pg_advisory_unlock(:key)"), lock)
                     await connection.commit()
+                else:
+                    await connection.rollback()
+                    await _sqlite_foreign_keys(connection, on=True)
     finally:
         await engine.dispose()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -272,17 +273,21 @@ def test_a_simulated_result_reaches_notifications_email_and_leaderboard(
     page.wait_for_url(re.compile(r".*placed=\d+.*"))
     assert page.locator("[data-testid=unread-count]").count() == 0
 
-    # The pipeline moves the game's tip-off into the past; the Admin simulates results.
+    # The pipeline moves the game's tip-off to just after the bet (a bet placed after the
+    # tip-off would be refunded: services/late_bets.py); once it has passed, the Admin
+    # simulates results.
     game = _api(base, f"/v1/games/{game_id}")
+    tip_off = datetime.now(UTC) + timedelta(seconds=1)
     moved = {
         "external_id": game["external_id"],
         "season": game["season"],
-        "start_time": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        "start_time": tip_off.isoformat(),
         "home_team": game["home_team"]["abbreviation"],
         "away_team": game["away_team"]["abbreviation"],
         "status": "scheduled",
     }
     _api(base, "/v1/ingest/games", key=key, body={"records": [moved]})
+    time.sleep(max(0.0, (tip_off - datetime.now(UTC)).total_seconds() + 0.2))
     admin_page.goto(f"{base}/admin")
     admin_page.click("[data-testid=simulate]")
     admin_page.wait_for_url(re.compile(r".*/admin\?done=simulated.*"))

@@ -32,6 +32,14 @@ def csrf_cookie_name(request: HTTPConnection) -> str:
     return _name(request, get_auth_settings().csrf_cookie_name)
 
 
+DEVICE_COOKIE = "courtside_device"
+
+
+def device_cookie_name(request: HTTPConnection) -> str:
+    """The known-device cookie of the login limiter (`auth.devices`)."""
+    return _name(request, DEVICE_COOKIE)
+
+
 ANONYMOUS_CSRF_MAX_AGE_SECONDS = 60 * 60 * 24
 
 

@@ -21,16 +21,23 @@ def invalid_credentials() -> ApiError:
 
 
 async def password_login(
-    session: AsyncSession, *, username: str, password: str, ip: str, allow_reset: bool = False
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    ip: str,
+    device_cookie: str | None = None,
+    allow_reset: bool = False,
 ) -> User:
     """The user whose credentials these are; 401 (wrong), 429 (too many), 403 (must reset,
     or the account is disabled: said only to someone who gave its right password).
 
     With `allow_reset`, a user who must choose a new password is returned anyway (the
     password-change flow). The unit of work commits (a rehashed password, last_login_at);
-    a refusal writes nothing.
+    a refusal writes nothing. `device_cookie`: the request's known-device cookie
+    (`auth.devices`); the caller makes the client a known device after a success.
     """
-    await ratelimit.begin_attempt(username, ip)
+    attempt = await ratelimit.begin_attempt(username, ip, device_cookie)
     result = await users.authenticate(session, username=username, password=password)
     if result.disabled:
         raise ApiError(
@@ -39,9 +46,9 @@ async def password_login(
             "This account is disabled. Ask an administrator to reactivate it.",
         )
     if result.user is None:
-        await ratelimit.login_failed(ip)
+        await attempt.failed()
         raise invalid_credentials()
-    await ratelimit.login_succeeded(username)
+    await attempt.succeeded()
     if result.reset_required and not allow_reset:
         raise ApiError(
             403,

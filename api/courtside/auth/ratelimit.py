@@ -1,24 +1,39 @@
-"""Failed-login limiting per username and per client IP.
+"""Failed-login limiting that a stranger cannot turn against the account's owner.
 
-Counters live in the cache backend (Redis: shared by every Lambda instance) with a fixed
-window of `LOGIN_FAILURE_WINDOW_SECONDS` starting at the first failure. When Redis fails,
-the cache's in-process store takes over (`Cache.run`), so an attacker cannot lift the limit
-by knocking Redis over; it is per instance, which is weaker but never open.
+Three budgets per `LOGIN_FAILURE_WINDOW_SECONDS` (a fixed window starting at the first
+failure), all in the cache backend (Redis: shared by every Lambda instance):
 
-The username counter is a reservation: every attempt increments it atomically *before*
-the password is checked and a success deletes it, so concurrent guesses cannot slip past
+- **per username and client network** (`LOGIN_MAX_FAILURES_PER_USER`; IPv6 counts per
+  /64): a guesser is stopped after a few tries, but only where it guesses from;
+- **per username from unknown devices, everywhere together**
+  (`LOGIN_MAX_FAILURES_PER_USER_ANYWHERE`, ten times the first by default): a guesser with
+  many addresses is stopped too, but a **known device** (`auth.devices`: a signed cookie
+  from an earlier sign-in as that username) is not counted there and passes with the right
+  password; it has a budget of its own (`LOGIN_MAX_FAILURES_PER_USER` per device);
+- **per client network** (`LOGIN_MAX_FAILURES_PER_IP`): password spraying over usernames.
+
+So failures sent on purpose lock out the stranger's network, and at worst (from many
+networks) the owner's unknown devices; never the owner's own browser. The wrong current
+password of a password change counts like a failed sign-in (it is one).
+
+The username budgets are reservations: every attempt increments them atomically *before*
+the password is checked and a success deletes them, so concurrent guesses cannot slip past
 the limit while hashes are being verified. The IP counter counts failures only (an office
-behind one NAT signs in many times), checked before and incremented after.
-A successful login clears the username's counter, not the IP's: a password-spraying
-client that knows one valid password must not reset its own budget.
+behind one NAT signs in many times), checked before and incremented after; a success does
+not clear it (a password-spraying client that knows one valid password must not reset its
+own budget). When Redis fails, the cache's in-process store takes over (`Cache.run`), so an
+attacker cannot lift the limit by knocking Redis over; it is per instance, which is weaker
+but never open.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from courtside.auth.devices import known_device, normalized_username
 from courtside.cache import get_cache
 from courtside.errors import ApiError
 from courtside.settings import get_app_settings, get_auth_settings
@@ -46,10 +61,6 @@ def client_ip(request: Request) -> str:
     return peer
 
 
-def _user_key(username: str) -> str:
-    return get_cache().key("login-fail", "user", username.strip().lower()[:64])
-
-
 def ip_bucket(ip: str) -> str:
     """IPv4 addresses count alone; IPv6 ones by /64 (one subscriber usually holds a /64,
     so rotating through its addresses must not multiply the budget)."""
@@ -64,6 +75,21 @@ def ip_bucket(ip: str) -> str:
 
 def _ip_key(ip: str) -> str:
     return get_cache().key("login-fail", "ip", ip_bucket(ip))
+
+
+def _user_key(username: str, *scope: str) -> str:
+    return get_cache().key("login-fail", "user", normalized_username(username), *scope)
+
+
+def _attempt_keys(username: str, ip: str, device_id: str | None) -> list[tuple[str, int]]:
+    """The username budgets this attempt draws on, with their limits (see the module doc)."""
+    settings = get_auth_settings()
+    if device_id is not None:
+        return [(_user_key(username, "device", device_id), settings.login_max_failures_per_user)]
+    return [
+        (_user_key(username, "net", ip_bucket(ip)), settings.login_max_failures_per_user),
+        (_user_key(username, "anywhere"), settings.login_max_failures_per_user_anywhere),
+    ]
 
 
 async def _get(key: str) -> int:
@@ -104,27 +130,36 @@ async def _too_many(
     )
 
 
-async def begin_attempt(username: str, ip: str) -> None:
-    """Count this attempt; raise 429 with `Retry-After` if the username or IP is over its limit.
+@dataclass(frozen=True)
+class Attempt:
+    """A counted sign-in attempt; report its outcome with `failed` or `succeeded`."""
 
-    Call before verifying the password; then `login_failed` or `login_succeeded`.
+    ip: str
+    user_keys: tuple[str, ...]
+
+    async def failed(self) -> None:
+        await _incr(_ip_key(self.ip), get_auth_settings().login_failure_window_seconds)
+
+    async def succeeded(self) -> None:
+        for key in self.user_keys:
+            await _delete(key)
+
+
+async def begin_attempt(username: str, ip: str, device_cookie: str | None = None) -> Attempt:
+    """Count this attempt; raise 429 with `Retry-After` if a budget it draws on is spent.
+
+    Call before verifying the password; then the attempt's `failed` or `succeeded`.
+    `device_cookie` is the request's known-device cookie, if any (`auth.devices`).
     """
     settings = get_auth_settings()
     ip_key = _ip_key(ip)
     if await _get(ip_key) >= settings.login_max_failures_per_ip:
         raise await _too_many(ip_key)
-    user_key = _user_key(username)
-    attempts = await _incr(user_key, settings.login_failure_window_seconds)
-    if attempts > settings.login_max_failures_per_user:
-        raise await _too_many(user_key)
-
-
-async def login_failed(ip: str) -> None:
-    await _incr(_ip_key(ip), get_auth_settings().login_failure_window_seconds)
-
-
-async def login_succeeded(username: str) -> None:
-    await _delete(_user_key(username))
+    keys = _attempt_keys(username, ip, known_device(device_cookie, username))
+    for key, limit in keys:
+        if await _incr(key, settings.login_failure_window_seconds) > limit:
+            raise await _too_many(key)
+    return Attempt(ip, tuple(key for key, _ in keys))
 
 
 async def signup_attempt(ip: str) -> None:

@@ -9,6 +9,11 @@ The compact serialization is checked strictly first (`_header`): exactly three
 unpadded base64url segments and a signature of exactly 32 bytes in canonical form. Python's
 base64 decoder skips characters outside the alphabet, so without this check `<token>!!~~`
 or a signature with flipped padding bits would verify as the same token.
+
+Nothing the issuer never writes is accepted, even under a valid signature: the header is
+exactly `{"alg": "HS256", "typ": "JWT"}` (no `kid`, `jku`, `x5u`, `cty`, `crit`, … for a
+library to act on), and the claims are exactly the six above with the types `issue_token`
+writes (python-jose itself would take `"exp": "9999999999"`, a string, as a number).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from courtside.auth.config import jwt_secret
 from courtside.settings import get_auth_settings
 
 ALGORITHM = "HS256"
+HEADER = {"alg": ALGORITHM, "typ": "JWT"}
+"""The only header `issue_token` writes (python-jose's)."""
 REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti", "ver")
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 _SIGNATURE_BYTES = 32  # HMAC-SHA256
@@ -108,6 +115,10 @@ def _header(token: str) -> dict[str, Any]:
     return header
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def decode_token(token: str) -> TokenClaims:
     """Verify signature, algorithm, expiry and claim types; raise `InvalidToken` otherwise."""
     if len(token) > 4096:
@@ -115,6 +126,8 @@ def decode_token(token: str) -> TokenClaims:
     header = _header(token)
     if header.get("alg") != ALGORITHM:
         raise InvalidToken("algorithm not accepted")
+    if header != HEADER:
+        raise InvalidToken("header parameters not accepted")
     from jose import JWTError, jwt
 
     try:
@@ -126,16 +139,15 @@ def decode_token(token: str) -> TokenClaims:
         )
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
-    for claim in REQUIRED_CLAIMS:
-        if claim not in claims:
-            raise InvalidToken(f"missing {claim}")
+    if set(claims) != set(REQUIRED_CLAIMS):
+        raise InvalidToken("claims not as issued")
     sub, role, version, jti = claims["sub"], claims["role"], claims["ver"], claims["jti"]
     if not (isinstance(sub, str) and sub.isdigit() and len(sub) < 19):
         raise InvalidToken("bad sub")
     if not isinstance(role, str) or not isinstance(jti, str):
         raise InvalidToken("bad claims")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise InvalidToken("bad ver")
+    if not all(_is_int(claims[name]) for name in ("iat", "exp", "ver")) or version < 0:
+        raise InvalidToken("bad claim types")
     return TokenClaims(
         user_id=int(sub),
         role=role,

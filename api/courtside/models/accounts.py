@@ -34,7 +34,8 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(32), unique=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    """A contact address, not an identity: two accounts may share one (migration 0011)."""
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.CONSUMER.value)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -12,6 +12,7 @@ from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.schemas.audit import AuditEventRead
 from courtside.schemas.common import Page, PageDep, error_responses
+from courtside.schemas.strict import IsoDateTime
 from courtside.services.audit import list_events
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=error_responses(401, 403, 422))
@@ -42,8 +43,12 @@ async def events(
         str | None, Query(max_length=128, description="Actor name or id (exact).")
     ] = None,
     target: Annotated[str | None, Query(max_length=255, description="Exact target.")] = None,
-    since: Annotated[datetime | None, Query(description="From this instant (inclusive).")] = None,
-    until: Annotated[datetime | None, Query(description="Before this instant (exclusive).")] = None,
+    since: Annotated[
+        IsoDateTime | None, Query(description="From this instant (inclusive).")
+    ] = None,
+    until: Annotated[
+        IsoDateTime | None, Query(description="Before this instant (exclusive).")
+    ] = None,
 ) -> Page[AuditEventRead]:
     """Every write (admin actions, API-key writes such as ingestion, system jobs), newest first."""
     result = await list_events(

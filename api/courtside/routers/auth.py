@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
+from courtside.auth import devices
 from courtside.auth.deps import CurrentUser, actor_for_user
 from courtside.auth.login import password_login
 from courtside.auth.ratelimit import client_ip, signup_attempt
@@ -40,13 +41,19 @@ async def create_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> TokenRead:
     """OAuth2 password flow (form fields `username`, `password`); also what Swagger's
-    "Authorize" button calls. Too many failures per username or IP give 429 + Retry-After.
+    "Authorize" button calls. Too many failures give 429 + Retry-After (a client that
+    keeps the `courtside_device` cookie set here is not locked out by others' failures).
     The answer is never stored by any cache (RFC 6749 §5.1)."""
     response.headers["Cache-Control"] = NO_STORE
     response.headers["Pragma"] = "no-cache"
     user = await password_login(
-        work.session, username=form.username, password=form.password, ip=client_ip(request)
+        work.session,
+        username=form.username,
+        password=form.password,
+        ip=client_ip(request),
+        device_cookie=devices.presented(request),
     )
+    devices.remember(response, request, user.username)
     return token_for(user)
 
 
@@ -79,6 +86,7 @@ async def change_password(request: Request, body: PasswordChange, work: UnitOfWo
         username=body.username,
         password=body.current_password,
         ip=client_ip(request),
+        device_cookie=devices.presented(request),
         allow_reset=True,
     )
     await users.change_password(
@@ -87,7 +95,9 @@ async def change_password(request: Request, body: PasswordChange, work: UnitOfWo
         new_password=body.new_password,
         actor=audit.Actor("user", str(user.id), user.username),
     )
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    devices.remember(response, request, user.username)
+    return response
 
 
 @router.get("/v1/me", response_model=MeRead, responses=error_responses(401))

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from courtside.http_cache import REFERENCE, SCHEDULE, cached_json
 from courtside.schemas.common import Page, PageParams, Schema
+from courtside.schemas.strict import IsoDate
 from courtside.services.league import league_today
 from courtside.services.pagination import PageOf
 from courtside.settings import get_app_settings, get_cache_settings
@@ -27,7 +28,7 @@ TeamQuery = Annotated[
     str | None, Query(min_length=2, max_length=4, pattern=r"^[A-Za-z]+$", description="Team abbr.")
 ]
 DateQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(alias="date", description="Day in the league's time zone (default: today)."),
 ]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -44,6 +45,13 @@ def cache_key(route: str, **params: object) -> str:
 async def reference_data(request: Request, key: str, build: Build) -> Response:
     """Teams, players, injuries: cached long, invalidated when the pipeline sends rosters."""
     ttl = get_cache_settings().cache_ttl_reference_seconds
+    return await cached_json(request, namespace=REFERENCE, key=key, ttl_seconds=ttl, build=build)
+
+
+async def search_data(request: Request, key: str, build: Build) -> Response:
+    """Free-text searches over reference data: a key per text, so cached only briefly
+    (`CACHE_SEARCH_TTL_SECONDS`); still invalidated with the rosters."""
+    ttl = get_cache_settings().cache_search_ttl_seconds
     return await cached_json(request, namespace=REFERENCE, key=key, ttl_seconds=ttl, build=build)
 
 

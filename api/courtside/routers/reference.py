@@ -15,6 +15,7 @@ from courtside.routers.public import (
     cache_key,
     public_page,
     reference_data,
+    search_data,
 )
 from courtside.schemas.common import Limit, Offset, Page, PageParams, error_responses
 from courtside.schemas.league import PlayerDetail, PlayerRead, TeamRead
@@ -71,11 +72,13 @@ async def list_players(
         str | None, Query(pattern=r"^(?i:G|F|C|G-F|F-G|F-C|C-F)$", description="Position.")
     ] = None,
 ) -> Response:
-    """Players, filtered by team, name and position."""
+    """Players, filtered by team, name and position. The name search ignores case and
+    extra spaces (` LeBron   JAMES ` is `lebron james`)."""
     page = PageParams(limit, offset)
+    name = " ".join(q.split()).lower() if q else None
 
     async def build(connection: AsyncConnection) -> Page[PlayerRead]:
-        result = await league.list_players(connection, page, team=team, q=q, position=position)
+        result = await league.list_players(connection, page, team=team, q=name, position=position)
         return public_page(PlayerRead, result, page)
 
     key = cache_key(
@@ -83,9 +86,11 @@ async def list_players(
         limit=limit,
         offset=offset,
         team=team.upper() if team else None,
-        q=q.lower() if q else None,
+        q=name or None,
         position=position.upper() if position else None,
     )
+    if name:  # every name is a new key: cached briefly (and within the namespace's cap)
+        return await search_data(request, key, build)
     return await reference_data(request, key, build)
 
 

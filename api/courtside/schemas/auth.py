@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from courtside.schemas.common import Schema
+from courtside.schemas.strict import JsonBool, JsonTrue
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{2,31}$"
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -64,8 +65,8 @@ class UserUpdate(_Input):
     """What an Admin may change; omitted fields stay as they are."""
 
     role: RoleName | None = None
-    is_active: bool | None = None
-    password_reset_required: Literal[True] | None = Field(
+    is_active: JsonBool | None = None
+    password_reset_required: JsonTrue | None = Field(
         default=None, description="Set to true to force a password reset (signs the user out)."
     )
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from courtside.schemas.common import Schema
 from courtside.schemas.league import TeamRef
+from courtside.schemas.strict import JsonBool
 
 
 def units(cents: int) -> float:
@@ -111,12 +112,12 @@ class FlagCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
-    enabled: bool = False
+    enabled: JsonBool = False
     description: str = Field(default="", max_length=255)
 
 
 class FlagUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool | None = None
+    enabled: JsonBool | None = None
     description: str | None = Field(default=None, max_length=255)

@@ -3,6 +3,7 @@ with the UTC offset of the reader's time zone (UTC unless the caller gives one).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,9 +29,27 @@ COLUMNS = (
 )
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_CELL_BREAKS = re.compile(r"([,;\t|\r\n])")
+"""Characters a spreadsheet may split a cell at: its list separator varies with the locale
+and the import dialog (`,` `;` tab `|`), so a quoted `a;=1+1` can arrive as `a` and `=1+1`."""
+
+
 def _text(value: str) -> str:
-    """Neutralise spreadsheet formulas in text that came from outside (CSV injection)."""
-    return f"'{value}" if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+    """Neutralise spreadsheet formulas in text that came from outside (CSV injection).
+
+    Every piece a spreadsheet could make a cell of, the whole value or what follows any
+    separator it might split at, is prefixed with `'` when it would start a formula (leading
+    spaces and quotes ignored, as spreadsheets trim them). A value starting with a tab or a
+    carriage return is prefixed too.
+    """
+    pieces = _CELL_BREAKS.split(value)
+    for index in range(0, len(pieces), 2):  # the odd indices are the separators themselves
+        piece = pieces[index]
+        if piece.lstrip(" \"'").startswith(_FORMULA_STARTS):
+            pieces[index] = "'" + piece
+    guarded = "".join(pieces)
+    return f"'{guarded}" if guarded.startswith(("\t", "\r")) else guarded
 
 
 def _plain(cents: int | None) -> str:
@@ -67,12 +86,12 @@ async def bets_csv(
                 _moment(game.start_time, zone),
                 _text(game.home_team.abbreviation),
                 _text(game.away_team.abbreviation),
-                bet.side,
+                _text(bet.side),
                 _text(team.abbreviation),
                 _text(bet.bookmaker),
                 bet.odds,
                 _plain(bet.stake_cents),
-                bet.display_status,
+                _text(bet.display_status),
                 _plain(bet.profit_cents),
                 _moment(bet.settled_at, zone),
             )

@@ -43,7 +43,7 @@ from courtside.models import (
 from courtside.models.betting import MAX_ABS_ODDS
 from courtside.odds import is_valid_american, settled_profit_cents
 from courtside.schemas.common import PageParams
-from courtside.services import audit, flags
+from courtside.services import audit, flags, kill_switch
 from courtside.services.pagination import PageOf, paginate
 from courtside.settings import get_betting_settings
 
@@ -233,7 +233,7 @@ async def place_bet(
     positive or more than the available bankroll. 404 for an unknown game.
     """
     chosen = _validate_request(side, stake_cents)
-    if not await flags.is_enabled(session, flags.BETTING_OPEN):
+    if not await kill_switch.enabled_now(session, flags.BETTING_OPEN):
         raise BetRefused("betting_closed", "Betting is closed at the moment. Try again later.")
     now = now or utcnow()
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -426,6 +426,8 @@ class SettledBet:
     stake_cents: int
     outcome: BetStatus
     profit_cents: int
+    refund_reason: str | None = None
+    """Why a refund, when not a postponement (`late_bets`)."""
 
 
 # --- cancelling ------------------------------------------------------------------------

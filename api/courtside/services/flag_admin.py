@@ -1,8 +1,9 @@
 """Managing feature flags (admin): create, change, delete, each with an audit event.
 
-Reading flags stays in `services.flags` (cached). These functions do not commit; each
-change registers `flags.invalidate_flags` to run after the unit of work commits, so every
-instance sees the change at once.
+Reading flags stays in `services.flags` (cached) and, where a decision moves money,
+`services.kill_switch` (the database, locked against these changes). These functions do
+not commit; each change registers `flags.invalidate_flags` to run after the unit of work
+commits, so every instance sees the change at once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from courtside.errors import ApiError, NotFound
 from courtside.models import FeatureFlag
 from courtside.services import audit
 from courtside.services.flags import DEFAULTS, invalidate_flags
+from courtside.services.kill_switch import lock_for_change
 from courtside.unit_of_work import on_commit
 
 DESCRIPTIONS = {
@@ -69,6 +71,7 @@ async def create_flag(
     description: str = "",
 ) -> FlagView:
     """A new flag; 409 if one of that name is stored already."""
+    await lock_for_change(session, name)
     if await session.get(FeatureFlag, name) is not None:
         raise ApiError(409, "flag_exists", f"A flag named {name!r} exists already.")
     row = FeatureFlag(
@@ -120,6 +123,7 @@ async def update_flag(
 
 async def _locked_row(session: AsyncSession, name: str) -> FeatureFlag:
     """The flag's row, locked; a built-in flag without one gets it (at its default)."""
+    await lock_for_change(session, name)
     row = await session.get(FeatureFlag, name, with_for_update=True, populate_existing=True)
     if row is not None:
         return row
@@ -150,6 +154,7 @@ async def delete_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -
     silently bring back its default (turning betting back on, say)."""
     if name in DEFAULTS:
         raise builtin_not_deletable(name)
+    await lock_for_change(session, name)
     row = await session.get(FeatureFlag, name, with_for_update=True, populate_existing=True)
     if row is None:  # also when another admin deleted it a moment ago
         raise NotFound("flag", name)

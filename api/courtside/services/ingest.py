@@ -51,6 +51,7 @@ from courtside.schemas.ingest import (
     TeamRecord,
 )
 from courtside.services import audit
+from courtside.services.late_bets import void_bets_after_tip_off
 from courtside.settings import get_ingest_settings
 from courtside.unit_of_work import on_commit
 
@@ -173,7 +174,9 @@ async def ingest(
     try:
         written = await _HANDLERS[dataset](session, records)
         settled: int | None = None
+        voided: int | None = None
         if dataset is Dataset.GAMES:
+            voided = await void_bets_after_tip_off(session, list(written.main.ids.values()))
             settled = await _settle(session, written.final_game_ids)
         result_counts = written.main.counts()
         event = await audit.record(
@@ -181,7 +184,7 @@ async def ingest(
             actor=actor,
             action=f"ingest.{dataset.value}",
             target=dataset.value,
-            details=_summary(records, written, settled),
+            details=_summary(records, written, settled, voided),
         )
     except IntegrityError as exc:
         raise ApiError(
@@ -228,7 +231,9 @@ def _key_text(key: Key) -> str:
     )
 
 
-def _summary(records: Sequence[Record], written: Written, settled: int | None) -> dict[str, Any]:
+def _summary(
+    records: Sequence[Record], written: Written, settled: int | None, voided: int | None = None
+) -> dict[str, Any]:
     counts = written.main.counts()
     keys = [_key_text(record.natural_key()) for record in records]
     summary: dict[str, Any] = {
@@ -243,6 +248,8 @@ def _summary(records: Sequence[Record], written: Written, settled: int | None) -
         summary["season_stats"] = written.season_stats.counts().model_dump()
     if settled is not None:
         summary["bets_settled"] = settled
+    if voided:
+        summary["bets_refunded_after_tip_off"] = voided
     return summary
 
 

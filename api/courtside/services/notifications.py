@@ -40,6 +40,8 @@ def message_for(bet: SettledBet, teams: dict[int, str]) -> str:
     picked = home if bet.side == "home" else away
     stake = _units(bet.stake_cents).lstrip("+")
     if bet.outcome is BetStatus.REFUNDED:
+        if bet.refund_reason:
+            return f"Refunded: {stake} on {picked} ({away} @ {home}): {bet.refund_reason}."
         return f"Refunded: {stake} on {picked} ({away} @ {home} was postponed)."
     score = f"{away} {game.away_score}-{game.home_score} {home}"
     verb = "Won" if bet.outcome is BetStatus.WON else "Lost"

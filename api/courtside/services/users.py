@@ -101,18 +101,20 @@ async def create_user(
     role: Role | str = Role.CONSUMER,
     actor: audit.Actor | None = None,
     action: str = "user.create",
+    refuse_shared_email: bool = True,
 ) -> User:
-    """Create an account (409 if the username or e-mail is taken, 422 for a weak password)."""
+    """Create an account (409 if the username is taken, 422 for a weak password).
+
+    An address another account has is refused (409) only with `refuse_shared_email`, for
+    Admins and the CLI, who may know; a sign-up never tells (see `sign_up`).
+    """
     username, email = username.strip().lower(), email.strip().lower()
     role_value = parse_role(role)
     check_password(password, username=username, email=email)
-    taken = (
-        await session.execute(
-            select(User.username, User.email).where(
-                or_(User.username == username, User.email == email)
-            )
-        )
-    ).first()
+    same = User.username == username
+    if refuse_shared_email:
+        same = or_(same, User.email == email)
+    taken = (await session.execute(select(User.username).where(same).limit(1))).first()
     if taken is not None:
         raise _conflict(username_taken=taken.username == username)
     user = User(
@@ -138,7 +140,12 @@ async def create_user(
 
 
 async def sign_up(session: AsyncSession, body: SignupCreate) -> User:
-    """Self-service registration (JSON and web form alike): always a Consumer."""
+    """Self-service registration (JSON and web form alike): always a Consumer.
+
+    Whether the e-mail address is registered is never said: it may be shared by accounts
+    (a contact address, not an identity), so the answer is the same either way. A taken
+    username is said: usernames are public (the leaderboard, the audit log).
+    """
     return await create_user(
         session,
         username=body.username,
@@ -146,6 +153,7 @@ async def sign_up(session: AsyncSession, body: SignupCreate) -> User:
         password=body.password,
         role=Role.CONSUMER,
         action="user.signup",
+        refuse_shared_email=False,
     )
 
 
@@ -278,8 +286,12 @@ async def set_active(
 
 
 async def force_password_reset(session: AsyncSession, *, user_id: int, actor: audit.Actor) -> User:
-    """Sign the user out everywhere; they must choose a new password at next sign-in."""
+    """Sign the user out everywhere; they must choose a new password at next sign-in.
+
+    Not on one's own account (409, like a demotion or deactivation): it would sign the Admin
+    out mid-action; an Admin changes their own password with the current one instead."""
     user = await get_user(session, user_id)
+    _not_yourself(user, actor, "force a password reset on")
     user.password_reset_required = True
     user.token_version += 1
     await session.flush()

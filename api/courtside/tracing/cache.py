@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind
 from courtside import tracing
 
 if TYPE_CHECKING:
-    from courtside.cache import CacheBackend
+    from courtside.cache_backends import CacheBackend
 
 T = TypeVar("T")
 
@@ -47,6 +47,14 @@ class TracedBackend:
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._traced("SET", lambda: self.backend.set(key, value, ttl_seconds))
+
+    async def set_counted(
+        self, key: str, value: bytes, ttl_seconds: int, counter_key: str, cap: int
+    ) -> bool:
+        return await self._traced(
+            "EVALSHA",
+            lambda: self.backend.set_counted(key, value, ttl_seconds, counter_key, cap),
+        )
 
     async def init(self, key: str, value: bytes) -> bytes:
         return await self._traced("SET NX GET", lambda: self.backend.init(key, value))

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from courtside.auth import ratelimit, revocation
+from courtside.auth import devices, ratelimit, revocation
 from courtside.auth.cookies import session_cookie_name
 from courtside.auth.csrf import forget_binding, submitted_token, token_matches
 from courtside.auth.login import password_login
@@ -43,6 +43,7 @@ def _signed_in_redirect(request: Request, user: User, target: str) -> Response:
     issued = issue_token(user_id=user.id, role=user.role, token_version=user.token_version)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, issued)
+    devices.remember(response, request, user.username)
     forget_binding(request)
     return response
 
@@ -114,6 +115,7 @@ async def login(
             username=username,
             password=password,
             ip=ip,
+            device_cookie=devices.presented(request),
             allow_reset=bool(new_password),
         )
         if new_password:

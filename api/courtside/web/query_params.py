@@ -3,16 +3,18 @@
 A GET form sends every field, the empty ones too (`?status=lost&team=&from=&to=`). FastAPI
 would refuse `from=` as "not a date" and `status=` as "not one of the choices" (422), so
 the filter types here read an empty (or blank) value as absent: `None`, or the parameter's
-default. A value that is there and wrong is still a 422.
+default. A value that is there and wrong is still a 422 (a day is `YYYY-MM-DD` only:
+`courtside.schemas.strict`).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import BeforeValidator
+
+from courtside.schemas.strict import IsoDate
 
 
 def blank_as_none(value: Any) -> Any:
@@ -33,10 +35,10 @@ def blank_as(default: str) -> BeforeValidator:
 
 Blank = BeforeValidator(blank_as_none)
 
-OptionalDay = Annotated[date | None, Blank, Query()]
-FromDay = Annotated[date | None, Blank, Query(alias="from")]
-ToDay = Annotated[date | None, Blank, Query(alias="to")]
-BoardDay = Annotated[date | None, Blank, Query(alias="date")]
+OptionalDay = Annotated[IsoDate | None, Blank, Query()]
+FromDay = Annotated[IsoDate | None, Blank, Query(alias="from")]
+ToDay = Annotated[IsoDate | None, Blank, Query(alias="to")]
+BoardDay = Annotated[IsoDate | None, Blank, Query(alias="date")]
 
 BetStatus = Literal["open", "won", "lost", "refunded", "cancelled"]
 BetStatusQuery = Annotated[BetStatus | None, Blank, Query()]

@@ -110,10 +110,13 @@ async def test_update_role_status_reset_and_audit(client, session):
 async def test_admin_cannot_lock_themselves_out(client, session):
     admin = await make_user(session, role="Admin")
     headers = user_headers(admin)
-    for body in ({"role": "Consumer"}, {"is_active": False}):
+    for body in ({"role": "Consumer"}, {"is_active": False}, {"password_reset_required": True}):
         response = await client.patch(f"/v1/admin/users/{admin.id}", json=body, headers=headers)
         assert response.status_code == 409
+        assert response.json()["error"]["code"] == "cannot_change_self"
     assert (await client.get("/v1/admin/users", headers=headers)).status_code == 200
+    await session.refresh(admin)
+    assert (admin.role, admin.is_active, admin.password_reset_required) == ("Admin", True, False)
 
 
 async def test_update_validation_and_missing(client, session):

@@ -191,3 +191,52 @@ async def test_a_token_with_trailing_characters_is_401_invalid_token(client, ses
         response = await client.get("/v1/me", headers={"Authorization": f"Bearer {mangled}"})
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "invalid_token"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"kid": "../../etc/passwd"},
+        {"jku": "https://attacker.example/jwks.json"},
+        {"x5u": "https://attacker.example/cert.pem"},
+        {"jwk": {"kty": "oct", "k": "AAAA"}},
+        {"cty": "JWT"},
+        {"crit": ["exp"]},
+        {"typ": "at+jwt"},
+    ],
+    ids=["kid", "jku", "x5u", "jwk", "cty", "crit", "typ"],
+)
+def test_header_parameters_the_issuer_never_writes_are_refused(headers):
+    """Validly signed with the real secret, but with a header `issue_token` never writes."""
+    token = jwt.encode(_claims(), jwt_secret(), algorithm="HS256", headers=headers)
+    assert json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==")) != {
+        "alg": "HS256",
+        "typ": "JWT",
+    }
+    with pytest.raises(InvalidToken):
+        decode_token(token)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": str(int(datetime.now(UTC).timestamp()) + 600)},
+        {"iat": str(int(datetime.now(UTC).timestamp()))},
+        {"exp": float(int(datetime.now(UTC).timestamp()) + 600)},
+        {"exp": True},
+        {"role": ["Admin"]},
+        {"extra": "claim"},
+    ],
+    ids=["exp-string", "iat-string", "exp-float", "exp-bool", "role-list", "extra-claim"],
+)
+def test_claim_types_the_issuer_never_writes_are_refused(overrides):
+    token = jwt.encode(_claims(**overrides), jwt_secret(), algorithm="HS256")
+    with pytest.raises(InvalidToken):
+        decode_token(token)
+
+
+def test_what_the_issuer_writes_is_still_accepted():
+    issued = issue_token(user_id=3, role="Admin", token_version=1)
+    header = json.loads(base64.urlsafe_b64decode(issued.token.split(".")[0] + "=="))
+    assert header == {"alg": "HS256", "typ": "JWT"}
+    assert decode_token(issued.token).user_id == 3

@@ -15,6 +15,7 @@ from .helpers import PASSWORD, make_user
 def small_limits(settings_env):
     settings_env(
         LOGIN_MAX_FAILURES_PER_USER="3",
+        LOGIN_MAX_FAILURES_PER_USER_ANYWHERE="6",
         LOGIN_MAX_FAILURES_PER_IP="5",
         LOGIN_FAILURE_WINDOW_SECONDS="120",
     )
@@ -36,7 +37,7 @@ async def test_per_username_limit_then_recovery(client, session, cache, redis_cl
     retry_after = int(blocked.headers["retry-after"])
     assert 0 < retry_after <= 120
     # The window ends (simulated by expiring the counter instead of waiting two minutes).
-    await redis_client.delete(cache.key("login-fail", "user", user.username))
+    await redis_client.delete(cache.key("login-fail", "user", user.username, "net", "127.0.0.1"))
     assert (await _login(client, user.username, PASSWORD)).status_code == 200
 
 
@@ -152,7 +153,8 @@ async def test_redis_dying_mid_attack_keeps_the_limit(client, session, small_lim
     user = await make_user(session)
     for _ in range(2):
         assert (await _login(client, user.username)).status_code == 401
-    assert await redis.get(f"courtside-test-fault:login-fail:user:{user.username}") == b"2"
+    key = f"courtside-test-fault:login-fail:user:{user.username}:net:127.0.0.1"
+    assert await redis.get(key) == b"2"
     server.kill()
     statuses = [(await _login(client, user.username)).status_code for _ in range(4)]
     assert 500 not in statuses

@@ -175,6 +175,11 @@ async def test_users_page_searches_and_changes_users(
     )
     assert myself.status_code == 409
     assert "You cannot deactivate your own account." in myself.text
+    own_reset = await client.post(
+        f"/admin/users/{admin.id}/reset", data={"csrf_token": token}, headers=HTML
+    )
+    assert own_reset.status_code == 409
+    assert "You cannot force a password reset on your own account." in own_reset.text
     missing = await client.post(
         "/admin/users/999999/reset", data={"csrf_token": token}, headers=HTML
     )

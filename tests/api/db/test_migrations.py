@@ -128,3 +128,52 @@ def test_concurrent_deploys_migrate_one_after_the_other(empty_postgres_url):
         _out, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
     assert _inspect(empty_postgres_url)[2] == head_revision()
+
+
+def test_the_shared_email_migration_keeps_every_account_and_what_hangs_off_it(scratch_url):
+    """0012 recreates the users table on SQLite (batch mode): its wallets, bets' owners and
+    revocations must survive (with foreign keys on, the drop would cascade into them), and
+    afterwards two accounts may share an address."""
+    upgrade(scratch_url, "0011_live_game_state")
+    insert_user = (
+        "INSERT INTO rest_api_users (id, username, email, password_hash, role, is_active, "
+        "token_version, password_reset_required, created_at, updated_at, leaderboard_opt_in, "
+        "email_notifications) VALUES ({id}, '{name}', '{email}', 'x', 'Consumer', true, 0, "
+        "false, '2026-01-01', '2026-01-01', false, false)"
+    )
+
+    async def run(*statements: str) -> list[tuple[object, ...]]:
+        engine = create_async_engine(scratch_url)
+        try:
+            async with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    await conn.execute(text("SET search_path TO mart, public"))
+                rows: list[tuple[object, ...]] = []
+                for statement in statements:
+                    result = await conn.execute(text(statement))
+                    if result.returns_rows:
+                        rows = [tuple(row) for row in result]
+                return rows
+        finally:
+            await engine.dispose()
+
+    asyncio.run(
+        run(
+            insert_user.format(id=1, name="first", email="shared@example.test"),
+            "INSERT INTO wallets (user_id, balance_cents, starting_cents, created_at, updated_at) "
+            "VALUES (1, 12345, 100000, '2026-01-01', '2026-01-01')",
+            "INSERT INTO revoked_tokens (jti, user_id, expires_at, revoked_at) "
+            "VALUES ('j1', 1, '2027-01-01', '2026-01-01')",
+        )
+    )
+    upgrade(scratch_url)
+    assert _inspect(scratch_url)[1] == []
+    rows = asyncio.run(
+        run(
+            insert_user.format(id=2, name="second", email="shared@example.test"),
+            "SELECT (SELECT count(*) FROM rest_api_users WHERE email = 'shared@example.test'), "
+            "(SELECT balance_cents FROM wallets WHERE user_id = 1), "
+            "(SELECT count(*) FROM revoked_tokens WHERE user_id = 1)",
+        )
+    )
+    assert rows == [(2, 12345, 1)]

@@ -132,6 +132,28 @@ async def test_column_privileges_are_as_declared(connection, service_name):
                 assert held is expected, (role, table.name, column.name, PRIVILEGES[letter])
 
 
+LARGE_OBJECTS = [
+    "SELECT lo_create(0)",
+    "SELECT lo_creat(-1)",
+    "SELECT lo_from_bytea(0, 'x')",
+    "SELECT lo_import('/etc/hostname')",
+]
+
+
+@pytest.mark.parametrize("statement", LARGE_OBJECTS)
+@pytest.mark.parametrize("role", [*ROLE.values(), "courtside_app"])
+async def test_no_role_can_create_large_objects(connection, role, statement):
+    """Migration 0012: a read-only role must not be able to store anything, not even large
+    objects (PostgreSQL lets PUBLIC create them by default)."""
+    assert await _as(connection, role, statement) == INSUFFICIENT_PRIVILEGE
+
+
+@pytest.mark.parametrize("role", [*ROLE.values(), "courtside_app"])
+async def test_no_role_can_create_temporary_tables(connection, role):
+    statement = "CREATE TEMPORARY TABLE scratch (x int)"
+    assert await _as(connection, role, statement) == INSUFFICIENT_PRIVILEGE
+
+
 async def test_the_roles_cannot_log_in_until_the_migrator_sets_their_passwords(connection):
     rows = (
         await connection.execute(
