@@ -1,0 +1,138 @@
+"""Cache namespace versions kept in the database, for processes that cache in-process.
+
+With Redis, a namespace's version token lives in Redis and an invalidation reaches every
+process at once (`courtside.cache`). Without Redis (`make run`, the browser tests' app) each
+process caches in its own memory, where a writer in another process (`make simulate`,
+`python -m courtside ...`, a second uvicorn worker) cannot reach. Then the tokens live in
+the table `cache_versions`, one row per namespace:
+
+- **A writer** replaces the namespace's token with a new random one *in its own
+  transaction*, just before it commits (`unit_of_work.invalidate_on_commit` registers
+  `bump` as a before-commit hook): the new token becomes visible exactly when the data it
+  covers does, and a writer that dies after its commit cannot lose the invalidation.
+- **A reader** takes the namespace's token from the table before it serves or builds an
+  entry, and serves an entry only if it was stored under that token (as with Redis, an
+  entry is stored under the token read *before* its value was built). The token is read
+  again once the one it knows is `CHECK_INTERVAL_SECONDS` old: one primary-key read per
+  namespace per interval per process, not one per request, so a cache hit stays a lookup
+  in memory (`make bench` measures it).
+
+**The guarantee.** An invalidation that commits at time *c* is honoured by every read that
+starts at *c* + `CHECK_INTERVAL_SECONDS` or later, in every process: such a read compares
+with a token read by a query that started after *c*, hence at least as new as *c*'s; an
+entry stored under that token was built by a process that had read the token before
+building, so after the token existed, so from data committed at or after *c* (tokens are
+random and never repeat, so an older entry cannot match by chance). Between *c* and *c* +
+interval a process that checked just before *c* may still serve the older value. This
+process's own writes are seen at once: after its commit it forgets what it knew of the
+namespace and reads the table at its next use.
+
+`CHECK_INTERVAL_SECONDS` is 0.1 s: below what a person notices between a command finishing
+and the next page load, and at most ten indexed reads a second per hot namespace, which
+the in-process cache's throughput does not feel. A version that cannot be read (the
+database is down) is a miss: the reader builds from the database or fails with it, and
+never serves an entry it could not check.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from courtside import db
+from courtside.models import CacheVersion, utcnow
+
+CHECK_INTERVAL_SECONDS = 0.1
+ABSENT = b"-"
+"""The token of a namespace that was never invalidated (no row yet)."""
+MAX_KNOWN = 10_000
+"""Namespaces whose token this process remembers (one per user's auth state); forgetting
+one only costs a read."""
+
+
+class DatabaseVersions:
+    """The namespace tokens of the `cache_versions` table, each re-read once it is older
+    than the check interval (see the module docstring for what that guarantees)."""
+
+    def __init__(
+        self,
+        check_interval_seconds: float = CHECK_INTERVAL_SECONDS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.check_interval_seconds = check_interval_seconds
+        self._clock = clock
+        self._known: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self.reads = 0
+        """How many times a token was read from the database (tests, benchmarks)."""
+
+    async def token(self, namespace: str) -> bytes:
+        """The namespace's token, as the database held it at most the interval ago."""
+        known = self._known.get(namespace)
+        started = self._clock()
+        if known is not None and started - known[0] < self.check_interval_seconds:
+            return known[1]
+        token = await db.read(lambda connection: _read_token(connection, namespace))
+        self.reads += 1
+        newest = self._known.get(namespace)
+        if newest is None or newest[0] < started:  # a slower, older read never wins
+            self._known[namespace] = (started, token)
+            self._known.move_to_end(namespace)
+            while len(self._known) > MAX_KNOWN:
+                self._known.popitem(last=False)
+        return token
+
+    def forget(self, namespaces: Iterable[str]) -> None:
+        """Read these namespaces' tokens again at their next use (after this process's
+        own commit changed them)."""
+        for namespace in namespaces:
+            self._known.pop(namespace, None)
+
+    async def bump(self, session: AsyncSession, namespaces: Iterable[str]) -> None:
+        """Give each namespace a new token, in `session`'s transaction (no commit).
+
+        One statement; the rows in name order, so two writers bumping the same namespaces
+        lock them in the same order (PostgreSQL holds the row locks until the commit,
+        which follows at once: this runs just before it).
+        """
+        names = sorted(set(namespaces))
+        if not names:
+            return
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        now = utcnow()
+        statement = insert(CacheVersion).values(
+            [{"namespace": name, "token": _new_token(), "updated_at": now} for name in names]
+        )
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["namespace"],
+                set_={"token": statement.excluded.token, "updated_at": now},
+            )
+        )
+
+    async def bump_now(self, namespaces: Iterable[str]) -> None:
+        """`bump` in a transaction of its own (a caller outside any unit of work)."""
+        names = list(namespaces)
+        async with db.get_sessionmaker()() as session:
+            await self.bump(session, names)
+            await session.commit()
+        self.forget(names)
+
+
+async def _read_token(connection: AsyncConnection, namespace: str) -> bytes:
+    token = await connection.scalar(
+        select(CacheVersion.token).where(CacheVersion.namespace == namespace)
+    )
+    return ABSENT if token is None else token.encode()
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
