@@ -51,6 +51,8 @@ class Standing:
     entry: Entry | None
     reason: str | None
     bets: int
+    needs_opt_in: bool = False
+    """Not on the board because they have not opted in (the page links to the settings)."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,9 @@ async def standing(
         or 0
     )
     if user is None or not user.leaderboard_opt_in or user.display_name is None:
-        return Standing(None, "You are not on the leaderboard: opt in on your settings page.", bets)
+        return Standing(
+            None, "You are not on the leaderboard: opt in on your settings page.", bets, True
+        )
     if bets < board.min_bets:
         return Standing(
             None,
