@@ -57,10 +57,10 @@ async def test_history_is_settled_notified_in_the_past_and_written_once(
     assert await seed_bet_history(session, username=user.username, games=10, now=now) == 2
     bets = list(await session.scalars(select(Bet).where(Bet.user_id == user.id)))
     assert sorted(b.game_id for b in bets) == sorted(g.id for g in games[1:])
-    assert all(b.placed_at < b.settled_at <= now for b in bets if b.settled_at)
+    assert all(b.settled_at is not None and b.placed_at < b.settled_at <= now for b in bets)
     assert {b.status for b in bets} <= {"won", "lost", "refunded"}
     notes = list(await session.scalars(select(Notification).where(Notification.user_id == user.id)))
-    assert sorted(n.bet_id for n in notes) == sorted(b.id for b in bets)
+    assert {n.bet_id for n in notes} == {b.id for b in bets}
     assert {n.created_at for n in notes} == {b.settled_at for b in bets}
     summary = await betting.summary(session, user.id)
     assert summary.open == 0
