@@ -84,7 +84,15 @@ def _ingest() -> Routes:
 
 
 def _web() -> Routes:
-    from courtside.web import account_pages, admin_pages, auth_pages, league_pages, pages
+    from courtside.web import (
+        account_links,
+        account_manage,
+        account_pages,
+        admin_pages,
+        auth_pages,
+        league_pages,
+        pages,
+    )
     from courtside.web.session import install_context_hooks
     from courtside.web.static_files import static_files
 
@@ -94,6 +102,8 @@ def _web() -> Routes:
         pages.router,
         league_pages.router,
         account_pages.router,
+        account_manage.router,
+        account_links.router,
         admin_pages.router,
         static_files(),
     ]
@@ -126,6 +136,8 @@ GROUPS: tuple[RouteGroup, ...] = (
             "/leaderboard",
             "/notifications",
             "/settings",
+            "/account",
+            "/password/",
             "/admin",
             "/static",
             "/favicon.ico",
