@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from courtside.auth import account_limits, ratelimit
 from courtside.db import SessionDep
 from courtside.errors import ApiError
-from courtside.services import account_email
+from courtside.services import account_email, account_tokens
 from courtside.settings import get_app_settings, get_auth_settings
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.csrf import CsrfProtected
@@ -31,7 +31,8 @@ TokenQuery = Annotated[str, Query(max_length=256)]
 SECRET_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 SENT = (
     "If an account uses that address, we sent it a link to choose a new password. It works "
-    "once, within 30 minutes. Nothing arrived? Check the spam folder, or ask again later."
+    f"once, within {account_tokens.PASSWORD_RESET_LIFETIME.seconds // 60} minutes. Nothing "
+    "arrived? Check the spam folder, or ask again later."
 )
 NO_EMAIL = (
     "This site sends no e-mail, so it cannot send you a link: ask an administrator to reset "
@@ -177,12 +178,17 @@ async def reset(
             raise ApiError(422, "password_required", "Choose a new password.")
         if new_password != new_password_again:
             raise ApiError(422, "passwords_differ", "The two passwords differ: type them again.")
-        await account_email.reset_password(work.session, secret=token, new_password=new_password)
+        user = await account_email.reset_password(
+            work.session, secret=token, new_password=new_password
+        )
     except ApiError as exc:
         await work.rollback()
         return await _reset_page(
             request, work.session, token, error=exc.message, status=exc.status_code
         )
+    # Whoever read the link controls the address: failed sign-ins (someone else's guesses)
+    # no longer hold the account's sign-in back.
+    await ratelimit.login_succeeded(user.username)
     response = RedirectResponse("/password/reset?done=1", status_code=303)
     clear_session_cookie(response, request)  # every session of the account is over
     return response

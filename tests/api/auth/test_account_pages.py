@@ -391,3 +391,31 @@ async def test_every_account_form_needs_its_csrf_token(
     assert refused.status_code == 403
     await session.refresh(user)
     assert user.deleted_at is None
+
+
+async def test_a_reset_lifts_the_sign_in_hold_others_caused(
+    client: httpx.AsyncClient, session: AsyncSession, mailbox: Mailbox, settings_env: object
+) -> None:
+    settings_env(LOGIN_MAX_FAILURES_PER_USER="3")  # type: ignore[operator]
+    user = await make_user(session)
+    for _ in range(3):
+        guess = await client.post("/token", data={"username": user.username, "password": "x1"})
+        assert guess.status_code == 401
+    held = await client.post("/token", data={"username": user.username, "password": PASSWORD})
+    assert held.status_code == 429
+    await _forgot(client, user.email)
+    link = mailbox.link(user.email)
+    page = await client.get(link)
+    await client.post(
+        "/password/reset",
+        data={
+            "token": link.split("token=")[1],
+            "csrf_token": csrf_from(page.text),
+            "new_password": NEW_PASSWORD,
+            "new_password_again": NEW_PASSWORD,
+        },
+    )
+    signed_in = await client.post(
+        "/token", data={"username": user.username, "password": NEW_PASSWORD}
+    )
+    assert signed_in.status_code == 200
