@@ -36,10 +36,13 @@ never serves an entry it could not check.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -67,21 +70,51 @@ class DatabaseVersions:
     ) -> None:
         self.check_interval_seconds = check_interval_seconds
         self._clock = clock
-        self._known: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._known: OrderedDict[str, _Known] = OrderedDict()
+        self._pending: dict[str, _Pending] = {}
+        self._sequence = itertools.count(1)
+        """Orders reads and `forget`s: a read started before a forget never counts after it."""
         self.reads = 0
         """How many times a token was read from the database (tests, benchmarks)."""
 
     async def token(self, namespace: str) -> bytes:
-        """The namespace's token, as the database held it at most the interval ago."""
+        """The namespace's token, as the database held it at most the interval ago.
+
+        Requests that find the token due while a read of it is under way, started less than
+        the interval ago (and after any `forget`), wait for that read instead of sending
+        their own: under load, one read per namespace per interval, not one per request.
+        """
+        now = self._clock()
         known = self._known.get(namespace)
-        started = self._clock()
-        if known is not None and started - known[0] < self.check_interval_seconds:
-            return known[1]
-        token = await db.read(lambda connection: _read_token(connection, namespace))
+        if (
+            known is not None
+            and known.token is not None
+            and now - known.at < self.check_interval_seconds
+        ):
+            return known.token
+        floor = known.sequence if known is not None and known.token is None else 0
+        pending = self._pending.get(namespace)
+        if (
+            pending is None
+            or now - pending.at >= self.check_interval_seconds
+            or pending.sequence < floor
+        ):
+            sequence = next(self._sequence)
+            task = asyncio.ensure_future(self._read(namespace, now, sequence))
+            pending = self._pending[namespace] = _Pending(now, sequence, task)
+        return await asyncio.shield(pending.task)
+
+    async def _read(self, namespace: str, started: float, sequence: int) -> bytes:
+        try:
+            token = await db.read(lambda connection: _read_token(connection, namespace))
+        finally:
+            current = self._pending.get(namespace)
+            if current is not None and current.sequence == sequence:
+                del self._pending[namespace]
         self.reads += 1
         newest = self._known.get(namespace)
-        if newest is None or newest[0] < started:  # a slower, older read never wins
-            self._known[namespace] = (started, token)
+        if newest is None or newest.sequence < sequence:  # an older read never wins
+            self._known[namespace] = _Known(started, sequence, token)
             self._known.move_to_end(namespace)
             while len(self._known) > MAX_KNOWN:
                 self._known.popitem(last=False)
@@ -89,9 +122,10 @@ class DatabaseVersions:
 
     def forget(self, namespaces: Iterable[str]) -> None:
         """Read these namespaces' tokens again at their next use (after this process's
-        own commit changed them)."""
+        own commit changed them); a read already under way does not count."""
         for namespace in namespaces:
-            self._known.pop(namespace, None)
+            self._known[namespace] = _Known(self._clock(), next(self._sequence), None)
+            self._known.move_to_end(namespace)
 
     async def bump(self, session: AsyncSession, namespaces: Iterable[str]) -> None:
         """Give each namespace a new token, in `session`'s transaction (no commit).
@@ -125,6 +159,20 @@ class DatabaseVersions:
             await self.bump(session, names)
             await session.commit()
         self.forget(names)
+
+
+class _Known(NamedTuple):
+    at: float
+    """When the read that found `token` started (or when it was forgotten)."""
+    sequence: int
+    token: bytes | None
+    """None: forgotten, read it again."""
+
+
+class _Pending(NamedTuple):
+    at: float
+    sequence: int
+    task: asyncio.Future[bytes]
 
 
 async def _read_token(connection: AsyncConnection, namespace: str) -> bytes:

@@ -9,6 +9,7 @@ same across two real processes: tests/api/core/test_cache_across_processes.py.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 
@@ -185,3 +186,29 @@ def test_a_cache_without_redis_keeps_its_versions_in_the_database() -> None:
     assert cache_module.build_cache(CacheSettings(_env_file=None)).versions is not None
     redis = CacheSettings(_env_file=None, redis_url="redis://127.0.0.1:6379/0")
     assert cache_module.build_cache(redis).versions is None
+
+
+@both_dialects
+async def test_requests_finding_the_token_due_share_one_read(
+    committed_engine: AsyncEngine, writer: Cache
+) -> None:
+    versions = DatabaseVersions(INTERVAL, clock=Clock())
+    tokens = await asyncio.gather(*(versions.token("schedule") for _ in range(20)))
+    assert set(tokens) == {ABSENT}
+    assert versions.reads == 1
+
+
+@both_dialects
+async def test_a_read_started_before_a_commit_does_not_count_after_it(
+    committed_engine: AsyncEngine, writer: Cache
+) -> None:
+    versions = DatabaseVersions(INTERVAL, clock=Clock())
+    early = asyncio.ensure_future(versions.token("schedule"))
+    await asyncio.sleep(0)  # under way
+    async with unit_of_work() as work:
+        await versions.bump(work.session, ["schedule"])
+    versions.forget(["schedule"])  # what this process does after its own commit
+    seen_early = await early  # the old token or the new one, depending on when it ran ...
+    fresh = await versions.token("schedule")  # ... and not kept either way: the next use reads
+    assert fresh != ABSENT and seen_early in (ABSENT, fresh)
+    assert versions.reads == 2
