@@ -80,18 +80,25 @@ class DatabaseVersions:
     async def token(self, namespace: str) -> bytes:
         """The namespace's token, as the database held it at most the interval ago.
 
-        Requests that find the token due while a read of it is under way, started less than
-        the interval ago (and after any `forget`), wait for that read instead of sending
-        their own: under load, one read per namespace per interval, not one per request.
+        A token past half the interval is still used, while a read in the background brings
+        a newer one (so under load requests do not wait for the database); a token past the
+        whole interval is not: the request waits for a read. Requests that need a read while
+        one is under way, started less than the interval ago and after any `forget`, wait
+        for that one: one read per namespace at a time, not one per request.
         """
         now = self._clock()
         known = self._known.get(namespace)
-        if (
-            known is not None
-            and known.token is not None
-            and now - known.at < self.check_interval_seconds
-        ):
-            return known.token
+        if known is not None and known.token is not None:
+            age = now - known.at
+            if age < self.check_interval_seconds:
+                if age >= self.check_interval_seconds / 2:
+                    self._reading(namespace, now, known)
+                return known.token
+        return await asyncio.shield(self._reading(namespace, now, known))
+
+    def _reading(self, namespace: str, now: float, known: _Known | None) -> asyncio.Future[bytes]:
+        """The read of the namespace's token that answers for `now`: the one under way if
+        it started less than the interval ago (and after any `forget`), else a new one."""
         floor = known.sequence if known is not None and known.token is None else 0
         pending = self._pending.get(namespace)
         if (
@@ -101,8 +108,9 @@ class DatabaseVersions:
         ):
             sequence = next(self._sequence)
             task = asyncio.ensure_future(self._read(namespace, now, sequence))
+            task.add_done_callback(_retrieve)
             pending = self._pending[namespace] = _Pending(now, sequence, task)
-        return await asyncio.shield(pending.task)
+        return pending.task
 
     async def _read(self, namespace: str, started: float, sequence: int) -> bytes:
         try:
@@ -173,6 +181,13 @@ class _Pending(NamedTuple):
     at: float
     sequence: int
     task: asyncio.Future[bytes]
+
+
+def _retrieve(task: asyncio.Future[bytes]) -> None:
+    """A background read nobody awaits may fail (the database is down): that is a miss
+    for whoever needs the token next, not an unhandled error."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _read_token(connection: AsyncConnection, namespace: str) -> bytes:
