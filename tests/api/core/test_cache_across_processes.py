@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -65,9 +66,10 @@ def _run(args: list[str], env: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], str]]:
     """uvicorn on a migrated SQLite file holding one game that tipped off an hour ago and
-    is still scheduled; the environment of that app (no Redis: the in-process cache)."""
+    is still scheduled; the environment of that app (no Redis: the in-process cache); the
+    game's day in the league's time zone."""
     env = _env(tmp_path / "courtside.db")
     _run(["-m", "courtside", "migrate"], env)
     tip_off = datetime.now(UTC) - timedelta(hours=1)
@@ -105,7 +107,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
                 assert process.poll() is None, (tmp_path / "uvicorn.log").read_text()
                 assert time.monotonic() < deadline, "uvicorn did not start"
                 time.sleep(0.1)
-        yield base, env
+        yield base, env, tip_off.astimezone(ZoneInfo("America/New_York")).date().isoformat()
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -113,10 +115,10 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def test_a_read_after_another_process_commits_is_fresh(
-    served: tuple[str, dict[str, str]],
+    served: tuple[str, dict[str, str], str],
 ) -> None:
-    base, env = served
-    games = httpx.get(f"{base}/v1/games", params={"status": "scheduled"}, timeout=10).json()
+    base, env, day = served
+    games = httpx.get(f"{base}/v1/games", params={"date": day}, timeout=10).json()
     game_id = games["items"][0]["id"]
     url = f"{base}/v1/games/{game_id}"
     first = httpx.get(url, timeout=10)
