@@ -1,11 +1,19 @@
 """A betting history for a demo account, so "My record" has a chart from the first visit.
 
-The demo season has odds only for upcoming games, so for each of the last `--games` final
-(or postponed) games this records a closing line an hour before tip-off (bookmaker
-`demo-close`), places a bet through the betting service as of that moment, and settles
-everything. Deterministic for a seed; idempotent (games the user already bet on are
-skipped, so a second run adds nothing). Without the user (not a local demo database) or
-with betting closed it adds nothing and says why.
+The demo season has odds only for upcoming games, so for each of the last `--games` games
+that finished (final or postponed) long enough ago to be settled by now, this records a
+closing line an hour before tip-off (bookmaker `demo-close`), places a bet through the
+betting service as of that moment, and settles it three hours after tip-off, with the
+notification a real settlement makes (and its e-mail, if the account asked for them).
+Deterministic for a seed.
+
+Written **once**, and **only into an account without activity of its own**: an account
+with any bet (demo or its own) or a bankroll reset gets nothing, so a restart of `make run`
+never adds bets beside the person's, and every demo bet lies in the past (placed and
+settled before now). The account is also put on the leaderboard (opted in, under its
+display name, "Demo User" if it has none), so the first visit shows a ranked player.
+Without the user (not a local demo database), with betting closed, or for an account
+with activity it adds nothing and says why.
 
     python scripts/demo_bets.py --user demo-user [--games 40] [--seed N]   # DATABASE_URL
 """
@@ -13,14 +21,23 @@ with betting closed it adds nothing and says why.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from courtside.models import User
+
 DEFAULT_SEED = 4
 CLOSING_BOOKMAKER = "demo-close"
+CLOSING_BEFORE_TIP_OFF = timedelta(hours=1)
+SETTLED_AFTER_TIP_OFF = timedelta(hours=3)
+DEMO_DISPLAY_NAME = "Demo User"
+
+
+class NothingAdded(LookupError):
+    """No history was written; the message says why."""
 
 
 def _american(probability: float) -> int:
@@ -44,34 +61,52 @@ def _pick(rng: random.Random, status: str, home_score: int | None, away_score: i
 
 
 async def seed_bet_history(
-    session: AsyncSession, *, username: str, games: int = 40, seed: int = DEFAULT_SEED
+    session: AsyncSession,
+    *,
+    username: str,
+    games: int = 40,
+    seed: int = DEFAULT_SEED,
+    now: datetime | None = None,
 ) -> int:
-    """Place and settle bets on the user's behalf on the latest finished games. No commit."""
-    from sqlalchemy import select
+    """Place and settle bets on the user's behalf on the latest games settled by `now`;
+    raise `NothingAdded` (saying why) for an account with activity of its own. No commit."""
+    from sqlalchemy import exists, select
 
-    from courtside.models import Bet, BetSide, Game, GameStatus, OddsSnapshot, User
+    from courtside.models import BankrollReset, Bet, BetSide, Game, GameStatus, OddsSnapshot, User
+    from courtside.models import utcnow as current_time
     from courtside.services import betting, flags
 
+    now = now or current_time()
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise LookupError(f"no user named {username!r}")
+        raise NothingAdded(f"no user named {username!r}")
     if not await flags.is_enabled(session, flags.BETTING_OPEN):
-        raise LookupError("betting is closed (feature flag betting_open)")
+        raise NothingAdded("betting is closed (feature flag betting_open)")
+    active = await session.scalar(
+        select(
+            exists().where(Bet.user_id == user.id)
+            | exists().where(BankrollReset.user_id == user.id)
+        )
+    )
+    if active:
+        raise NothingAdded(
+            f"{username} has bets or a bankroll reset already (a demo history is written "
+            "once, only into an account without activity)"
+        )
     finished = list(
         await session.scalars(
             select(Game)
-            .where(Game.status.in_([GameStatus.FINAL.value, GameStatus.POSTPONED.value]))
+            .where(
+                Game.status.in_([GameStatus.FINAL.value, GameStatus.POSTPONED.value]),
+                Game.start_time <= now - SETTLED_AFTER_TIP_OFF,
+            )
             .order_by(Game.start_time.desc(), Game.id)
             .limit(games)
         )
     )
-    already = set(await session.scalars(select(Bet.game_id).where(Bet.user_id == user.id)))
     rng = random.Random(seed)
-    placed = 0
     for game in reversed(finished):
-        if game.id in already:
-            continue
-        closing = game.start_time - timedelta(hours=1)
+        closing = game.start_time - CLOSING_BEFORE_TIP_OFF
         home_probability = rng.uniform(0.25, 0.75)
         line = await session.scalar(
             select(OddsSnapshot).where(
@@ -104,10 +139,28 @@ async def seed_bet_history(
             quoted_at=line.recorded_at,
             now=closing,
         )
-        settled_at = game.start_time + timedelta(hours=3)
-        await betting.settle_games(session, [game.id], now=settled_at, notify=False)
-        placed += 1
-    return placed
+        # Settled as it would have been, with the notification a settlement makes.
+        settled_at = game.start_time + SETTLED_AFTER_TIP_OFF
+        await betting.settle_games(session, [game.id], now=settled_at)
+    if finished:
+        await _show_on_leaderboard(session, user)
+    return len(finished)
+
+
+async def _show_on_leaderboard(session: AsyncSession, user: User) -> None:
+    """Opt the account in under its display name (`DEMO_DISPLAY_NAME` if it has none and
+    nobody else took it; else it stays off the board)."""
+    from sqlalchemy import select
+
+    from courtside.models import User
+
+    if user.display_name is None:
+        taken = await session.scalar(select(User.id).where(User.display_name == DEMO_DISPLAY_NAME))
+        if taken is not None:
+            return
+        user.display_name = DEMO_DISPLAY_NAME
+    user.leaderboard_opt_in = True
+    await session.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,14 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> str:
         from courtside.db import dispose_engine
         from courtside.errors import ApiError
+        from courtside.observability import configure_logging
+        from courtside.settings import get_app_settings
         from courtside.unit_of_work import unit_of_work
 
+        configure_logging(get_app_settings().log_level)  # e-mails on the log backend show
         try:
             async with unit_of_work() as work:
                 placed = await seed_bet_history(
                     work.session, username=args.user, games=args.games, seed=args.seed
                 )
-        except (LookupError, ApiError) as exc:
+        except (NothingAdded, ApiError) as exc:
             return f"no betting history added: {exc}"
         finally:
             await dispose_engine()

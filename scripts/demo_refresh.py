@@ -164,7 +164,12 @@ def main(argv: list[str] | None = None) -> int:
 
     async def run() -> str:
         from courtside.db import dispose_engine
+        from courtside.observability import configure_logging
+        from courtside.settings import get_app_settings
 
+        # The app's JSON log lines, as under uvicorn: a settlement's e-mail on the `log`
+        # backend is a log line, which went nowhere without a handler.
+        configure_logging(get_app_settings().log_level)
         try:
             if args.command == "simulate":
                 games, settled = await simulate()

@@ -35,3 +35,32 @@ def test_web_doc_says_a_refund_does_not_block_the_rescheduled_game():
     assert "still counts as your one bet" not in flat
     assert "A bet refunded because the game was postponed does not count" in flat
     assert "you may place a new bet on it" in flat
+
+
+def test_the_readme_example_day_is_still_to_be_played_in_the_demo_season():
+    """Issue 22: the example used a fixed date, already final in the demo season (which is
+    generated around the day it is loaded). The README computes the day instead: run that
+    command, and no game of that league day can have been played yet."""
+    import re
+    import subprocess
+    import sys
+    from datetime import UTC, date, datetime, timedelta
+
+    from scripts.demo_data import LEAGUE_ZONE, generate_season
+
+    command = re.search(r"^day=\$\(python3 -c '([^']+)'\)$", README, re.MULTILINE)
+    assert command, "the README computes the example day with python3 -c '...'"
+    assert '"127.0.0.1:8000/v1/games?date=$day&status=scheduled"' in README
+    printed = subprocess.run(
+        [sys.executable, "-c", command.group(1)], capture_output=True, text=True, check=True
+    )
+    day = date.fromisoformat(printed.stdout.strip())
+    now = datetime.now(UTC)
+    assert day >= now.astimezone(LEAGUE_ZONE).date() + timedelta(days=1)
+    played = [
+        game
+        for game in generate_season(now=now).games
+        if datetime.fromisoformat(game["start_time"]).astimezone(LEAGUE_ZONE).date() == day
+        and game["status"] != "scheduled"
+    ]
+    assert played == []

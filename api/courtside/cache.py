@@ -17,6 +17,9 @@ reused. So while Redis is down a request pays at most one short socket timeout, 
 request per instance per retry window pays it; when Redis is back the cache is used again
 within one window. The Redis client itself never retries with back-off (see
 `build_redis_client`).
+
+**Without Redis** the namespace versions live in the database (`courtside.cache_versions`),
+so a writer in another process still invalidates what this process caches, within a bound.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from courtside.settings import CacheSettings, get_cache_settings
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+
+    from courtside.cache_versions import DatabaseVersions
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +142,11 @@ class Cache:
         retry_after_seconds: float,
         local: MemoryBackend | None = None,
         max_entries_per_namespace: int = DEFAULT_MAX_ENTRIES_PER_NAMESPACE,
+        versions: DatabaseVersions | None = None,
     ) -> None:
         self.backend = backend
         self.max_entries_per_namespace = max_entries_per_namespace
+        self.versions = versions
         self.prefix = prefix
         self.circuit = Circuit(retry_after_seconds)
         self.local = local or (backend if isinstance(backend, MemoryBackend) else MemoryBackend())
@@ -197,9 +204,13 @@ class Cache:
             try:
                 if self._pending_invalidations:
                     await self._flush_pending_invalidations()
-                version, cached = await self.backend.get_many(
-                    [self._version_key(namespace), entry_key]
-                )
+                if self.versions is not None:  # in-process cache: versions in the database
+                    version = await self.versions.token(namespace)
+                    cached = await self.backend.get(entry_key)
+                else:
+                    version, cached = await self.backend.get_many(
+                        [self._version_key(namespace), entry_key]
+                    )
                 if version is None:
                     version = await self.backend.init(self._version_key(namespace), _token())
                 self.circuit.succeeded()
@@ -230,8 +241,10 @@ class Cache:
         A namespace whose invalidation fails (Redis down) is remembered and invalidated
         again, once per retry window until Redis takes it (`cache_retry`), and before this
         instance next reads the cache: entries written before the outage do not come back
-        when Redis does.
+        when Redis does. (In-process: see `cache_versions.bump_now`.)
         """
+        if self.versions is not None:
+            return await self.versions.bump_now(namespaces)
         for namespace in namespaces:
             try:
                 await self.backend.set(self._version_key(namespace), _token(), 0)
@@ -309,11 +322,17 @@ def build_cache(settings: CacheSettings) -> Cache:
         parts = urlsplit(url)
         server = (parts.hostname, parts.port or 6379) if parts.hostname else None
         backend = TracedBackend(backend, server=server)
+    versions = None
+    if not url:  # imported only then: a Lambda with Redis never loads it
+        from courtside.cache_versions import DatabaseVersions
+
+        versions = DatabaseVersions()
     return Cache(
         backend,
         prefix=settings.cache_prefix,
         retry_after_seconds=settings.redis_retry_after_failure_seconds,
         max_entries_per_namespace=settings.cache_max_entries_per_namespace,
+        versions=versions,
     )
 
 

@@ -210,6 +210,18 @@ async def dispose_engine() -> None:
     _test_connection = None
 
 
+def sqlite_file() -> str | None:
+    """The file of the process's engine when it is SQLite, for a read that skips the async
+    driver (`cache_versions`); None for PostgreSQL, an in-memory database, or while a test
+    connection stands in for the engine."""
+    if _test_connection is not None:
+        return None
+    engine = get_engine()
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    return engine.url.database
+
+
 async def get_session() -> AsyncIterator[AsyncSession]:
     """A session per request; its unit of work (or nobody, for a read) commits.
 

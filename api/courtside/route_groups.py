@@ -85,6 +85,8 @@ def _ingest() -> Routes:
 
 def _web() -> Routes:
     from courtside.web import (
+        account_links,
+        account_manage,
         account_pages,
         admin_pages,
         auth_pages,
@@ -102,6 +104,8 @@ def _web() -> Routes:
         pages.router,
         league_pages.router,
         account_pages.router,
+        account_manage.router,
+        account_links.router,
         admin_pages.router,
         static_files(),
     ]
@@ -134,6 +138,8 @@ GROUPS: tuple[RouteGroup, ...] = (
             "/leaderboard",
             "/notifications",
             "/settings",
+            "/account",
+            "/password/",
             "/admin",
             "/static",
             "/favicon.ico",

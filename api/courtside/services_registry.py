@@ -13,7 +13,8 @@ and imports nothing of that service), with its own concurrency, alarms, IAM and 
 
 - ``public``: the read API (reference data, the schedule, health); reads league tables only;
 - ``web``: pages, the docs, sign-in and accounts, the admin API and static files; reads league
-  data, reads and writes users, bets and the admin tables;
+  data, reads and writes users, bets and the admin tables; e-mails account links (password
+  reset, a new address to confirm);
 - ``ingest``: the data pipeline's batches; writes league data and settles bets (which creates
   notifications and e-mails them), and never sees the users table beyond the e-mail address of
   a user who asked for notification e-mails.
@@ -43,8 +44,9 @@ class Service:
     and `Cookie` are dropped before routing (a person's token on ingestion is a 401 asking
     for an API key), so it holds no JWT key and reads no account."""
     sends_email: bool
-    """Settles bets (ingestion of final results), whose notifications may go out by e-mail
-    after the commit: it gets the e-mail settings and the permission to send."""
+    """Sends e-mail: settles bets (ingestion of final results), whose notifications may go
+    out by e-mail after the commit, or sends account links (password reset, a new address
+    to confirm): it gets the e-mail settings and the permission to send."""
 
     @property
     def route_groups(self) -> tuple[RouteGroup, ...]:
@@ -88,8 +90,9 @@ WEB = Service(
     database_role="courtside_web",
     handler="courtside.lambda_services.web.handler",
     signs_people_in=True,
-    # Its only settling path is the admin's "simulate results", which is local-only.
-    sends_email=False,
+    # Password-reset links and e-mail address confirmations. (It settles no bets: its only
+    # settling path, the admin's "simulate results", is local-only.)
+    sends_email=True,
 )
 INGEST = Service(
     name="ingest",

@@ -15,6 +15,10 @@ logged and the others still run (the data is committed: failing the request now 
 only hide that). After a failed commit or a rollback no hook runs. A hook registered with
 a `key` runs once however often it is registered (two changes to one user, one
 invalidation).
+
+A `before_commit` hook runs inside the transaction, just before the commit, and may write
+through the session (the in-process cache's namespace versions, `cache_versions`): it
+commits with the changes it belongs to or not at all. One that fails fails the commit.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class UnitOfWork:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._hooks: dict[Hashable, Hook] = {}
+        self._before: dict[Hashable, Hook] = {}
         self._anonymous = 0
         session.info[_INFO_KEY] = self
 
@@ -55,15 +60,24 @@ class UnitOfWork:
             key = ("anonymous", self._anonymous)
         self._hooks.setdefault(key, hook)
 
+    def before_commit(self, hook: Hook, *, key: Hashable) -> None:
+        """Run `hook` in the transaction, just before the next commit (once per `key`)."""
+        self._before.setdefault(key, hook)
+
     @property
     def pending(self) -> int:
         """How many hooks wait for the commit."""
         return len(self._hooks)
 
     async def commit(self) -> None:
-        """Commit; then run every hook. A failed commit drops the hooks and raises."""
+        """Run the before-commit hooks, commit; then run every hook. A failed commit (or
+        before-commit hook) drops the hooks and raises."""
+        before = list(self._before.values())
+        self._before.clear()
         hooks = list(self._hooks.values())
         self._hooks.clear()
+        for early in before:
+            await early()
         await self.session.commit()
         for hook in hooks:
             try:
@@ -74,6 +88,7 @@ class UnitOfWork:
     async def rollback(self) -> None:
         """Discard the transaction and every hook registered for it."""
         self._hooks.clear()
+        self._before.clear()
         await self.session.rollback()
 
     async def abandon(self) -> None:
@@ -101,6 +116,37 @@ def of(session: AsyncSession) -> UnitOfWork:
 def on_commit(session: AsyncSession, hook: Hook, *, key: Hashable | None = None) -> None:
     """Register `hook` to run after the commit of the unit of work owning `session`."""
     of(session).on_commit(hook, key=key)
+
+
+def invalidate_on_commit(session: AsyncSession, *namespaces: str) -> None:
+    """Make the cache drop these namespaces once the unit of work owning `session` commits,
+    in every process.
+
+    With Redis: their versions in Redis are replaced after the commit (`Cache.invalidate`).
+    With the in-process cache: in the database, in this very transaction, just before the
+    commit (`cache_versions`), so another process's cache sees it too; after the commit
+    this process re-reads them.
+    """
+    from courtside.cache import get_cache
+
+    work, names, versions = of(session), tuple(sorted(set(namespaces))), get_cache().versions
+    key = ("cache", names)
+    if versions is None:
+
+        async def invalidate() -> None:
+            await get_cache().invalidate(*names)
+
+        work.on_commit(invalidate, key=key)
+        return
+
+    async def bump() -> None:
+        await versions.bump(session, names)
+
+    async def forget() -> None:
+        versions.forget(names)
+
+    work.before_commit(bump, key=key)
+    work.on_commit(forget, key=key)
 
 
 @asynccontextmanager

@@ -390,14 +390,16 @@ def test_a_domain_identity_signed_with_dkim_in_the_hosted_zone(variants, env):
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_only_the_function_that_settles_bets_sends_and_only_from_the_address(variants, env):
+def test_only_the_functions_that_send_mail_may_and_only_from_the_address(variants, env):
+    """Ingestion (settled bets' notifications) and the web (password-reset and address
+    links) send; the public read API may not."""
     synth = variants[env]
     config = synth.deployment.config
     (identity_id,) = synth.resources("AWS::SES::EmailIdentity")
     sets = list(synth.resources("AWS::SES::ConfigurationSet"))
     functions = _app_functions(synth)
     senders = [p.service.name for p in config.functions if p.service.sends_email]
-    assert senders == (["api"] if env == "dev" else ["ingest"])
+    assert senders == (["api"] if env == "dev" else ["web", "ingest"])
 
     granted = []
     for policy_id, policy in synth.resources("AWS::IAM::Policy").items():
@@ -407,12 +409,7 @@ def test_only_the_function_that_settles_bets_sends_and_only_from_the_address(var
             ]  # fmt: skip
             if any(a.startswith("ses:") for a in actions):
                 granted.append((policy_id, statement))
-    (policy_id, statement), = granted  # fmt: skip
-    assert policy_id.startswith(f"{function_id(service(senders[0]))}Function")
-    assert statement["Action"] == "ses:SendEmail"
-    assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": config.ses_from_address}}
-    listed = statement["Resource"]
-    resources = sorted(json.dumps(r) for r in (listed if isinstance(listed, list) else [listed]))
+    assert len(granted) == len(senders)  # one policy per sending function
     expected = [
         f'"arn:aws:ses:{config.region}:{config.account}:identity/", {{"Ref": "{identity_id}"}}'
     ]
@@ -420,9 +417,23 @@ def test_only_the_function_that_settles_bets_sends_and_only_from_the_address(var
         f'"arn:aws:ses:{config.region}:{config.account}:configuration-set/", {{"Ref": "{s}"}}'
         for s in sets
     ]
-    assert len(resources) == len(expected)
-    for text in expected:
-        assert any(text in r for r in resources), (text, resources)
+    for _policy_id, statement in granted:
+        assert statement["Action"] == "ses:SendEmail"
+        assert statement["Condition"] == {
+            "StringEquals": {"ses:FromAddress": config.ses_from_address}
+        }
+        listed = statement["Resource"]
+        resources = sorted(
+            json.dumps(r) for r in (listed if isinstance(listed, list) else [listed])
+        )
+        assert len(resources) == len(expected)
+        for text in expected:
+            assert any(text in r for r in resources), (text, resources)
+    owners = {
+        name for name in senders for policy_id, _ in granted
+        if policy_id.startswith(f"{function_id(service(name))}Function")
+    }  # fmt: skip
+    assert owners == set(senders)
 
     for name, props in functions.items():
         variables = props["Environment"]["Variables"]

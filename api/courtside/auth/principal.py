@@ -6,8 +6,8 @@ flag, role and token version, and whether this token was signed out, are compare
 the database, so deactivation, demotion, "log out everywhere" and a sign-out take effect
 at once. The database is the only record; the state is cached briefly
 (`USER_STATE_CACHE_SECONDS`) under a namespace per user, and every change registers
-`services.users.invalidate_user` to run after its commit, which bumps that namespace on
-every instance (Redis). If Redis is
+that namespace with `unit_of_work.invalidate_on_commit`, which bumps it for every instance
+(in Redis, or without Redis in the database: `cache_versions`). If Redis is
 unreachable the cache is a miss and the database answers; if an invalidation is lost in
 an outage, an entry cached before it lives at most its TTL. So the cache can make a change
 late by at most `USER_STATE_CACHE_SECONDS`, on any instance, never lose it.

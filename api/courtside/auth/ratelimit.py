@@ -162,6 +162,15 @@ async def begin_attempt(username: str, ip: str, device_cookie: str | None = None
     return Attempt(ip, tuple(key for key, _ in keys))
 
 
+async def lift_holds(username: str, ip: str) -> None:
+    """Clear the username budgets that can hold the owner back where they are: the one of
+    their network and the one shared by unknown devices (a password reset through the
+    e-mailed link proves the address: others' failed guesses no longer count against it).
+    Other networks' budgets stay: they hold back only those networks."""
+    for key, _limit in _attempt_keys(username, ip, None):
+        await _delete(key)
+
+
 async def signup_attempt(ip: str) -> None:
     """Count a sign-up from this client IP; 429 beyond `SIGNUP_MAX_PER_IP` per window.
 

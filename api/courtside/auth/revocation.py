@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import RevokedToken, utcnow
-from courtside.services.users import invalidate_user
-from courtside.unit_of_work import on_commit
+from courtside.services.users import user_state_namespace
+from courtside.unit_of_work import invalidate_on_commit
 
 
 async def revoke(session: AsyncSession, *, jti: str, user_id: int, expires_at: int) -> None:
@@ -41,7 +41,4 @@ async def revoke(session: AsyncSession, *, jti: str, user_id: int, expires_at: i
         .on_conflict_do_nothing(index_elements=["jti"])
     )
 
-    async def invalidate() -> None:
-        await invalidate_user(user_id)
-
-    on_commit(session, invalidate, key=("auth-user", user_id))
+    invalidate_on_commit(session, user_state_namespace(user_id))

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names, for type checkers
     from courtside.models.accounts import (
+        AccountToken,
+        AccountTokenPurpose,
         ApiKey,
         ApiScope,
         RevokedToken,
@@ -25,6 +27,7 @@ if TYPE_CHECKING:  # the names, for type checkers
         utcnow,
     )
     from courtside.models.betting import (
+        BankrollReset,
         Bet,
         BetSide,
         BetStatus,
@@ -32,6 +35,7 @@ if TYPE_CHECKING:  # the names, for type checkers
         NotificationKind,
         Wallet,
     )
+    from courtside.models.caching import CacheVersion
     from courtside.models.core import (
         AuditEvent,
         FeatureFlag,
@@ -49,15 +53,36 @@ if TYPE_CHECKING:  # the names, for type checkers
         Team,
     )
 
-MODULES = ("accounts", "betting", "core", "league")
+MODULES = ("accounts", "betting", "caching", "core", "league")
 """Every module that defines tables."""
 
 _HOME: dict[str, str] = {
-    **dict.fromkeys(("ApiKey", "ApiScope", "RevokedToken", "Role", "User"), "accounts"),
+    **dict.fromkeys(
+        (
+            "AccountToken",
+            "AccountTokenPurpose",
+            "ApiKey",
+            "ApiScope",
+            "RevokedToken",
+            "Role",
+            "User",
+        ),
+        "accounts",
+    ),
     **dict.fromkeys(("UTCDateTime", "utcnow"), "base"),
     **dict.fromkeys(
-        ("Bet", "BetSide", "BetStatus", "Notification", "NotificationKind", "Wallet"), "betting"
+        (
+            "BankrollReset",
+            "Bet",
+            "BetSide",
+            "BetStatus",
+            "Notification",
+            "NotificationKind",
+            "Wallet",
+        ),
+        "betting",
     ),
+    "CacheVersion": "caching",
     **dict.fromkeys(("AuditEvent", "FeatureFlag", "RowCount"), "core"),
     **dict.fromkeys(
         (
@@ -96,13 +121,17 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AccountToken",
+    "AccountTokenPurpose",
     "ApiKey",
     "ApiScope",
     "AuditEvent",
+    "BankrollReset",
     "Base",
     "Bet",
     "BetSide",
     "BetStatus",
+    "CacheVersion",
     "FeatureFlag",
     "Game",
     "GameStatus",

@@ -54,6 +54,9 @@ class User(Base):
         Boolean, default=False, server_default=false()
     )
     """Also e-mail a notification when a bet settles (off by default)."""
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set when the person deleted the account: the row stays, anonymised, so the bets it
+    made still count (see `services.account_deletion`)."""
 
 
 class ApiKey(Base):
@@ -82,6 +85,39 @@ class ApiKey(Base):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class AccountTokenPurpose(StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a secret)
+    EMAIL_CHANGE = "email_change"
+
+
+class AccountToken(Base):
+    """A link sent by e-mail: reset a password, or confirm a new address.
+
+    Only the SHA-256 of the link's secret is stored (a leaked table opens no account); a
+    token is used at most once (`used_at`, set by a conditional update) and not after
+    `expires_at`.
+    """
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('password_reset', 'email_change')", name="purpose"),
+        CheckConstraint(
+            "(purpose = 'email_change') = (new_email IS NOT NULL)", name="email_change_address"
+        ),
+        Index("ix_account_tokens_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("rest_api_users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    new_email: Mapped[str | None] = mapped_column(String(254))
+    """The address to switch to (e-mail change only)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RevokedToken(Base):

@@ -116,6 +116,20 @@ class Bet(Base):
         return "cancelled" if self.cancelled_at is not None else self.status
 
 
+class BankrollReset(Base):
+    """A user set their bankroll back to the starting amount: the record of it (the bets
+    before it stay as they were; the record page lists the resets)."""
+
+    __tablename__ = "bankroll_resets"
+    __table_args__ = (Index("ix_bankroll_resets_user_id_reset_at", "user_id", "reset_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("rest_api_users.id", ondelete="CASCADE"))
+    reset_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    balance_before_cents: Mapped[int] = mapped_column(BigInteger)
+    balance_after_cents: Mapped[int] = mapped_column(BigInteger)
+
+
 class NotificationKind(StrEnum):
     BET_SETTLED = "bet_settled"
 

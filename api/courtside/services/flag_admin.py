@@ -2,8 +2,8 @@
 
 Reading flags stays in `services.flags` (cached) and, where a decision moves money,
 `services.kill_switch` (the database, locked against these changes). These functions do
-not commit; each change registers `flags.invalidate_flags` to run after the unit of work
-commits, so every instance sees the change at once.
+not commit; each change registers the flags namespace's invalidation with the unit of work
+(`invalidate_on_commit`), so every instance sees the change once it commits.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.errors import ApiError, NotFound
 from courtside.models import FeatureFlag
 from courtside.services import audit
-from courtside.services.flags import DEFAULTS, invalidate_flags
+from courtside.services.flags import DEFAULTS, FLAGS_NAMESPACE
 from courtside.services.kill_switch import lock_for_change
-from courtside.unit_of_work import on_commit
+from courtside.unit_of_work import invalidate_on_commit
 
 DESCRIPTIONS = {
     "betting_open": "Accept new simulated bets.",
@@ -83,7 +83,7 @@ async def create_flag(
             await session.flush()
     except IntegrityError:
         raise ApiError(409, "flag_exists", f"A flag named {name!r} exists already.") from None
-    on_commit(session, invalidate_flags, key="flags")
+    invalidate_on_commit(session, FLAGS_NAMESPACE)
     await audit.record(
         session,
         actor=actor,
@@ -110,7 +110,7 @@ async def update_flag(
     if description is not None:
         row.description = description
     await session.flush()
-    on_commit(session, invalidate_flags, key="flags")
+    invalidate_on_commit(session, FLAGS_NAMESPACE)
     await audit.record(
         session,
         actor=actor,
@@ -160,7 +160,7 @@ async def delete_flag(session: AsyncSession, *, actor: audit.Actor, name: str) -
         raise NotFound("flag", name)
     await session.delete(row)
     await session.flush()
-    on_commit(session, invalidate_flags, key="flags")
+    invalidate_on_commit(session, FLAGS_NAMESPACE)
     await audit.record(
         session,
         actor=actor,

@@ -22,7 +22,6 @@ from sqlalchemy import Table, and_, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.cache import get_cache
 from courtside.errors import ApiError
 from courtside.http_cache import REFERENCE, SCHEDULE
 from courtside.models import (
@@ -53,7 +52,7 @@ from courtside.schemas.ingest import (
 from courtside.services import audit
 from courtside.services.late_bets import void_bets_after_tip_off
 from courtside.settings import get_ingest_settings
-from courtside.unit_of_work import on_commit
+from courtside.unit_of_work import invalidate_on_commit
 
 MAX_REPORTED_RECORDS = 100
 """A 422 lists at most this many bad records (its message gives the total)."""
@@ -193,12 +192,7 @@ async def ingest(
             "The batch conflicts with data stored meanwhile; nothing was written. Retry it.",
         ) from exc
     if _changed(written):
-        namespaces = NAMESPACES[dataset]
-
-        async def invalidate() -> None:
-            await get_cache().invalidate(*namespaces)
-
-        on_commit(session, invalidate, key=("cache", namespaces))
+        invalidate_on_commit(session, *NAMESPACES[dataset])
     return IngestResult(
         dataset=dataset,
         received=len(raw),

@@ -1,5 +1,8 @@
 """The leaderboard: users who opted in, ranked by profit or ROI over a period.
 
+An account deleted while on the board stays on it anonymised, as `FORMER_MEMBER` (its
+bets still count; `services.account_deletion`).
+
 Only decided bets count (won or lost: a refund or a cancellation is neither). A user needs
 `LEADERBOARD_MIN_BETS` decided bets in the period to be ranked, so one lucky bet does not
 top the ROI table. Equal values share a rank (1, 2, 2, 4); ties are listed by name.
@@ -11,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet, BetStatus, Game, User, utcnow
@@ -22,6 +25,7 @@ Period = Literal["30d", "season"]
 Order = Literal["profit", "roi"]
 PERIODS: tuple[Period, ...] = ("30d", "season")
 ORDERS: tuple[Order, ...] = ("profit", "roi")
+FORMER_MEMBER = "Former member"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class Standing:
     entry: Entry | None
     reason: str | None
     bets: int
+    needs_opt_in: bool = False
+    """Not on the board because they have not opted in (the page links to the settings)."""
 
 
 @dataclass(frozen=True)
@@ -91,11 +97,12 @@ async def leaderboard(
     season = await current_season(session, now=now)
     min_bets = get_betting_settings().leaderboard_min_bets
     won = func.sum(case((Bet.status == BetStatus.WON.value, 1), else_=0))
+    name = case((User.deleted_at.is_not(None), literal(FORMER_MEMBER)), else_=User.display_name)
     rows = (
         await session.execute(
             select(
                 User.id,
-                User.display_name,
+                name,
                 func.count(Bet.id),
                 won,
                 func.sum(Bet.profit_cents),
@@ -104,11 +111,13 @@ async def leaderboard(
             .join(Bet, Bet.user_id == User.id)
             .where(
                 User.leaderboard_opt_in.is_(True),
-                User.display_name.is_not(None),
-                User.is_active.is_(True),
+                or_(
+                    and_(User.display_name.is_not(None), User.is_active.is_(True)),
+                    User.deleted_at.is_not(None),
+                ),
                 *_decided_bets(period, now, season),  # type: ignore[arg-type]
             )
-            .group_by(User.id, User.display_name)
+            .group_by(User.id, User.display_name, User.deleted_at)
             .having(func.count(Bet.id) >= min_bets)
         )
     ).all()
@@ -154,7 +163,9 @@ async def standing(
         or 0
     )
     if user is None or not user.leaderboard_opt_in or user.display_name is None:
-        return Standing(None, "You are not on the leaderboard: opt in on your settings page.", bets)
+        return Standing(
+            None, "You are not on the leaderboard: opt in on your settings page.", bets, True
+        )
     if bets < board.min_bets:
         return Standing(
             None,

@@ -2,8 +2,8 @@
 
 Every change that affects what a token may do (role, active flag, forced reset, "log out
 everywhere", a new password) bumps `token_version`, which revokes every token issued
-before, and registers `invalidate_user` to run after the unit of work commits, so cached
-state is dropped on every instance. Nothing here commits.
+before, and registers the user's cache namespace with the unit of work
+(`invalidate_on_commit`), so cached state is dropped on every instance. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from courtside.models import Role, User, utcnow
 from courtside.schemas.common import PageParams
 from courtside.services import audit, passwords
 from courtside.services.pagination import PageOf, paginate
-from courtside.unit_of_work import on_commit
+from courtside.unit_of_work import invalidate_on_commit
 
 if TYPE_CHECKING:
     from courtside.schemas.auth import SignupCreate
@@ -44,10 +44,7 @@ async def invalidate_user(user_id: int) -> None:
 
 
 def _invalidate_after_commit(session: AsyncSession, user_id: int) -> None:
-    async def hook() -> None:
-        await invalidate_user(user_id)
-
-    on_commit(session, hook, key=("auth-user", user_id))
+    invalidate_on_commit(session, user_state_namespace(user_id))
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:

@@ -22,7 +22,7 @@ from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import BetStatus, GameStatus, Team, utcnow
 from courtside.schemas.common import PageParams
-from courtside.services import betting, board
+from courtside.services import bankroll, betting, board
 from courtside.services.bet_export import bets_csv
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.charts import profit_chart
@@ -157,6 +157,7 @@ async def _record_page(
     fmt = formatter(request)
     teams = await board.teams(session)
     summary = await betting.summary(session, user.id)
+    resets = await bankroll.resets(session, user.id)
     series = await betting.profit_series(session, user.id)
     range_error = _check_range(query)
     bets = await betting.list_bets(
@@ -178,6 +179,7 @@ async def _record_page(
         "record.html",
         {
             "summary": summary,
+            "resets": resets,
             "chart": profit_chart(series, fmt.zone),
             "bets": bets.items,
             "total": bets.total,

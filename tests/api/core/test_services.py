@@ -89,8 +89,9 @@ def test_each_service_has_its_own_role_and_entry_point():
         assert (REPO / "api" / Path(*module.split("."))).with_suffix(".py").is_file(), s.handler
 
 
-def test_only_ingestion_settles_bets_and_sends_email():
-    assert [s.name for s in SERVICES if s.sends_email] == ["ingest"]
+def test_ingestion_and_the_web_send_email_and_only_the_web_signs_people_in():
+    # ingestion: settled bets' notifications; the web: password-reset and address links
+    assert [s.name for s in SERVICES if s.sends_email] == ["web", "ingest"]
     assert [s.name for s in SERVICES if s.signs_people_in] == ["web"]
     assert DEFAULT_SERVICE.claims("/")
 

@@ -58,6 +58,9 @@ TABLES: dict[str, dict[str, str]] = {
     "bets": {"public": "", "web": "SIUD", "ingest": "S"},
     "notifications": {"public": "", "web": "SIUD", "ingest": "I"},
     "audit_events": {"public": "", "web": "SIUD", "ingest": "I"},
+    "account_tokens": {"public": "", "web": "SIUD", "ingest": ""},
+    "bankroll_resets": {"public": "", "web": "SIUD", "ingest": ""},
+    "cache_versions": {"public": "S", "web": "SIUD", "ingest": "SIU"},
     "alembic_version": {"public": "", "web": "", "ingest": ""},
 }
 """Every table of the app schema, for each service's role. Declare a new table here."""

@@ -1,0 +1,81 @@
+"""Resetting a bankroll: back to the starting amount, on the record.
+
+A reset changes the wallet only: every bet before it stays as it was (the record, the
+chart and the leaderboard still count them), and a `bankroll_resets` row keeps the balance
+it replaced, which the record page lists. A reset waits until no bet is open: an open
+bet's stake is out of the wallet, and settling it into a reset bankroll would mix the two.
+
+Concurrency: the wallet row is locked first (PostgreSQL `FOR UPDATE`; SQLite's writer lock
+is taken by the transaction's first statement), then the open bets are counted, so a bet
+placed at the same moment (which locks the wallet too) is either seen or placed after.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.errors import ApiError
+from courtside.models import BankrollReset, Bet, BetStatus, Wallet, utcnow
+from courtside.services import audit, betting
+from courtside.settings import get_betting_settings
+
+
+async def reset_bankroll(
+    session: AsyncSession, *, user_id: int, actor: audit.Actor, now: datetime | None = None
+) -> BankrollReset:
+    """Set the user's bankroll to the starting amount and record it; 409 while bets are
+    open. No commit."""
+    now = now or utcnow()
+    await betting.wallet_for(session, user_id)  # created with the start if missing
+    query = (
+        select(Wallet).where(Wallet.user_id == user_id).execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    wallet = (await session.scalars(query)).one()
+    still_open = int(
+        await session.scalar(
+            select(func.count(Bet.id)).where(
+                Bet.user_id == user_id, Bet.status == BetStatus.OPEN.value
+            )
+        )
+        or 0
+    )
+    if still_open:
+        raise ApiError(
+            409,
+            "bets_open",
+            f"You have {still_open} open bet{'s' if still_open != 1 else ''}: reset your "
+            "bankroll once they have settled, or cancel them first.",
+        )
+    start = get_betting_settings().starting_bankroll_cents
+    record = BankrollReset(
+        user_id=user_id, reset_at=now, balance_before_cents=wallet.balance_cents,
+        balance_after_cents=start,
+    )  # fmt: skip
+    wallet.balance_cents = wallet.starting_cents = start
+    wallet.updated_at = now
+    session.add(record)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="bankroll.reset",
+        target=f"user:{user_id}",
+        details={"before_cents": record.balance_before_cents, "after_cents": start},
+    )
+    return record
+
+
+async def resets(session: AsyncSession, user_id: int) -> list[BankrollReset]:
+    """The user's bankroll resets, newest first."""
+    return list(
+        await session.scalars(
+            select(BankrollReset)
+            .where(BankrollReset.user_id == user_id)
+            .order_by(BankrollReset.reset_at.desc(), BankrollReset.id.desc())
+        )
+    )
