@@ -106,7 +106,7 @@ async def test_redis_round_trips_are_client_spans_and_failures_are_recorded(span
         assert await cache.get_or_build("ns", "key", 60, build) == (b"value", True)
     await cache.close()
     names = [s.name for s in finished(spans) if s.kind is SpanKind.CLIENT]
-    assert names == ["redis MGET", "redis SET NX GET", "redis SET", "redis MGET"]
+    assert names == ["redis MGET", "redis SET NX GET", "redis EVALSHA", "redis MGET"]
     for span in finished(spans):
         if span.kind is SpanKind.CLIENT:
             assert span.parent.span_id == parent.get_span_context().span_id
