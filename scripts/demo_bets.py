@@ -74,7 +74,7 @@ async def seed_bet_history(
 
     from courtside.models import BankrollReset, Bet, BetSide, Game, GameStatus, OddsSnapshot, User
     from courtside.models import utcnow as current_time
-    from courtside.services import betting, flags
+    from courtside.services import flags, placing, settlement, wallets
 
     now = now or current_time()
     user = await session.scalar(select(User).where(User.username == username))
@@ -128,9 +128,9 @@ async def seed_bet_history(
         # closing line, without the checks that would refuse a bet on a finished game.
         odds = line.home_odds if side == "home" else line.away_odds
         assert odds is not None
-        await betting.record_bet(
+        await placing.record_bet(
             session,
-            wallet=await betting.wallet_for(session, user.id),
+            wallet=await wallets.wallet_for(session, user.id),
             game_id=game.id,
             side=BetSide(side),
             stake_cents=rng.randrange(10, 61) * 100,
@@ -141,7 +141,7 @@ async def seed_bet_history(
         )
         # Settled as it would have been, with the notification a settlement makes.
         settled_at = game.start_time + SETTLED_AFTER_TIP_OFF
-        await betting.settle_games(session, [game.id], now=settled_at)
+        await settlement.settle_games(session, [game.id], now=settled_at)
     if finished:
         await _show_on_leaderboard(session, user)
     return len(finished)

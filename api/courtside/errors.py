@@ -26,6 +26,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from courtside.domain_errors import Conflict, DomainError, Invalid, NotFound
+
 log = logging.getLogger(__name__)
 
 API_PREFIXES = ("/v1/", "/v1", "/token", "/health", "/openapi.json", "/docs")
@@ -71,7 +73,8 @@ def is_unavailable(exc: BaseException) -> bool:
 
 
 class ApiError(Exception):
-    """An error a client can act on. Raise it from services and routers."""
+    """An HTTP error a client can act on, raised by the HTTP layer (routers, pages, auth
+    dependencies). Services raise a `DomainError` instead."""
 
     def __init__(
         self,
@@ -90,9 +93,17 @@ class ApiError(Exception):
         self.headers = headers
 
 
-class NotFound(ApiError):
-    def __init__(self, what: str, key: object) -> None:
-        super().__init__(404, "not_found", f"{what} {key!s} was not found")
+DOMAIN_STATUS: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, Invalid: 422}
+"""The one place a service's domain error becomes an HTTP status (the nearest class wins)."""
+
+
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a domain error: its class's, or its nearest ancestor's; 400 for
+    a domain error no class of the table covers."""
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return 400
 
 
 def is_api_path(path: str) -> bool:
@@ -172,6 +183,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             request, exc.status_code, exc.code, exc.message, exc.details, exc.headers
         )
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
+        return error_response(request, status_for(exc), exc.code, exc.message, exc.details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

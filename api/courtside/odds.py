@@ -1,4 +1,5 @@
-"""Moneyline arithmetic on American odds (pure functions, no I/O)."""
+"""Moneyline arithmetic on American odds, and money in cents as people read it (pure
+functions, no I/O)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,10 @@ def settled_profit_cents(stake_cents: int, odds: int, outcome: str) -> int:
 def format_american(odds: int) -> str:
     """`+150`, `-110`: the sign is always shown."""
     return f"+{odds}" if odds > 0 else str(odds)
+
+
+def format_units(cents: int) -> str:
+    """`123456` → `1,234.56` (cents are shown as units with two decimals)."""
+    sign = "-" if cents < 0 else ""
+    units, rest = divmod(abs(cents), 100)
+    return f"{sign}{units:,}.{rest:02d}"

@@ -26,8 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from courtside.odds import win_profit_cents
-from courtside.services.betting import format_units
+from courtside.odds import format_units, win_profit_cents
 from tests.browser.test_web_flow import OriginWatch
 from tests.browser.test_web_round2 import _sign_in, _sign_up
 

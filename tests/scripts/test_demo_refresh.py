@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from courtside.models import AuditEvent, Bet, Game, Notification, OddsSnapshot, User
-from courtside.services import betting
+from courtside.services import placing
 from courtside.unit_of_work import unit_of_work
 from scripts.demo_data import GAME_LENGTH, generate_season, load_season
 from scripts.demo_refresh import is_stale, refresh, simulate
@@ -29,7 +29,7 @@ async def test_a_stale_season_is_refreshed_once(session, cache):
     )
     user = await session.scalar(select(User).where(User.username == "demo-user"))
     async with unit_of_work() as work:
-        await betting.place_bet(
+        await placing.place_bet(
             work.session, user_id=user.id, game_id=game.id, side="home", stake_cents=500,
             now=LOADED,
         )  # fmt: skip

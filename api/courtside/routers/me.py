@@ -13,11 +13,11 @@ from starlette.responses import Response
 from courtside.auth.deps import CurrentUser, actor_for_user
 from courtside.cache_control import PRIVATE
 from courtside.db import SessionDep
-from courtside.errors import NotFound
+from courtside.domain_errors import NotFound
 from courtside.models import Bet
 from courtside.schemas.betting import BetCreate, BetRead, ProfitPointRead, SummaryRead
 from courtside.schemas.common import Page, PageDep, error_responses
-from courtside.services import betting
+from courtside.services import bet_record, placing
 from courtside.services.bet_export import bets_csv
 from courtside.unit_of_work import UnitOfWorkDep
 
@@ -43,7 +43,7 @@ async def list_my_bets(
 ) -> Page[BetRead]:
     """Your bets, newest first."""
     _private(response)
-    result = await betting.list_bets(session, user.id, page, status=status)
+    result = await bet_record.list_bets(session, user.id, page, status=status)
     return Page[BetRead](
         items=[BetRead.model_validate(bet) for bet in result.items],
         total=result.total,
@@ -67,7 +67,7 @@ async def place_my_bet(
     there are no odds, you already bet on the game, or the stake is more than your
     bankroll; 422 for a stake that is not positive; 404 for an unknown game.
     """
-    bet = await betting.place_bet(
+    bet = await placing.place_bet(
         work.session,
         user_id=user.id,
         game_id=body.game_id,
@@ -80,7 +80,7 @@ async def place_my_bet(
 
 
 async def _my_bet(session: SessionDep, user_id: int, bet_id: int) -> Bet:
-    bet = await betting.get_bet(session, user_id, bet_id)
+    bet = await bet_record.get_bet(session, user_id, bet_id)
     if bet is None:
         raise NotFound("bet", bet_id)
     return bet
@@ -122,7 +122,7 @@ async def cancel_my_bet(
     """Cancel one of your open bets before tip-off: the stake goes back to your bankroll
     and the bet is `refunded` with `cancelled_at` set. 409 once the game has tipped off or
     the bet is settled."""
-    await betting.cancel_bet(
+    await placing.cancel_bet(
         work.session, user_id=user.id, bet_id=bet_id, actor=actor_for_user(user)
     )
     _private(response)
@@ -133,8 +133,8 @@ async def cancel_my_bet(
 async def my_summary(user: CurrentUser, session: SessionDep, response: Response) -> SummaryRead:
     """Your record: W-L, win %, profit, ROI, bankroll and cumulative profit over time."""
     _private(response)
-    summary = await betting.summary(session, user.id)
-    series = await betting.profit_series(session, user.id)
+    summary = await bet_record.summary(session, user.id)
+    series = await bet_record.profit_series(session, user.id)
     return SummaryRead(
         bets=summary.bets,
         won=summary.won,

@@ -17,7 +17,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.errors import ApiError, NotFound
+from courtside.domain_errors import NotFound
+from courtside.errors import ApiError
 from courtside.models import ApiKey, ApiScope, utcnow
 from courtside.schemas.common import PageParams
 from courtside.services import audit

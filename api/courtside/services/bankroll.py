@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.errors import ApiError
 from courtside.models import BankrollReset, Bet, BetStatus, Wallet, utcnow
-from courtside.services import audit, betting
+from courtside.services import audit, wallets
 from courtside.settings import get_betting_settings
 
 
@@ -29,7 +29,7 @@ async def reset_bankroll(
     """Set the user's bankroll to the starting amount and record it; 409 while bets are
     open. No commit."""
     now = now or utcnow()
-    await betting.wallet_for(session, user_id)  # created with the start if missing
+    await wallets.wallet_for(session, user_id)  # created with the start if missing
     query = (
         select(Wallet).where(Wallet.user_id == user_id).execution_options(populate_existing=True)
     )

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.services.betting import BetFilters, format_units, iter_bets
+from courtside.odds import format_units
+from courtside.services.bet_record import BetFilters, iter_bets
 
 COLUMNS = (
     "bet_id",

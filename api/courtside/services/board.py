@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from courtside.errors import NotFound
+from courtside.domain_errors import NotFound
 from courtside.models import Game, Injury, OddsSnapshot, Player, PlayerSeasonStats, Team
 
 

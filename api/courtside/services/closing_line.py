@@ -2,7 +2,7 @@
 
 Once a game has started, the pages show the last pre-game line (every bookmaker's newest
 quote recorded at or before tip-off, and the best price per side, by the same rules as
-`betting.markets`), so the price the bets were placed at stays visible during and after
+`markets.markets`), so the price the bets were placed at stays visible during and after
 the game, even if a pipeline keeps sending in-play quotes.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import BetSide, Game, OddsSnapshot
-from courtside.services.betting import Market, best_price
+from courtside.services.markets import Market, best_price
 
 
 async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[int, Market]:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.errors import ApiError, NotFound
+from courtside.domain_errors import NotFound
+from courtside.errors import ApiError
 from courtside.models import FeatureFlag
 from courtside.services import audit
 from courtside.services.flags import DEFAULTS, FLAGS_NAMESPACE

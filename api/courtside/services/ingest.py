@@ -214,7 +214,7 @@ async def _settle(session: AsyncSession, game_ids: Sequence[int]) -> int:
     """Settle the bets of final games and refund postponed ones, in this transaction."""
     if not game_ids:
         return 0
-    from courtside.services.betting import settle_games
+    from courtside.services.settlement import settle_games
 
     return await settle_games(session, game_ids)
 

@@ -1,6 +1,6 @@
 """Bets placed at or after their game's tip-off are void: refunded, never settled.
 
-Placement refuses a game that has started (`betting._check_game`), but ingestion may move a
+Placement refuses a game that has started (`placing._check_game`), but ingestion may move a
 game's start time earlier, before bets already placed on it: the pipeline's schedule is the
 truth (a corrected tip-off), so refusing the move would keep a wrong time on the board and
 keep taking bets until then. A sportsbook voids a bet taken after the actual start; so does
@@ -71,8 +71,7 @@ async def void_bets_after_tip_off(
         )
     _expire_loaded(session, [(Bet, row[0]) for row in voided] + [(Wallet, u) for u in credits])
     if voided:
-        from courtside.services.betting import SettledBet
-        from courtside.services.notifications import bets_settled
+        from courtside.services.notifications import SettledBet, bets_settled
 
         await bets_settled(
             session,

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 if TYPE_CHECKING:
     from courtside.models import Prediction
 
-from courtside.errors import NotFound
+from courtside.domain_errors import NotFound
 from courtside.models import tables
 from courtside.schemas.common import PageParams
 from courtside.services.pagination import TOTAL, from_window, window_total

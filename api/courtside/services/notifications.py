@@ -11,20 +11,35 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.models import BetStatus, Notification, NotificationKind, Team, User, utcnow
+from courtside.models import BetStatus, Game, Notification, NotificationKind, Team, User, utcnow
 from courtside.services.email import Email, get_sender
 from courtside.unit_of_work import on_commit
 
-if TYPE_CHECKING:
-    from courtside.services.betting import SettledBet
-
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SettledBet:
+    """A bet settlement (or `late_bets`) just settled: what its notification says.
+
+    Declared here, where it is read, so that settlement imports notifications and
+    nothing imports back."""
+
+    bet_id: int
+    user_id: int
+    game: Game
+    side: str
+    stake_cents: int
+    outcome: BetStatus
+    profit_cents: int
+    refund_reason: str | None = None
+    """Why a refund, when not a postponement (`late_bets`)."""
 
 
 def _units(cents: int) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy import Float, and_, case, cast, func, literal, null, select, uni
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from courtside.errors import NotFound
+from courtside.domain_errors import NotFound
 from courtside.models import tables
 from courtside.models.base import utcnow
 from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType, OddsMovementRead

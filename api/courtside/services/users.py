@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
-from courtside.errors import ApiError, NotFound
+from courtside.domain_errors import NotFound
+from courtside.errors import ApiError
 from courtside.models import Role, User, utcnow
 from courtside.schemas.common import PageParams
 from courtside.services import audit, passwords

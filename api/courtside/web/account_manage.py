@@ -17,7 +17,7 @@ from courtside.auth.reauthentication import confirm_password
 from courtside.auth.tokens import issue_token
 from courtside.db import SessionDep
 from courtside.errors import ApiError
-from courtside.services import account_deletion, account_email, bankroll, betting, users
+from courtside.services import account_deletion, account_email, bankroll, bet_record, users
 from courtside.settings import get_auth_settings
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.account_links import links_for
@@ -56,7 +56,7 @@ async def _account_page(
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    summary = await betting.summary(session, user.id)
+    summary = await bet_record.summary(session, user.id)
     return render(
         request,
         "account.html",

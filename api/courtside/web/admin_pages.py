@@ -316,9 +316,7 @@ async def _user_action(
 ) -> Response:
     try:
         await action
-    except ApiError as exc:
-        if exc.status_code == 404:
-            raise
+    except ApiError as exc:  # a user the admin may not change (NotFound is a 404 page)
         await work.rollback()
         return await _users_page(
             request, work.session, admin, error=exc.message, status_code=exc.status_code

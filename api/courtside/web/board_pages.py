@@ -18,9 +18,9 @@ from starlette.responses import RedirectResponse, Response
 
 from courtside.auth.deps import AuthUser
 from courtside.db import SessionDep
-from courtside.errors import ApiError
 from courtside.models import Bet, utcnow
-from courtside.services import betting, board, flags, league
+from courtside.odds import format_units
+from courtside.services import bet_record, board, flags, league, placing, wallets
 from courtside.settings import get_app_settings
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web import bet_flash
@@ -30,7 +30,7 @@ from courtside.web.csrf import CsrfProtected
 from courtside.web.formatting import Formatter
 from courtside.web.query_params import BoardDay
 from courtside.web.session import PageOptionalUser, PageUser, formatter, viewer_zone
-from courtside.web.stakes import STAKE_RULE, parse_stake, payout
+from courtside.web.stakes import STAKE_RULE, StakeRefused, parse_stake, payout
 from courtside.web.templating import render
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ async def board_context(
         "upcoming_days": UPCOMING_DAYS,
     }
     if user is not None:
-        context["bankroll"] = betting.format_units(await betting.bankroll_cents(session, user.id))
+        context["bankroll"] = format_units(await wallets.bankroll_cents(session, user.id))
     return context
 
 
@@ -132,7 +132,7 @@ async def home(
     notice = None
     shown = placed or cancelled
     if shown is not None and user is not None:
-        bet = await betting.get_bet(session, user.id, shown)
+        bet = await bet_record.get_bet(session, user.id, shown)
         if bet is not None:
             text = placed_message(bet) if placed else "Bet cancelled: the stake is back."
             if placed:
@@ -167,16 +167,14 @@ async def place_bet_form(
     """Place a bet from the board or a game page. A double submit finds the first bet."""
     zone = formatter(request).zone
     try:
-        bet = await betting.place_bet(
+        bet = await placing.place_bet(
             work.session,
             user_id=user.id,
             game_id=game_id,
             side=side,
             stake_cents=parse_stake(stake),
         )
-    except ApiError as exc:
-        if exc.status_code == 404:
-            raise
+    except (StakeRefused, placing.BetRefused, placing.BetInvalid) as exc:
         await work.rollback()
         form = FormState(game_id, exc.message, side if side in ("home", "away") else "", stake)
         response = RedirectResponse(

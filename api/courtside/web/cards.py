@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from courtside.auth.deps import AuthUser
 from courtside.models import Bet, BetStatus, Game, GameStatus, Prediction, Team, utcnow
 from courtside.odds import implied_probability
-from courtside.services import betting, flags, league
+from courtside.services import bet_record, flags, league
 from courtside.services.closing_line import closing_markets
+from courtside.services.markets import Market, markets
 from courtside.web.stakes import Payout, payout, typed_stake_cents
 
 if TYPE_CHECKING:
@@ -82,9 +83,7 @@ class FormState:
     stake: str
 
 
-def _side(
-    key: str, game: Game, market: betting.Market | None, prediction: Prediction | None
-) -> Side:
+def _side(key: str, game: Game, market: Market | None, prediction: Prediction | None) -> Side:
     team = game.home_team if key == "home" else game.away_team
     price = None if market is None else market.best(key)
     model = None
@@ -116,7 +115,7 @@ def live_state(game: Game) -> str:
 
 
 def _closed_reason(
-    game: Game, market: betting.Market | None, betting_open: bool, now: datetime
+    game: Game, market: Market | None, betting_open: bool, now: datetime
 ) -> str | None:
     if game.status == GameStatus.LIVE.value:
         return live_state(game)
@@ -150,7 +149,7 @@ async def cards_for(
     markets = await shown_markets(session, games, now)
     predictions = await league.latest_predictions(session, ids)
     betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
-    mine = await betting.user_bets_by_game(session, user.id, ids) if user else {}
+    mine = await bet_record.user_bets_by_game(session, user.id, ids) if user else {}
     cards = []
     for game in games:
         market = markets.get(game.id)
@@ -180,10 +179,10 @@ def has_started(game: Game, now: datetime) -> bool:
 
 async def shown_markets(
     session: AsyncSession, games: list[Game], now: datetime
-) -> dict[int, betting.Market]:
+) -> dict[int, Market]:
     """The market a page shows per game: the current one before tip-off, the closing line
     (as it stood at tip-off) after."""
     started = [game for game in games if has_started(game, now)]
-    markets = await betting.markets(session, [g.id for g in games if not has_started(g, now)])
-    markets.update(await closing_markets(session, started))
-    return markets
+    found = await markets(session, [g.id for g in games if not has_started(g, now)])
+    found.update(await closing_markets(session, started))
+    return found

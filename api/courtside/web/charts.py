@@ -29,8 +29,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from courtside.models import OddsSnapshot
-from courtside.odds import format_american, implied_probability, is_valid_american
-from courtside.services.betting import ProfitPoint, format_units
+from courtside.odds import format_american, format_units, implied_probability, is_valid_american
+from courtside.services.bet_record import ProfitPoint
 
 HEIGHT = 240
 PAD_TOP = 16

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from courtside.odds import format_american, is_valid_american, win_profit_cents
-from courtside.services.betting import format_units
+from courtside.odds import format_american, format_units, is_valid_american, win_profit_cents
 from courtside.settings import get_app_settings
 
 DASH = "\u2013"

@@ -15,8 +15,9 @@ from starlette.responses import Response
 from courtside.auth.deps import AuthUser
 from courtside.db import SessionDep
 from courtside.models import Game, GameStatus, utcnow
+from courtside.odds import format_units
 from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
-from courtside.services import betting, board, league
+from courtside.services import bet_record, board, league, wallets
 from courtside.services.odds_movement import odds_movement
 from courtside.services.standings import standings_for
 from courtside.web import bet_flash
@@ -87,7 +88,7 @@ async def game_page_context(
         "stake_rule": STAKE_RULE,
     }
     if user is not None:
-        context["bankroll"] = betting.format_units(await betting.bankroll_cents(session, user.id))
+        context["bankroll"] = format_units(await wallets.bankroll_cents(session, user.id))
     return context
 
 
@@ -102,7 +103,7 @@ async def game_page(
 ) -> Response:
     notice = None
     if user is not None and (placed or cancelled):
-        bet = await betting.get_bet(session, user.id, placed or cancelled or 0)
+        bet = await bet_record.get_bet(session, user.id, placed or cancelled or 0)
         if bet is not None and bet.game_id == game_id:
             notice = (
                 placed_message(bet, team_name=False)

@@ -19,10 +19,10 @@ from starlette.responses import RedirectResponse, Response
 from courtside.auth.deps import AuthUser, actor_for_user
 from courtside.cache_control import PRIVATE
 from courtside.db import SessionDep
-from courtside.errors import ApiError
+from courtside.errors import status_for
 from courtside.models import BetStatus, GameStatus, Team, utcnow
 from courtside.schemas.common import PageParams
-from courtside.services import bankroll, betting, board
+from courtside.services import bankroll, bet_record, board, placing
 from courtside.services.bet_export import bets_csv
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.charts import profit_chart
@@ -71,15 +71,13 @@ async def cancel_bet_form(
 ) -> Response:
     """Cancel an open bet before tip-off; the page it came from says so."""
     try:
-        bet = await betting.cancel_bet(
+        bet = await placing.cancel_bet(
             work.session, user_id=user.id, bet_id=bet_id, actor=actor_for_user(user)
         )
-    except ApiError as exc:
-        if exc.status_code == 404:
-            raise
+    except placing.BetRefused as exc:
         await work.rollback()
         return await _record_page(
-            request, work.session, user, RecordQuery(), error=exc.message, status=exc.status_code
+            request, work.session, user, RecordQuery(), error=exc.message, status=status_for(exc)
         )
     if back == "game":
         return RedirectResponse(f"/games/{bet.game_id}?cancelled={bet_id}#bet", status_code=303)
@@ -119,14 +117,14 @@ class RecordQuery:
         return bool(self.status or self.team or self.since or self.until)
 
 
-def _filters(query: RecordQuery, fmt: Formatter, teams: list[Team]) -> betting.BetFilters:
+def _filters(query: RecordQuery, fmt: Formatter, teams: list[Team]) -> bet_record.BetFilters:
     """The record's filters; dates are whole days in the viewer's zone."""
 
     def start_of(day: date) -> datetime:
         return datetime.combine(day, datetime.min.time(), tzinfo=fmt.zone)
 
     team = next((t for t in teams if t.abbreviation == query.team), None)
-    return betting.BetFilters(
+    return bet_record.BetFilters(
         status=query.status,
         team_id=team.id if team else None,
         placed_from=start_of(query.since) if query.since else None,
@@ -156,11 +154,11 @@ async def _record_page(
 ) -> Response:
     fmt = formatter(request)
     teams = await board.teams(session)
-    summary = await betting.summary(session, user.id)
+    summary = await bet_record.summary(session, user.id)
     resets = await bankroll.resets(session, user.id)
-    series = await betting.profit_series(session, user.id)
+    series = await bet_record.profit_series(session, user.id)
     range_error = _check_range(query)
-    bets = await betting.list_bets(
+    bets = await bet_record.list_bets(
         session,
         user.id,
         PageParams(limit=RECORD_PAGE_SIZE, offset=(query.page - 1) * RECORD_PAGE_SIZE),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from courtside.errors import ApiError
+from courtside.domain_errors import Invalid
 from courtside.odds import is_valid_american, win_profit_cents
 
 STAKE_RULE = "Units, at most two decimals, e.g. 25 or 12.50; at most your bankroll."
@@ -28,9 +28,9 @@ _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d{1,2}")
 
 
-class StakeRefused(ApiError):
+class StakeRefused(Invalid):
     def __init__(self, message: str) -> None:
-        super().__init__(422, "invalid_stake", message)
+        super().__init__("invalid_stake", message)
 
 
 def _normalised(raw: str) -> str:

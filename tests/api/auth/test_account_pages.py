@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.auth import account_limits
 from courtside.models import AuditEvent, BankrollReset, Bet, Notification, User, Wallet
-from courtside.services import betting, email, leaderboard
+from courtside.services import email, leaderboard, placing, settlement
 from courtside.settings import get_betting_settings
 from scripts.demo_bets import NothingAdded, seed_bet_history
 from tests.api.betting.factories import make_slate
@@ -296,12 +296,12 @@ async def test_a_deleted_account_cannot_sign_in_and_its_bets_stay_anonymised(
     user = await make_user(session)
     user.display_name, user.leaderboard_opt_in = "Sixth Man", True
     game = (await make_slate(session)).games[0]
-    await betting.place_bet(
+    await placing.place_bet(
         session, user_id=user.id, game_id=game.id, side="home", stake_cents=1_000
     )
     game.status, game.home_score, game.away_score = "final", 110, 100
     await session.flush()
-    await betting.settle_games(session, [game.id])
+    await settlement.settle_games(session, [game.id])
     await session.commit()
     before = (await leaderboard.leaderboard(session)).entries
     assert [(e.name, e.profit_cents) for e in before] == [("Sixth Man", before[0].profit_cents)]
@@ -362,12 +362,12 @@ async def test_a_bankroll_reset_is_recorded_and_on_the_record(
     user = await make_user(session)
     first, second = (await make_slate(session, games=2)).games
     for game in (first, second):
-        await betting.place_bet(
+        await placing.place_bet(
             session, user_id=user.id, game_id=game.id, side="away", stake_cents=30_000
         )
     first.status, first.home_score, first.away_score = "final", 110, 100
     await session.flush()
-    await betting.settle_games(session, [first.id])
+    await settlement.settle_games(session, [first.id])
     await session.commit()
     csrf = await _signed_in(client, user)
     form = {"csrf_token": csrf, "confirm": "yes"}
@@ -379,7 +379,7 @@ async def test_a_bankroll_reset_is_recorded_and_on_the_record(
 
     second.status, second.home_score, second.away_score = "final", 120, 100
     await session.flush()
-    await betting.settle_games(session, [second.id])
+    await settlement.settle_games(session, [second.id])
     await session.commit()
     start = get_betting_settings().starting_bankroll_cents
     done = await client.post("/account/bankroll/reset", data=form)

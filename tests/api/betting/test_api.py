@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet
-from courtside.services import betting
+from courtside.services import placing, settlement
 from courtside.services.flags import BETTING_OPEN
 from tests.api.betting.factories import bearer, csrf_from, make_slate, make_user, set_flag, sign_in
 from tests.helpers import both_dialects
@@ -144,15 +144,15 @@ async def test_refused_bets_are_409_with_a_message_a_person_understands(
 async def test_summary_and_csv_export(client: httpx.AsyncClient, session: AsyncSession) -> None:
     user = await make_user(session)
     won_game, open_game = (await make_slate(session, games=2, home_odds=-110)).games
-    await betting.place_bet(
+    await placing.place_bet(
         session, user_id=user.id, game_id=won_game.id, side="home", stake_cents=11_000
     )
-    await betting.place_bet(
+    await placing.place_bet(
         session, user_id=user.id, game_id=open_game.id, side="away", stake_cents=5_000
     )
     won_game.status, won_game.home_score, won_game.away_score = "final", 120, 100
     await session.flush()
-    await betting.settle_games(session, [won_game.id])
+    await settlement.settle_games(session, [won_game.id])
     await session.commit()
     headers = bearer(user)
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from courtside.errors import ApiError
+from courtside.domain_errors import DomainError
 from courtside.models import Bet, Game, Notification, Team, Wallet
 from courtside.odds import win_profit_cents
 from courtside.schemas.ingest import Dataset
-from courtside.services import audit, betting
+from courtside.services import audit, placing
 from courtside.services.ingest import ingest
 from courtside.unit_of_work import unit_of_work
 from tests.api.betting.factories import make_slate, make_user
@@ -41,7 +41,7 @@ async def _setup(
         bets = {}
         for _ in range(BETTORS):
             user = await make_user(work.session)
-            bet = await betting.place_bet(
+            bet = await placing.place_bet(
                 work.session, user_id=user.id, game_id=game.id, side="home", stake_cents=STAKE
             )
             bets[user.id] = bet.id
@@ -53,8 +53,8 @@ async def _cancel(maker: async_sessionmaker[AsyncSession], user_id: int, bet_id:
     try:
         async with unit_of_work(maker) as work:
             actor = audit.Actor("user", str(user_id), "bettor")
-            await betting.cancel_bet(work.session, user_id=user_id, bet_id=bet_id, actor=actor)
-    except ApiError as exc:
+            await placing.cancel_bet(work.session, user_id=user_id, bet_id=bet_id, actor=actor)
+    except DomainError as exc:
         return exc.code
     return "cancelled"
 
@@ -147,7 +147,7 @@ async def test_each_side_waits_for_the_other_and_then_sees_its_outcome(
     user, bet_id = next(iter(bets2.items()))
     async with unit_of_work(maker) as work:  # a cancellation, not yet committed...
         actor = audit.Actor("user", str(user), "bettor")
-        await betting.cancel_bet(work.session, user_id=user, bet_id=bet_id, actor=actor)
+        await placing.cancel_bet(work.session, user_id=user, bet_id=bet_id, actor=actor)
         settling = asyncio.create_task(_ingest(maker, game2, home2, away2, "final"))
         await asyncio.sleep(0.3)
         assert not settling.done()  # ...holds the game too: the result waits

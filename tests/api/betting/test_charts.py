@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from courtside.models import utcnow
-from courtside.services.betting import ProfitPoint
+from courtside.services.bet_record import ProfitPoint
 from courtside.web.charts import LINE_WIDTH, MAX_POINTS, PAD_TOP, PLOT_HEIGHT, profit_chart
 
 ZONE = ZoneInfo("America/New_York")

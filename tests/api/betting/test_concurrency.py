@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from courtside.domain_errors import DomainError
 from courtside.errors import ApiError
 from courtside.models import Bet, Game, Wallet
-from courtside.services import betting
+from courtside.services import bet_record, placing, settlement
 from courtside.unit_of_work import unit_of_work
 from tests.api.betting.factories import make_slate, make_user
 from tests.helpers import both_dialects
@@ -41,10 +42,10 @@ async def _place(
 ) -> str:
     async def work(session: AsyncSession) -> str:
         try:
-            await betting.place_bet(
+            await placing.place_bet(
                 session, user_id=user_id, game_id=game_id, side="home", stake_cents=stake
             )
-        except ApiError as exc:
+        except DomainError as exc:
             await session.rollback()
             return exc.code
         return "placed"
@@ -118,7 +119,7 @@ async def test_concurrent_settlements_pay_once(committed_engine: AsyncEngine) ->
     await _in_session(maker, finish)
 
     async def settle(session: AsyncSession) -> int:
-        return await betting.settle_games(session, game_ids)
+        return await settlement.settle_games(session, game_ids)
 
     counts = await asyncio.gather(*(_in_session(maker, settle) for _ in range(8)))
 
@@ -151,7 +152,7 @@ async def test_placing_and_settling_at_once_leave_a_consistent_ledger(
     await _in_session(maker, finish)
 
     async def settle(session: AsyncSession) -> int:
-        return await betting.settle_games(session, [finished])
+        return await settlement.settle_games(session, [finished])
 
     results = await asyncio.gather(
         *(_place(maker, user_id, g, 5_000) for g in open_games),
@@ -160,7 +161,7 @@ async def test_placing_and_settling_at_once_leave_a_consistent_ledger(
     assert results[: len(open_games)] == ["placed"] * len(open_games)
     assert sorted(int(str(count)) for count in results[len(open_games) :]) == [0, 0, 0, 1]
     async with maker() as session:
-        summary = await betting.summary(session, user_id)
+        summary = await bet_record.summary(session, user_id)
     assert summary.profit_cents == -10_000
     assert summary.bankroll_cents == START - 10_000 - 5_000 * len(open_games)
 
@@ -193,7 +194,7 @@ async def test_concurrent_flag_changes_and_deletes_never_fail(
         async def attempt(session: AsyncSession) -> str:
             try:
                 await flag_admin.delete_flag(session, actor=admin, name=name)
-            except ApiError as exc:
+            except (ApiError, DomainError) as exc:
                 await session.rollback()
                 return exc.code
             return "deleted"

@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.services import betting
+from courtside.services import placing
 from courtside.services.bet_export import _text, bets_csv
 from tests.api.betting.factories import make_slate, make_user
 
@@ -65,7 +65,7 @@ async def test_the_export_has_no_formula_cell_for_any_separator(session: AsyncSe
     user = await make_user(session)
     slate = await make_slate(session, games=len(PAYLOADS))
     for game, payload in zip(slate.games, PAYLOADS, strict=True):
-        bet = await betting.place_bet(
+        bet = await placing.place_bet(
             session, user_id=user.id, game_id=game.id, side="home", stake_cents=100
         )
         bet.bookmaker = payload[:64]

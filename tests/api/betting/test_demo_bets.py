@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet, Game, Notification, User, utcnow
-from courtside.services import betting, leaderboard
+from courtside.services import bet_record, leaderboard, placing
 from scripts.demo_bets import DEMO_DISPLAY_NAME, NothingAdded, _american, seed_bet_history
 from tests.api.betting.factories import make_slate, make_user
 from tests.helpers import both_dialects
@@ -62,7 +62,7 @@ async def test_history_is_settled_notified_in_the_past_and_written_once(
     notes = list(await session.scalars(select(Notification).where(Notification.user_id == user.id)))
     assert {n.bet_id for n in notes} == {b.id for b in bets}
     assert {n.created_at for n in notes} == {b.settled_at for b in bets}
-    summary = await betting.summary(session, user.id)
+    summary = await bet_record.summary(session, user.id)
     assert summary.open == 0
     assert summary.bankroll_cents == summary.starting_bankroll_cents + summary.profit_cents
     await session.refresh(user)
@@ -77,7 +77,7 @@ async def test_history_is_settled_notified_in_the_past_and_written_once(
 async def test_an_account_with_its_own_bets_gets_no_demo_history(session: AsyncSession) -> None:
     user = await make_user(session, name="has-a-bet")
     *_played, upcoming = await _finished(session, 4, upcoming=1)
-    await betting.place_bet(
+    await placing.place_bet(
         session, user_id=user.id, game_id=upcoming.id, side="home", stake_cents=500
     )
     with pytest.raises(NothingAdded, match="has bets"):

@@ -38,7 +38,7 @@ import asyncio, sys
 from datetime import datetime, timedelta, UTC
 from courtside.db import dispose_engine
 from courtside.models import BetSide, Game, Team, User
-from courtside.services import betting
+from courtside.services import placing, wallets
 from courtside.unit_of_work import unit_of_work
 
 async def main():
@@ -58,8 +58,8 @@ async def main():
                     status="scheduled")
         s.add(game)
         await s.flush()
-        await betting.record_bet(
-            s, wallet=await betting.wallet_for(s, user.id), game_id=game.id,
+        await placing.record_bet(
+            s, wallet=await wallets.wallet_for(s, user.id), game_id=game.id,
             side=BetSide.HOME, stake_cents=1000, odds=-110, bookmaker="test",
             quoted_at=tip_off - timedelta(hours=2), now=tip_off - timedelta(hours=1))
     await dispose_engine()

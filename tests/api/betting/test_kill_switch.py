@@ -100,7 +100,7 @@ async def test_a_bet_reads_the_flag_from_the_database_not_the_cache(
 ) -> None:
     """The flags cache says open (an instance that missed the invalidation); the database
     says closed: the bet is refused."""
-    from courtside.services import betting, flags
+    from courtside.services import flags, placing
 
     maker = async_sessionmaker(committed_engine, expire_on_commit=False)
     async with unit_of_work(maker) as work:
@@ -112,8 +112,8 @@ async def test_a_bet_reads_the_flag_from_the_database_not_the_cache(
         await session.commit()
     async with unit_of_work(maker) as work:
         assert await flags.is_enabled(work.session, flags.BETTING_OPEN) is True  # stale
-        with pytest.raises(betting.BetRefused) as refused:
-            await betting.place_bet(
+        with pytest.raises(placing.BetRefused) as refused:
+            await placing.place_bet(
                 work.session,
                 user_id=user.id,
                 game_id=slate.games[0].id,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet, Game, utcnow
-from courtside.services import betting
+from courtside.services import placing, settlement
 from courtside.services.flags import BETTING_OPEN
 from courtside.services.league import league_today
 from courtside.settings import get_app_settings
@@ -185,15 +185,15 @@ async def test_the_record_page_lists_bets_and_draws_the_chart(
     user = await make_user(session)
     games = (await make_slate(session, games=3, home_odds=-110, away_odds=100)).games
     for game in games:
-        await betting.place_bet(
+        await placing.place_bet(
             session, user_id=user.id, game_id=game.id, side="home", stake_cents=11_000
         )
     for game, (home, away) in zip(games[:2], [(100, 90), (90, 100)], strict=True):
         game.status, game.home_score, game.away_score = "final", home, away
     await session.flush()
     now = utcnow()
-    await betting.settle_games(session, [games[0].id], now=now - timedelta(days=2))
-    await betting.settle_games(session, [games[1].id], now=now - timedelta(days=1))
+    await settlement.settle_games(session, [games[0].id], now=now - timedelta(days=2))
+    await settlement.settle_games(session, [games[1].id], now=now - timedelta(days=1))
     await session.commit()
     sign_in(client, user)
 
@@ -239,12 +239,12 @@ async def test_a_refunded_bet_leaves_the_rescheduled_game_open_on_the_board(
     bet when the game is rescheduled; the board shows the refund and a new bet form."""
     user = await make_user(session)
     game = (await _today_slate(session))[0]
-    await betting.place_bet(
+    await placing.place_bet(
         session, user_id=user.id, game_id=game.id, side="away", stake_cents=4_000
     )
     game.status = "postponed"
     await session.flush()
-    assert await betting.settle_games(session, [game.id]) == 1
+    assert await settlement.settle_games(session, [game.id]) == 1
     game.status = "scheduled"
     game.start_time = utcnow() + timedelta(hours=5)
     await session.commit()

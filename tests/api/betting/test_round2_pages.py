@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet, User, utcnow
-from courtside.services import betting
+from courtside.services import placing, settlement
 from courtside.services.flags import SIGNUP_OPEN
 from tests.api.auth.helpers import PASSWORD
 from tests.api.auth.helpers import make_user as make_account
@@ -25,7 +25,7 @@ async def _settled_history(session: AsyncSession, user: User) -> list[Bet]:
     bets = []
     for game, side in zip(slate.games, ("home", "home", "home"), strict=True):
         bets.append(
-            await betting.place_bet(
+            await placing.place_bet(
                 session, user_id=user.id, game_id=game.id, side=side, stake_cents=1_000
             )
         )
@@ -33,7 +33,7 @@ async def _settled_history(session: AsyncSession, user: User) -> list[Bet]:
     first.status, first.home_score, first.away_score = "final", 100, 90
     second.status, second.home_score, second.away_score = "final", 80, 90
     await session.flush()
-    await betting.settle_games(session, [first.id, second.id])
+    await settlement.settle_games(session, [first.id, second.id])
     return bets
 
 

@@ -12,9 +12,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside import unit_of_work
-from courtside.errors import ApiError
+from courtside.domain_errors import DomainError
+from courtside.errors import ApiError, status_for
 from courtside.models import AuditEvent, Bet, Game, Notification, Team, User, Wallet, utcnow
-from courtside.services import audit, betting, email, leaderboard, notifications, simulation
+from courtside.services import (
+    audit,
+    email,
+    leaderboard,
+    markets,
+    notifications,
+    placing,
+    settlement,
+    simulation,
+)
 from tests.api.betting.factories import make_slate, make_user
 from tests.helpers import both_dialects, make_game, make_odds, make_teams
 
@@ -48,7 +58,7 @@ def outbox() -> object:
 async def _finish(session: AsyncSession, game: Game, home: int, away: int) -> int:
     game.status, game.home_score, game.away_score = "final", home, away
     await session.flush()
-    return await betting.settle_games(session, [game.id])
+    return await settlement.settle_games(session, [game.id])
 
 
 async def _balance(session: AsyncSession, user_id: int) -> int:
@@ -74,11 +84,11 @@ async def test_a_bet_takes_the_best_price_of_any_book_and_records_it(session: As
     await make_odds(session, game, -140, 120, now - timedelta(minutes=5), bookmaker="alpha")
     await make_odds(session, game, -165, 150, now - timedelta(minutes=9), bookmaker="zeta")
     await make_odds(session, game, -110, 200, now - timedelta(days=3), bookmaker="stale")
-    market = await betting.market(session, game.id)
+    market = await markets.market(session, game.id)
     assert market is not None
     assert (market.home.odds, market.home.bookmaker) == (-140, "alpha")  # type: ignore[union-attr]
     assert (market.away.odds, market.away.bookmaker) == (150, "zeta")  # type: ignore[union-attr]
-    bet = await betting.place_bet(
+    bet = await placing.place_bet(
         session, user_id=user.id, game_id=game.id, side="away", stake_cents=1_000
     )
     assert (bet.odds, bet.bookmaker) == (150, "zeta")  # not the stale book's +200
@@ -91,12 +101,12 @@ async def test_a_bet_takes_the_best_price_of_any_book_and_records_it(session: As
 async def test_cancel_before_tip_off_refunds_and_is_audited(session: AsyncSession) -> None:
     user = await make_user(session)
     game = (await make_slate(session)).games[0]
-    bet = await betting.place_bet(
+    bet = await placing.place_bet(
         session, user_id=user.id, game_id=game.id, side="home", stake_cents=2_500
     )
     assert await _balance(session, user.id) == START - 2_500
     actor = audit.Actor("user", str(user.id), user.username)
-    cancelled = await betting.cancel_bet(session, user_id=user.id, bet_id=bet.id, actor=actor)
+    cancelled = await placing.cancel_bet(session, user_id=user.id, bet_id=bet.id, actor=actor)
     assert (cancelled.status, cancelled.profit_cents, cancelled.display_status) == (
         "refunded",
         0,
@@ -107,10 +117,10 @@ async def test_cancel_before_tip_off_refunds_and_is_audited(session: AsyncSessio
     event = await session.scalar(select(AuditEvent).where(AuditEvent.action == "bet.cancel"))
     assert event is not None and event.target == f"bet:{bet.id}"
     # Cancelled once; a second time is refused, and the user may bet on the game again.
-    with pytest.raises(ApiError) as again:
-        await betting.cancel_bet(session, user_id=user.id, bet_id=bet.id, actor=actor)
+    with pytest.raises(DomainError) as again:
+        await placing.cancel_bet(session, user_id=user.id, bet_id=bet.id, actor=actor)
     assert again.value.code == "bet_not_open"
-    await betting.place_bet(
+    await placing.place_bet(
         session, user_id=user.id, game_id=game.id, side="away", stake_cents=1_000
     )
     # Settling the game leaves the cancelled bet alone and sends it no notification.
@@ -125,20 +135,20 @@ async def test_cancel_is_refused_after_tip_off_when_settled_and_for_others(
 ) -> None:
     user, other = await make_user(session), await make_user(session)
     game = (await make_slate(session)).games[0]
-    bet = await betting.place_bet(
+    bet = await placing.place_bet(
         session, user_id=user.id, game_id=game.id, side="home", stake_cents=1_000
     )
-    with pytest.raises(ApiError) as late:
-        await betting.cancel_bet(
+    with pytest.raises(DomainError) as late:
+        await placing.cancel_bet(
             session, user_id=user.id, bet_id=bet.id, actor=ACTOR, now=game.start_time
         )
     assert late.value.code == "game_started"
-    with pytest.raises(ApiError) as foreign:
-        await betting.cancel_bet(session, user_id=other.id, bet_id=bet.id, actor=ACTOR)
-    assert foreign.value.status_code == 404
+    with pytest.raises(DomainError) as foreign:
+        await placing.cancel_bet(session, user_id=other.id, bet_id=bet.id, actor=ACTOR)
+    assert status_for(foreign.value) == 404
     await _finish(session, game, 80, 90)
-    with pytest.raises(ApiError) as settled:
-        await betting.cancel_bet(session, user_id=user.id, bet_id=bet.id, actor=ACTOR)
+    with pytest.raises(DomainError) as settled:
+        await placing.cancel_bet(session, user_id=user.id, bet_id=bet.id, actor=ACTOR)
     assert settled.value.code == "bet_not_open"
     assert await _balance(session, user.id) == START - 1_000  # lost, not refunded
 
@@ -154,7 +164,7 @@ async def test_settlement_notifies_in_its_transaction_and_emails_after_commit(
     keen.email_notifications = True
     game = (await make_slate(session)).games[0]
     for user, side in ((keen, "home"), (quiet, "away")):
-        await betting.place_bet(
+        await placing.place_bet(
             session, user_id=user.id, game_id=game.id, side=side, stake_cents=2_000
         )
     work = unit_of_work.of(session)
@@ -180,7 +190,7 @@ async def test_a_rolled_back_settlement_leaves_no_notification_and_sends_nothing
     user = await make_user(session)
     user.email_notifications = True
     game = (await make_slate(session)).games[0]
-    await betting.place_bet(session, user_id=user.id, game_id=game.id, side="home", stake_cents=500)
+    await placing.place_bet(session, user_id=user.id, game_id=game.id, side="home", stake_cents=500)
     work = unit_of_work.of(session)
     await work.commit()
     await _finish(session, game, 90, 100)
@@ -202,7 +212,7 @@ async def test_a_failing_sender_is_logged_and_breaks_nothing(
             user.email_notifications = True
         game = (await make_slate(session)).games[0]
         for user in (broken, fine):
-            await betting.place_bet(
+            await placing.place_bet(
                 session, user_id=user.id, game_id=game.id, side="home", stake_cents=500
             )
         work = unit_of_work.of(session)
@@ -366,7 +376,7 @@ async def test_simulated_results_go_through_ingestion_and_settle(
     user.email_notifications = True
     slate = await make_slate(session, games=2)
     tipped, later = slate.games
-    await betting.place_bet(
+    await placing.place_bet(
         session, user_id=user.id, game_id=tipped.id, side="home", stake_cents=1_000
     )
     work = unit_of_work.of(session)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Game, utcnow
 from courtside.odds import win_profit_cents
-from courtside.services import betting
+from courtside.services import placing, settlement
 from courtside.services.flags import BETTING_OPEN
 from courtside.services.league import league_today
 from courtside.settings import get_app_settings
@@ -54,13 +54,13 @@ async def test_empty_filter_fields_mean_any(
     user = await make_user(session)
     slate = await make_slate(session, games=2)
     for game in slate.games:
-        await betting.place_bet(
+        await placing.place_bet(
             session, user_id=user.id, game_id=game.id, side="home", stake_cents=1_000
         )
     first = slate.games[0]
     first.status, first.home_score, first.away_score = "final", 80, 90
     await session.flush()
-    await betting.settle_games(session, [first.id])
+    await settlement.settle_games(session, [first.id])
     await session.commit()
     sign_in(client, user)
 

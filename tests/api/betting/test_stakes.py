@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from courtside.errors import status_for
 from courtside.odds import win_profit_cents
 from courtside.web.stakes import StakeRefused, parse_stake, payout, typed_stake_cents
 
@@ -55,7 +56,7 @@ def test_what_a_person_means_is_accepted(typed: str, cents: int) -> None:
 def test_the_rest_is_refused_with_its_reason(typed: str, message: str) -> None:
     with pytest.raises(StakeRefused) as refused:
         parse_stake(typed)
-    assert refused.value.status_code == 422
+    assert status_for(refused.value) == 422
     assert message in refused.value.message
 
 

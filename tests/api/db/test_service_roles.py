@@ -376,7 +376,7 @@ async def test_the_ingest_service_ingests_and_settles_as_the_ingest_role(
 ):
     """Every dataset, and a final result that settles bets: bets, wallets, notifications, the
     event log and the e-mail of the user who asked for one, all as `courtside_ingest`."""
-    from courtside.services.betting import place_bet
+    from courtside.services.placing import place_bet
     from tests.api.ingest import records
 
     slate = await make_slate(session, games=1, starts_in=timedelta(hours=1))

@@ -90,14 +90,14 @@ async def _fill(url: str) -> str:
         async with AsyncSession(engine, expire_on_commit=False) as session:
             teams = list((await make_teams(session)).values())
             user = await make_user(session)
-            from courtside.services import betting
+            from courtside.services import placing
 
             for n in range(3):
                 game = await make_game(
                     session, teams[n], teams[n + 1], utcnow() + timedelta(days=1, hours=n)
                 )
                 await make_odds(session, game, -150, 130, utcnow() - timedelta(hours=1))
-                await betting.place_bet(
+                await placing.place_bet(
                     session, user_id=user.id, game_id=game.id, side="home", stake_cents=500
                 )
             await session.commit()

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from courtside.errors import ApiError
 from courtside.models import Bet, Game, Wallet
 from courtside.schemas.ingest import Dataset
-from courtside.services import audit, betting
+from courtside.services import audit, placing
 from courtside.services.ingest import ingest
 from courtside.unit_of_work import unit_of_work
 from tests.api.betting.factories import make_slate, make_user
@@ -62,7 +62,7 @@ async def _setup(maker: async_sessionmaker[AsyncSession]) -> list[tuple[Game, st
         users = [await make_user(session) for _ in range(BETTORS)]
         for game in slate.games:
             for n, user in enumerate(users):
-                await betting.place_bet(
+                await placing.place_bet(
                     session,
                     user_id=user.id,
                     game_id=game.id,

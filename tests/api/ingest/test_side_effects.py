@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from courtside.models import Game, User, utcnow
 from courtside.models.betting import Bet, Wallet
-from courtside.services.betting import place_bet
+from courtside.services.placing import place_bet
 from tests.api.ingest import records as r
 from tests.api.ingest.test_ingest_api import post
 from tests.helpers import both_dialects

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet, Game, Notification, Wallet, utcnow
-from courtside.services import betting
+from courtside.services import placing
 from tests.api.betting.factories import make_user
 from tests.helpers import both_dialects
 
@@ -45,7 +45,7 @@ async def _world(client: httpx.AsyncClient, session: AsyncSession, write_key: di
     assert game_id is not None
     early, late = await make_user(session), await make_user(session)
     for user, placed in ((early, now - timedelta(hours=4)), (late, now - timedelta(minutes=10))):
-        await betting.place_bet(
+        await placing.place_bet(
             session, user_id=user.id, game_id=game_id, side="home", stake_cents=2_500, now=placed
         )
     await session.commit()
@@ -90,8 +90,8 @@ async def test_bets_placed_after_the_new_tip_off_are_refunded_the_others_stand(
     assert again.status_code == 200
     assert "bets_refunded_after_tip_off" not in (await ingest_events(session))[-1].details
     newcomer = (await make_user(session)).id
-    with pytest.raises(betting.BetRefused) as refused:
-        await betting.place_bet(
+    with pytest.raises(placing.BetRefused) as refused:
+        await placing.place_bet(
             session, user_id=newcomer, game_id=game_id, side="away", stake_cents=100
         )
     assert refused.value.code == "game_started"
