@@ -159,7 +159,7 @@ def _response_headers(
             headers = _private(headers)
         anonymous = state.get(request_state.NEW_ANONYMOUS_CSRF_ID)
         if anonymous:
-            from courtside.web.cookies import anonymous_csrf_cookie
+            from courtside.auth.cookies import anonymous_csrf_cookie
 
             headers.append((b"set-cookie", anonymous_csrf_cookie(scope, anonymous)))
     return headers

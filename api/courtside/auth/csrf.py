@@ -14,10 +14,12 @@ nothing), and logging out or expiring the session invalidates its tokens automat
 SameSite=Lax on the session cookie is a second, independent layer.
 
 The token travels in the form field `csrf_token` (HTML forms) or the `X-CSRF-Token`
-header (scripts). Pages put `web.csrf.CsrfProtected` on every state-changing form
-endpoint; the auth dependencies additionally refuse any cookie-authenticated unsafe
-request without it (`verify_csrf_for_cookie_session`), so a route that forgets
-`CsrfProtected` is still not forgeable for signed-in users.
+header (scripts). Pages put `CsrfProtected` on every state-changing form endpoint; the
+auth dependencies additionally refuse any cookie-authenticated unsafe request without it
+(`verify_csrf_for_cookie_session`), so a route that forgets `CsrfProtected` is still not
+forgeable for signed-in users. Either check runs once per request: the session JWT is
+decoded once (`credentials.session_claims`) and a match is remembered in the request state.
+Templates get the token through `csrf_context` (`LazyCsrfToken`: computed only if printed).
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import Annotated, Any
 
+from fastapi import Depends
 from starlette.requests import Request
 
 from courtside import request_state
 from courtside.auth.config import jwt_secret
-from courtside.auth.cookies import csrf_cookie_name, session_cookie_name
-from courtside.auth.tokens import InvalidToken, decode_token
+from courtside.auth.cookies import csrf_cookie_name
+from courtside.auth.credentials import has_verified_header_credential, session_claims
+from courtside.db import SessionDep
 from courtside.errors import ApiError
 
 FIELD_NAME = "csrf_token"
@@ -59,13 +64,8 @@ def _binding(request: Request, *, create: bool) -> str | None:
     cached = getattr(request.state, _BINDING_STATE, None)
     if cached is not None:
         return str(cached)
-    session_token = request.cookies.get(session_cookie_name(request))
-    binding: str | None = None
-    if session_token:
-        try:
-            binding = f"s:{decode_token(session_token).jti}"
-        except InvalidToken:
-            binding = None
+    claims = session_claims(request)
+    binding = None if claims is None else f"s:{claims.jti}"
     if binding is None:
         anonymous = request.cookies.get(csrf_cookie_name(request))
         if not _valid_anonymous_id(anonymous):
@@ -121,9 +121,51 @@ async def verify_csrf_for_cookie_session(request: Request) -> None:
 
 
 async def require_token(request: Request) -> None:
+    """403 unless the request carries this visitor's token; a match is remembered, so the
+    page's `CsrfProtected` and the cookie-session check behind it check once."""
+    if getattr(request.state, request_state.CSRF_VERIFIED, False):
+        return
     if not token_matches(request, await submitted_token(request)):
         raise ApiError(
             403,
             "csrf_failed",
             "The form has expired or did not come from this site. Reload the page and retry.",
         )
+    setattr(request.state, request_state.CSRF_VERIFIED, True)
+
+
+async def verify_csrf(request: Request, session: SessionDep) -> None:
+    """Raise 403 unless an unsafe request carries this visitor's CSRF token, or a bearer
+    token or API key that verifies (scripts need no CSRF token; a junk header is no excuse)."""
+    if request.method in SAFE_METHODS:
+        return
+    if await has_verified_header_credential(request, session):
+        return
+    await require_token(request)
+
+
+CsrfProtected = Annotated[None, Depends(verify_csrf)]
+"""Put on every state-changing form endpoint (POST/PUT/PATCH/DELETE from a page)."""
+
+
+class LazyCsrfToken:
+    """Renders as the token, but only computes it (and, for a new visitor, sets the
+    anonymous cookie and marks the response private) if a template actually prints it:
+    a public page without forms stays cookie-free and cacheable."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self._request)
+
+    def __html__(self) -> str:
+        return str(self)  # url-safe base64: nothing to escape
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def csrf_context(request: Request) -> dict[str, Any]:
+    """Template context hook: `csrf_token` for every page."""
+    return {"csrf_token": LazyCsrfToken(request)}

@@ -24,20 +24,22 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from starlette.requests import Request
 
 from courtside import request_state
-from courtside.auth.cookies import session_cookie_name
+from courtside.auth.credentials import (
+    bearer_claims,
+    bearer_token,
+    session_claims,
+    session_token,
+    user_for_claims,
+)
 from courtside.auth.csrf import verify_csrf_for_cookie_session
 from courtside.auth.principal import (
     AuthApiKey,
     AuthUser,
-    CredentialSource,
-    load_token_state,
 )
-from courtside.auth.tokens import InvalidToken, decode_token
 from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import ApiScope
 from courtside.services.audit import Actor
-from courtside.settings import get_app_settings
 from courtside.unit_of_work import UnitOfWorkDep
 
 __all__ = [
@@ -60,7 +62,6 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 _USER_STATE = request_state.AUTH_USER
-_SIGV4_PREFIX = "AWS4-HMAC-SHA256"
 
 
 def _not_authenticated(message: str = "Sign in or send a bearer token.") -> ApiError:
@@ -76,88 +77,19 @@ def _invalid_token() -> ApiError:
     )
 
 
-def bearer_token(request: Request) -> str | None:
-    """The bearer token, if the request carries one.
-
-    Behind CloudFront, Origin Access Control re-signs the request and overwrites
-    `Authorization` with a SigV4 value; a CloudFront function copies the viewer's header to
-    `X-Forwarded-Authorization` first, so read that one instead (only behind CloudFront:
-    elsewhere a client could use it to smuggle a header past a proxy).
-    """
-    header = request.headers.get("authorization")
-    if get_app_settings().behind_cloudfront and (not header or header.startswith(_SIGV4_PREFIX)):
-        header = request.headers.get("x-forwarded-authorization")
-    if not header:
-        return None
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return value.strip()
-
-
-async def _user_for_token(
-    session: SessionDep, token: str, source: CredentialSource
-) -> AuthUser | None:
-    """The user this token signs in right now, or None (malformed, expired, forged, signed
-    out, or the user's state no longer matches it)."""
-    try:
-        claims = decode_token(token)
-    except InvalidToken:
-        return None
-    state = await load_token_state(session, claims.user_id, claims.jti)
-    if (
-        state is None
-        or state.token_revoked
-        or not state.is_active
-        or state.token_version != claims.version
-        or state.role != claims.role
-    ):
-        return None
-    return AuthUser(
-        id=claims.user_id,
-        username=state.username,
-        email=state.email,
-        role=state.role,
-        token_version=state.token_version,
-        jti=claims.jti,
-        source=source,
-        password_reset_required=state.password_reset_required,
-    )
-
-
 async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | None:
     token = bearer_token(request)
     if token is not None:
-        user = await _user_for_token(session, token, "bearer")
+        user = await user_for_claims(session, bearer_claims(request), "bearer")
         if user is None:
             raise _invalid_token()
         return user
-    cookie = request.cookies.get(session_cookie_name(request))
-    if not cookie:
+    if session_token(request) is None:
         return None
-    user = await _user_for_token(session, cookie, "cookie")
+    user = await user_for_claims(session, session_claims(request), "cookie")
     if user is not None:
         await verify_csrf_for_cookie_session(request)
     return user
-
-
-async def has_verified_header_credential(request: Request, session: SessionDep) -> bool:
-    """Whether the request carries a bearer token or an API key that is valid right now.
-
-    Such a request cannot be forged cross-site (a browser sends neither header on its own,
-    and custom headers need a CORS preflight this app never grants), so it needs no CSRF
-    token. A header that merely looks like a credential proves nothing.
-    """
-    token = bearer_token(request)
-    if token is not None and await _user_for_token(session, token, "bearer") is not None:
-        return True
-    presented = request.headers.get("x-api-key")
-    if presented:
-        from courtside.services.api_keys import find_key
-
-        key = await find_key(session, presented)
-        return key is not None and key.revoked_at is None
-    return False
 
 
 async def get_optional_user(
@@ -203,7 +135,7 @@ def require_scope(scope: str) -> Callable[..., Awaitable[AuthApiKey]]:
         work: UnitOfWorkDep,
         presented: Annotated[str | None, Depends(api_key_scheme)],
     ) -> AuthApiKey:
-        from courtside.services.api_keys import authenticate_key, scope_allows
+        from courtside.services.api_keys import authenticate_key, scope_allows  # lazy: key routes
 
         session = work.session
         if not presented:

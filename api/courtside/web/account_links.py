@@ -15,12 +15,12 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from courtside.auth import account_limits, ratelimit
+from courtside.auth.csrf import CsrfProtected
 from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.services import account_email, account_tokens
 from courtside.settings import get_app_settings, get_auth_settings
 from courtside.unit_of_work import UnitOfWorkDep
-from courtside.web.csrf import CsrfProtected
 from courtside.web.session import PageOptionalUser, clear_session_cookie
 from courtside.web.templating import render
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from courtside.auth.csrf import forget_binding
+from courtside.auth.csrf import CsrfProtected, forget_binding
 from courtside.auth.deps import AuthUser, actor_for_user
 from courtside.auth.ratelimit import client_ip
 from courtside.auth.reauthentication import confirm_password
@@ -21,7 +21,6 @@ from courtside.services import account_deletion, account_email, bankroll, bet_re
 from courtside.settings import get_auth_settings
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.account_links import links_for
-from courtside.web.csrf import CsrfProtected
 from courtside.web.session import (
     PageOptionalUser,
     PageUser,

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import actor_for_user
 from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.services import leaderboard, notifications, preferences
 from courtside.unit_of_work import UnitOfWorkDep
-from courtside.web.csrf import CsrfProtected
 from courtside.web.session import PageOptionalUser, PageUser
 from courtside.web.templating import render
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from courtside.auth.cookies import cookie_secure
+from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser, actor_for_user
 from courtside.cache_control import NO_STORE_HEADERS as NO_STORE
 from courtside.db import SessionDep
@@ -29,7 +30,6 @@ from courtside.services.flags import DEFAULTS
 from courtside.settings import get_app_settings
 from courtside.unit_of_work import UnitOfWork, UnitOfWorkDep
 from courtside.web import query_params
-from courtside.web.csrf import CsrfProtected
 from courtside.web.session import PageAdmin, formatter
 from courtside.web.templating import render
 

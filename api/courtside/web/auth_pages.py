@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from courtside.auth import devices, ratelimit, revocation
 from courtside.auth.cookies import session_cookie_name
-from courtside.auth.csrf import forget_binding, submitted_token, token_matches
+from courtside.auth.csrf import CsrfProtected, forget_binding, submitted_token, token_matches
 from courtside.auth.login import password_login
 from courtside.auth.tokens import InvalidToken, decode_token, issue_token
 from courtside.db import SessionDep
@@ -23,7 +23,6 @@ from courtside.services import audit, users
 from courtside.services.signup import signup_allowed
 from courtside.settings import get_auth_settings
 from courtside.unit_of_work import UnitOfWorkDep
-from courtside.web.csrf import CsrfProtected
 from courtside.web.session import (
     PageOptionalUser,
     clear_session_cookie,

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser
 from courtside.db import SessionDep
 from courtside.models import Bet, utcnow
@@ -26,7 +27,6 @@ from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web import bet_flash
 from courtside.web.board_days import group_by_day, started_heading
 from courtside.web.cards import FormState, cards_for
-from courtside.web.csrf import CsrfProtected
 from courtside.web.formatting import Formatter
 from courtside.web.query_params import BoardDay
 from courtside.web.session import PageOptionalUser, PageUser, formatter, viewer_zone

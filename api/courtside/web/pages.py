@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser, actor_for_user
 from courtside.cache_control import PRIVATE
 from courtside.db import SessionDep
@@ -26,7 +27,6 @@ from courtside.services import bankroll, bet_record, board, placing
 from courtside.services.bet_export import bets_csv
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.charts import profit_chart
-from courtside.web.csrf import CsrfProtected
 from courtside.web.formatting import Formatter
 from courtside.web.query_params import BetStatus as StatusFilter
 from courtside.web.query_params import (

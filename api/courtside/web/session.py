@@ -20,13 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from courtside.auth.cookies import cookie_secure, session_cookie_name
+from courtside.auth.csrf import csrf_context
 from courtside.auth.deps import AuthUser, get_optional_user, request_user
 from courtside.auth.tokens import IssuedToken
 from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.services import preferences
 from courtside.services.signup import signup_allowed
-from courtside.web.csrf import csrf_context
 from courtside.web.formatting import Formatter, zone_named
 
 _VIEWER = "page_viewer"
@@ -145,9 +145,8 @@ def session_context(request: Request) -> dict[str, Any]:
 
 
 def install_context_hooks() -> None:
-    """Register the auth context hooks once (idempotent: create_app may run many times)."""
-    from courtside.web import templating
+    """Register the auth context hooks (idempotent: create_app may run many times)."""
+    from courtside.web.templating import add_context_hook  # lazy: jinja2's module, pages only
 
     for hook in (session_context, csrf_context):
-        if hook not in templating._context_hooks:
-            templating.add_context_hook(hook)
+        add_context_hook(hook)

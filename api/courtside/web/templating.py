@@ -25,8 +25,10 @@ _context_hooks: list[ContextHook] = []
 
 
 def add_context_hook(hook: ContextHook) -> None:
-    """Register `hook(request) -> dict` whose result every template receives (e.g. CSRF)."""
-    _context_hooks.append(hook)
+    """Register `hook(request) -> dict` whose result every template receives (e.g. CSRF).
+    Registering a hook again changes nothing (`create_app` may run many times)."""
+    if hook not in _context_hooks:
+        _context_hooks.append(hook)
 
 
 @lru_cache(maxsize=1)
