@@ -11,4 +11,5 @@ if ! "$PYTHON" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec
     echo "cdk: .venv has no aws-cdk-lib (\`make run\` installs the app's dependencies only). $FIX" >&2
     exit 1
 fi
-exec "$PYTHON" app.py
+# The stacks import the app's package (courtside, under api/): see infra/__init__.py.
+PYTHONPATH="api${PYTHONPATH:+:$PYTHONPATH}" exec "$PYTHON" app.py

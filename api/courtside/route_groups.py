@@ -88,7 +88,10 @@ def _web() -> Routes:
         account_links,
         account_manage,
         account_pages,
+        admin_flag_pages,
+        admin_key_pages,
         admin_pages,
+        admin_user_pages,
         auth_pages,
         board_pages,
         league_pages,
@@ -107,6 +110,9 @@ def _web() -> Routes:
         account_manage.router,
         account_links.router,
         admin_pages.router,
+        admin_flag_pages.router,
+        admin_user_pages.router,
+        admin_key_pages.router,
         static_files(),
     ]
 

@@ -60,7 +60,7 @@ def _phases(env: str, validation: str) -> dict[str, float]:
         result = subprocess.run(
             [_python(), "-c", PHASES, env, outdir, validation],
             cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
+            env={**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'api'}"},
             capture_output=True,
             text=True,
             check=True,
