@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     async def run() -> str:
         from courtside.db import dispose_engine
+        from courtside.domain_errors import DomainError
         from courtside.errors import ApiError
         from courtside.observability import configure_logging
         from courtside.settings import get_app_settings
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                 placed = await seed_bet_history(
                     work.session, username=args.user, games=args.games, seed=args.seed
                 )
-        except (NothingAdded, ApiError) as exc:
+        except (NothingAdded, ApiError, DomainError) as exc:
             return f"no betting history added: {exc}"
         finally:
             await dispose_engine()

@@ -163,3 +163,11 @@ def test_no_two_files_of_the_app_import_each_other() -> None:
         sys.path.remove(str(ROOT / "api"))
     edges = {module: graph.find_modules_directly_imported_by(module) for module in graph.modules}
     assert _cycles(edges) == []
+
+
+def test_no_module_of_the_app_is_longer_than_450_lines() -> None:
+    lengths = {
+        str(path.relative_to(APP)): len(path.read_text().splitlines()) for path in APP.rglob("*.py")
+    }
+    assert len(lengths) > 100  # the walk found the app
+    assert {path: n for path, n in lengths.items() if n > MAX_LINES} == {}

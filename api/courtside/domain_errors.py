@@ -28,9 +28,17 @@ class NotFound(DomainError):
         super().__init__("not_found", f"{what} {key!s} was not found")
 
 
+class Forbidden(DomainError):
+    """Not for this caller, or not here (simulated results outside a local run)."""
+
+
 class Conflict(DomainError):
     """The request is well formed but the current state of things does not allow it."""
 
 
 class Invalid(DomainError):
     """The request breaks a rule about its own values (a stake of zero, an unknown side)."""
+
+
+class TooLarge(DomainError):
+    """The request holds more than one request may (an ingestion batch over its limit)."""

@@ -26,7 +26,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from courtside.domain_errors import Conflict, DomainError, Invalid, NotFound
+from courtside.domain_errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +100,13 @@ class ApiError(Exception):
         self.headers = headers
 
 
-DOMAIN_STATUS: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, Invalid: 422}
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    Invalid: 422,
+}
 """The one place a service's domain error becomes an HTTP status (the nearest class wins)."""
 
 

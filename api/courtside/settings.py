@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from courtside.database_urls import async_url
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED_DATABASE_PATH = REPO_ROOT / "var" / "courtside.db"
 
@@ -85,34 +87,6 @@ class AppSettings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.league_timezone)
-
-
-_ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "sqlite+pysqlite": "sqlite+aiosqlite",
-    "sqlite+aiosqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "postgresql": "postgresql+asyncpg",
-    "postgresql+psycopg2": "postgresql+asyncpg",
-    "postgresql+psycopg": "postgresql+asyncpg",
-    "postgresql+asyncpg": "postgresql+asyncpg",
-}
-"""DATABASE_URL schemes accepted, and the async driver each one runs on."""
-
-_EXPECTED_URL_FORMS = (
-    "sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:password@host:5432/name"
-)
-
-
-@lru_cache(maxsize=1)
-def _asyncpg_url_parameters() -> frozenset[str]:
-    """Query parameters SQLAlchemy hands to `asyncpg.connect` as keyword arguments."""
-    import inspect
-
-    import asyncpg
-
-    parameters = set(inspect.signature(asyncpg.connect).parameters) - {"dsn", "loop"}
-    return frozenset(parameters | {"prepared_statement_cache_size"})
 
 
 class DatabaseSettings(BaseSettings):
@@ -189,58 +163,12 @@ class DatabaseSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _async_driver(self) -> DatabaseSettings:
-        """Map the usual spellings of a database URL to the async driver the app runs on.
-
-        `sqlite:///…` and the sync PostgreSQL forms (`postgresql://`, `postgres://`,
-        `postgresql+psycopg2://`, `postgresql+psycopg://`) are rewritten to
-        `sqlite+aiosqlite:///…` and `postgresql+asyncpg://…`; libpq's `sslmode` query
-        parameter becomes DB_SSL_MODE (asyncpg does not know it). Anything the async driver
-        could not connect with is refused here, so the app never starts on a URL that
-        would fail every request.
-        """
-        scheme, separator, rest = self.database_url.partition("://")
-        driver = _ASYNC_DRIVERS.get(scheme.lower()) if separator else None
-        if driver is None:
-            raise ValueError(
-                f"DATABASE_URL must be {_EXPECTED_URL_FORMS} (sqlite:///, postgresql://, "
-                f"postgres:// and postgresql+psycopg2:// are converted); got {scheme[:40]!r}://"
-            )
-        if driver.startswith("postgresql"):
-            rest = self._postgres_query(rest)
-        self.database_url = f"{driver}://{rest}"
+        """The URL on the async driver the app runs on, its `sslmode` moved to DB_SSL_MODE
+        (`database_urls.async_url`): the app never starts on a URL that would fail every
+        request."""
+        self.database_url, ssl_mode = async_url(self.database_url, self.db_ssl_mode)
+        self.db_ssl_mode = ssl_mode  # type: ignore[assignment]
         return self
-
-    def _postgres_query(self, rest: str) -> str:
-        """`rest` without `sslmode` (moved to DB_SSL_MODE); refuses parameters asyncpg lacks."""
-        from urllib.parse import parse_qsl, urlencode
-
-        location, question, query = rest.partition("?")
-        if not question:
-            return rest
-        kept: list[tuple[str, str]] = []
-        for name, value in parse_qsl(query, keep_blank_values=True):
-            if name == "sslmode":
-                self._take_ssl_mode(value)
-            elif name in _asyncpg_url_parameters():
-                kept.append((name, value))
-            else:
-                raise ValueError(
-                    f"DATABASE_URL parameter {name!r} is not understood by the async "
-                    f"PostgreSQL driver (asyncpg); remove it"
-                )
-        return f"{location}?{urlencode(kept)}" if kept else location
-
-    def _take_ssl_mode(self, value: str) -> None:
-        if value not in ("disable", "prefer", "require"):
-            raise ValueError(
-                f"DATABASE_URL sslmode={value!r} is not supported: use disable, prefer or "
-                "require (or set DB_SSL_MODE)"
-            )
-        if self.db_ssl_mode is not None and self.db_ssl_mode != value:
-            raise ValueError(
-                f"DATABASE_URL says sslmode={value} but DB_SSL_MODE={self.db_ssl_mode}"
-            )
-        self.db_ssl_mode = value  # type: ignore[assignment]
 
     @property
     def is_sqlite(self) -> bool:

@@ -29,7 +29,7 @@ from courtside.schemas.league import (
     StandingsRead,
     TeamRef,
 )
-from courtside.services import league
+from courtside.services import league, seasons
 from courtside.services.standings import compute_standings
 from courtside.settings import get_app_settings
 
@@ -128,7 +128,7 @@ async def standings(
     """Per-conference standings from final games: W, L, win %, games behind, streak, last 10."""
 
     async def build(connection: AsyncConnection) -> StandingsRead:
-        results = await league.season_results(connection, season)
+        results = await seasons.season_results(connection, season)
         if results.season is None:
             return StandingsRead(season=None, conferences=[])
         table = compute_standings(results)

@@ -9,7 +9,7 @@ the game's (new) start time is refunded, with a notification saying why. Bets pl
 the new tip-off stand. A bet already settled is left alone: its game's final result is
 locked (migration 0005), and so is what was settled on it.
 
-Concurrency: ingestion holds its stored games `FOR UPDATE` (`ingest._final_results`) and a
+Concurrency: ingestion holds its stored games `FOR UPDATE` (`ingest_datasets._final_results`) and a
 placement takes its game `FOR SHARE` first, so no bet on these games commits between the
 move and this check, and one that waited sees the new time and is refused. Wallets are
 credited in user-id order, as settlement does (no deadlock). Does not commit.

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet, BetStatus, Game, User, utcnow
-from courtside.services.league import current_season
+from courtside.services.seasons import current_season
 from courtside.settings import get_betting_settings
 
 Period = Literal["30d", "season"]

@@ -13,36 +13,48 @@ or the 404 of an unknown team).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, and_, exists, func, literal, literal_column, or_, select
+from sqlalchemy import Select, and_, exists, func, literal_column, or_, select
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 if TYPE_CHECKING:
-    from courtside.models import Prediction
+    pass
 
 from courtside.domain_errors import NotFound
-from courtside.models import tables
 from courtside.schemas.common import PageParams
+from courtside.services.league_rows import (
+    LINE_COLUMNS,
+    PREDICTION_COLUMNS,
+    TEAM_COLUMNS,
+    Row,
+    away,
+    count_rows,
+    game_row,
+    games,
+    games_with_teams,
+    home,
+    injuries,
+    join_teams,
+    latest_lines,
+    line_row,
+    newest_predictions,
+    players,
+    prediction_row,
+    predictions,
+    ref_columns,
+    require_team,
+    row_counts,
+    season_stats,
+    team_ref,
+    team_row,
+    teams,
+)
 from courtside.services.pagination import TOTAL, from_window, window_total
 from courtside.services.pagination import PageOf as PageOf
-
-Row = dict[str, Any]
-
-teams = tables.teams
-players = tables.players
-season_stats = tables.player_season_stats
-games = tables.games
-odds = tables.odds_snapshots
-predictions = tables.predictions
-injuries = tables.injuries
-row_counts = tables.row_counts
-home = teams.alias("home")
-away = teams.alias("away")
 
 PLAYER_NAME = func.lower(players.c.first_name + literal_column("' '") + players.c.last_name)
 """The searched name; exactly the expression of the trigram index (migration 0008)."""
@@ -59,156 +71,16 @@ def league_today(zone: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(zone).date()
 
 
-# --- shaping rows ---------------------------------------------------------------------------
-
-
-TEAM_FIELDS = ("id", "abbreviation", "city", "name", "conference", "division")
-TEAM_COLUMNS = tuple(teams.c[name] for name in TEAM_FIELDS)
-"""What a team's response reads, first in every statement `_team` shapes (not `updated_at`:
-selecting it would cost a column and a time-zone conversion per row for nothing)."""
-
-
-def _team(row: Sequence[Any]) -> Row:
-    """A team from a row whose first columns are `TEAM_COLUMNS` (by position: no key look-ups
-    on the list endpoints' hot path)."""
-    team = dict(zip(TEAM_FIELDS, row, strict=False))
-    team["full_name"] = f"{team['city']} {team['name']}"
-    return team
-
-
-def _team_ref(row: RowMapping, prefix: str) -> Row | None:
-    if row[f"{prefix}id"] is None:
-        return None
-    return {
-        "id": row[f"{prefix}id"],
-        "abbreviation": row[f"{prefix}abbreviation"],
-        "full_name": f"{row[f'{prefix}city']} {row[f'{prefix}name']}",
-    }
-
-
-def _ref_columns(table: Any, prefix: str) -> list[Any]:
-    return [
-        table.c.id.label(f"{prefix}id"),
-        table.c.abbreviation.label(f"{prefix}abbreviation"),
-        table.c.city.label(f"{prefix}city"),
-        table.c.name.label(f"{prefix}name"),
-    ]
-
-
-GAME_COLUMNS = (
-    games.c.id,
-    games.c.external_id,
-    games.c.season,
-    games.c.start_time,
-    games.c.status,
-    games.c.home_score,
-    games.c.away_score,
-    games.c.period,
-    games.c.clock_seconds,
-)
-
-
-def _game(row: RowMapping) -> Row:
-    return {
-        "id": row["id"],
-        "external_id": row["external_id"],
-        "season": row["season"],
-        "start_time": row["start_time"],
-        "status": row["status"],
-        "home_score": row["home_score"],
-        "away_score": row["away_score"],
-        "period": row["period"],
-        "clock_seconds": row["clock_seconds"],
-        "home_team": _team_ref(row, "home_"),
-        "away_team": _team_ref(row, "away_"),
-    }
-
-
-def _games_with_teams(*extra: Any) -> Select[Any]:
-    return select(*GAME_COLUMNS, *_ref_columns(home, "home_"), *_ref_columns(away, "away_"), *extra)
-
-
-def _join_teams(query: Select[Any], source: Any = games) -> Select[Any]:
-    return query.select_from(
-        source.join(home, home.c.id == source.c.home_team_id).join(
-            away, away.c.id == source.c.away_team_id
-        )
-    )
-
-
-LINE_COLUMNS = ("bookmaker", "home_odds", "away_odds", "recorded_at")
-PREDICTION_COLUMNS = ("model_version", "home_win_probability", "created_at")
-
-
-def _latest_lines(game_ids: Any) -> Any:
-    """Each bookmaker's newest snapshot of these games (rank 1)."""
-    return (
-        select(
-            odds.c.game_id,
-            *(odds.c[name] for name in LINE_COLUMNS),
-            func.row_number()
-            .over(
-                partition_by=(odds.c.game_id, odds.c.bookmaker),
-                order_by=odds.c.recorded_at.desc(),
-            )
-            .label("rank"),
-        )
-        .where(odds.c.game_id.in_(game_ids))
-        .subquery("latest_line")
-    )
-
-
-def _latest_predictions(condition: Any) -> Any:
-    """Each game's newest prediction (the newest model run wins; rank 1)."""
-    return (
-        select(
-            predictions.c.game_id,
-            *(predictions.c[name] for name in PREDICTION_COLUMNS),
-            func.row_number()
-            .over(
-                partition_by=predictions.c.game_id,
-                order_by=(predictions.c.created_at.desc(), predictions.c.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(condition)
-        .subquery("latest_prediction")
-    )
-
-
-def _line(row: RowMapping) -> Row | None:
-    if row["line_bookmaker"] is None:
-        return None
-    return {name: row[f"line_{name}"] for name in LINE_COLUMNS}
-
-
-def _prediction(row: RowMapping) -> Row | None:
-    if row["prediction_model_version"] is None:
-        return None
-    return {name: row[f"prediction_{name}"] for name in PREDICTION_COLUMNS}
-
-
-async def _count(connection: AsyncConnection, query: Select[Any]) -> int:
-    total = await connection.scalar(select(func.count()).select_from(query.subquery()))
-    return int(total or 0)
-
-
-async def _require_team(connection: AsyncConnection, abbreviation: str) -> None:
-    found = await connection.scalar(
-        select(exists().where(teams.c.abbreviation == abbreviation.upper()))
-    )
-    if not found:
-        raise NotFound("team", abbreviation)
-
-
 # --- teams and players ----------------------------------------------------------------------
 
 
 async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Row]:
     query: Select[Any] = select(*TEAM_COLUMNS, window_total()).order_by(teams.c.abbreviation)
     result = await connection.execute(query.limit(page.limit).offset(page.offset))
-    rows, total = await from_window(result.all(), lambda: _count(connection, select(teams.c.id)))
-    return PageOf(items=[_team(row) for row in rows], total=total)
+    rows, total = await from_window(
+        result.all(), lambda: count_rows(connection, select(teams.c.id))
+    )
+    return PageOf(items=[team_row(row) for row in rows], total=total)
 
 
 async def get_team(connection: AsyncConnection, abbreviation: str) -> Row:
@@ -219,7 +91,7 @@ async def get_team(connection: AsyncConnection, abbreviation: str) -> Row:
     ).first()
     if row is None:
         raise NotFound("team", abbreviation)
-    return _team(row)
+    return team_row(row)
 
 
 def _players(*extra: Any) -> Select[Any]:
@@ -231,7 +103,7 @@ def _players(*extra: Any) -> Select[Any]:
         players.c.position,
         players.c.jersey,
         players.c.active,
-        *_ref_columns(teams, "team_"),
+        *ref_columns(teams, "team_"),
         *extra,
     ).select_from(players.outerjoin(teams, teams.c.id == players.c.team_id))
 
@@ -243,7 +115,7 @@ def _player(row: RowMapping) -> Row:
         "first_name": row["first_name"],
         "last_name": row["last_name"],
         "full_name": f"{row['first_name']} {row['last_name']}",
-        "team": _team_ref(row, "team_"),
+        "team": team_ref(row, "team_"),
         "position": row["position"],
         "jersey": row["jersey"],
         "active": row["active"],
@@ -286,10 +158,10 @@ async def list_players(
 
     async def count() -> int:
         if team is not None and not rows:
-            await _require_team(connection, team)
+            await require_team(connection, team)
         if not conditions:
             return int(await connection.scalar(select(_counted_players())) or 0)
-        return await _count(connection, _players().where(*conditions))
+        return await count_rows(connection, _players().where(*conditions))
 
     if total_column:
         rows, total = await from_window(rows, count)
@@ -373,22 +245,22 @@ async def list_games(
         conditions.append(_team_condition(team))
     if status is not None:
         conditions.append(games.c.status == status)
-    query = _join_teams(_games_with_teams(window_total())).where(*conditions)
+    query = join_teams(games_with_teams(window_total())).where(*conditions)
     ordered = query.order_by(games.c.start_time, games.c.id).limit(page.limit).offset(page.offset)
     result = await connection.execute(ordered)
 
     async def count() -> int:
         if team is not None:
-            await _require_team(connection, team)
-        return await _count(connection, _join_teams(select(games.c.id)).where(*conditions))
+            await require_team(connection, team)
+        return await count_rows(connection, join_teams(select(games.c.id)).where(*conditions))
 
     rows, total = await from_window(result.all(), count)
-    return PageOf(items=[_game(row._mapping) for row in rows], total=total)
+    return PageOf(items=[game_row(row._mapping) for row in rows], total=total)
 
 
 def _with_latest_lines(game_rows: Any, order: Sequence[Any]) -> Select[Any]:
     """Each row of `game_rows` (a subquery of games) with each bookmaker's latest line."""
-    latest = _latest_lines(select(game_rows.c.id))
+    latest = latest_lines(select(game_rows.c.id))
     return (
         select(
             game_rows,
@@ -410,7 +282,7 @@ def _group_lines(rows: Sequence[Any]) -> list[tuple[RowMapping, list[Row]]]:
         mapping = row._mapping
         if not grouped or grouped[-1][0]["id"] != mapping["id"]:
             grouped.append((mapping, []))
-        line = _line(mapping)
+        line = line_row(mapping)
         if line is not None:
             grouped[-1][1].append(line)
     return grouped
@@ -418,10 +290,10 @@ def _group_lines(rows: Sequence[Any]) -> list[tuple[RowMapping, list[Row]]]:
 
 async def get_game(connection: AsyncConnection, game_id: int) -> Row:
     """One game with each bookmaker's latest line and the latest prediction."""
-    prediction = _latest_predictions(predictions.c.game_id == game_id)
-    game_row = (
-        _join_teams(
-            _games_with_teams(
+    prediction = newest_predictions(predictions.c.game_id == game_id)
+    the_game = (
+        join_teams(
+            games_with_teams(
                 *(prediction.c[name].label(f"prediction_{name}") for name in PREDICTION_COLUMNS)
             )
         )
@@ -429,11 +301,11 @@ async def get_game(connection: AsyncConnection, game_id: int) -> Row:
         .where(games.c.id == game_id)
         .subquery("game")
     )
-    rows = (await connection.execute(_with_latest_lines(game_row, [game_row.c.id]))).all()
+    rows = (await connection.execute(_with_latest_lines(the_game, [the_game.c.id]))).all()
     if not rows:
         raise NotFound("game", game_id)
     (row, lines), *_ = _group_lines(rows)
-    return {**_game(row), "latest_odds": lines, "prediction": _prediction(row)}
+    return {**game_row(row), "latest_odds": lines, "prediction": prediction_row(row)}
 
 
 async def list_odds(
@@ -442,7 +314,7 @@ async def list_odds(
     """The day's games, each with every bookmaker's latest line."""
     condition = _day_condition(day, zone)
     game_rows = (
-        _join_teams(_games_with_teams(window_total()))
+        join_teams(games_with_teams(window_total()))
         .where(condition)
         .order_by(games.c.start_time, games.c.id)
         .limit(page.limit)
@@ -452,10 +324,10 @@ async def list_odds(
     query = _with_latest_lines(game_rows, [game_rows.c.start_time, game_rows.c.id])
     rows, total = await from_window(
         (await connection.execute(query)).all(),
-        lambda: _count(connection, select(games.c.id).where(condition)),
+        lambda: count_rows(connection, select(games.c.id).where(condition)),
     )
     return PageOf(
-        items=[{"game": _game(row), "odds": lines} for row, lines in _group_lines(rows)],
+        items=[{"game": game_row(row), "odds": lines} for row, lines in _group_lines(rows)],
         total=total,
     )
 
@@ -466,10 +338,10 @@ async def list_predictions(
     """The day's games that have a prediction, each with its latest one."""
     condition = _day_condition(day, zone)
     in_day = select(games.c.id).where(condition)
-    prediction = _latest_predictions(predictions.c.game_id.in_(in_day))
+    prediction = newest_predictions(predictions.c.game_id.in_(in_day))
     query = (
-        _join_teams(
-            _games_with_teams(
+        join_teams(
+            games_with_teams(
                 *(prediction.c[name].label(f"prediction_{name}") for name in PREDICTION_COLUMNS),
                 window_total(),
             )
@@ -483,90 +355,12 @@ async def list_predictions(
     has_prediction = exists().where(predictions.c.game_id == games.c.id)
     rows, total = await from_window(
         (await connection.execute(query)).all(),
-        lambda: _count(connection, select(games.c.id).where(condition, has_prediction)),
+        lambda: count_rows(connection, select(games.c.id).where(condition, has_prediction)),
     )
     return PageOf(
         items=[
-            {"game": _game(row._mapping), "prediction": _prediction(row._mapping)} for row in rows
+            {"game": game_row(row._mapping), "prediction": prediction_row(row._mapping)}
+            for row in rows
         ],
         total=total,
     )
-
-
-# --- standings ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SeasonResults:
-    """A season's teams and its final games (oldest first), for `standings.compute_standings`."""
-
-    season: int | None
-    teams: list[Row]
-    finals: list[tuple[int, int, int, int]]
-    """(home team id, away team id, home score, away score) of each final game."""
-
-
-def _season_expression(requested: int | None, now: datetime) -> Any:
-    """The requested season, or the season of the latest game that has started, or the first
-    season scheduled."""
-    started = (
-        select(games.c.season)
-        .where(games.c.start_time <= now)
-        .order_by(games.c.start_time.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    if requested is not None:
-        return literal(requested, Integer)
-    return func.coalesce(started, select(func.min(games.c.season)).scalar_subquery())
-
-
-Executor = AsyncConnection | AsyncSession
-"""A read connection (the public API) or a session (pages, inside their unit of work)."""
-
-
-async def current_season(executor: Executor, *, now: datetime | None = None) -> int | None:
-    """The season of the most recent game that has started (or the first one scheduled)."""
-    season = await executor.scalar(select(_season_expression(None, now or datetime.now(UTC))))
-    return None if season is None else int(season)
-
-
-async def season_results(
-    connection: Executor, season: int | None, *, now: datetime | None = None
-) -> SeasonResults:
-    """Every team with the resolved season (one statement), then that season's finals."""
-    resolved = _season_expression(season, now or datetime.now(UTC)).label("season")
-    rows = (
-        await connection.execute(select(*TEAM_COLUMNS, resolved).order_by(teams.c.abbreviation))
-    ).all()
-    if not rows:  # no teams yet
-        return SeasonResults(season=season, teams=[], finals=[])
-    resolved_season = rows[0][-1]
-    if resolved_season is None:
-        return SeasonResults(season=None, teams=[], finals=[])
-    finals = await connection.execute(
-        select(games.c.home_team_id, games.c.away_team_id, games.c.home_score, games.c.away_score)
-        .where(games.c.season == resolved_season, games.c.status == "final")
-        .order_by(games.c.start_time, games.c.id)
-    )
-    return SeasonResults(
-        season=int(resolved_season),
-        teams=[_team(row) for row in rows],
-        finals=[(h, a, hs or 0, aws or 0) for h, a, hs, aws in finals],
-    )
-
-
-async def latest_predictions(
-    session: AsyncSession, game_ids: Sequence[int]
-) -> dict[int, Prediction]:
-    """The most recent prediction of each game (newest model run wins), as ORM objects (pages)."""
-    from courtside.models import Prediction
-
-    if not game_ids:
-        return {}
-    rows = await session.scalars(
-        select(Prediction)
-        .where(Prediction.game_id.in_(game_ids))
-        .order_by(Prediction.game_id, Prediction.created_at, Prediction.id)
-    )
-    return {row.game_id: row for row in rows}

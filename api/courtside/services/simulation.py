@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from courtside.errors import ApiError
+from courtside.domain_errors import Forbidden
 from courtside.models import Game, GameStatus, Prediction, utcnow
 from courtside.schemas.ingest import Dataset
 from courtside.services import audit
@@ -36,8 +36,8 @@ class Simulated:
 
 def check_local() -> None:
     if not get_app_settings().is_local:
-        raise ApiError(
-            403, "local_only", "Simulated results exist only in a local run (ENVIRONMENT=local)."
+        raise Forbidden(
+            "local_only", "Simulated results exist only in a local run (ENVIRONMENT=local)."
         )
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from courtside.services.league import Executor, SeasonResults, season_results
+from courtside.services.seasons import Executor, SeasonResults, season_results
 
 CONFERENCE_ORDER = ("East", "West")
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from courtside.auth.deps import AuthUser
 from courtside.models import Bet, BetStatus, Game, GameStatus, Prediction, Team, utcnow
 from courtside.odds import implied_probability
-from courtside.services import bet_record, flags, league
+from courtside.services import bet_record, flags, seasons
 from courtside.services.closing_line import closing_markets
 from courtside.services.markets import Market, markets
 from courtside.web.stakes import Payout, payout, typed_stake_cents
@@ -147,7 +147,7 @@ async def cards_for(
     ids = [game.id for game in games]
     now = utcnow()
     markets = await shown_markets(session, games, now)
-    predictions = await league.latest_predictions(session, ids)
+    predictions = await seasons.latest_predictions(session, ids)
     betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
     mine = await bet_record.user_bets_by_game(session, user.id, ids) if user else {}
     cards = []

@@ -17,7 +17,7 @@ from courtside.db import SessionDep
 from courtside.models import Game, GameStatus, utcnow
 from courtside.odds import format_units
 from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
-from courtside.services import bet_record, board, league, wallets
+from courtside.services import bet_record, board, seasons, wallets
 from courtside.services.odds_movement import odds_movement
 from courtside.services.standings import standings_for
 from courtside.web import bet_flash
@@ -158,7 +158,7 @@ async def team_page(
     request: Request, session: SessionDep, _user: PageOptionalUser, abbreviation: TeamAbbr
 ) -> Response:
     team = await board.team_by_abbreviation(session, abbreviation)
-    season = await league.current_season(session)
+    season = await seasons.current_season(session)
     games = await board.team_games(session, team.id, season)
     results = _results(games, team.id)
     finals = [r for r in results if r.outcome]

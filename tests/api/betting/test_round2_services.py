@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside import unit_of_work
 from courtside.domain_errors import DomainError
-from courtside.errors import ApiError, status_for
+from courtside.errors import status_for
 from courtside.models import AuditEvent, Bet, Game, Notification, Team, User, Wallet, utcnow
 from courtside.services import (
     audit,
@@ -407,8 +407,8 @@ async def test_simulation_is_local_only(
 
     reset_settings()
     try:
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(DomainError) as refused:
             await simulation.simulate_results(session, actor=ACTOR)
-        assert refused.value.status_code == 403
+        assert status_for(refused.value) == 403
     finally:
         reset_settings()

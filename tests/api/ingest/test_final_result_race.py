@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from courtside.errors import ApiError
+from courtside.domain_errors import DomainError
 from courtside.models import Bet, Game, Wallet
 from courtside.schemas.ingest import Dataset
 from courtside.services import audit, placing
@@ -50,7 +50,7 @@ async def _send(maker: async_sessionmaker[AsyncSession], record: dict[str, Any])
     try:
         async with unit_of_work(maker) as work:
             await ingest(work.session, Dataset.GAMES, [record], actor=ACTOR)
-    except ApiError as exc:
+    except DomainError as exc:
         errors = exc.details[0]["errors"] if exc.code == "invalid_records" else []
         return errors[0]["type"] if errors else exc.code
     return "ok"

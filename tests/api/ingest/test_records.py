@@ -7,16 +7,17 @@ from typing import Any
 
 import pytest
 
-from courtside.errors import ApiError
+from courtside.domain_errors import DomainError
+from courtside.errors import status_for
 from courtside.schemas.ingest import Dataset
 from courtside.services.ingest import validate_records
 from tests.api.ingest import records as r
 
 
 def errors_of(dataset: str, record: dict[str, Any]) -> list[dict[str, Any]]:
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         validate_records(Dataset(dataset), [record])
-    assert caught.value.status_code == 422
+    assert status_for(caught.value) == 422
     (detail,) = caught.value.details
     assert detail["index"] == 0
     return list(detail["errors"])

@@ -1,0 +1,93 @@
+"""Seasons: which one is current, and a season's teams and final games (what standings are
+computed from); the newest prediction of each game, for the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Integer, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from courtside.services.league_rows import TEAM_COLUMNS, Row, games, team_row, teams
+
+if TYPE_CHECKING:
+    from courtside.models import Prediction
+
+
+@dataclass(frozen=True)
+class SeasonResults:
+    """A season's teams and its final games (oldest first), for `standings.compute_standings`."""
+
+    season: int | None
+    teams: list[Row]
+    finals: list[tuple[int, int, int, int]]
+    """(home team id, away team id, home score, away score) of each final game."""
+
+
+def _season_expression(requested: int | None, now: datetime) -> Any:
+    """The requested season, or the season of the latest game that has started, or the first
+    season scheduled."""
+    started = (
+        select(games.c.season)
+        .where(games.c.start_time <= now)
+        .order_by(games.c.start_time.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    if requested is not None:
+        return literal(requested, Integer)
+    return func.coalesce(started, select(func.min(games.c.season)).scalar_subquery())
+
+
+Executor = AsyncConnection | AsyncSession
+"""A read connection (the public API) or a session (pages, inside their unit of work)."""
+
+
+async def current_season(executor: Executor, *, now: datetime | None = None) -> int | None:
+    """The season of the most recent game that has started (or the first one scheduled)."""
+    season = await executor.scalar(select(_season_expression(None, now or datetime.now(UTC))))
+    return None if season is None else int(season)
+
+
+async def season_results(
+    connection: Executor, season: int | None, *, now: datetime | None = None
+) -> SeasonResults:
+    """Every team with the resolved season (one statement), then that season's finals."""
+    resolved = _season_expression(season, now or datetime.now(UTC)).label("season")
+    rows = (
+        await connection.execute(select(*TEAM_COLUMNS, resolved).order_by(teams.c.abbreviation))
+    ).all()
+    if not rows:  # no teams yet
+        return SeasonResults(season=season, teams=[], finals=[])
+    resolved_season = rows[0][-1]
+    if resolved_season is None:
+        return SeasonResults(season=None, teams=[], finals=[])
+    finals = await connection.execute(
+        select(games.c.home_team_id, games.c.away_team_id, games.c.home_score, games.c.away_score)
+        .where(games.c.season == resolved_season, games.c.status == "final")
+        .order_by(games.c.start_time, games.c.id)
+    )
+    return SeasonResults(
+        season=int(resolved_season),
+        teams=[team_row(row) for row in rows],
+        finals=[(h, a, hs or 0, aws or 0) for h, a, hs, aws in finals],
+    )
+
+
+async def latest_predictions(
+    session: AsyncSession, game_ids: Sequence[int]
+) -> dict[int, Prediction]:
+    """The most recent prediction of each game (newest model run wins), as ORM objects (pages)."""
+    from courtside.models import Prediction
+
+    if not game_ids:
+        return {}
+    rows = await session.scalars(
+        select(Prediction)
+        .where(Prediction.game_id.in_(game_ids))
+        .order_by(Prediction.game_id, Prediction.created_at, Prediction.id)
+    )
+    return {row.game_id: row for row in rows}
