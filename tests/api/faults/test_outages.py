@@ -2,8 +2,10 @@
 
 One app instance under uvicorn (as `make run` serves it) on a PostgreSQL cluster and a
 redis-server this module starts for itself, on free ports of 127.0.0.1. Each test drives
-16 concurrent connections for 10 seconds through a mix of requests (cached public reads,
-uncached reads, an authenticated request, readiness) and breaks one part in the middle:
+16 concurrent connections through a mix of requests (cached public reads, uncached reads,
+an authenticated request, readiness) and breaks one part in the middle. The phases (warm,
+broken, recovered) end on what the answered requests show, counted, each bounded in time:
+nothing asserts how many requests this machine manages per second.
 
 - Redis frozen (it stops answering: every call waits for the socket timeout), then killed
   and restarted empty;
@@ -40,8 +42,17 @@ from tests.servers import AppInstance, OwnPostgres, OwnRedis
 pytestmark = pytest.mark.postgres_only
 
 CONNECTIONS = 16
-LOAD_SECONDS = 10.0
-FAULT_AT = 2.0
+WARM_REQUESTS = 2 * CONNECTIONS
+"""Answered before the fault: every path has been asked (the cache is warm)."""
+LATE_REQUESTS = 2 * CONNECTIONS
+"""Answered after the recovery point: all of them must be 200s."""
+FROZEN_AT_LEAST = 2.0
+DOWN_AT_LEAST = 2.0
+"""How long a part stays broken at least (and then until the requests show it)."""
+PHASE_CAP = 30.0
+"""The longest any phase waits for what it counts (a real hang ends the phase, and the
+assertions then fail on what is missing)."""
+POLL = 0.05
 STATEMENT_TIMEOUT = 1.0
 POOL_TIMEOUT = 0.5
 CONNECT_TIMEOUT = 1.0
@@ -130,10 +141,43 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-async def _load(
-    stack: Stack, fault: Callable[[], Awaitable[None]], *, seconds: float = LOAD_SECONDS
-) -> list[Outcome]:
-    """`CONNECTIONS` clients in a loop for `seconds`, while `fault()` runs from `FAULT_AT`."""
+class Load:
+    """The outcomes of the load so far, on a clock that starts with it, and waits on what
+    the outcomes show (never on how fast this machine answers)."""
+
+    def __init__(self) -> None:
+        self.begin = time.monotonic()
+        self.outcomes: list[Outcome] = []
+        self.recovered_after = float("inf")
+        """From when every answer must be a 200 (what the fault returned)."""
+        self.stopped_at = 0.0
+        self.finished_at = 0.0
+
+    def now(self) -> float:
+        return time.monotonic() - self.begin
+
+    def started_between(self, start: float, end: float) -> list[Outcome]:
+        """The answered requests that started in `[start, end)`."""
+        return [o for o in self.outcomes if start <= o.started < end]
+
+    async def until(
+        self, condition: Callable[[], bool], *, at_least: float = 0.0, at_most: float = PHASE_CAP
+    ) -> None:
+        """Wait at least `at_least` seconds and then until `condition()` holds, or `at_most`
+        seconds: a phase that never sees what it waits for ends, and the test's assertions
+        then say what was missing."""
+        start = self.now()
+        while self.now() - start < at_most:
+            if self.now() - start >= at_least and condition():
+                return
+            await asyncio.sleep(POLL)
+
+
+async def _load(stack: Stack, fault: Callable[[Load], Awaitable[float]]) -> Load:
+    """`CONNECTIONS` clients in a loop: until `WARM_REQUESTS` are answered, then while
+    `fault(load)` breaks a part and brings it back (it returns when everything should answer
+    again), then until `LATE_REQUESTS` that started after that moment are answered. Every
+    phase is bounded in time as well as counted."""
     paths = [
         "/v1/teams",
         *(f"/v1/games?date={stack.day}&offset={n}" for n in range(10)),
@@ -142,18 +186,18 @@ async def _load(
         "/v1/standings",
     ]
     headers = {"Authorization": f"Bearer {stack.bearer}"}
-    outcomes: list[Outcome] = []
-    begin = time.monotonic()
+    load = Load()
+    stop = asyncio.Event()
     timeout = httpx.Timeout(LONGEST_ALLOWED_WAIT + SLACK + 5)
     limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
 
     async def worker(number: int, http: httpx.AsyncClient) -> None:
         turn = number
-        while time.monotonic() - begin < seconds:
+        while not stop.is_set():
             path = paths[turn % len(paths)]
             turn += 1
-            started = time.monotonic()
-            outcome = Outcome(started=started - begin, seconds=0.0, path=path)
+            started = load.now()
+            outcome = Outcome(started=started, seconds=0.0, path=path)
             try:
                 response = await http.get(stack.app.base + path, headers=headers)
                 outcome.status = response.status_code
@@ -161,22 +205,33 @@ async def _load(
                 outcome.headers = dict(response.headers)
             except httpx.HTTPError as exc:
                 outcome.error = f"{type(exc).__name__}: {exc}"
-            outcome.seconds = time.monotonic() - started
-            outcomes.append(outcome)
+            outcome.seconds = load.now() - started
+            load.outcomes.append(outcome)
 
-    async def inject() -> None:
-        await asyncio.sleep(FAULT_AT)
-        await fault()
+    async def drive() -> None:
+        try:
+            await load.until(lambda: len(load.outcomes) >= WARM_REQUESTS)
+            load.recovered_after = await fault(load)
+            await load.until(
+                lambda: (
+                    len(load.started_between(load.recovered_after, load.now())) >= LATE_REQUESTS
+                ),
+                at_least=max(0.0, load.recovered_after - load.now()),
+            )
+        finally:
+            load.stopped_at = load.now()
+            stop.set()
 
     async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
-        await asyncio.gather(inject(), *(worker(n, http) for n in range(CONNECTIONS)))
-    return outcomes
+        await asyncio.gather(drive(), *(worker(n, http) for n in range(CONNECTIONS)))
+    load.finished_at = load.now()
+    return load
 
 
-def _check(outcomes: list[Outcome], *, recovered_after: float) -> None:
+def _check(load: Load) -> None:
     """No error, no 500, every failure the API's 503, no wait beyond the timeouts, and only
     200s once the part has been back for a while."""
-    assert len(outcomes) > 200, "the load generator did not run"
+    outcomes = load.outcomes
     errors = [o for o in outcomes if o.error is not None]
     assert errors == [], errors[:5]
     statuses = {o.status for o in outcomes}
@@ -188,8 +243,10 @@ def _check(outcomes: list[Outcome], *, recovered_after: float) -> None:
             assert b'"error"' in outcome.body, outcome
     slowest = max(outcomes, key=lambda o: o.seconds)
     assert slowest.seconds <= LONGEST_ALLOWED_WAIT + SLACK, slowest
-    late = [o for o in outcomes if o.started >= recovered_after]
-    assert late, "no request after recovery"
+    # Stopped, every client finished its request within one request's longest wait: no hang.
+    assert load.finished_at - load.stopped_at <= LONGEST_ALLOWED_WAIT + SLACK
+    late = [o for o in outcomes if o.started >= load.recovered_after]
+    assert len(late) >= LATE_REQUESTS, "the load did not reach the recovered phase in time"
     assert {o.status for o in late} == {200}, [o for o in late if o.status != 200][:5]
 
 
@@ -197,35 +254,57 @@ async def _in_thread(work: Callable[[], object]) -> None:
     await asyncio.to_thread(work)
 
 
+def _failed_call_bound(frozen_for: float) -> float:
+    """Redis calls that may pay the socket timeout while Redis hangs: those already waiting
+    when it froze (one per connection), then one probe per retry window."""
+    return CONNECTIONS + frozen_for / RETRY_WINDOW + 1
+
+
 async def test_redis_frozen_then_killed(stack: Stack) -> None:
     log_while_frozen: list[str] = []
+    window: list[float] = []
 
-    async def fault() -> None:
+    async def fault(load: Load) -> float:
         offset = stack.app.log.stat().st_size
         stack.redis.pause()
-        await asyncio.sleep(2.0)
+        paused = load.now()
+
+        def enough_answered_while_frozen() -> bool:
+            answered = load.started_between(paused, load.now())
+            return len(answered) > 3 * _failed_call_bound(load.now() - paused)
+
+        await load.until(enough_answered_while_frozen, at_least=FROZEN_AT_LEAST)
+        window.extend((paused, load.now()))
         with stack.app.log.open() as log:
             log.seek(offset)
             log_while_frozen.extend(log.read().splitlines())
         stack.redis.resume()
-        await asyncio.sleep(0.5)
+        resumed = load.now()
+        await load.until(lambda: bool(load.started_between(resumed, load.now())))
         await _in_thread(stack.redis.kill)
-        await asyncio.sleep(2.0)
+        killed = load.now()
+        await load.until(
+            lambda: len(load.started_between(killed, load.now())) >= CONNECTIONS,
+            at_least=DOWN_AT_LEAST,
+        )
         await _in_thread(stack.redis.start)
+        window.append(load.now())  # Redis is back, empty
+        return load.now() + RETRY_WINDOW + 1.0
 
-    outcomes = await _load(stack, fault)
-    back = FAULT_AT + 4.5  # Redis restarted (empty) at about this time
-    _check(outcomes, recovered_after=back + RETRY_WINDOW + 1.0)
+    load = await _load(stack, fault)
+    _check(load)
+    paused, resumed, back = window
     # Every Redis call that failed is logged once by the app: while Redis hung, those are
     # the calls that waited for the socket timeout. Only the requests already waiting on
-    # Redis when it froze, then one probe per retry window, may have paid it.
+    # Redis when it froze, then one probe per retry window, may have paid it; the freeze
+    # lasted until more than three times that bound were answered (or its time bound).
     failed_calls = [line for line in log_while_frozen if '"courtside.cache"' in line]
-    frozen = [o for o in outcomes if FAULT_AT <= o.started < FAULT_AT + 2.0]
-    assert 1 <= len(failed_calls) <= CONNECTIONS + 2.0 / RETRY_WINDOW + 1, failed_calls
+    frozen = load.started_between(paused, resumed)
+    assert 1 <= len(failed_calls) <= _failed_call_bound(resumed - paused), failed_calls
     assert len(frozen) > 3 * len(failed_calls), (len(frozen), len(failed_calls))
     hits_again = [
         o
-        for o in outcomes
+        for o in load.outcomes
         if back <= o.started <= back + RETRY_WINDOW + 2.0 and o.headers.get("x-cache") == "hit"
     ]
     assert hits_again, "the cache was not used again within a retry window of Redis' return"
@@ -233,8 +312,20 @@ async def test_redis_frozen_then_killed(stack: Stack) -> None:
 
 async def test_a_table_locked_longer_than_the_statement_timeout(stack: Stack) -> None:
     held = 3 * STATEMENT_TIMEOUT
+    window: list[float] = []
 
-    async def fault() -> None:
+    def during(load: Load) -> list[Outcome]:
+        """Requests that started well inside the lock (half a second from either end)."""
+        locked, released = window[0], window[1] if len(window) > 1 else load.now()
+        return load.started_between(locked + 0.5, released - 0.5)
+
+    def seen_both(load: Load) -> bool:
+        statuses = {(o.path.startswith("/v1/games"), o.status) for o in during(load)}
+        return (True, 503) in statuses and any(
+            o.status == 200 for o in during(load) if o.path == "/v1/teams"
+        )
+
+    async def fault(load: Load) -> float:
         connection = await asyncpg.connect(
             stack.database_url.replace("postgresql+asyncpg", "postgresql"),
             server_settings={"search_path": "mart,public"},
@@ -242,29 +333,34 @@ async def test_a_table_locked_longer_than_the_statement_timeout(stack: Stack) ->
         try:
             async with connection.transaction():
                 await connection.execute("LOCK TABLE games IN ACCESS EXCLUSIVE MODE")
-                await asyncio.sleep(held)
+                window.append(load.now())
+                await load.until(lambda: seen_both(load), at_least=held)
+                window.append(load.now())
         finally:
             await connection.close()
+        return window[1] + STATEMENT_TIMEOUT + 1.0
 
-    outcomes = await _load(stack, fault)
-    _check(outcomes, recovered_after=FAULT_AT + held + STATEMENT_TIMEOUT + 1.0)
-    during = [o for o in outcomes if FAULT_AT + 0.5 <= o.started < FAULT_AT + held - 0.5]
-    games = {o.status for o in during if o.path.startswith("/v1/games")}
+    load = await _load(stack, fault)
+    _check(load)
+    games = {o.status for o in during(load) if o.path.startswith("/v1/games")}
     assert 503 in games, "the lock did not reach the games queries"
-    assert any(o.status == 200 for o in during if o.path == "/v1/teams")
+    assert any(o.status == 200 for o in during(load) if o.path == "/v1/teams")
 
 
 async def test_postgres_stopped_and_started_again(stack: Stack) -> None:
-    async def fault() -> None:
+    async def fault(load: Load) -> float:
         await _in_thread(stack.postgres.stop)
-        await asyncio.sleep(2.0)
+        stopped = load.now()
+        await load.until(
+            lambda: any(o.status == 503 for o in load.started_between(stopped, load.now())),
+            at_least=DOWN_AT_LEAST,
+        )
         await _in_thread(stack.postgres.start)
+        return load.now() + 4.0
 
-    started = time.monotonic()
-    outcomes = await _load(stack, fault)
-    assert time.monotonic() - started < LOAD_SECONDS + LONGEST_ALLOWED_WAIT + SLACK + 10
-    _check(outcomes, recovered_after=FAULT_AT + 6.0)
-    assert any(o.status == 503 for o in outcomes), "the outage was not seen"
+    load = await _load(stack, fault)
+    _check(load)
+    assert any(o.status == 503 for o in load.outcomes), "the outage was not seen"
 
 
 @pytest.fixture(autouse=True)
