@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from xdist.remote import Producer
     from xdist.scheduler.protocol import Scheduling
 
+    from tests.servers import OwnRedis
+
 os.environ.setdefault("ENVIRONMENT", "local")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 for _name in ("DATABASE_URL", "REDIS_URL", "REDIS_HOST", "DATABASE_SECRET_ARN"):
@@ -69,7 +71,9 @@ SERVER_URL = _async_pg_url(
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-async def _admin(sql: str) -> None:
+async def admin_sql(sql: str) -> None:
+    """Run `sql` on the server's maintenance database, outside a transaction (CREATE/DROP
+    DATABASE)."""
     engine = create_async_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
@@ -88,13 +92,13 @@ def _migrate(url: str) -> None:
 def postgres_url() -> Iterator[str]:
     """A database created for this run on the test server, migrated to head."""
     name = f"courtside_test_{RUN_ID}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
     try:
         _migrate(url)
         yield url
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -249,3 +253,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         from tests.distribution import costly_setups_first
 
         items[:] = costly_setups_first(items)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    """A redis-server of the test's own on a free port of 127.0.0.1, which it may pause,
+    kill and restart (the shared one on 6379 is never touched)."""
+    from tests.servers import OwnRedis  # lazy: starts processes; most tests never need it
+
+    server = OwnRedis(tmp_path).start()
+    yield server
+    server.stop()

@@ -4,6 +4,7 @@ included), and no module of the app grows past what one reader holds in mind."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -171,3 +172,57 @@ def test_no_module_of_the_app_is_longer_than_450_lines() -> None:
     }
     assert len(lengths) > 100  # the walk found the app
     assert {path: n for path, n in lengths.items() if n > MAX_LINES} == {}
+
+
+def test_each_model_name_is_declared_once_and_resolves_lazily() -> None:
+    """`courtside.models` names each model once (its TYPE_CHECKING block, which type checkers
+    read); at run time the same block says which module to import for a name."""
+    import importlib
+
+    import courtside.models as models
+
+    homes = models._home()
+    assert {"Game", "User", "Bet", "Base", "utcnow", "CacheVersion"} <= set(homes)
+    assert set(homes.values()) == {"base", *models.MODULES}
+    for name, module in homes.items():
+        home = importlib.import_module(f"courtside.models.{module}")
+        assert getattr(models, name) is getattr(home, name)
+    with pytest.raises(AttributeError):
+        _ = models.NoSuchModel
+
+
+LAZY_NOT_YET_SAID = {"db.py", "cache.py"}
+"""Modules whose function-level imports still lack their reason: another branch rewrote them
+at the time (issue 21's notes); the reasons go in when it is merged."""
+
+
+def _says_why(lines: list[str], statement: ast.stmt) -> bool:
+    """`# lazy: <reason>` on the import itself, or above it (over the imports of its group)."""
+    if "# lazy:" in "\n".join(lines[statement.lineno - 1 : statement.end_lineno]):
+        return True
+    index = statement.lineno - 2
+    while index >= 0:
+        text = lines[index].strip()
+        if text.startswith("# lazy:"):
+            return True
+        if not text.startswith(("import ", "from ", ")")) and not text.endswith(","):
+            return False
+        index -= 1
+    return False
+
+
+def test_every_function_level_import_says_why() -> None:
+    """An import inside a function costs every reader a question (a circle? the cold start?):
+    each says its reason, `# lazy: <reason>`."""
+    silent = []
+    for path in sorted(APP.rglob("*.py")):
+        if str(path.relative_to(APP)) in LAZY_NOT_YET_SAID:
+            continue
+        lines = path.read_text().splitlines()
+        for function in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom) and not _says_why(lines, node):
+                    silent.append(f"{path.relative_to(APP)}:{node.lineno}")
+    assert silent == []

@@ -129,6 +129,7 @@ async def set_password(
 
 
 def _credentials(secret_arn: str) -> tuple[str, str]:
+    # lazy: boto3/Powertools load only when a role's secret is fetched (deploys)
     from courtside.aws_secrets import secret_string
 
     try:
@@ -147,6 +148,7 @@ def set_app_role_password(url: str, secret_arn: str) -> str:
 def set_role_passwords(url: str, secrets: Mapping[str, str]) -> list[str]:
     """For each role -> secret ARN, set the password of the login the secret names (the role
     or a member of it), in one transaction (owner connection `url`); return those logins."""
+    # lazy: the migrator's path only: the app's settings import this module at start
     from courtside.db import build_engine
     from courtside.settings import get_database_settings
 

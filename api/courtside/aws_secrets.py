@@ -67,6 +67,7 @@ def _secrets_provider() -> SecretsProvider:
     global _provider
     if _provider is None:
         try:
+            # lazy: Powertools and botocore (~300 ms) load on the first secret fetch
             from aws_lambda_powertools.utilities.parameters import SecretsProvider
             from botocore.config import Config
         except ImportError as exc:  # pragma: no cover - boto3 is in the Lambda base image
@@ -89,6 +90,7 @@ def _secrets_provider() -> SecretsProvider:
 
 
 def _fetch(arn: str, *, max_age: int, force: bool) -> str:
+    # lazy: Powertools loads on the first secret fetch
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
     try:
@@ -208,6 +210,7 @@ def is_auth_failure(exc: BaseException) -> bool:
 def refresh_credentials_on_auth_failure(engine: AsyncEngine, settings: DatabaseSettings) -> None:
     """Log every new connection in with the secret's current credentials, and when PostgreSQL
     refuses them (the secret was rotated), re-fetch the secret once and retry."""
+    # lazy: only a database reached through its secret installs the hook
     from sqlalchemy import event
 
     arn = settings.database_secret_arn

@@ -185,8 +185,10 @@ class DatabaseVersions:
         if not names:
             return
         if session.get_bind().dialect.name == "postgresql":
+            # lazy: one dialect's module, the one the session runs on
             from sqlalchemy.dialects.postgresql import insert
         else:
+            # lazy: one dialect's module, the one the session runs on
             from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
         now = utcnow()
         statement = insert(CacheVersion).values(

@@ -27,6 +27,7 @@ def command(
 
 @command("migrate", "Apply every migration to DATABASE_URL (default: the embedded SQLite file).")
 def _migrate(_args: argparse.Namespace) -> int:
+    # lazy: each command imports what it runs (the CLI starts in Lambda's migrator too)
     from courtside.db import database_url
     from courtside.migrate import upgrade
     from courtside.settings import get_database_settings
@@ -61,6 +62,7 @@ def _create_admin_args(parser: argparse.ArgumentParser) -> None:
     _create_admin_args,
 )
 def _create_admin(args: argparse.Namespace) -> int:
+    # lazy: each command imports what it runs
     from courtside.auth.admin_bootstrap import create_admin_from_cli
 
     return create_admin_from_cli(args)

@@ -159,6 +159,7 @@ def _response_headers(
             headers = _private(headers)
         anonymous = state.get(request_state.NEW_ANONYMOUS_CSRF_ID)
         if anonymous:
+            # lazy: only a new visitor's first form sets the anonymous cookie
             from courtside.auth.cookies import anonymous_csrf_cookie
 
             headers.append((b"set-cookie", anonymous_csrf_cookie(scope, anonymous)))

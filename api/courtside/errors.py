@@ -207,6 +207,7 @@ def install_error_handlers(app: FastAPI) -> None:
         details = None if isinstance(exc.detail, str) else exc.detail
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:  # every method the path serves, not the first route's
+            # lazy: schemas (pydantic models) load only when a 405 is answered
             from courtside.http_methods import allowed_methods
 
             headers = {**(headers or {}), "Allow": allowed_methods(request)}

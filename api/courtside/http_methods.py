@@ -43,6 +43,7 @@ def document_extras(document: dict[str, Any]) -> dict[str, Any]:
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     if "ErrorResponse" not in schemas:
+        # lazy: the error schemas load only when /openapi.json is built
         from courtside.schemas.common import ErrorResponse
 
         schemas["ErrorResponse"] = ErrorResponse.model_json_schema(

@@ -82,8 +82,10 @@ def service_adapter(service: str | None) -> Mangum:
     """Initialise the environment and build the adapter of one service (None: the whole app)."""
     init_environment()
     if service is None:
+        # lazy: the whole app loads only for the all-in-one handler
         from courtside.main import app
     else:
+        # lazy: each service imports only its own route groups (main.create_app)
         from courtside.main import create_app
 
         app = create_app(service=service)

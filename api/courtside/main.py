@@ -116,6 +116,7 @@ class CourtsideApp(FastAPI):
     def openapi(self) -> dict[str, Any]:
         """The document of every route (and, with `document_all`, the other services'),
         with what `http_methods` adds: the 400 of an unreadable body, the 405 and `Allow`."""
+        # lazy: the OpenAPI extras load only when /openapi.json is asked for
         from courtside.http_methods import document_extras
 
         self.load_all()
@@ -164,6 +165,7 @@ def _html_error_page(request: Request, status_code: int, message: str) -> Respon
     app = request.app
     if isinstance(app, CourtsideApp):
         app.load_group("web")
+    # lazy: the pages (Jinja2) load only when an HTML error is rendered
     from courtside.web.pages import html_error_page
 
     return html_error_page(request, status_code, message)

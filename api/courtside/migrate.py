@@ -53,6 +53,7 @@ def head_revision() -> str:
 
 def database_revision(url: str) -> str | None:
     """The revision the database is at (None before the first migration)."""
+    # lazy: SQLAlchemy's engine loads only to read the revision
     from courtside.db import build_engine
     from courtside.settings import get_database_settings
 
@@ -88,6 +89,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     that secret (`courtside.app_role`): the API logs in as that role, never as the owner. With
     ``SERVICE_DATABASE_SECRET_ARNS`` (a split deployment), each service role's from its own.
     """
+    # lazy: the Lambda migrator's path only
     from courtside.app_role import AppRoleSettings, set_app_role_password, set_role_passwords
     from courtside.db import database_url
     from courtside.settings import get_database_settings

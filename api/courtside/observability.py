@@ -100,6 +100,7 @@ def configure_logging(level: str = "INFO", *, on_lambda: bool = False) -> None:
     root.setLevel(level.upper())
     formatter: logging.Formatter = JsonFormatter()
     if on_lambda:
+        # lazy: Powertools' formatter loads only on Lambda
         from courtside.lambda_logging import LambdaFormatter
 
         # The JSON lines carry none of these, so skip computing them on every record (the

@@ -39,30 +39,35 @@ class RouteGroup:
 
 
 def _health() -> Routes:
+    # lazy: a service imports only the route groups it serves
     from courtside.routers import health
 
     return [health.router]
 
 
 def _reference() -> Routes:
+    # lazy: a service imports only the route groups it serves
     from courtside.routers import reference
 
     return [reference.router]
 
 
 def _schedule() -> Routes:
+    # lazy: a service imports only the route groups it serves
     from courtside.routers import odds_movement, schedule
 
     return [schedule.router, odds_movement.router]
 
 
 def _docs() -> Routes:
+    # lazy: a service imports only the route groups it serves
     from courtside.web import api_docs
 
     return [api_docs.router]
 
 
 def _account() -> Routes:
+    # lazy: a service imports only the route groups it serves
     from courtside.routers import me
     from courtside.routers.auth import router as auth_router
 
@@ -70,6 +75,7 @@ def _account() -> Routes:
 
 
 def _admin_api() -> Routes:
+    # lazy: a service imports only the route groups it serves
     from courtside.routers import admin_events, admin_flags
     from courtside.routers.admin_api_keys import router as admin_api_keys_router
     from courtside.routers.admin_users import router as admin_users_router
@@ -78,12 +84,14 @@ def _admin_api() -> Routes:
 
 
 def _ingest() -> Routes:
+    # lazy: a service imports only the route groups it serves
     from courtside.routers import ingest
 
     return [ingest.router]
 
 
 def _web() -> Routes:
+    # lazy: a service imports only the route groups it serves
     from courtside.web import (
         account_links,
         account_manage,
@@ -97,6 +105,8 @@ def _web() -> Routes:
         league_pages,
         pages,
     )
+
+    # lazy: a service imports only the route groups it serves
     from courtside.web.session import install_context_hooks
     from courtside.web.static_files import static_files
 

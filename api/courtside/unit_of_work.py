@@ -127,6 +127,7 @@ def invalidate_on_commit(session: AsyncSession, *namespaces: str) -> None:
     commit (`cache_versions`), so another process's cache sees it too; after the commit
     this process re-reads them.
     """
+    # lazy: the cache (redis-py) loads only when a write invalidates it
     from courtside.cache import get_cache
 
     work, names, versions = of(session), tuple(sorted(set(namespaces))), get_cache().versions

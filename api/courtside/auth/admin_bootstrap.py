@@ -22,6 +22,7 @@ GENERATED_PASSWORD_BYTES = 24
 
 def read_password(args: argparse.Namespace) -> str:
     if args.generate_password:
+        # lazy: the CLI's prompt path only
         import secrets
 
         return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
@@ -42,6 +43,7 @@ async def create_admin(
     username: str, email: str, password: str, *, reset_required: bool = False
 ) -> int:
     """Create the Admin in its own unit of work; returns the new user's id."""
+    # lazy: the CLI and the first deploy run this; the app never does
     from courtside.db import dispose_engine
     from courtside.schemas.auth import UserCreate
     from courtside.services import audit, users
@@ -66,6 +68,7 @@ async def create_admin(
 
 
 def create_admin_from_cli(args: argparse.Namespace) -> int:
+    # lazy: the CLI's path only
     from pydantic import ValidationError
 
     password = read_password(args)

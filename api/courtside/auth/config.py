@@ -51,6 +51,7 @@ def jwt_secret() -> str:
     """
     settings = get_auth_settings()
     if settings.jwt_secret_arn:
+        # lazy: boto3/Powertools load only when JWT_SECRET_ARN is set (Lambda)
         from courtside.aws_secrets import (  # type: ignore[import-not-found,unused-ignore]
             secret_string,
         )

@@ -64,6 +64,7 @@ def issue_token(
     *, user_id: int, role: str, token_version: int, now: datetime | None = None
 ) -> IssuedToken:
     """Sign a fresh access token for this user."""
+    # lazy: python-jose (~50 ms) loads on the first token, not with the public API
     from jose import jwt
 
     issued = now or datetime.now(UTC)
@@ -128,6 +129,7 @@ def decode_token(token: str) -> TokenClaims:
         raise InvalidToken("algorithm not accepted")
     if header != HEADER:
         raise InvalidToken("header parameters not accepted")
+    # lazy: python-jose loads on the first token, not with the public API
     from jose import JWTError, jwt
 
     try:

@@ -8,97 +8,58 @@ metadata of every table (Alembic, the tests), so asking for it imports every mod
 
 from __future__ import annotations
 
+import ast
 import importlib
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the names, for type checkers
-    from courtside.models.accounts import (
-        AccountToken,
-        AccountTokenPurpose,
-        ApiKey,
-        ApiScope,
-        RevokedToken,
-        Role,
-        User,
+# The one declaration of the names (see `_home`). `X as X` marks a re-export for mypy; the
+# import sorter would split each into a statement of its own, hence its noqa.
+if TYPE_CHECKING:
+    from courtside.models.accounts import (  # noqa: I001
+        AccountToken as AccountToken,
+        AccountTokenPurpose as AccountTokenPurpose,
+        ApiKey as ApiKey,
+        ApiScope as ApiScope,
+        RevokedToken as RevokedToken,
+        Role as Role,
+        User as User,
     )
     from courtside.models.base import (
-        Base,
-        UTCDateTime,
-        utcnow,
+        Base as Base,
+        UTCDateTime as UTCDateTime,
+        utcnow as utcnow,
     )
     from courtside.models.betting import (
-        BankrollReset,
-        Bet,
-        BetSide,
-        BetStatus,
-        Notification,
-        NotificationKind,
-        Wallet,
+        BankrollReset as BankrollReset,
+        Bet as Bet,
+        BetSide as BetSide,
+        BetStatus as BetStatus,
+        Notification as Notification,
+        NotificationKind as NotificationKind,
+        Wallet as Wallet,
     )
-    from courtside.models.caching import CacheVersion
+    from courtside.models.caching import CacheVersion as CacheVersion
     from courtside.models.core import (
-        AuditEvent,
-        FeatureFlag,
-        RowCount,
+        AuditEvent as AuditEvent,
+        FeatureFlag as FeatureFlag,
+        RowCount as RowCount,
     )
     from courtside.models.league import (
-        Game,
-        GameStatus,
-        Injury,
-        InjuryStatus,
-        OddsSnapshot,
-        Player,
-        PlayerSeasonStats,
-        Prediction,
-        Team,
+        Game as Game,
+        GameStatus as GameStatus,
+        Injury as Injury,
+        InjuryStatus as InjuryStatus,
+        OddsSnapshot as OddsSnapshot,
+        Player as Player,
+        PlayerSeasonStats as PlayerSeasonStats,
+        Prediction as Prediction,
+        Team as Team,
     )
 
 MODULES = ("accounts", "betting", "caching", "core", "league")
 """Every module that defines tables."""
-
-_HOME: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "AccountToken",
-            "AccountTokenPurpose",
-            "ApiKey",
-            "ApiScope",
-            "RevokedToken",
-            "Role",
-            "User",
-        ),
-        "accounts",
-    ),
-    **dict.fromkeys(("UTCDateTime", "utcnow"), "base"),
-    **dict.fromkeys(
-        (
-            "BankrollReset",
-            "Bet",
-            "BetSide",
-            "BetStatus",
-            "Notification",
-            "NotificationKind",
-            "Wallet",
-        ),
-        "betting",
-    ),
-    "CacheVersion": "caching",
-    **dict.fromkeys(("AuditEvent", "FeatureFlag", "RowCount"), "core"),
-    **dict.fromkeys(
-        (
-            "Game",
-            "GameStatus",
-            "Injury",
-            "InjuryStatus",
-            "OddsSnapshot",
-            "Player",
-            "PlayerSeasonStats",
-            "Prediction",
-            "Team",
-        ),
-        "league",
-    ),
-}
 
 
 def load_all() -> None:
@@ -107,48 +68,33 @@ def load_all() -> None:
         importlib.import_module(f"courtside.models.{module}")
 
 
+@cache
+def _home() -> dict[str, str]:
+    """Each name's module, read from the `TYPE_CHECKING` block above (parsed on the first
+    look-up, about a millisecond): the names are declared once, where type checkers see
+    them, and nothing imports a model module before its name is asked for."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    )
+    return {
+        alias.asname or alias.name: str(node.module).rsplit(".", 1)[-1]
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
 def __getattr__(name: str) -> Any:
     if name == "Base":
         load_all()
         module = "base"
     else:
-        module = _HOME.get(name, "")
+        module = _home().get(name, "")
         if not module:
             raise AttributeError(f"module 'courtside.models' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"courtside.models.{module}"), name)
     globals()[name] = value
     return value
-
-
-__all__ = [
-    "AccountToken",
-    "AccountTokenPurpose",
-    "ApiKey",
-    "ApiScope",
-    "AuditEvent",
-    "BankrollReset",
-    "Base",
-    "Bet",
-    "BetSide",
-    "BetStatus",
-    "CacheVersion",
-    "FeatureFlag",
-    "Game",
-    "GameStatus",
-    "Injury",
-    "InjuryStatus",
-    "Notification",
-    "NotificationKind",
-    "OddsSnapshot",
-    "Player",
-    "PlayerSeasonStats",
-    "Prediction",
-    "RevokedToken",
-    "Role",
-    "RowCount",
-    "Team",
-    "UTCDateTime",
-    "User",
-    "Wallet",
-    "utcnow",
-]

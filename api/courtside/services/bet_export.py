@@ -69,6 +69,7 @@ async def bets_csv(
     zone: ZoneInfo | None = None,
 ) -> str:
     """The bets `filters` selects (default: all), in the record's order."""
+    # lazy: only the CSV export needs them
     import csv
     import io
 

@@ -100,6 +100,7 @@ class SesSender:
 
     def client(self) -> Any:
         if self._client is None:
+            # lazy: boto3 loads only where e-mail goes out through SES
             import boto3  # lazily: only a deployment that sends e-mail pays for it
 
             self._client = boto3.client("sesv2", region_name=self.region)

@@ -142,6 +142,7 @@ async def _settle(session: AsyncSession, game_ids: Sequence[int]) -> int:
     """Settle the bets of final games and refund postponed ones, in this transaction."""
     if not game_ids:
         return 0
+    # lazy: settlement (notifications, e-mail) loads only for final results
     from courtside.services.settlement import settle_games
 
     return await settle_games(session, game_ids)

@@ -100,9 +100,11 @@ def resolve(
 
 def _insert_for(session: AsyncSession) -> Callable[[Table], Any]:
     if session.get_bind().dialect.name == "postgresql":
+        # lazy: one dialect's module, the one the session runs on
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert
+    # lazy: one dialect's module, the one the session runs on
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert

@@ -71,6 +71,7 @@ async def void_bets_after_tip_off(
         )
     _expire_loaded(session, [(Bet, row[0]) for row in voided] + [(Wallet, u) for u in credits])
     if voided:
+        # lazy: notifications (e-mail) load only when a bet is refunded
         from courtside.services.notifications import SettledBet, bets_settled
 
         await bets_settled(

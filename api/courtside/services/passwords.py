@@ -58,6 +58,7 @@ def is_common(password: str) -> bool:
 
 @lru_cache(maxsize=4)
 def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHash:
+    # lazy: pwdlib and argon2 load on the first password check
     from pwdlib import PasswordHash
     from pwdlib.hashers.argon2 import Argon2Hasher
 

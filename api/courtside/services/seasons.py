@@ -81,6 +81,7 @@ async def latest_predictions(
     session: AsyncSession, game_ids: Sequence[int]
 ) -> dict[int, Prediction]:
     """The most recent prediction of each game (newest model run wins), as ORM objects (pages)."""
+    # lazy: the ORM classes load only for the pages, not the public API
     from courtside.models import Prediction
 
     if not game_ids:

@@ -335,6 +335,7 @@ async def ensure_demo_accounts(session: AsyncSession) -> list[User]:
 
     Refuses outside ENVIRONMENT=local: published passwords must never exist anywhere else.
     """
+    # lazy: the local demo's path only
     from courtside.settings import get_app_settings
 
     if not get_app_settings().is_local:

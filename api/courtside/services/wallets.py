@@ -20,10 +20,12 @@ async def ensure_wallet(session: AsyncSession, user_id: int) -> None:
         "updated_at": utcnow(),
     }
     if session.get_bind().dialect.name == "postgresql":
+        # lazy: one dialect's module, the one the session runs on
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         await session.execute(pg_insert(Wallet).values(**values).on_conflict_do_nothing())
     else:
+        # lazy: one dialect's module, the one the session runs on
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         await session.execute(sqlite_insert(Wallet).values(**values).on_conflict_do_nothing())

@@ -30,6 +30,7 @@ def build_provider(
 ) -> TracerProvider:
     """A provider whose spans carry `service.name` and go, batched, to `exporter` (default:
     the OTLP exporter `settings` describe)."""
+    # lazy: the OpenTelemetry SDK loads only when tracing is on
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -52,10 +53,12 @@ def build_provider(
 def otlp_exporter(settings: TracingSettings) -> SpanExporter:
     """OTLP over HTTP (protobuf) to the configured endpoint, signed when asked. Its request
     timeout is the flush timeout: a slow endpoint delays an invocation that long at most."""
+    # lazy: the exporter loads only when one is configured
     from courtside.tracing.export import OtlpHttpSpanExporter
 
     signer = None
     if settings.otel_exporter_sigv4_region:
+        # lazy: botocore's signer loads only when spans go to X-Ray
         from courtside.tracing.sigv4 import SigV4Signer
 
         signer = SigV4Signer(region=settings.otel_exporter_sigv4_region)

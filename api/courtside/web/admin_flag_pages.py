@@ -77,9 +77,10 @@ async def create_flag(
     description: Annotated[str, Form(max_length=255)] = "",
     enabled: Annotated[bool, Form()] = False,
 ) -> Response:
+    # lazy: the flag schema loads only when a flag is created
     from pydantic import ValidationError
 
-    from courtside.schemas.betting import FlagCreate
+    from courtside.schemas.betting import FlagCreate  # lazy: as above
 
     try:
         body = FlagCreate(

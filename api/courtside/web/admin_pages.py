@@ -127,6 +127,7 @@ async def auditadmin_page(
 @router.post("/simulate")
 async def simulate(work: UnitOfWorkDep, admin: PageAdmin, _csrf: CsrfProtected) -> Response:
     """Finalise every game that has tipped off, through ingestion (local runs only)."""
+    # lazy: simulation exists in local runs only
     from courtside.services.simulation import simulate_results
 
     done = await simulate_results(work.session, actor=actor_for_user(admin))

@@ -219,9 +219,10 @@ async def signup(
     session = work.session
     if not await signup_allowed(session):
         return await _signup_page(request, session, status_code=403)
+    # lazy: the sign-up schema loads only when someone signs up
     from pydantic import ValidationError
 
-    from courtside.schemas.auth import SignupCreate
+    from courtside.schemas.auth import SignupCreate  # lazy: as above
 
     try:
         await ratelimit.signup_attempt(ratelimit.client_ip(request))

@@ -259,6 +259,7 @@ async def record_csv(
 @router.get("/favicon.ico")
 async def favicon() -> Response:
     """The site icon (browsers ask for it at this path whatever the page says)."""
+    # lazy: the icon's bytes are read only when a browser asks for it
     from courtside.web.static_files import favicon_bytes
 
     return Response(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -29,13 +29,6 @@ from .helpers import PASSWORD, make_user, token, user_headers
 REPO = Path(__file__).resolve().parents[3]
 CACHE_WINDOW = 2  # USER_STATE_CACHE_SECONDS of both instances
 RETRY_WINDOW = 0.2  # REDIS_RETRY_AFTER_FAILURE_SECONDS
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    server = OwnRedis(tmp_path).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

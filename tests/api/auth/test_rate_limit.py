@@ -6,7 +6,6 @@ from redis.asyncio import Redis
 
 from courtside import cache as cache_module
 from courtside.auth import ratelimit
-from tests.servers import OwnRedis
 
 from .helpers import PASSWORD, make_user
 
@@ -134,18 +133,16 @@ def test_ipv6_addresses_share_their_64():
     assert ratelimit.ip_bucket("unknown") == "unknown"
 
 
-@pytest.fixture
-async def own_redis(tmp_path):
-    """A redis-server of our own on a free port, which the test may kill."""
-    server = OwnRedis(tmp_path).start()
-    client = Redis.from_url(server.url, socket_timeout=0.5, socket_connect_timeout=0.5)
-    yield server, client
-    server.stop()
-    await client.aclose()
-
-
 async def test_redis_dying_mid_attack_keeps_the_limit(client, session, small_limits, own_redis):
-    server, redis = own_redis
+    server = own_redis
+    redis = Redis.from_url(server.url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    try:
+        await _dying_mid_attack(client, session, server, redis)
+    finally:
+        await redis.aclose()
+
+
+async def _dying_mid_attack(client, session, server, redis):
     cache = cache_module.Cache(
         cache_module.RedisBackend(redis), prefix="courtside-test-fault", retry_after_seconds=5
     )

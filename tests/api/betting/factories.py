@@ -1,8 +1,8 @@
-"""Factories for the betting tests: users, and a game with a line to bet on."""
+"""Factories for the betting tests: a game with a line to bet on, flags, signing in (users
+come from `tests.api.auth.helpers.make_user`, the one user factory)."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,22 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import FeatureFlag, Game, Team, User, utcnow
 from tests.helpers import make_game, make_odds, make_teams
-
-_seq = itertools.count(1)
-
-
-async def make_user(session: AsyncSession, *, role: str = "Consumer", name: str = "") -> User:
-    n = next(_seq)
-    username = name or f"bettor{n}"
-    user = User(
-        username=username,
-        email=f"{username}@example.com",
-        password_hash="not-a-real-hash",
-        role=role,
-    )
-    session.add(user)
-    await session.flush()
-    return user
 
 
 @dataclass
@@ -69,14 +53,6 @@ async def set_flag(session: AsyncSession, name: str, enabled: bool) -> None:
         flag.enabled = enabled
     await session.flush()
     await invalidate_flags()
-
-
-def bearer(user: User) -> dict[str, str]:
-    """Headers that authenticate as `user` with a freshly issued access token."""
-    from courtside.auth.tokens import issue_token
-
-    issued = issue_token(user_id=user.id, role=user.role, token_version=user.token_version)
-    return {"Authorization": f"Bearer {issued.token}"}
 
 
 HTML = {"Accept": "text/html"}

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside import cache as cache_module
 from courtside.models import AuditEvent
 from courtside.services import flags
-from tests.api.betting.factories import bearer, make_slate, make_user
+from tests.api.auth.helpers import make_user, user_headers
+from tests.api.betting.factories import make_slate
 from tests.helpers import both_dialects
 
 
@@ -35,7 +36,7 @@ async def test_consumers_get_403_and_anonymous_401(
         kwargs = {"json": body} if method in ("POST", "PATCH") else {}
         anonymous = await client.request(method, path, **kwargs)  # type: ignore[arg-type]
         assert anonymous.status_code == 401, (method, path)
-        forbidden = await client.request(method, path, headers=bearer(consumer), **kwargs)  # type: ignore[arg-type]
+        forbidden = await client.request(method, path, headers=user_headers(consumer), **kwargs)  # type: ignore[arg-type]
         assert forbidden.status_code == 403, (method, path)
     assert await _audit_actions(session) == []
 
@@ -46,7 +47,7 @@ async def test_create_toggle_and_delete_flags(
 ) -> None:
     admin = await make_user(session, role="Admin")
     await session.commit()
-    headers = bearer(admin)
+    headers = user_headers(admin)
 
     listed = (await client.get("/v1/admin/flags", headers=headers)).json()
     assert {f["name"]: (f["enabled"], f["is_default"]) for f in listed} == {
@@ -104,7 +105,7 @@ async def test_invalid_flags_are_422(
 ) -> None:
     admin = await make_user(session, role="Admin")
     await session.commit()
-    response = await client.post("/v1/admin/flags", json=payload, headers=bearer(admin))
+    response = await client.post("/v1/admin/flags", json=payload, headers=user_headers(admin))
     assert response.status_code == 422
 
 
@@ -118,13 +119,13 @@ async def test_switching_betting_off_refuses_bets_at_once(
     assert await flags.is_enabled(session, flags.BETTING_OPEN)  # cached as open
 
     response = await client.patch(
-        "/v1/admin/flags/betting_open", json={"enabled": False}, headers=bearer(admin)
+        "/v1/admin/flags/betting_open", json={"enabled": False}, headers=user_headers(admin)
     )
     assert response.status_code == 200
     bet = await client.post(
         "/v1/me/bets",
         json={"game_id": game.id, "side": "home", "stake": 5},
-        headers=bearer(consumer),
+        headers=user_headers(consumer),
     )
     assert bet.status_code == 409
     assert bet.json()["error"]["code"] == "betting_closed"
@@ -147,7 +148,7 @@ async def test_a_flag_change_reaches_another_instance_at_once(
 
     cache_module.use_cache(cache)
     response = await client.patch(
-        "/v1/admin/flags/betting_open", json={"enabled": False}, headers=bearer(admin)
+        "/v1/admin/flags/betting_open", json={"enabled": False}, headers=user_headers(admin)
     )
     assert response.status_code == 200
 

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import ApiKey, AuditEvent, User
 from courtside.services import audit, flags
-from tests.api.betting.factories import HTML, csrf_from, make_user, sign_in
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import HTML, csrf_from, sign_in
 
 ADMIN_PAGES = ["/admin", "/admin/flags", "/admin/users", "/admin/api-keys", "/admin/audit"]
 
@@ -139,13 +140,13 @@ async def test_users_page_searches_and_changes_users(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     admin, token = await _admin_client(client, session)
-    target = await make_user(session, name="zelda")
-    await make_user(session, name="link")
+    target = await make_user(session, username="zelda")
+    await make_user(session, username="link")
     await session.commit()
 
     found = await client.get("/admin/users?q=zel", headers=HTML)
     assert "zelda" in found.text
-    assert "link@example.com" not in found.text
+    assert "link@example.test" not in found.text
     admins = await client.get("/admin/users?role=Admin", headers=HTML)
     assert admin.username in admins.text
     assert "zelda" not in admins.text

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.models import Bet
 from courtside.services import placing, settlement
 from courtside.services.flags import BETTING_OPEN
-from tests.api.betting.factories import bearer, csrf_from, make_slate, make_user, set_flag, sign_in
+from tests.api.auth.helpers import make_user, user_headers
+from tests.api.betting.factories import csrf_from, make_slate, set_flag, sign_in
 from tests.helpers import both_dialects
 
 
@@ -26,7 +27,7 @@ async def test_place_list_and_read_a_bet(client: httpx.AsyncClient, session: Asy
     user = await make_user(session)
     game = (await make_slate(session, home_odds=-150, away_odds=130)).games[0]
     await session.commit()
-    headers = bearer(user)
+    headers = user_headers(user)
 
     response = await client.post(
         "/v1/me/bets",
@@ -52,7 +53,7 @@ async def test_place_list_and_read_a_bet(client: httpx.AsyncClient, session: Asy
 
     someone_else = await make_user(session)
     await session.commit()
-    hidden = await client.get(f"/v1/me/bets/{body['id']}", headers=bearer(someone_else))
+    hidden = await client.get(f"/v1/me/bets/{body['id']}", headers=user_headers(someone_else))
     assert hidden.status_code == 404
     assert hidden.json()["error"]["code"] == "not_found"
 
@@ -96,7 +97,7 @@ async def test_malformed_bets_are_422_and_write_nothing(
     game = (await make_slate(session)).games[0]
     await session.commit()
     body = {key: game.id if value is GAME else value for key, value in payload.items()}
-    response = await client.post("/v1/me/bets", json=body, headers=bearer(user))
+    response = await client.post("/v1/me/bets", json=body, headers=user_headers(user))
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "validation_error"
     assert await _bets(session) == 0
@@ -108,7 +109,7 @@ async def test_refused_bets_are_409_with_a_message_a_person_understands(
     user = await make_user(session)
     first, second = (await make_slate(session, games=2)).games
     await session.commit()
-    headers = bearer(user)
+    headers = user_headers(user)
 
     async def place(game_id: int, stake: float) -> httpx.Response:
         return await client.post(
@@ -154,7 +155,7 @@ async def test_summary_and_csv_export(client: httpx.AsyncClient, session: AsyncS
     await session.flush()
     await settlement.settle_games(session, [won_game.id])
     await session.commit()
-    headers = bearer(user)
+    headers = user_headers(user)
 
     summary = (await client.get("/v1/me/summary", headers=headers)).json()
     assert (summary["record"], summary["won"], summary["lost"], summary["open"]) == ("1-0", 1, 0, 1)

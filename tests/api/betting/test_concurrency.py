@@ -20,7 +20,8 @@ from courtside.errors import ApiError
 from courtside.models import Bet, Game, Wallet
 from courtside.services import bet_record, placing, settlement
 from courtside.unit_of_work import unit_of_work
-from tests.api.betting.factories import make_slate, make_user
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import make_slate
 from tests.helpers import both_dialects
 
 pytestmark = pytest.mark.usefixtures("cache")

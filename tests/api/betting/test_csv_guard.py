@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.services import placing
 from courtside.services.bet_export import _text, bets_csv
-from tests.api.betting.factories import make_slate, make_user
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import make_slate
 
 PAYLOADS = [
     "=1+1",

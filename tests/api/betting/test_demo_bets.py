@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.models import Bet, Game, Notification, User, utcnow
 from courtside.services import bet_record, leaderboard, placing
 from scripts.demo_bets import DEMO_DISPLAY_NAME, NothingAdded, _american, seed_bet_history
-from tests.api.betting.factories import make_slate, make_user
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import make_slate
 from tests.helpers import both_dialects
 
 
@@ -47,7 +48,7 @@ async def test_history_is_settled_notified_in_the_past_and_written_once(
     session: AsyncSession,
 ) -> None:
     now = utcnow()
-    user = await make_user(session, name="demo-history")
+    user = await make_user(session, username="demo-history")
     games = await _finished(session, 3)
     # Final, but it tipped off an hour ago: it would only be "settled" in the future.
     just_played = games[0]
@@ -75,7 +76,7 @@ async def test_history_is_settled_notified_in_the_past_and_written_once(
 
 @both_dialects
 async def test_an_account_with_its_own_bets_gets_no_demo_history(session: AsyncSession) -> None:
-    user = await make_user(session, name="has-a-bet")
+    user = await make_user(session, username="has-a-bet")
     *_played, upcoming = await _finished(session, 4, upcoming=1)
     await placing.place_bet(
         session, user_id=user.id, game_id=upcoming.id, side="home", stake_cents=500
@@ -88,7 +89,7 @@ async def test_an_account_with_its_own_bets_gets_no_demo_history(session: AsyncS
 
 
 async def test_the_demo_account_is_ranked_on_a_first_visit(session: AsyncSession) -> None:
-    user = await make_user(session, name="demo-ranked")
+    user = await make_user(session, username="demo-ranked")
     await _finished(session, 8)
     assert await seed_bet_history(session, username=user.username, games=10) == 8
     board = await leaderboard.leaderboard(session)
@@ -98,9 +99,9 @@ async def test_the_demo_account_is_ranked_on_a_first_visit(session: AsyncSession
 async def test_a_taken_display_name_keeps_the_account_off_the_board(
     session: AsyncSession,
 ) -> None:
-    other = await make_user(session, name="named-first")
+    other = await make_user(session, username="named-first")
     other.display_name = DEMO_DISPLAY_NAME
-    user = await make_user(session, name="demo-unnamed")
+    user = await make_user(session, username="demo-unnamed")
     await _finished(session, 2)
     await seed_bet_history(session, username=user.username)
     refreshed = await session.scalar(select(User).where(User.id == user.id))

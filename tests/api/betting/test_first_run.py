@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.api.betting.factories import HTML, make_user, sign_in
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import HTML, sign_in
 
 REPO = Path(__file__).resolve().parents[3]
 

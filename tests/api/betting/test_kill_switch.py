@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from courtside.models import FeatureFlag
 from courtside.services import audit, flag_admin, kill_switch
 from courtside.unit_of_work import unit_of_work
-from tests.api.betting.factories import make_slate, make_user
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import make_slate
 from tests.helpers import both_dialects
 
 pytestmark = pytest.mark.usefixtures("cache")

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from courtside.migrate import downgrade, upgrade
-from tests.conftest import SERVER_URL
+from tests.conftest import SERVER_URL, admin_sql
 
 
 async def _tables(url: str) -> set[str]:
@@ -40,19 +40,10 @@ def test_round_trip_on_sqlite(tmp_path: Path) -> None:
     _round_trip(f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}")
 
 
-async def _admin(sql: str) -> None:
-    engine = create_async_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 def test_round_trip_on_postgres() -> None:
     name = f"courtside_mig_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     try:
         _round_trip(make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False))
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

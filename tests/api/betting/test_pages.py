@@ -14,15 +14,8 @@ from courtside.services.flags import BETTING_OPEN
 from courtside.services.league import league_today
 from courtside.settings import get_app_settings
 from courtside.web.static_files import static_url
-from tests.api.betting.factories import (
-    HTML,
-    csrf_from,
-    make_slate,
-    make_user,
-    refusal_page,
-    set_flag,
-    sign_in,
-)
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import HTML, csrf_from, make_slate, refusal_page, set_flag, sign_in
 from tests.helpers import both_dialects, make_prediction
 
 

@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.models import Bet, User, utcnow
 from courtside.services import placing, settlement
 from courtside.services.flags import SIGNUP_OPEN
-from tests.api.auth.helpers import PASSWORD
-from tests.api.auth.helpers import make_user as make_account
-from tests.api.betting.factories import HTML, csrf_from, make_slate, make_user, set_flag, sign_in
+from tests.api.auth.helpers import PASSWORD, make_user, user_headers
+from tests.api.betting.factories import HTML, csrf_from, make_slate, set_flag, sign_in
 from tests.helpers import make_player
 
 
@@ -180,7 +179,7 @@ async def test_notifications_page_and_unread_count(
 async def test_a_disabled_account_is_told_so_only_with_its_password(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    await make_account(session, username="gone", active=False)
+    await make_user(session, username="gone", active=False)
     await session.commit()
     page = await client.get("/login", headers=HTML)
     token = csrf_from(page.text)
@@ -257,17 +256,16 @@ async def test_the_icon_and_the_league_pages(
 async def test_cancel_through_the_json_api(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    from tests.api.betting.factories import bearer
 
     user = await make_user(session)
     bets = await _settled_history(session, user)
     await session.commit()
-    response = await client.post(f"/v1/me/bets/{bets[2].id}/cancel", headers=bearer(user))
+    response = await client.post(f"/v1/me/bets/{bets[2].id}/cancel", headers=user_headers(user))
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["status"], body["profit_cents"]) == ("refunded", 0)
     assert body["cancelled_at"] is not None
     assert response.headers["cache-control"] == "private, no-store"
-    settled = await client.post(f"/v1/me/bets/{bets[0].id}/cancel", headers=bearer(user))
+    settled = await client.post(f"/v1/me/bets/{bets[0].id}/cancel", headers=user_headers(user))
     assert settled.status_code == 409
     assert settled.json()["error"]["code"] == "bet_not_open"

@@ -25,7 +25,8 @@ from courtside.services import (
     settlement,
     simulation,
 )
-from tests.api.betting.factories import make_slate, make_user
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import make_slate
 from tests.helpers import both_dialects, make_game, make_odds, make_teams
 
 pytestmark = pytest.mark.usefixtures("cache")
@@ -203,10 +204,10 @@ async def test_a_rolled_back_settlement_leaves_no_notification_and_sends_nothing
 async def test_a_failing_sender_is_logged_and_breaks_nothing(
     session: AsyncSession, caplog: pytest.LogCaptureFixture
 ) -> None:
-    box = Outbox(fail_for="bettor-broken@example.com")
+    box = Outbox(fail_for="bettor-broken@example.test")
     email.use_sender(box)
     try:
-        broken = await make_user(session, name="bettor-broken")
+        broken = await make_user(session, username="bettor-broken")
         fine = await make_user(session)
         for user in (broken, fine):
             user.email_notifications = True

@@ -18,15 +18,8 @@ from courtside.services.flags import BETTING_OPEN
 from courtside.services.league import league_today
 from courtside.settings import get_app_settings
 from courtside.web.bet_flash import COOKIE
-from tests.api.betting.factories import (
-    HTML,
-    csrf_from,
-    make_slate,
-    make_user,
-    refusal_page,
-    set_flag,
-    sign_in,
-)
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import HTML, csrf_from, make_slate, refusal_page, set_flag, sign_in
 from tests.helpers import make_game, make_odds, make_prediction, make_teams
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -85,7 +78,7 @@ async def test_admin_filters_with_empty_fields(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     admin = await make_user(session, role="Admin")
-    await make_user(session, name="quiet-one")
+    await make_user(session, username="quiet-one")
     await session.commit()
     sign_in(client, admin)
     users = await client.get("/admin/users?q=&role=&status=&page=", headers=HTML)

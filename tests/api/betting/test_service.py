@@ -16,7 +16,8 @@ from courtside.odds import format_units
 from courtside.schemas.common import PageParams
 from courtside.services import bet_record, placing, settlement, wallets
 from courtside.services.flags import BETTING_OPEN
-from tests.api.betting.factories import make_slate, make_user, set_flag
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import make_slate, set_flag
 from tests.helpers import both_dialects, make_odds
 
 pytestmark = pytest.mark.usefixtures("cache")

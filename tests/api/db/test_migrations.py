@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from courtside.migrate import downgrade, head_revision, upgrade
 from courtside.models import Base
 from courtside.models.league import POSTGRES_ONLY_INDEXES
-from tests.conftest import SERVER_URL, _admin
+from tests.conftest import SERVER_URL, admin_sql
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
@@ -21,11 +21,11 @@ def scratch_url(request, tmp_path):
         yield f"sqlite+aiosqlite:///{tmp_path / 'scratch.db'}"
         return
     name = f"courtside_migrations_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     try:
         yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _modelled(obj, name, type_, reflected, compare_to):
@@ -96,11 +96,11 @@ def test_tables_live_in_the_configured_schema_on_postgres(postgres_url):
 @pytest.fixture
 def empty_postgres_url():
     name = f"courtside_concurrent_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     try:
         yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_concurrent_deploys_migrate_one_after_the_other(empty_postgres_url):

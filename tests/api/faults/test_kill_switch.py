@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -38,13 +38,6 @@ FROZEN_SECONDS = 2.0
 AFTER_SECONDS = 2.0
 MAX_ATTEMPTS = 4000
 FLAGS_VERSION_KEY = "courtside:{flags}:v"
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    server = OwnRedis(tmp_path).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -110,6 +103,7 @@ async def test_no_bet_is_accepted_after_betting_is_switched_off_while_redis_hang
     hard_stop = begin + 60  # a bound whatever happens; the admin's task ends the run
     done = asyncio.Event()
     switched_off_at: list[float] = []
+    thawed_at: list[float] = []
     queue = list(game_ids)
 
     async def bettor(number: int) -> None:
@@ -135,8 +129,20 @@ async def test_no_bet_is_accepted_after_betting_is_switched_off_while_redis_hang
                     queue.insert(0, game_id)  # still free to bet on
                 await asyncio.sleep(0.01)
 
+    async def until(condition: Callable[[], bool], at_least: float = 0.0) -> None:
+        """At least `at_least` seconds, then until `condition()` holds (or the hard stop)."""
+        start = time.monotonic()
+        while time.monotonic() < hard_stop:
+            if time.monotonic() - start >= at_least and condition():
+                return
+            await asyncio.sleep(0.05)
+
+    def now() -> float:
+        return time.monotonic() - begin
+
     async def admin_switches_off() -> None:
-        await asyncio.sleep(1.0)
+        # Once a bet sent half a second ago or earlier was accepted, the "before" is seen.
+        await until(lambda: any(t.status == 201 and t.sent < now() - 0.5 for t in attempts))
         own_redis.pause()
         try:
             async with httpx.AsyncClient(base_url=a, timeout=10) as http:
@@ -146,12 +152,22 @@ async def test_no_bet_is_accepted_after_betting_is_switched_off_while_redis_hang
                     headers=user_headers(admin),
                 )
             assert response.status_code == 200, response.text
-            switched_off_at.append(time.monotonic() - begin)
-            await asyncio.sleep(FROZEN_SECONDS)
+            off = now()
+            switched_off_at.append(off)
+            await until(lambda: len([t for t in attempts if t.sent > off]) > 10, FROZEN_SECONDS)
+            thawed_at.append(now())
         finally:
             own_redis.resume()
         try:
-            await asyncio.sleep(AFTER_SECONDS)  # B reads Redis again; A serves nothing
+            # B reads Redis again (A serves nothing): until B has refused a bet sent after
+            # the thaw, and more than 20 were tried after the switch.
+            await until(
+                lambda: (
+                    len([t for t in attempts if t.sent > off]) > 20
+                    and any(t.sent > thawed_at[0] and t.code == "betting_closed" for t in attempts)
+                ),
+                AFTER_SECONDS,
+            )
         finally:
             done.set()
 
@@ -166,7 +182,8 @@ async def test_no_bet_is_accepted_after_betting_is_switched_off_while_redis_hang
     assert all(t.status in (201, 409, 503) for t in attempts), attempts
     late = [t for t in after if t.status == 201]
     assert late == [], f"{len(late)} bets accepted after betting was switched off: {late[:3]}"
-    assert any(t.sent > off + FROZEN_SECONDS for t in after if t.code == "betting_closed")
+    assert thawed_at, "Redis was not thawed"
+    assert any(t.sent > thawed_at[0] for t in after if t.code == "betting_closed")
 
     async with AsyncSession(committed_engine) as session:
         stored = await session.scalar(select(func.count()).select_from(Bet))

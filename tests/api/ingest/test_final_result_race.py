@@ -22,7 +22,8 @@ from courtside.schemas.ingest import Dataset
 from courtside.services import audit, placing
 from courtside.services.ingest import ingest
 from courtside.unit_of_work import unit_of_work
-from tests.api.betting.factories import make_slate, make_user
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import make_slate
 from tests.api.ingest import records as r
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.usefixtures("cache")]

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet, Game, Notification, Wallet, utcnow
 from courtside.services import placing
-from tests.api.betting.factories import make_user
+from tests.api.auth.helpers import make_user
 from tests.helpers import both_dialects
 
 from .conftest import ingest_events

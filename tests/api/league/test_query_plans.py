@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from courtside import cache as cache_module
 from courtside import db
 from courtside.settings import get_database_settings, reset_settings
-from tests.conftest import SERVER_URL, _admin, _migrate
+from tests.conftest import SERVER_URL, _migrate, admin_sql
 
 pytestmark = pytest.mark.postgres_only
 
@@ -101,14 +101,14 @@ LIST_ENDPOINTS = (
 @pytest.fixture(scope="module")
 def scale_url() -> Iterator[str]:
     name = f"courtside_scale_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
     try:
         _migrate(url)
         asyncio.run(_fill(url))
         yield url
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _fill(url: str) -> None:
