@@ -21,6 +21,14 @@ class DomainError(Exception):
         self.details = details
 
 
+class BadRequest(DomainError):
+    """The request cannot be acted on as sent (a link that is not valid any more)."""
+
+
+class NotAuthenticated(DomainError):
+    """The credential presented is not one this service accepts (an unknown or revoked key)."""
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not the asker's to see)."""
 

@@ -27,10 +27,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from courtside.domain_errors import (
+    BadRequest,
     Conflict,
     DomainError,
     Forbidden,
     Invalid,
+    NotAuthenticated,
     NotFound,
     TooLarge,
 )
@@ -101,6 +103,8 @@ class ApiError(Exception):
 
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
+    BadRequest: 400,
+    NotAuthenticated: 401,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
@@ -108,6 +112,22 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     Invalid: 422,
 }
 """The one place a service's domain error becomes an HTTP status (the nearest class wins)."""
+
+
+Refusal = ApiError | DomainError
+"""A refusal a page shows in its form: the HTTP layer's or a service's."""
+REFUSALS = (ApiError, DomainError)
+"""The same, for `except REFUSALS as exc:`."""
+
+
+def headers_of(exc: Refusal) -> dict[str, str] | None:
+    """The headers a refusal asks for (`Retry-After` of a 429): only `ApiError`s have them."""
+    return exc.headers if isinstance(exc, ApiError) else None
+
+
+def status_of(exc: Refusal) -> int:
+    """The status a refusal is answered with (an `ApiError` carries its own)."""
+    return exc.status_code if isinstance(exc, ApiError) else status_for(exc)
 
 
 def status_for(exc: DomainError) -> int:

@@ -15,7 +15,7 @@ import getpass
 import os
 import sys
 
-from courtside.errors import ApiError
+from courtside.errors import REFUSALS, status_of
 
 GENERATED_PASSWORD_BYTES = 24
 
@@ -80,9 +80,9 @@ def create_admin_from_cli(args: argparse.Namespace) -> int:
         for error in exc.errors():
             print(f"error: {'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
         return 2
-    except ApiError as exc:
+    except REFUSALS as exc:
         print(f"error: {exc.message}", file=sys.stderr)
-        return 2 if exc.status_code == 422 else 1
+        return 2 if status_of(exc) == 422 else 1
     print(f"created Admin {args.username.strip().lower()} (id {user_id})")
     if args.generate_password:
         print(f"one-time password: {password}")

@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.errors import ApiError
+from courtside.domain_errors import Conflict
 from courtside.models import AccountToken, Notification, Role, utcnow
 from courtside.services import audit, users
 from courtside.unit_of_work import invalidate_on_commit
@@ -45,8 +45,7 @@ async def delete_account(
     if user.deleted_at is not None:
         return
     if user.role == Role.ADMIN.value:
-        raise ApiError(
-            409,
+        raise Conflict(
             "admin_cannot_delete",
             "An administrator's account cannot be deleted: ask another administrator to "
             "make you a Consumer first, so the site is never left without one by mistake.",

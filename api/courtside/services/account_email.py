@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.errors import ApiError
+from courtside.domain_errors import BadRequest, DomainError, Invalid
 from courtside.models import AccountTokenPurpose, User
 from courtside.schemas.auth import Email as EmailField
 from courtside.services import account_tokens, audit, passwords, users
@@ -53,9 +53,8 @@ class Links:
         return self.base_url.rstrip("/") + path + (f"?token={secret}" if secret else "")
 
 
-def link_invalid() -> ApiError:
-    return ApiError(
-        400,
+def link_invalid() -> DomainError:
+    return BadRequest(
         "link_invalid",
         "This link is not valid any more: it was used already, it expired, or a newer one "
         "was sent. Ask for a new one.",
@@ -76,7 +75,7 @@ def parse_address(value: str) -> str:
     try:
         return _ADDRESS.validate_python(value)
     except ValidationError:
-        raise ApiError(422, "invalid_email", "Enter a valid e-mail address.") from None
+        raise Invalid("invalid_email", "Enter a valid e-mail address.") from None
 
 
 def send_after_commit(session: AsyncSession, email: Email) -> None:
@@ -172,7 +171,7 @@ async def request_email_change(
     address = parse_address(new_email)
     user = await users.get_user(session, user_id)
     if address == user.email:
-        raise ApiError(422, "same_email", "That is the address of your account already.")
+        raise Invalid("same_email", "That is the address of your account already.")
     await audit.record(
         session,
         actor=_actor(user),

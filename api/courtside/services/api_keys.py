@@ -17,8 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.domain_errors import NotFound
-from courtside.errors import ApiError
+from courtside.domain_errors import Invalid, NotAuthenticated, NotFound
 from courtside.models import ApiKey, ApiScope, utcnow
 from courtside.schemas.common import PageParams
 from courtside.services import audit
@@ -50,10 +49,10 @@ async def create_key(
     try:
         scope_value = ApiScope(scope).value
     except ValueError:
-        raise ApiError(422, "invalid_scope", "The scope must be 'read' or 'write'.") from None
+        raise Invalid("invalid_scope", "The scope must be 'read' or 'write'.") from None
     name = name.strip()
     if not 2 <= len(name) <= 64:
-        raise ApiError(422, "invalid_name", "The key name must be 2 to 64 characters long.")
+        raise Invalid("invalid_name", "The key name must be 2 to 64 characters long.")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     row = ApiKey(
@@ -133,9 +132,9 @@ async def authenticate_key(session: AsyncSession, presented: str) -> ApiKey:
     minute, in the request's unit of work (a request that fails records no use)."""
     row = await find_key(session, presented)
     if row is None:
-        raise ApiError(401, "invalid_api_key", "The API key is not valid.")
+        raise NotAuthenticated("invalid_api_key", "The API key is not valid.")
     if row.revoked_at is not None:
-        raise ApiError(401, "revoked_api_key", "The API key has been revoked.")
+        raise NotAuthenticated("revoked_api_key", "The API key has been revoked.")
     await _touch(session, row)
     return row
 

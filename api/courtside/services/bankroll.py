@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.errors import ApiError
+from courtside.domain_errors import Conflict
 from courtside.models import BankrollReset, Bet, BetStatus, Wallet, utcnow
 from courtside.services import audit, wallets
 from courtside.settings import get_betting_settings
@@ -45,8 +45,7 @@ async def reset_bankroll(
         or 0
     )
     if still_open:
-        raise ApiError(
-            409,
+        raise Conflict(
             "bets_open",
             f"You have {still_open} open bet{'s' if still_open != 1 else ''}: reset your "
             "bankroll once they have settled, or cancel them first.",

@@ -15,8 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.domain_errors import NotFound
-from courtside.errors import ApiError
+from courtside.domain_errors import Conflict, DomainError, NotFound
 from courtside.models import FeatureFlag
 from courtside.services import audit
 from courtside.services.flags import DEFAULTS, FLAGS_NAMESPACE
@@ -74,7 +73,7 @@ async def create_flag(
     """A new flag; 409 if one of that name is stored already."""
     await lock_for_change(session, name)
     if await session.get(FeatureFlag, name) is not None:
-        raise ApiError(409, "flag_exists", f"A flag named {name!r} exists already.")
+        raise Conflict("flag_exists", f"A flag named {name!r} exists already.")
     row = FeatureFlag(
         name=name, enabled=enabled, description=description or DESCRIPTIONS.get(name, "")
     )
@@ -83,7 +82,7 @@ async def create_flag(
             session.add(row)
             await session.flush()
     except IntegrityError:
-        raise ApiError(409, "flag_exists", f"A flag named {name!r} exists already.") from None
+        raise Conflict("flag_exists", f"A flag named {name!r} exists already.") from None
     invalidate_on_commit(session, FLAGS_NAMESPACE)
     await audit.record(
         session,
@@ -142,9 +141,8 @@ async def _locked_row(session: AsyncSession, name: str) -> FeatureFlag:
     return row
 
 
-def builtin_not_deletable(name: str) -> ApiError:
-    return ApiError(
-        409,
+def builtin_not_deletable(name: str) -> DomainError:
+    return Conflict(
         "builtin_flag",
         f"{name!r} is built in: it can be switched (or reset to its default), not deleted.",
     )

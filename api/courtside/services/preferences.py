@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.errors import ApiError
+from courtside.domain_errors import Conflict, Invalid
 from courtside.models import Notification, User
 from courtside.services import audit
 from courtside.services.users import get_user
@@ -48,7 +48,7 @@ def _check_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ApiError(422, "invalid_time_zone", f"Unknown time zone {name[:64]!r}.") from None
+        raise Invalid("invalid_time_zone", f"Unknown time zone {name[:64]!r}.") from None
     return name
 
 
@@ -67,21 +67,20 @@ async def update_preferences(
     zone = _check_zone(changes.time_zone) if changes.time_zone else None
     name = (changes.display_name or "").strip() or None
     if name is not None and not DISPLAY_NAME.fullmatch(name):
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_display_name",
             "A display name is 3-32 letters, digits, spaces, dots, dashes or underscores.",
         )
     if changes.leaderboard_opt_in and name is None:
-        raise ApiError(
-            422, "display_name_required", "Choose a display name to appear on the leaderboard."
+        raise Invalid(
+            "display_name_required", "Choose a display name to appear on the leaderboard."
         )
     if name is not None:
         taken = await session.scalar(
             select(User.id).where(func.lower(User.display_name) == name.lower(), User.id != user_id)
         )
         if taken is not None:
-            raise ApiError(409, "display_name_taken", "That display name is taken.")
+            raise Conflict("display_name_taken", "That display name is taken.")
     user = await get_user(session, user_id)
     user.time_zone = zone
     user.display_name = name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.errors import ApiError
+from courtside.domain_errors import DomainError, Forbidden
 from courtside.services import flags
 from courtside.settings import get_auth_settings
 
@@ -14,5 +14,5 @@ async def signup_allowed(session: AsyncSession) -> bool:
     return get_auth_settings().signup_enabled and await flags.is_enabled(session, flags.SIGNUP_OPEN)
 
 
-def signup_closed() -> ApiError:
-    return ApiError(403, "signup_closed", "Sign-up is closed at the moment.")
+def signup_closed() -> DomainError:
+    return Forbidden("signup_closed", "Sign-up is closed at the moment.")

@@ -16,8 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
-from courtside.domain_errors import NotFound
-from courtside.errors import ApiError
+from courtside.domain_errors import Conflict, DomainError, Invalid, NotFound
 from courtside.models import Role, User, utcnow
 from courtside.schemas.common import PageParams
 from courtside.services import audit, passwords
@@ -57,10 +56,9 @@ async def user_by_username(session: AsyncSession, username: str) -> User | None:
     return (await session.execute(select(User).where(User.username == name))).scalar_one_or_none()
 
 
-class WeakPassword(ApiError):
+class WeakPassword(Invalid):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            422,
             "weak_password",
             "The password " + "; ".join(problems) + ".",
             details={"problems": problems},
@@ -72,8 +70,8 @@ def parse_role(value: Role | str) -> str:
     try:
         return Role(value).value
     except ValueError:
-        raise ApiError(
-            422, "invalid_role", f"Unknown role {str(value)[:32]!r}; use Admin or Consumer."
+        raise Invalid(
+            "invalid_role", f"Unknown role {str(value)[:32]!r}; use Admin or Consumer."
         ) from None
 
 
@@ -155,9 +153,9 @@ async def sign_up(session: AsyncSession, body: SignupCreate) -> User:
     )
 
 
-def _conflict(*, username_taken: bool) -> ApiError:
+def _conflict(*, username_taken: bool) -> DomainError:
     what = "username" if username_taken else "e-mail address"
-    return ApiError(409, "account_exists", f"That {what} is already registered.")
+    return Conflict("account_exists", f"That {what} is already registered.")
 
 
 @dataclass(frozen=True)
@@ -197,7 +195,7 @@ async def change_password(
     """Set a new password, clear a forced reset, and sign out every other session."""
     check_password(new_password, username=user.username, email=user.email)
     if (await passwords.verify_password(new_password, user.password_hash))[0]:
-        raise ApiError(422, "password_reused", "Choose a password different from the current one.")
+        raise Invalid("password_reused", "Choose a password different from the current one.")
     user.password_hash = await passwords.hash_password(new_password)
     user.password_reset_required = False
     user.token_version += 1
@@ -238,7 +236,7 @@ async def list_users(
 
 def _not_yourself(user: User, actor: audit.Actor, what: str) -> None:
     if actor.type == "user" and actor.id == str(user.id):
-        raise ApiError(409, "cannot_change_self", f"You cannot {what} your own account.")
+        raise Conflict("cannot_change_self", f"You cannot {what} your own account.")
 
 
 async def set_role(session: AsyncSession, *, user_id: int, role: str, actor: audit.Actor) -> User:

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from courtside.auth import account_limits, ratelimit
 from courtside.auth.csrf import CsrfProtected
 from courtside.db import SessionDep
-from courtside.errors import ApiError
+from courtside.errors import REFUSALS, ApiError, headers_of, status_of
 from courtside.services import account_email, account_tokens
 from courtside.settings import get_app_settings, get_auth_settings
 from courtside.unit_of_work import UnitOfWorkDep
@@ -111,14 +111,14 @@ async def forgot(
             await account_email.request_password_reset(
                 work.session, email=address, links=links_for(request)
             )
-    except ApiError as exc:
+    except REFUSALS as exc:
         await work.rollback()
         return _forgot_page(
             request,
             error=exc.message,
             email=email[:254],
-            status=exc.status_code,
-            headers=exc.headers if exc.status_code == 429 else None,
+            status=status_of(exc),
+            headers=headers_of(exc) if status_of(exc) == 429 else None,
         )
     return RedirectResponse("/password/forgot?done=sent", status_code=303)
 
@@ -181,10 +181,10 @@ async def reset(
         user = await account_email.reset_password(
             work.session, secret=token, new_password=new_password
         )
-    except ApiError as exc:
+    except REFUSALS as exc:
         await work.rollback()
         return await _reset_page(
-            request, work.session, token, error=exc.message, status=exc.status_code
+            request, work.session, token, error=exc.message, status=status_of(exc)
         )
     # Whoever read the link controls the address: failed sign-ins (someone else's guesses)
     # no longer hold the account's sign-in back.
@@ -229,13 +229,13 @@ async def confirm_email(
         await account_email.confirm_email_change(
             work.session, secret=token, links=links_for(request)
         )
-    except ApiError as exc:
+    except REFUSALS as exc:
         await work.rollback()
         return render(
             request,
             "email_confirm.html",
             {"token": "", "address": None, "messages": _messages(error=exc.message)},
-            status_code=exc.status_code,
+            status_code=status_of(exc),
             headers=SECRET_PAGE_HEADERS,
         )
     return RedirectResponse("/account/email/confirm?done=1", status_code=303)

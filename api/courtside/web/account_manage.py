@@ -16,7 +16,7 @@ from courtside.auth.ratelimit import client_ip
 from courtside.auth.reauthentication import confirm_password
 from courtside.auth.tokens import issue_token
 from courtside.db import SessionDep
-from courtside.errors import ApiError
+from courtside.errors import REFUSALS, ApiError, Refusal, headers_of, status_of
 from courtside.services import account_deletion, account_email, bankroll, bet_record, users
 from courtside.settings import get_auth_settings
 from courtside.unit_of_work import UnitOfWorkDep
@@ -75,7 +75,7 @@ async def _account_page(
 
 
 async def _refused(
-    request: Request, work: UnitOfWorkDep, user: AuthUser, section: Section, exc: ApiError
+    request: Request, work: UnitOfWorkDep, user: AuthUser, section: Section, exc: Refusal
 ) -> Response:
     await work.rollback()
     return await _account_page(
@@ -84,8 +84,8 @@ async def _refused(
         user,
         error=exc.message,
         section=section,
-        status=exc.status_code,
-        headers=exc.headers if exc.status_code == 429 else None,
+        status=status_of(exc),
+        headers=headers_of(exc) if status_of(exc) == 429 else None,
     )
 
 
@@ -121,7 +121,7 @@ async def change_password(
         await users.change_password(
             work.session, user=account, new_password=new_password, actor=actor_for_user(user)
         )
-    except ApiError as exc:
+    except REFUSALS as exc:
         return await _refused(request, work, user, "password", exc)
     response = RedirectResponse("/account?done=password", status_code=303)
     issued = issue_token(user_id=account.id, role=account.role, token_version=account.token_version)
@@ -155,7 +155,7 @@ async def change_email(
         await account_email.request_email_change(
             work.session, user_id=user.id, new_email=address, links=links_for(request)
         )
-    except ApiError as exc:
+    except REFUSALS as exc:
         return await _refused(request, work, user, "email", exc)
     return RedirectResponse("/account?done=email", status_code=303)
 
@@ -172,7 +172,7 @@ async def reset_bankroll(
         if confirm != "yes":
             raise ApiError(422, "not_confirmed", "Tick the box to confirm the reset.")
         await bankroll.reset_bankroll(work.session, user_id=user.id, actor=actor_for_user(user))
-    except ApiError as exc:
+    except REFUSALS as exc:
         return await _refused(request, work, user, "bankroll", exc)
     return RedirectResponse("/account?done=bankroll", status_code=303)
 
@@ -195,7 +195,7 @@ async def delete_account(
         await account_deletion.delete_account(
             work.session, user_id=user.id, actor=actor_for_user(user)
         )
-    except ApiError as exc:
+    except REFUSALS as exc:
         return await _refused(request, work, user, "delete", exc)
     response = RedirectResponse("/account/deleted", status_code=303)
     clear_session_cookie(response, request)

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import actor_for_user
 from courtside.db import SessionDep
-from courtside.errors import ApiError
+from courtside.errors import REFUSALS, status_of
 from courtside.services import leaderboard, notifications, preferences
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.session import PageOptionalUser, PageUser
@@ -107,9 +107,9 @@ async def save_settings(
         await preferences.update_preferences(
             work.session, user_id=user.id, changes=sent, actor=actor_for_user(user)
         )
-    except ApiError as exc:
+    except REFUSALS as exc:
         await work.rollback()
         return await _settings_page(
-            request, work.session, user.id, values=sent, error=exc.message, status=exc.status_code
+            request, work.session, user.id, values=sent, error=exc.message, status=status_of(exc)
         )
     return RedirectResponse("/settings?done=saved", status_code=303)

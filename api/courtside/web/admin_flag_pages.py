@@ -11,7 +11,7 @@ from starlette.responses import Response
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import actor_for_user
 from courtside.db import SessionDep
-from courtside.errors import ApiError
+from courtside.errors import REFUSALS, status_of
 from courtside.services import flag_admin
 from courtside.services.flags import DEFAULTS
 from courtside.unit_of_work import UnitOfWork, UnitOfWorkDep
@@ -61,9 +61,9 @@ async def _flag_action(
 ) -> Response:
     try:
         await action
-    except ApiError as exc:
+    except REFUSALS as exc:
         await work.rollback()
-        return await _flags_page(request, work.session, error=exc.message, status=exc.status_code)
+        return await _flags_page(request, work.session, error=exc.message, status=status_of(exc))
     return redirect_done("/admin/flags", code)
 
 

@@ -12,7 +12,7 @@ from courtside.auth.cookies import cookie_secure
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import actor_for_user
 from courtside.db import SessionDep
-from courtside.errors import ApiError
+from courtside.errors import REFUSALS, status_of
 from courtside.models import ApiScope
 from courtside.schemas.common import PageParams
 from courtside.services import api_keys
@@ -113,9 +113,9 @@ async def create_key(
         row, secret = await api_keys.create_key(
             session, name=name, scope=scope, actor=actor_for_user(admin), created_by_id=admin.id
         )
-    except ApiError as exc:
+    except REFUSALS as exc:
         await work.rollback()
-        return await _keys_page(request, session, error=exc.message, status=exc.status_code)
+        return await _keys_page(request, session, error=exc.message, status=status_of(exc))
     response = RedirectResponse(f"{NEW_KEY_PATH}?created={row.id}", status_code=303)
     response.set_cookie(
         NEW_KEY_COOKIE, secret, max_age=NEW_KEY_SECONDS, path=NEW_KEY_PATH,

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser, actor_for_user
 from courtside.db import SessionDep
-from courtside.errors import ApiError
+from courtside.errors import REFUSALS, status_of
 from courtside.models import Role
 from courtside.schemas.common import PageParams
 from courtside.services import users
@@ -101,10 +101,10 @@ async def _user_action(
 ) -> Response:
     try:
         await action
-    except ApiError as exc:  # a user the admin may not change (NotFound is a 404 page)
+    except REFUSALS as exc:  # a user the admin may not change (NotFound is a 404 page)
         await work.rollback()
         return await _users_page(
-            request, work.session, admin, error=exc.message, status_code=exc.status_code
+            request, work.session, admin, error=exc.message, status_code=status_of(exc)
         )
     return redirect_done("/admin/users", code)
 

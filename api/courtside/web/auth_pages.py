@@ -17,7 +17,7 @@ from courtside.auth.csrf import CsrfProtected, forget_binding, submitted_token, 
 from courtside.auth.login import password_login
 from courtside.auth.tokens import InvalidToken, decode_token, issue_token
 from courtside.db import SessionDep
-from courtside.errors import ApiError
+from courtside.errors import REFUSALS, ApiError, headers_of, status_of
 from courtside.models import User
 from courtside.services import audit, users
 from courtside.services.signup import signup_allowed
@@ -124,7 +124,7 @@ async def login(
                 new_password=new_password,
                 actor=audit.Actor("user", str(user.id), user.username),
             )
-    except ApiError as exc:
+    except REFUSALS as exc:
         await work.rollback()
         return await _login_page(
             request,
@@ -133,8 +133,8 @@ async def login(
             username=username.strip().lower()[:64],
             error=None if exc.code == "password_reset_required" else exc.message,
             reset_required=exc.code == "password_reset_required" or bool(new_password),
-            status_code=exc.status_code,
-            headers=exc.headers if exc.status_code == 429 else None,
+            status_code=status_of(exc),
+            headers=headers_of(exc) if status_of(exc) == 429 else None,
         )
     return _signed_in_redirect(request, user, target)
 
@@ -241,7 +241,7 @@ async def signup(
             error=problems,
             status_code=422,
         )
-    except ApiError as exc:
+    except REFUSALS as exc:
         await work.rollback()
         return await _signup_page(
             request,
@@ -249,6 +249,6 @@ async def signup(
             username=username[:64],
             email=email[:254],
             error=exc.message,
-            status_code=exc.status_code,
+            status_code=status_of(exc),
         )
     return _signed_in_redirect(request, user, "/")

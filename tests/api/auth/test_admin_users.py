@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from courtside.errors import ApiError
+from courtside.domain_errors import DomainError
+from courtside.errors import status_for
 from courtside.models import AuditEvent, FeatureFlag, User
 from courtside.services import api_keys, audit, users
 
@@ -192,12 +193,12 @@ async def test_signup_closed_by_setting(client, settings_env):
 async def test_services_refuse_unknown_roles_and_scopes(session):
     """Pages call the services with raw form values: bad ones are 422, never a 500."""
     user = await make_user(session)
-    with pytest.raises(ApiError) as role_error:
+    with pytest.raises(DomainError) as role_error:
         await users.set_role(session, user_id=user.id, role="Root", actor=audit.SYSTEM)
-    assert role_error.value.status_code == 422
-    with pytest.raises(ApiError) as scope_error:
+    assert status_for(role_error.value) == 422
+    with pytest.raises(DomainError) as scope_error:
         await api_keys.create_key(session, name="pipeline", scope="admin", actor=audit.SYSTEM)
-    assert scope_error.value.status_code == 422
-    with pytest.raises(ApiError) as name_error:
+    assert status_for(scope_error.value) == 422
+    with pytest.raises(DomainError) as name_error:
         await api_keys.create_key(session, name=" ", scope="read", actor=audit.SYSTEM)
-    assert name_error.value.status_code == 422
+    assert status_for(name_error.value) == 422

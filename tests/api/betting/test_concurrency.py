@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from courtside.domain_errors import DomainError
-from courtside.errors import ApiError
 from courtside.models import Bet, Game, Wallet
 from courtside.services import bet_record, placing, settlement
 from courtside.unit_of_work import unit_of_work
@@ -195,7 +194,7 @@ async def test_concurrent_flag_changes_and_deletes_never_fail(
         async def attempt(session: AsyncSession) -> str:
             try:
                 await flag_admin.delete_flag(session, actor=admin, name=name)
-            except (ApiError, DomainError) as exc:
+            except DomainError as exc:
                 await session.rollback()
                 return exc.code
             return "deleted"
