@@ -111,13 +111,14 @@ class Replica:
             self.failed += 1
             return await db.read(work)
 
-        async def attempt(connection: AsyncConnection) -> tuple[bool, T | None]:
+        async def attempt(connection: AsyncConnection) -> list[T]:
+            """[result] from the replica, or [] when it has not replayed up to the floor."""
             if await _replayed(connection, floor) < floor:
-                return False, None
-            return True, await work(connection)
+                return []
+            return [await work(connection)]
 
         try:  # `db.read` retries once on a fresh connection if a pooled one was dead
-            served, result = await db.read(attempt, source=self.reads)
+            served = await db.read(attempt, source=self.reads)
         except Exception as error:  # the replica could not answer: the writer will
             self.failed += 1
             self._skip_until = self._clock() + self.retry_after_seconds
@@ -130,7 +131,7 @@ class Replica:
             return await db.read(work)
         if served:
             self.served += 1
-            return result  # type: ignore[return-value]
+            return served[0]
         self.behind += 1
         return await db.read(work)
 
