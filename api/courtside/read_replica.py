@@ -29,9 +29,10 @@ connection that already saw a position at or past the floor builds without askin
 so a warm replica costs one round trip per floor per connection, not one per miss.
 
 **Faults.** A replica that cannot answer (down, refusing, too slow, cancelling a query for
-a recovery conflict) is skipped: the read goes to the writer, and for
-`DB_READ_RETRY_AFTER_FAILURE_SECONDS` this process does not try the replica again (a
-stopped host costs at most one connect timeout per window). A replica that is behind the
+a recovery conflict: a database or connection error, not an answer such as a 404, which the
+writer would give too) is skipped: the read goes to the writer, and for
+`DB_READ_RETRY_AFTER_FAILURE_SECONDS` this process does not try the replica again (a stopped
+host costs at most one connect timeout per window). A replica that is behind the
 floor (lagging, replay paused) is a read on the writer too. A server that is no longer in
 recovery (a promoted replica) has no replay position and is not used as a replica.
 """
@@ -45,6 +46,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from courtside import db
@@ -119,7 +121,9 @@ class Replica:
 
         try:  # `db.read` retries once on a fresh connection if a pooled one was dead
             served = await db.read(attempt, source=self.reads)
-        except Exception as error:  # the replica could not answer: the writer will
+        except Exception as error:
+            if not _replica_failure(error):
+                raise  # the answer (a 404, a bad parameter): the writer's would be the same
             self.failed += 1
             self._skip_until = self._clock() + self.retry_after_seconds
             log.warning(
@@ -134,6 +138,14 @@ class Replica:
             return served[0]
         self.behind += 1
         return await db.read(work)
+
+
+def _replica_failure(error: BaseException) -> bool:
+    """The replica could not answer (a database or connection error: the writer will), as
+    opposed to an answer `work` raised itself (a 404), which is the same on the writer."""
+    if isinstance(error, SQLAlchemyError | OSError | TimeoutError):
+        return True
+    return type(error).__module__.startswith("asyncpg")
 
 
 async def _replayed(connection: AsyncConnection, floor: int) -> int:

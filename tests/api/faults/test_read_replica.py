@@ -16,6 +16,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,7 +33,7 @@ from courtside.settings import get_database_settings, reset_settings
 from tests.api.betting.factories import bearer, make_slate, make_user
 from tests.conftest import REDIS_PREFIX, REDIS_URL
 from tests.replicas import MovableEndpoint, OwnReplica
-from tests.servers import OwnPostgres
+from tests.servers import AppInstance, OwnPostgres
 
 pytestmark = pytest.mark.postgres_only
 
@@ -240,6 +241,45 @@ async def test_a_stopped_replica_sends_public_reads_to_the_writer(stack: Stack) 
     served = stack.state.served
     assert (await stack.http.get("/v1/games?date=2026-01-05")).status_code == 200
     assert stack.state.served == served + 1
+
+
+async def test_the_app_under_uvicorn_reads_the_replica_named_by_database_read_url(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The settings path end to end: `make run`'s command line with DATABASE_READ_URL and
+    REDIS_URL. A team committed on the writer while replay is paused (and never invalidated)
+    is a 404 on the next miss, which only the replica can answer; once replayed, a 200."""
+    app = AppInstance(
+        {
+            "DATABASE_URL": stack.primary.url("courtside"),
+            "DATABASE_READ_URL": stack.replica.url("courtside"),
+            "REDIS_URL": REDIS_URL,
+            "CACHE_PREFIX": f"{REDIS_PREFIX}:uvicorn:{uuid.uuid4().hex[:8]}",
+            "LOG_LEVEL": "WARNING",
+        },
+        tmp_path / "app.log",
+    )
+    try:
+        async with httpx.AsyncClient(base_url=app.base, timeout=10) as http:
+            # The namespace's first token: its floor is the writer's position now.
+            assert (await http.get("/v1/teams/BOS")).status_code == 200
+            stack.replica.wait_for(stack.primary)
+            stack.replica.pause_replay()
+            try:
+                await _writer_sql(
+                    stack,
+                    "INSERT INTO teams (abbreviation, city, name, conference, division, "
+                    "updated_at) VALUES ('PDX', 'Portland', 'Trail Blazers', 'West', "
+                    "'Northwest', now())",
+                )
+                missing = await http.get("/v1/teams/PDX")  # only the replica lacks it
+                assert missing.status_code == 404, app.log.read_text()[-3000:]
+            finally:
+                stack.replica.resume_replay()
+            stack.replica.wait_for(stack.primary)
+            assert (await http.get("/v1/teams/PDX")).status_code == 200
+    finally:
+        app.stop()
 
 
 async def test_a_writer_failover_is_a_503_until_the_promoted_replica_takes_writes(
