@@ -199,3 +199,12 @@ def test_the_budget_uses_the_apps_own_pool_on_lambda(monkeypatch: pytest.MonkeyP
         connection_budget.LAMBDA_POOL_SIZE,
         connection_budget.LAMBDA_MAX_OVERFLOW,
     )
+
+
+def test_the_cost_estimate_prices_aurora_at_its_floor(aurora: dict[str, Synth]) -> None:
+    from scripts import cost_estimate
+
+    estimate = cost_estimate.estimate("prod", aurora["prod"].templates.values())
+    detail, usd = cost_estimate.by_kind(estimate)["RDS PostgreSQL"]
+    assert detail == "Aurora Serverless v2, 3 instance(s) at 1 ACU (up to 8), 20 GB"
+    assert usd == pytest.approx(3 * 1 * 0.14 * 730 + 20 * 0.11)
