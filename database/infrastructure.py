@@ -115,6 +115,7 @@ class Database(Construct):
         monitoring_interval: Duration | None = None,
         login_roles: Sequence[str] = (APP_ROLE,),
         database_name: str = DATABASE_NAME,
+        readers: int = 0,
     ) -> None:
         super().__init__(scope, construct_id)
         self._log_retention = log_retention
@@ -194,6 +195,23 @@ class Database(Construct):
         self._keep_service_logs_for(log_retention, monitoring=monitoring_interval is not None)
         self._alarms = self._create_alarms(instance_memory_gib)
         self._acknowledge(multi_az=multi_az, deletion_protection=deletion_protection)
+        self._replica = None
+        if readers:  # at most one (infra.config): an instance has no reader endpoint
+            from database.rds_replica import RdsReadReplica
+
+            self._replica = RdsReadReplica(
+                self,
+                "Replica",
+                source=self._instance,
+                instance_type=instance_type,
+                placement=placement,
+                security_group=self._security_group,
+                log_exports=[name for name in LOG_EXPORTS if name == "postgresql"],
+                log_retention=log_retention,
+                performance_insights=performance_insights,
+                monitoring_interval=monitoring_interval,
+            )
+            self._alarms.append(self._replica.alarm)
 
     def _rotate(self, rotation_days: int, subnets: ec2.SubnetSelection) -> None:
         if rotation_days == 0:
@@ -362,8 +380,8 @@ class Database(Construct):
 
     @property
     def reader_address(self) -> str | None:
-        """None: an instance has no reader (`db_readers` is 0 with db_engine rds)."""
-        return None
+        """The read replica's endpoint (`db_readers: 1`), else None."""
+        return self._replica.address if self._replica is not None else None
 
     @property
     def resources(self) -> Sequence[IConstruct]:
@@ -375,7 +393,7 @@ class Database(Construct):
 
     def dashboard_metrics(self) -> dict[str, list[cloudwatch.IMetric]]:
         db = self._instance
-        return {
+        metrics: dict[str, list[cloudwatch.IMetric]] = {
             "PostgreSQL CPU (%)": [db.metric_cpu_utilization()],
             "PostgreSQL connections": [db.metric_database_connections()],
             "PostgreSQL free storage and memory (bytes)": [
@@ -383,6 +401,9 @@ class Database(Construct):
                 db.metric_freeable_memory(),
             ],
         }
+        if self._replica is not None:
+            metrics["Read replica lag (s)"] = [self._replica.lag_metric()]
+        return metrics
 
     @property
     def alarms(self) -> list[cloudwatch.Alarm]:

@@ -170,7 +170,7 @@ class EnvironmentConfig(BaseModel):
         Field(
             ge=0,
             le=MAX_AURORA_READERS,
-            description="reader instances serving public reads (aurora-serverless-v2 only)",
+            description="reader instances serving public reads (rds: at most 1)",
         ),
     ]
     db_min_acu: Annotated[
@@ -341,11 +341,11 @@ class EnvironmentConfig(BaseModel):
 
     def _check_database_shape(self) -> None:
         """Readers and capacities that the engine can run, and connections that fit it."""
-        if self.db_engine == "rds" and self.db_readers:
+        if self.db_engine == "rds" and self.db_readers > 1:  # one replica: database/rds_replica.py
             raise _keyed(
                 "db_readers",
-                "expected 0 with db_engine rds (an instance has no reader endpoint to spread "
-                "reads over): use aurora-serverless-v2 for readers",
+                "expected 0 or 1 with db_engine rds (an instance has no reader endpoint to "
+                "spread reads over several replicas): use aurora-serverless-v2 for more",
             )
         if self.db_engine == "aurora-serverless-v2":
             for key in ("db_min_acu", "db_max_acu"):

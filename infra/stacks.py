@@ -484,6 +484,7 @@ class CourtsideStack(Stack):
             log_retention=log_retention,
             performance_insights=config.db_performance_insights,
             monitoring_interval=monitoring,
+            readers=config.db_readers,
         )
 
     def _service_function(
