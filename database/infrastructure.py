@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, custom_resources
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -58,6 +59,32 @@ RUNNER_DIRECTORY = Path(__file__).resolve().parent / "runner"
 RUNNER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 
+class DatabaseShape(Protocol):
+    """What the stack, the migrator and the dashboard use of a database, whichever the engine
+    (`Database`: one RDS instance; `database.aurora.AuroraDatabase`: an Aurora cluster)."""
+
+    @property
+    def master_secret(self) -> secretsmanager.ISecret: ...
+    def role_secret(self, role: str) -> secretsmanager.ISecret: ...
+    @property
+    def role_secrets(self) -> Mapping[str, secretsmanager.ISecret]: ...
+    @property
+    def security_group(self) -> ec2.ISecurityGroup: ...
+    @property
+    def database_name(self) -> str: ...
+    @property
+    def endpoint_address(self) -> str: ...
+    @property
+    def reader_address(self) -> str | None: ...
+    @property
+    def resources(self) -> Sequence[IConstruct]: ...
+    @property
+    def alarms(self) -> list[cloudwatch.Alarm]: ...
+    def dashboard_metrics(self) -> dict[str, list[cloudwatch.IMetric]]: ...
+    def allow_from(self, peer: ec2.IConnectable, description: str) -> None: ...
+    def hold_rotation_until(self, construct: IConstruct) -> None: ...
+
+
 def default_max_connections(memory_gib: float) -> int:
     """RDS's default ``max_connections`` for an instance with `memory_gib` (an upper estimate:
     the formula uses the memory left after the OS, a little less than the class's)."""
@@ -88,6 +115,7 @@ class Database(Construct):
         monitoring_interval: Duration | None = None,
         login_roles: Sequence[str] = (APP_ROLE,),
         database_name: str = DATABASE_NAME,
+        readers: int = 0,
     ) -> None:
         super().__init__(scope, construct_id)
         self._log_retention = log_retention
@@ -144,7 +172,7 @@ class Database(Construct):
         role_secrets = {
             role: rds.DatabaseSecret(
                 self,
-                f"{_construct_name(role)}Secret",
+                f"{construct_name(role)}Secret",
                 username=role,
                 dbname=database_name,
                 master_secret=master,
@@ -167,6 +195,23 @@ class Database(Construct):
         self._keep_service_logs_for(log_retention, monitoring=monitoring_interval is not None)
         self._alarms = self._create_alarms(instance_memory_gib)
         self._acknowledge(multi_az=multi_az, deletion_protection=deletion_protection)
+        self._replica = None
+        if readers:  # at most one (infra.config): an instance has no reader endpoint
+            from database.rds_replica import RdsReadReplica
+
+            self._replica = RdsReadReplica(
+                self,
+                "Replica",
+                source=self._instance,
+                instance_type=instance_type,
+                placement=placement,
+                security_group=self._security_group,
+                log_exports=[name for name in LOG_EXPORTS if name == "postgresql"],
+                log_retention=log_retention,
+                performance_insights=performance_insights,
+                monitoring_interval=monitoring_interval,
+            )
+            self._alarms.append(self._replica.alarm)
 
     def _rotate(self, rotation_days: int, subnets: ec2.SubnetSelection) -> None:
         if rotation_days == 0:
@@ -176,14 +221,14 @@ class Database(Construct):
             )
             acknowledge_all(self._instance.node.find_child("Secret"), {"AwsSolutions-SMG4": reason})
             for role in self._role_secrets:
-                secret = self.node.find_child(f"{_construct_name(role)}Secret")
+                secret = self.node.find_child(f"{construct_name(role)}Secret")
                 acknowledge_all(secret, {"AwsSolutions-SMG4": reason})
             return
         every = Duration.days(rotation_days)
         self._instance.add_rotation_single_user(automatically_after=every, vpc_subnets=subnets)
         for role, secret in self._role_secrets.items():
             self._instance.add_rotation_multi_user(
-                f"{_construct_name(role)}Rotation",
+                f"{construct_name(role)}Rotation",
                 secret=secret,
                 automatically_after=every,
                 vpc_subnets=subnets,
@@ -334,11 +379,38 @@ class Database(Construct):
         return self._instance.db_instance_endpoint_address
 
     @property
+    def reader_address(self) -> str | None:
+        """The read replica's endpoint (`db_readers: 1`), else None."""
+        return self._replica.address if self._replica is not None else None
+
+    @property
+    def resources(self) -> Sequence[IConstruct]:
+        """What the first migration waits for: the instance (not the whole construct: its
+        rotation schedules wait for the migration)."""
+        instance = self._instance.node.default_child
+        assert instance is not None
+        return [instance]
+
+    def dashboard_metrics(self) -> dict[str, list[cloudwatch.IMetric]]:
+        db = self._instance
+        metrics: dict[str, list[cloudwatch.IMetric]] = {
+            "PostgreSQL CPU (%)": [db.metric_cpu_utilization()],
+            "PostgreSQL connections": [db.metric_database_connections()],
+            "PostgreSQL free storage and memory (bytes)": [
+                db.metric_free_storage_space(),
+                db.metric_freeable_memory(),
+            ],
+        }
+        if self._replica is not None:
+            metrics["Read replica lag (s)"] = [self._replica.lag_metric()]
+        return metrics
+
+    @property
     def alarms(self) -> list[cloudwatch.Alarm]:
         return list(self._alarms)
 
 
-def _construct_name(role: str) -> str:
+def construct_name(role: str) -> str:
     """``courtside_app`` -> ``App`` (the id the app role's secret always had), ``courtside_web``
     -> ``Web``: construct ids (and so logical ids) stay stable per role."""
     return "".join(part.capitalize() for part in role.removeprefix("courtside_").split("_"))
@@ -362,7 +434,7 @@ class DatabaseMigrations(Construct):
         code: lambda_.DockerImageCode,
         architecture: lambda_.Architecture,
         placement: Placement,
-        database: Database,
+        database: DatabaseShape,
         environment: Mapping[str, str],
         logging: LogSettings,
         timeout: Duration = Duration.minutes(5),
@@ -441,7 +513,7 @@ class DatabaseMigrations(Construct):
         # The instance and its ingress rules (not the whole construct: its rotation schedules
         # wait for this resource, below).
         self._resource.node.add_dependency(
-            database.instance.node.default_child, database.security_group, *execute_after
+            *database.resources, database.security_group, *execute_after
         )
         database.hold_rotation_until(self._resource)
         self._acknowledge(provider)

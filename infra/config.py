@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from courtside.services_registry import SERVICES, WHOLE_APP, Service
 from courtside.settings import CacheSettings, DatabaseSettings
+from infra import connection_budget
 from infra.catalog import ELASTICACHE_VALKEY, RDS_POSTGRES
 
 CONTEXT_KEY = "courtside:environments"
@@ -40,6 +41,9 @@ WafMode = Literal["count", "block"]
 TransactionSearchOwner = Literal["stack", "account"]
 """Who turns on CloudWatch Transaction Search, which X-Ray's OTLP endpoint requires: this
 environment's stack, or the account already (the console, another stack)."""
+DatabaseEngine = Literal["rds", "aurora-serverless-v2"]
+"""One RDS PostgreSQL instance, or an Aurora PostgreSQL Serverless v2 cluster (with readers)."""
+MAX_AURORA_READERS = 15
 ServicesMode = Literal["all-in-one", "split"]
 """One function for the whole app, or one per service of `courtside.services_registry`."""
 
@@ -105,6 +109,15 @@ def check_lambda_timeout(value: int) -> int:
     return value
 
 
+PUBLIC_READ_GROUPS = frozenset({"reference", "schedule"})
+"""Route groups whose cache misses read the replica (`courtside.http_cache.cached_json`)."""
+
+
+def reads_replica(service: Service) -> bool:
+    """Whether `service` serves public reads, so gets the reader endpoint when there is one."""
+    return bool(PUBLIC_READ_GROUPS & set(service.groups))
+
+
 class ServiceFunctionConfig(BaseModel):
     """One service's function in a split deployment; a key left out takes the environment's
     `lambda_memory_mb`, `lambda_timeout_seconds` or `reserved_concurrency`."""
@@ -151,6 +164,19 @@ class EnvironmentConfig(BaseModel):
     # Network: at least two AZs (RDS and ElastiCache subnet groups need them).
     max_azs: Annotated[int, Field(ge=2, le=6)]
     # Database
+    db_engine: DatabaseEngine
+    db_readers: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=MAX_AURORA_READERS,
+            description="reader instances serving public reads (rds: at most 1)",
+        ),
+    ]
+    db_min_acu: Annotated[
+        float, Field(ge=0, le=256, description="aurora: ACU floor; 0 pauses when idle")
+    ]
+    db_max_acu: Annotated[float, Field(ge=1, le=256, description="aurora: ACU ceiling")]
     db_instance_class: Annotated[
         str, Field(pattern=r"^[a-z0-9]+\.[a-z0-9]+$", description="without the db. prefix")
     ]
@@ -306,11 +332,58 @@ class EnvironmentConfig(BaseModel):
                 "service_functions",
                 "expected {} with services all-in-one (its one function takes the lambda_* keys)",
             )
+        self._check_database_shape()
         self._check_names_in_zone()
         if self.name == "prod":
             self._prod_guard_rails()
         self._check_alarm_subscribers()
         return self
+
+    def _check_database_shape(self) -> None:
+        """Readers and capacities that the engine can run, and connections that fit it."""
+        if self.db_engine == "rds" and self.db_readers > 1:  # one replica: database/rds_replica.py
+            raise _keyed(
+                "db_readers",
+                "expected 0 or 1 with db_engine rds (an instance has no reader endpoint to "
+                "spread reads over several replicas): use aurora-serverless-v2 for more",
+            )
+        if self.db_engine == "aurora-serverless-v2":
+            for key in ("db_min_acu", "db_max_acu"):
+                if getattr(self, key) * 2 != int(getattr(self, key) * 2):
+                    raise _keyed(key, "expected a multiple of 0.5 ACU")
+            if self.db_min_acu > self.db_max_acu:
+                raise _keyed("db_min_acu", "expected at most db_max_acu")
+        over = tuple(b for b in self.connection_budgets if not b.fits)
+        if over:
+            raise _keyed("reserved_concurrency", connection_budget.refusal(over))
+
+    @property
+    def max_connections(self) -> int:
+        """Each server's `max_connections` (RDS's default for the class, or the ACU ceiling's)."""
+        if self.db_engine == "aurora-serverless-v2":
+            return connection_budget.max_connections_for_acu(self.db_max_acu)
+        memory = RDS_POSTGRES[self.db_instance_class].memory_gib
+        return connection_budget.max_connections_for_memory(memory)
+
+    @property
+    def connection_budgets(self) -> tuple[connection_budget.Budget, ...]:
+        """The writer's (and each reader's) connection demand against `max_connections`."""
+        server = (
+            f"aurora-serverless-v2 at {self.db_max_acu:g} ACU"
+            if self.db_engine == "aurora-serverless-v2"
+            else f"db.{self.db_instance_class}"
+        )
+        demands = tuple(
+            connection_budget.FunctionDemand(
+                name=plan.service.name,
+                reserved=plan.reserved_concurrency,
+                reads_replica=self.db_readers > 0 and reads_replica(plan.service),
+            )
+            for plan in self.functions
+        )
+        return connection_budget.budgets(
+            demands, readers=self.db_readers, max_connections=self.max_connections, server=server
+        )
 
     def _check_alarm_subscribers(self) -> None:
         """Alarms that reach nobody are refused unless the config says why they may."""
@@ -361,6 +434,15 @@ class EnvironmentConfig(BaseModel):
             raise _keyed("db_removal_policy", "expected snapshot or retain in prod")
         if self.alarm_subscriber_opt_out:
             raise _keyed("alarm_subscriber_opt_out", "expected '' in prod: prod always pages")
+        unbounded = [plan.service.name for plan in self.functions if not plan.reserved_concurrency]
+        if unbounded:
+            raise _keyed(
+                "reserved_concurrency",
+                f"expected a reserve for every function in prod ({', '.join(unbounded)} has "
+                "none): without one its database connections have no bound",
+            )
+        if self.db_engine == "aurora-serverless-v2" and self.db_min_acu == 0:
+            raise _keyed("db_min_acu", "expected more than 0 in prod (no pause, no cold resume)")
 
     @property
     def alarm_regions(self) -> tuple[str, ...]:

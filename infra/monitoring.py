@@ -11,7 +11,7 @@ from constructs import Construct
 from api.infrastructure import ServiceFunction
 from cache.infrastructure import Cache
 from cdn.infrastructure import Cdn
-from database.infrastructure import Database
+from database.infrastructure import DatabaseShape
 
 
 def _graph(title: str, *metrics: cloudwatch.IMetric, width: int = 8) -> cloudwatch.GraphWidget:
@@ -41,12 +41,11 @@ class OperationsDashboard(Construct):
         *,
         dashboard_name: str,
         services: Sequence[ServiceFunction],
-        database: Database,
+        database: DatabaseShape,
         cache: Cache,
         cdn: Cdn,
     ) -> None:
         super().__init__(scope, construct_id)
-        db = database.instance
         five = Duration.minutes(5)
         self._dashboard = cloudwatch.Dashboard(
             self,
@@ -107,13 +106,8 @@ class OperationsDashboard(Construct):
                     ),
                 ],
                 [
-                    _graph("PostgreSQL CPU (%)", db.metric_cpu_utilization()),
-                    _graph("PostgreSQL connections", db.metric_database_connections()),
-                    _graph(
-                        "PostgreSQL free storage and memory (bytes)",
-                        db.metric_free_storage_space(),
-                        db.metric_freeable_memory(),
-                    ),
+                    _graph(title, *metrics)
+                    for title, metrics in database.dashboard_metrics().items()
                 ],
                 [
                     _graph(

@@ -43,7 +43,8 @@ from cdn.infrastructure import (
     behaviour_patterns,
 )
 from courtside.services_registry import DEFAULT_SERVICE, WHOLE_APP, Service, service
-from database.infrastructure import Database, DatabaseMigrations
+from database.aurora import AuroraDatabase
+from database.infrastructure import Database, DatabaseMigrations, DatabaseShape
 from infra.alerting import AlarmTopic
 from infra.catalog import RDS_POSTGRES
 from infra.config import (
@@ -51,6 +52,7 @@ from infra.config import (
     EDGE_REGION,
     EnvironmentConfig,
     FunctionPlan,
+    reads_replica,
 )
 from infra.email_sending import EmailSending
 from infra.functions import LogSettings
@@ -291,29 +293,7 @@ class CourtsideStack(Stack):
             removal_policy=logging.removal_policy,
         )
         plans = config.functions
-        self.database = Database(
-            self,
-            "Database",
-            login_roles=[plan.service.database_role for plan in plans],
-            placement=self.network.data_placement,
-            rotation_subnets=self.network.app_subnets,
-            instance_type=ec2.InstanceType(config.db_instance_class),
-            instance_memory_gib=RDS_POSTGRES[config.db_instance_class].memory_gib,
-            allocated_storage_gib=config.db_allocated_storage_gib,
-            max_allocated_storage_gib=config.db_max_allocated_storage_gib,
-            multi_az=config.db_multi_az,
-            backup_retention=Duration.days(config.db_backup_retention_days),
-            deletion_protection=config.db_deletion_protection,
-            removal_policy=data_removal,
-            rotation_days=config.db_rotation_days,
-            log_retention=logging.retention,
-            performance_insights=config.db_performance_insights,
-            monitoring_interval=(
-                Duration.seconds(config.db_monitoring_interval_seconds)
-                if config.db_monitoring_interval_seconds
-                else None
-            ),
-        )
+        self.database = self._database(config, plans, data_removal, logging.retention)
         self.cache = Cache(
             self,
             "Cache",
@@ -447,11 +427,65 @@ class CourtsideStack(Stack):
             )
         CfnOutput(self, "MigrationFunctionName", value=self.migrations.function.function_name)
         CfnOutput(self, "DatabaseEndpoint", value=self.database.endpoint_address)
+        if self.database.reader_address is not None:
+            CfnOutput(self, "DatabaseReaderEndpoint", value=self.database.reader_address)
         CfnOutput(self, "DatabaseSecretArn", value=self.database.master_secret.secret_arn)
         CfnOutput(self, "CacheAuthSecretArn", value=self.cache.auth_secret.secret_arn)
         CfnOutput(self, "JwtSecretArn", value=self.jwt_secret.secret_arn)
         if self.email is not None:
             CfnOutput(self, "EmailIdentity", value=self.email.domain)
+
+    def _database(
+        self,
+        config: EnvironmentConfig,
+        plans: tuple[FunctionPlan, ...],
+        data_removal: RemovalPolicy,
+        log_retention: logs.RetentionDays,
+    ) -> DatabaseShape:
+        """The environment's database: one RDS instance, or an Aurora Serverless v2 cluster."""
+        monitoring = (
+            Duration.seconds(config.db_monitoring_interval_seconds)
+            if config.db_monitoring_interval_seconds
+            else None
+        )
+        if config.db_engine == "aurora-serverless-v2":
+            return AuroraDatabase(
+                self,
+                "Database",
+                login_roles=[plan.service.database_role for plan in plans],
+                placement=self.network.data_placement,
+                rotation_subnets=self.network.app_subnets,
+                readers=config.db_readers,
+                min_acu=config.db_min_acu,
+                max_acu=config.db_max_acu,
+                backup_retention=Duration.days(config.db_backup_retention_days),
+                deletion_protection=config.db_deletion_protection,
+                removal_policy=data_removal,
+                rotation_days=config.db_rotation_days,
+                log_retention=log_retention,
+                performance_insights=config.db_performance_insights,
+                monitoring_interval=monitoring,
+            )
+        return Database(
+            self,
+            "Database",
+            login_roles=[plan.service.database_role for plan in plans],
+            placement=self.network.data_placement,
+            rotation_subnets=self.network.app_subnets,
+            instance_type=ec2.InstanceType(config.db_instance_class),
+            instance_memory_gib=RDS_POSTGRES[config.db_instance_class].memory_gib,
+            allocated_storage_gib=config.db_allocated_storage_gib,
+            max_allocated_storage_gib=config.db_max_allocated_storage_gib,
+            multi_az=config.db_multi_az,
+            backup_retention=Duration.days(config.db_backup_retention_days),
+            deletion_protection=config.db_deletion_protection,
+            removal_policy=data_removal,
+            rotation_days=config.db_rotation_days,
+            log_retention=log_retention,
+            performance_insights=config.db_performance_insights,
+            monitoring_interval=monitoring,
+            readers=config.db_readers,
+        )
 
     def _service_function(
         self,
@@ -479,6 +513,9 @@ class CourtsideStack(Stack):
             "MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
             "INGEST_MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
         }
+        reader = self.database.reader_address
+        if reader is not None and reads_replica(service):  # public misses (read_replica)
+            environment["DATABASE_READ_HOST"] = reader
         secrets: list[secretsmanager.ISecret] = [database_secret, self.cache.auth_secret]
         if service.signs_people_in:  # the others never read a token (services_registry)
             environment["JWT_SECRET_ARN"] = self.jwt_secret.secret_arn

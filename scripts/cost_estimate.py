@@ -70,6 +70,8 @@ assumption (no measurement here), about 0.6 GB a month at the 60 s interval."""
 PRICES: Mapping[str, float] = {
     "rds_gp3_gb_month": 0.127,
     "rds_proxy_vcpu_hour": 0.015,
+    "aurora_acu_hour": 0.14,
+    "aurora_storage_gb_month": 0.11,
     "nat_gateway_hour": 0.048,
     "interface_endpoint_az_hour": 0.011,
     "secret_month": 0.40,
@@ -142,10 +144,34 @@ def proxy_monthly(vcpus: int) -> float:
     return max(vcpus, 2) * PRICES["rds_proxy_vcpu_hour"] * HOURS_PER_MONTH
 
 
-def _rds(resources: list[tuple[str, dict[str, Any]]]) -> list[Line]:
+def _aurora(resources: list[tuple[str, dict[str, Any]]]) -> list[Line]:
+    """Aurora Serverless v2 at its ACU floor (more under load: docs/capacity.md), each
+    instance (writer and readers) billed on its own; storage at 20 GB."""
+    instances = sum(
+        1
+        for db in _of(resources, "AWS::RDS::DBInstance")
+        if db["DBInstanceClass"] == "db.serverless"
+    )
     lines = []
+    for cluster in _of(resources, "AWS::RDS::DBCluster"):
+        scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
+        floor, ceiling = float(scaling.get("MinCapacity", 0)), float(scaling.get("MaxCapacity", 0))
+        usd = instances * floor * PRICES["aurora_acu_hour"] * HOURS_PER_MONTH
+        usd += 20 * PRICES["aurora_storage_gb_month"]
+        detail = (
+            f"Aurora Serverless v2, {instances} instance(s) at {floor:g} ACU "
+            f"(up to {ceiling:g}), 20 GB"
+        )
+        lines.append(Line("RDS PostgreSQL", detail, usd))  # Aurora is an RDS engine
+    return lines
+
+
+def _rds(resources: list[tuple[str, dict[str, Any]]]) -> list[Line]:
+    lines = _aurora(resources)
     for db in _of(resources, "AWS::RDS::DBInstance"):
         klass = str(db["DBInstanceClass"]).removeprefix("db.")
+        if klass == "serverless":  # an Aurora instance: priced with its cluster
+            continue
         copies = 2 if db.get("MultiAZ") else 1
         storage = int(db["AllocatedStorage"])
         usd = copies * (

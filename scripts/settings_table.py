@@ -12,11 +12,13 @@ from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
 
 from courtside import settings
+from courtside.replica_settings import ReplicaSettings
 from courtside.tracing.settings import TracingSettings
 
 CLASSES: tuple[type[BaseSettings], ...] = (
     settings.AppSettings,
     settings.DatabaseSettings,
+    ReplicaSettings,
     settings.CacheSettings,
     settings.AuthSettings,
     settings.BettingSettings,

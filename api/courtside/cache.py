@@ -18,6 +18,10 @@ request per instance per retry window pays it; when Redis is back the cache is u
 within one window. The Redis client itself never retries with back-off (see
 `build_redis_client`).
 
+**With a read replica** a new token also carries the writer's WAL position (`new_token`,
+`courtside.read_replica.new_version`), and a miss is built on the replica only once it has
+replayed that far: the token is handed to the builder (`get_or_fill`).
+
 **Without Redis** the namespace versions live in the database (`courtside.cache_versions`),
 so a writer in another process still invalidates what this process caches, within a bound.
 """
@@ -143,8 +147,11 @@ class Cache:
         local: MemoryBackend | None = None,
         max_entries_per_namespace: int = DEFAULT_MAX_ENTRIES_PER_NAMESPACE,
         versions: DatabaseVersions | None = None,
+        new_token: Callable[[], Awaitable[bytes]] | None = None,
     ) -> None:
         self.backend = backend
+        self._new_token = new_token
+        """Makes a namespace's next version token (default: random, `_token`)."""
         self.max_entries_per_namespace = max_entries_per_namespace
         self.versions = versions
         self.prefix = prefix
@@ -191,7 +198,18 @@ class Cache:
         ttl_seconds: int,
         build: Callable[[], Awaitable[bytes]],
     ) -> tuple[bytes, bool]:
-        """The cached value, or `build()`'s, cached; returns (value, whether it was a hit).
+        """The cached value, or `build()`'s, cached; returns (value, whether it was a hit)."""
+        return await self.get_or_fill(namespace, key, ttl_seconds, lambda _version: build())
+
+    async def get_or_fill(
+        self,
+        namespace: str,
+        key: str,
+        ttl_seconds: int,
+        build: Callable[[bytes | None], Awaitable[bytes]],
+    ) -> tuple[bytes, bool]:
+        """`get_or_build`, handing `build` the version token the value will be filed under
+        (None: it will not be cached, the token is unknown).
 
         One round trip for a hit. On a miss the value is stored under the namespace token
         read *before* building it (see the module docstring), unless the namespace has
@@ -212,7 +230,9 @@ class Cache:
                         [self._version_key(namespace), entry_key]
                     )
                 if version is None:
-                    version = await self.backend.init(self._version_key(namespace), _token())
+                    version = await self.backend.init(
+                        self._version_key(namespace), await self._token()
+                    )
                 self.circuit.succeeded()
                 if cached is not None:
                     tag, _, value = cached.partition(_TAG_SEPARATOR)
@@ -221,7 +241,7 @@ class Cache:
             except Exception as exc:  # any backend failure is a miss
                 await self._failed("get", exc)
                 version = None
-        value = await build()
+        value = await build(version)
         if version is not None and ttl_seconds > 0 and self.circuit.closed:
             try:
                 await self.backend.set_counted(
@@ -247,7 +267,7 @@ class Cache:
             return await self.versions.bump_now(namespaces)
         for namespace in namespaces:
             try:
-                await self.backend.set(self._version_key(namespace), _token(), 0)
+                await self.backend.set(self._version_key(namespace), await self._token(), 0)
                 self._pending_invalidations.discard(namespace)
             except Exception as exc:
                 self._pending_invalidations.add(namespace)
@@ -255,7 +275,7 @@ class Cache:
 
     async def _flush_pending_invalidations(self) -> None:
         for namespace in self._pending_invalidations:
-            await self.backend.set(self._version_key(namespace), _token(), 0)
+            await self.backend.set(self._version_key(namespace), await self._token(), 0)
             self._pending_invalidations.discard(namespace)
 
     async def _retry_invalidations(self) -> bool:
@@ -268,6 +288,9 @@ class Cache:
             else:
                 self.circuit.succeeded()
         return not self._pending_invalidations
+
+    async def _token(self) -> bytes:
+        return await self._new_token() if self._new_token is not None else _token()
 
     async def run(self, operation: str, call: Callable[[CacheBackend], Awaitable[T]]) -> T:
         """`call(backend)` on the shared backend, or on the in-process store while it cannot
@@ -323,16 +346,22 @@ def build_cache(settings: CacheSettings) -> Cache:
         server = (parts.hostname, parts.port or 6379) if parts.hostname else None
         backend = TracedBackend(backend, server=server)
     versions = None
+    new_token = None
     if not url:  # imported only then: a Lambda with Redis never loads it
         from courtside.cache_versions import DatabaseVersions
 
         versions = DatabaseVersions()
+    else:  # tokens carry the writer's position when a replica is configured
+        from courtside.read_replica import new_version
+
+        new_token = new_version
     return Cache(
         backend,
         prefix=settings.cache_prefix,
         retry_after_seconds=settings.redis_retry_after_failure_seconds,
         max_entries_per_namespace=settings.cache_max_entries_per_namespace,
         versions=versions,
+        new_token=new_token,
     )
 
 

@@ -14,6 +14,16 @@ connection the server already closed is dropped at checkout (the driver knows, n
 trip), and a read that still meets a dead connection is retried once on a fresh one
 (`read`). Reads run in autocommit on PostgreSQL: no BEGIN and ROLLBACK around a SELECT.
 
+**Where reads connect** is a `ReadSource`: the engine's pool (`EngineReads`, also what
+`courtside.read_replica` uses for the replica), or one connection every read shares
+(`ConnectionReads`: a test's rolled-back transaction, `use_connection`). The read path
+itself does not know which one it has.
+
+**A writer that turned read-only** (a failover moved the endpoint while pooled connections
+still reach the old, now read-only, server: SQLSTATE 25006) is a disconnect: the pool is
+dropped, the request gets the 503, and the next one connects to wherever the endpoint
+points now (`_read_only_writer_is_disconnect`).
+
 **A request's session is closed after its response has started** (`get_session`), so that
 close must never raise: a connection that died after the last query (killed, restarted)
 fails the close's rollback, and an error there would abort the client's connection mid
@@ -25,9 +35,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends
 from sqlalchemy import event, exc
@@ -50,10 +60,63 @@ logger = logging.getLogger(__name__)
 
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
-_test_connection: AsyncConnection | None = None
 
 READ_ONLY = "courtside_read_only"
 """Execution option of read connections (SQLite then takes no write lock)."""
+READ_ONLY_SQL_TRANSACTION = "25006"
+"""SQLSTATE of a write sent to a server in recovery (a replica, a demoted writer)."""
+
+
+class ReadSource(Protocol):
+    """Where `read` takes its connection."""
+
+    @property
+    def sqlite_file(self) -> str | None:
+        """The SQLite file behind these reads, when a reader may open it directly."""
+
+    def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for one read (autocommit on PostgreSQL)."""
+
+
+class EngineReads:
+    """Reads on a connection of `engine`'s pool."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @property
+    def sqlite_file(self) -> str | None:
+        engine = self.engine
+        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+            return None
+        return engine.url.database
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as connection:
+            if self.engine.dialect.name == "postgresql":
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                await connection.execution_options(**{READ_ONLY: True})
+            yield connection
+
+
+class ConnectionReads:
+    """Every read on one connection (and in its transaction): tests that roll back."""
+
+    sqlite_file = None
+    """Its uncommitted rows are not in the file: a direct read would miss them."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        yield self.connection
+
+
+_reads: ReadSource | None = None
+_disposers: list[Callable[[], Awaitable[None]]] = []
 
 
 def database_url(settings: DatabaseSettings) -> str:
@@ -108,6 +171,7 @@ def build_engine(
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "checkout", _drop_closed_connection)
     event.listen(engine.sync_engine, "handle_error", _half_closed_is_disconnect)
+    event.listen(engine.sync_engine, "handle_error", _read_only_writer_is_disconnect)
     if settings.database_secret_arn:
         from courtside.aws_secrets import refresh_credentials_on_auth_failure
 
@@ -146,6 +210,21 @@ def _half_closed_is_disconnect(context: ExceptionContext) -> None:
         context.invalidate_pool_on_disconnect = False
 
 
+def _read_only_writer_is_disconnect(context: ExceptionContext) -> None:
+    """A write refused because the server is in recovery: after a failover the pooled
+    connections may still reach the old writer (now a replica, or on its way down) while
+    the endpoint already names the new one. Drop the whole pool (every connection was
+    opened to the same address) so the next checkout connects afresh; the request that met
+    it gets the 503 (`courtside.errors`), the following ones reach the new writer."""
+    if _sqlstate(context.original_exception) == READ_ONLY_SQL_TRANSACTION:
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = True
+
+
+def _sqlstate(error: BaseException) -> str:
+    return str(getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or "")
+
+
 def _sqlite_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
     def connect(dbapi_connection: Any, _record: Any) -> None:
         """Turn off the sqlite3 module's own transaction handling (SQLAlchemy emits BEGIN
@@ -170,10 +249,9 @@ def _sqlite_begin(connection: Any) -> None:
 
 def get_engine() -> AsyncEngine:
     """The process-wide engine, created on first use (never at import)."""
-    global _engine, _sessionmaker
     if _engine is None:
-        _engine = build_engine(get_database_settings())
-        _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
+        use_engine(build_engine(get_database_settings()))
+    assert _engine is not None
     return _engine
 
 
@@ -186,40 +264,51 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
 
 def use_engine(engine: AsyncEngine) -> None:
     """Make `engine` the process-wide engine (tests, scripts with their own URL)."""
-    global _engine, _sessionmaker, _test_connection
+    global _engine, _sessionmaker, _reads
     _engine = engine
     _sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-    _test_connection = None
+    _reads = EngineReads(engine)
 
 
 def use_connection(connection: AsyncConnection) -> None:
     """Run every session and read on `connection` (tests: one rolled-back transaction)."""
-    global _sessionmaker, _test_connection
+    global _sessionmaker, _reads
     _sessionmaker = async_sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
-    _test_connection = connection
+    _reads = ConnectionReads(connection)
 
 
 async def dispose_engine() -> None:
-    global _engine, _sessionmaker, _test_connection
+    global _engine, _sessionmaker, _reads
     if _engine is not None:
         await _engine.dispose()
     _engine = None
     _sessionmaker = None
-    _test_connection = None
+    _reads = None
+    while _disposers:
+        await _disposers.pop()()
+
+
+def on_dispose(dispose: Callable[[], Awaitable[None]]) -> None:
+    """Run `dispose()` with the next `dispose_engine` (an engine built next to this one: the
+    replica's, `courtside.read_replica`)."""
+    _disposers.append(dispose)
+
+
+def writer_reads() -> ReadSource:
+    """Where reads on the writer connect (the process engine's pool, unless replaced)."""
+    if _reads is None:
+        get_engine()
+    assert _reads is not None
+    return _reads
 
 
 def sqlite_file() -> str | None:
     """The file of the process's engine when it is SQLite, for a read that skips the async
-    driver (`cache_versions`); None for PostgreSQL, an in-memory database, or while a test
-    connection stands in for the engine."""
-    if _test_connection is not None:
-        return None
-    engine = get_engine()
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
-        return None
-    return engine.url.database
+    driver (`cache_versions`); None for PostgreSQL, an in-memory database, or while reads
+    share one connection (`use_connection`)."""
+    return writer_reads().sqlite_file
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:
@@ -259,29 +348,19 @@ def _first_line(error: BaseException) -> str:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-@asynccontextmanager
-async def _read_connection() -> AsyncIterator[AsyncConnection]:
-    if _test_connection is not None:
-        yield _test_connection
-        return
-    engine = get_engine()
-    async with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            await connection.execution_options(**{READ_ONLY: True})
-        yield connection
-
-
-async def read(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    """`work(connection)` on a read connection: autocommit on PostgreSQL (no BEGIN/ROLLBACK
-    round trips), a deferred read transaction on SQLite. `work` must only read: it is run a
-    second time, on a fresh connection, if the first one turns out to be dead."""
+async def read(
+    work: Callable[[AsyncConnection], Awaitable[T]], *, source: ReadSource | None = None
+) -> T:
+    """`work(connection)` on a read connection of `source` (default: the writer): autocommit
+    on PostgreSQL (no BEGIN/ROLLBACK round trips), a deferred read transaction on SQLite.
+    `work` must only read: it is run a second time, on a fresh connection, if the first one
+    turns out to be dead."""
+    source = source or writer_reads()
     try:
-        async with _read_connection() as connection:
+        async with source.connect() as connection:
             return await work(connection)
     except exc.DBAPIError as error:
-        if not error.connection_invalidated or _test_connection is not None:
+        if not error.connection_invalidated:
             raise
-    async with _read_connection() as connection:
+    async with source.connect() as connection:
         return await work(connection)

@@ -47,8 +47,9 @@ RETRY_AFTER_SECONDS = 5
 UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57", "58"})
 """Connection exception, insufficient resources, operator intervention (shutdown, restart,
 statement timeout, query cancelled), system error: the database cannot answer right now."""
-UNAVAILABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
-"""Serialization failure, deadlock, lock not available: transient, a retry succeeds."""
+UNAVAILABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "25006"})
+"""Serialization failure, deadlock, lock not available: transient, a retry succeeds; a write
+refused by a server in recovery (a failover under way: `courtside.db` drops the pool)."""
 
 
 def _sqlstate(error: object) -> str:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from courtside import db
+from courtside import read_replica
 from courtside.cache import get_cache
 from courtside.settings import get_cache_settings
 
@@ -78,17 +78,19 @@ async def cached_json(
 ) -> Response:
     """Serve `build(connection)`'s JSON from the cache when present, else build, cache, serve.
 
-    A database connection is taken only on a miss (`db.read`), so a hit costs none. `key`
+    A database connection is taken only on a miss, so a hit costs none; a miss reads a
+    replica that has replayed past the entry's version when one is configured, else the
+    writer (`read_replica.read_public`). `key`
     must capture every input of `build` and nothing else: it is built from the route's
     *validated* parameters (resolved defaults included, e.g. today's date), never from the
     raw query string, so parameters a route does not read can neither bypass the cache nor
     fill it.
     """
 
-    async def build_entry() -> bytes:
-        body = (await db.read(build)).model_dump_json().encode()
+    async def build_entry(version: bytes | None) -> bytes:
+        body = (await read_replica.read_public(build, version)).model_dump_json().encode()
         return etag_for(body).encode() + _ETAG_SEPARATOR + body
 
-    entry, hit = await get_cache().get_or_build(namespace, key, ttl_seconds, build_entry)
+    entry, hit = await get_cache().get_or_fill(namespace, key, ttl_seconds, build_entry)
     etag, _, body = entry.partition(_ETAG_SEPARATOR)
     return _response(request, body, etag, hit)

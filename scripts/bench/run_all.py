@@ -6,7 +6,8 @@ Sections, each a script of its own in scripts/bench/ that also runs alone:
 lambda_latency (cold start; warm with the in-process cache, with Redis; misses on
 PostgreSQL), throughput (uvicorn + wrk), scale (Nx vs 1x data), image_size, redis_outage,
 powertools (what the Lambda logging and secrets library costs at init and per log line),
-tracing_cost (the handler with OTEL_ENABLED on against off: cold start and per invocation).
+tracing_cost (the handler with OTEL_ENABLED on against off: cold start and per invocation),
+capacity (per-request app and database time for the capacity model, docs/capacity.md).
 Needs this machine's PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and `wrk`.
 `--quick` runs fewer iterations and the 10x scale (a few minutes instead of ~15).
 The load average is printed before and after each section: a busy machine makes every
@@ -24,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import capacity
 import image_size
 import lambda_latency
 import powertools
@@ -59,6 +61,9 @@ def main() -> int:
             "Tracing",
             lambda: tracing_cost.measure(7 if quick else 11, 1500 if quick else 3000),
         ),
+        # Last: it runs the app in this process (and sets REDIS_URL here). It writes
+        # scripts/bench/capacity_figures.json for scripts/capacity_model.py (docs/capacity.md).
+        ("Capacity figures", lambda: capacity.measure(3 if quick else 7, 60 if quick else 150)),
     )
     for title, run in plan:
         before = load_average()

@@ -277,3 +277,29 @@ def test_the_default_provider_is_built_with_short_timeouts_and_no_deprecated_arg
         assert config.retries == {"mode": "standard", "total_max_attempts": 4}  # 3 retries
     finally:
         aws_secrets.use_client(None)
+
+
+async def test_the_reader_endpoint_uses_the_writers_secret_with_its_own_host(stub, monkeypatch):
+    """On AWS the functions that serve public reads get `DATABASE_READ_HOST` (Aurora's reader
+    endpoint) next to their role's secret: same login, the reader's host."""
+    from courtside import read_replica
+    from courtside.replica_settings import ReplicaSettings
+
+    monkeypatch.setenv("DATABASE_SECRET_ARN", DB_ARN)
+    reader_host = "courtside-dev.cluster-ro-c9akciq32.us-east-1.rds.amazonaws.com"
+    reset_settings()
+    expect(stub, DB_ARN, json.dumps(RDS_SECRET))
+    replica = read_replica.build_replica(ReplicaSettings(database_read_host=reader_host))
+    try:
+        assert replica is not None
+        url = replica.engine.url
+        assert (url.host, url.username, url.password) == (
+            reader_host,
+            "courtside_admin",
+            NASTY_PASSWORD,
+        )
+        assert read_replica.build_replica(ReplicaSettings()) is None  # not configured
+    finally:
+        if replica is not None:
+            await replica.engine.dispose()
+        reset_settings()

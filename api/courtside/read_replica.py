@@ -1,0 +1,239 @@
+"""Public reads on a read replica, never older than the last invalidation of what they fill.
+
+With `DATABASE_READ_URL` (or `DATABASE_READ_HOST` next to the RDS secret) a public cache miss
+(`http_cache.cached_json`) is built on the replica; everything else — sessions, units of
+work, signed-in pages, `/v1/me*`, auth state, flags, betting decisions, the cache versions
+without Redis — uses the writer (`courtside.db`), as it always did. So a signed-in user
+reads their own writes at once, and every decision reads the data it decides on.
+
+**The floor.** A replica replays the writer's WAL some time after the commit. A cache entry
+is filed under its namespace's version token, read before the value is built
+(`courtside.cache`). When a replica is configured, every new token carries the writer's WAL
+insert position taken when the token was made, *after* the commit that invalidated the
+namespace: `<random>@<lsn>` (`new_version`). A miss builds on the replica only if the
+replica's `pg_last_wal_replay_lsn()` has reached that position (the floor), else on the
+writer (`read_public`).
+
+Why that is enough: the token is made after the commit returned, so the writer's insert
+position is past the commit record; a replica whose replay position is at or past the floor
+has replayed that commit, and every snapshot taken there afterwards (replay only moves
+forward) sees it and everything before it. The value is therefore at least as new as the
+invalidation its token stands for, which is exactly what the writer would guarantee (a
+value built while a newer invalidation lands is filed under the older token and never
+served, as before). A token without a floor (Redis down, the position could not be read,
+a token made before the replica was configured, the versions kept in the database without
+Redis) reads the writer: never a guess.
+
+The replay position a connection has seen is remembered on that connection (`info`): a
+connection that already saw a position at or past the floor builds without asking again,
+so a warm replica costs one round trip per floor per connection, not one per miss.
+
+**Faults.** A replica that cannot answer (down, refusing, too slow, cancelling a query for
+a recovery conflict: a database or connection error, not an answer such as a 404, which the
+writer would give too) is skipped: the read goes to the writer, and for
+`DB_READ_RETRY_AFTER_FAILURE_SECONDS` this process does not try the replica again (a stopped
+host costs at most one connect timeout per window). A replica that is behind the
+floor (lagging, replay paused) is a read on the writer too. A server that is no longer in
+recovery (a promoted replica) has no replay position and is not used as a replica.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from courtside import db
+from courtside.replica_settings import ReplicaSettings, get_replica_settings
+from courtside.settings import get_database_settings
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+FLOOR_SEPARATOR = b"@"
+_REPLAYED = "courtside_replayed_lsn"
+"""Key in a replica connection's `info`: the highest replay position it has seen."""
+
+
+def parse_lsn(value: str) -> int:
+    """`16/B374D848` → an integer (PostgreSQL's pg_lsn text form: two hex halves)."""
+    high, _, low = value.partition("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+def format_lsn(value: int) -> str:
+    return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}"
+
+
+def floor_of(version: bytes | None) -> int | None:
+    """The writer position a version token carries; None: unknown (read the writer)."""
+    if not version:
+        return None
+    _, separator, position = version.partition(FLOOR_SEPARATOR)
+    if not separator:
+        return None
+    try:
+        return parse_lsn(position.decode())
+    except ValueError:
+        return None
+
+
+class Replica:
+    """A replica's engine, and whether to try it now (closed for a while after a failure)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        retry_after_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = engine
+        self.reads = db.EngineReads(engine)
+        self.retry_after_seconds = retry_after_seconds
+        self._clock = clock
+        self._skip_until = 0.0
+        self.served = 0
+        """Reads served by the replica (tests, benchmarks)."""
+        self.behind = 0
+        """Reads sent to the writer because the replica had not reached the floor."""
+        self.failed = 0
+        """Reads sent to the writer because the replica failed (or was skipped after one)."""
+
+    async def read(self, work: Callable[[AsyncConnection], Awaitable[T]], floor: int) -> T:
+        """`work` on the replica if it has replayed up to `floor`, else on the writer."""
+        if self._clock() < self._skip_until:
+            self.failed += 1
+            return await db.read(work)
+
+        async def attempt(connection: AsyncConnection) -> list[T]:
+            """[result] from the replica, or [] when it has not replayed up to the floor."""
+            if await _replayed(connection, floor) < floor:
+                return []
+            return [await work(connection)]
+
+        try:  # `db.read` retries once on a fresh connection if a pooled one was dead
+            served = await db.read(attempt, source=self.reads)
+        except Exception as error:
+            if not _replica_failure(error):
+                raise  # the answer (a 404, a bad parameter): the writer's would be the same
+            self.failed += 1
+            self._skip_until = self._clock() + self.retry_after_seconds
+            log.warning(
+                "read replica failed (%s: %s); public reads use the writer for %.0f s",
+                type(error).__name__,
+                str(error).strip().splitlines()[0] if str(error).strip() else "",
+                self.retry_after_seconds,
+            )
+            return await db.read(work)
+        if served:
+            self.served += 1
+            return served[0]
+        self.behind += 1
+        return await db.read(work)
+
+
+def _replica_failure(error: BaseException) -> bool:
+    """The replica could not answer (a database or connection error: the writer will), as
+    opposed to an answer `work` raised itself (a 404), which is the same on the writer."""
+    if isinstance(error, SQLAlchemyError | OSError | TimeoutError):
+        return True
+    return type(error).__module__.startswith("asyncpg")
+
+
+async def _replayed(connection: AsyncConnection, floor: int) -> int:
+    """The replay position of the connection's server, asked only when the highest one this
+    connection has seen is below `floor`; -1 for a server that is not in recovery."""
+    known = int(connection.info.get(_REPLAYED, -1))
+    if known >= floor:
+        return known
+    position = await connection.scalar(text("SELECT pg_last_wal_replay_lsn()::text"))
+    if position is None:
+        return -1
+    known = max(known, parse_lsn(str(position)))
+    connection.info[_REPLAYED] = known
+    return known
+
+
+_replica: Replica | None = None
+_configured = False
+
+
+def build_replica(settings: ReplicaSettings) -> Replica | None:
+    """The replica the settings name, or None (every read on the writer)."""
+    if not settings.configured:
+        return None
+    database = get_database_settings()
+    if settings.database_read_host:  # on AWS: the writer's secret, the reader endpoint
+        database = database.model_copy(update={"database_host": settings.database_read_host})
+        url = db.database_url(database)
+    else:
+        assert settings.database_read_url is not None
+        url = settings.database_read_url
+    engine = db.build_engine(database, url=url)
+    return Replica(engine, retry_after_seconds=settings.db_read_retry_after_failure_seconds)
+
+
+def get_replica() -> Replica | None:
+    """The process's replica, built on first use from the settings (None: not configured)."""
+    global _replica, _configured
+    if not _configured:
+        use_replica(build_replica(get_replica_settings()))
+    return _replica
+
+
+def use_replica(replica: Replica | None) -> None:
+    """Make `replica` the process's replica (tests; None: every read on the writer)."""
+    global _replica, _configured
+    _replica, _configured = replica, True
+    if replica is not None:
+        db.on_dispose(dispose)
+
+
+async def dispose() -> None:
+    """Close the replica's engine; the settings are read again at the next use."""
+    global _replica, _configured
+    replica, _replica, _configured = _replica, None, False
+    get_replica_settings.cache_clear()
+    if replica is not None:
+        await replica.engine.dispose()
+
+
+async def read_public(work: Callable[[AsyncConnection], Awaitable[T]], version: bytes | None) -> T:
+    """`work` for a public cache entry filed under `version`: on the replica when one is
+    configured and has replayed past the version's floor, else on the writer."""
+    replica = get_replica()
+    floor = floor_of(version)
+    if replica is None or floor is None:
+        return await db.read(work)
+    return await replica.read(work, floor)
+
+
+async def writer_position() -> int:
+    """The writer's current WAL insert position (one round trip on the writer)."""
+    position = await db.read(
+        lambda connection: connection.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+    )
+    return parse_lsn(str(position))
+
+
+async def new_version() -> bytes:
+    """A new namespace version token: random, with the writer's position as its floor when
+    a replica is configured (see the module docstring). Without the position (the writer
+    cannot answer) the token has no floor, and fills under it read the writer."""
+    token = secrets.token_hex(8).encode()
+    if get_replica() is None:
+        return token
+    try:
+        position = await writer_position()
+    except Exception as error:
+        log.warning("no writer position for a cache version (%s): fills read the writer", error)
+        return token
+    return token + FLOOR_SEPARATOR + format_lsn(position).encode()

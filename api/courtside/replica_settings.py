@@ -1,0 +1,59 @@
+"""Where public reads may go: a read replica (or Aurora's reader endpoint), when configured.
+
+Kept apart from `courtside.settings` (its own concern, read only by `courtside.read_replica`).
+Without `DATABASE_READ_URL` / `DATABASE_READ_HOST` every read goes to the writer, as before.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings
+
+from courtside.settings import _CONFIG
+
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg")
+
+
+class ReplicaSettings(BaseSettings):
+    """Read replicas: public cache misses read a replica that has caught up, else the writer."""
+
+    model_config = _CONFIG.copy() | {"hide_input_in_errors": True}  # URLs hold passwords
+
+    database_read_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of a read replica for public reads; unset: the writer.",
+    )
+    database_read_host: str | None = Field(
+        default=None,
+        description="Reader endpoint host, with DATABASE_SECRET_ARN (AWS): the writer's "
+        "credentials, this host.",
+    )
+    db_read_retry_after_failure_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="After the replica fails, public reads use the writer for this long.",
+    )
+
+    @model_validator(mode="after")
+    def _async_driver(self) -> ReplicaSettings:
+        """A replica is PostgreSQL (asyncpg); the usual spellings are converted."""
+        if self.database_read_url:
+            scheme, separator, rest = self.database_read_url.partition("://")
+            if not separator or scheme.lower() not in (*_POSTGRES_SCHEMES, "postgresql+asyncpg"):
+                raise ValueError(
+                    f"DATABASE_READ_URL must be a PostgreSQL URL; got {scheme[:40]!r}://"
+                )
+            self.database_read_url = f"postgresql+asyncpg://{rest}"
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.database_read_url or self.database_read_host)
+
+
+@lru_cache
+def get_replica_settings() -> ReplicaSettings:
+    return ReplicaSettings()

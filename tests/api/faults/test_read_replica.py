@@ -1,0 +1,310 @@
+"""Public reads on a REAL streaming replica: correct under lag, a replica that dies, a promotion.
+
+This module starts its own PostgreSQL primary and a hot standby made with
+`pg_basebackup -R` (`tests.replicas`), lags it on demand with `pg_wal_replay_pause()`, and
+runs the app in-process with `DATABASE_READ_URL`'s replica (`courtside.read_replica`) and
+the writer behind a `MovableEndpoint` (a cluster endpoint that a failover moves). The cache
+is the real Redis, under a prefix of its own, with version tokens that carry the writer's
+WAL position (what `build_cache` wires when a replica is configured).
+
+The tests run in file order and share the servers; the promotion is the last one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from courtside import cache as cache_module
+from courtside import db, read_replica
+from courtside.http_cache import REFERENCE, SCHEDULE
+from courtside.models import Team, utcnow
+from courtside.settings import get_database_settings, reset_settings
+from tests.api.betting.factories import bearer, make_slate, make_user
+from tests.conftest import REDIS_PREFIX, REDIS_URL
+from tests.replicas import MovableEndpoint, OwnReplica
+from tests.servers import AppInstance, OwnPostgres
+
+pytestmark = pytest.mark.postgres_only
+
+RETRY_AFTER = 5.0
+
+
+@dataclass
+class Stack:
+    primary: OwnPostgres
+    replica: OwnReplica
+    endpoint: MovableEndpoint
+    writer: AsyncEngine
+    state: read_replica.Replica
+    cache: cache_module.Cache
+    http: httpx.AsyncClient
+    headers: dict[str, str]
+    game_id: int
+    clock: list[float]
+
+
+async def _seed(engine: AsyncEngine) -> tuple[dict[str, str], int]:
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        user = await make_user(session)
+        game = (await make_slate(session, home_odds=-150, away_odds=130)).games[0]
+        await session.commit()
+        return bearer(user), game.id
+
+
+@pytest.fixture(scope="module")
+async def stack() -> AsyncIterator[Stack]:
+    primary = OwnPostgres().start()
+    replica: OwnReplica | None = None
+    endpoint = await MovableEndpoint(primary.port).start()
+    previous_engine = db.get_engine()
+    engines: list[AsyncEngine] = []
+    redis = Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        primary.psql("CREATE DATABASE courtside")
+        from courtside.migrate import upgrade
+
+        await asyncio.to_thread(upgrade, primary.url("courtside"))
+        settings = get_database_settings()
+        seed_engine = db.build_engine(settings, url=primary.url("courtside"), bounded=False)
+        engines.append(seed_engine)
+        headers, game_id = await _seed(seed_engine)
+        replica = OwnReplica(primary)
+        replica.start()
+        replica.wait_for(primary)
+
+        writer = db.build_engine(
+            settings, url=f"postgresql+asyncpg://postgres@127.0.0.1:{endpoint.port}/courtside"
+        )
+        reader = db.build_engine(settings, url=replica.url("courtside"))
+        engines += [writer, reader]
+        clock = [0.0]
+        state = read_replica.Replica(
+            reader, retry_after_seconds=RETRY_AFTER, clock=lambda: clock[0]
+        )
+        db.use_engine(writer)
+        read_replica.use_replica(state)
+        cache = cache_module.Cache(
+            cache_module.RedisBackend(redis),
+            prefix=f"{REDIS_PREFIX}:replica:{uuid.uuid4().hex[:8]}",
+            retry_after_seconds=5,
+            new_token=read_replica.new_version,
+        )
+        cache_module.use_cache(cache)
+        reset_settings()
+        from courtside.main import create_app
+
+        transport = httpx.ASGITransport(app=create_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield Stack(
+                primary, replica, endpoint, writer, state, cache, http, headers, game_id, clock
+            )
+    finally:
+        cache_module.use_cache(None)
+        read_replica.use_replica(None)
+        db.use_engine(previous_engine)
+        reset_settings()
+        for engine in engines:
+            await engine.dispose()
+        await redis.aclose()
+        await endpoint.close()
+        if replica is not None:
+            replica.destroy()
+        primary.destroy()
+
+
+async def _writer_sql(stack: Stack, sql: str, **params: Any) -> None:
+    async with stack.writer.begin() as connection:
+        await connection.execute(text(sql), params)
+
+
+async def _caught_up(stack: Stack, *namespaces: str) -> None:
+    """Invalidate (the new tokens' floors are the writer's position now), then let the
+    replica replay past them: the next misses may be served by the replica."""
+    await stack.cache.invalidate(*namespaces)
+    stack.replica.wait_for(stack.primary)
+
+
+def _abbreviations(response: httpx.Response) -> set[str]:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) else body
+    return {team["abbreviation"] for team in items}
+
+
+async def test_public_misses_are_served_by_a_replica_that_caught_up(stack: Stack) -> None:
+    await _caught_up(stack, REFERENCE, SCHEDULE)
+    served = stack.state.served
+
+    first = await stack.http.get("/v1/teams")
+    again = await stack.http.get("/v1/teams")
+
+    assert _abbreviations(first) == {"BOS", "NYK", "LAL", "DEN"}
+    assert (first.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit")
+    assert stack.state.served == served + 1  # the miss; the hit took no connection
+
+
+async def test_a_lagging_replica_never_refills_the_cache_with_older_data(stack: Stack) -> None:
+    stack.replica.pause_replay()
+    try:
+        await _writer_sql(
+            stack,
+            "INSERT INTO teams (abbreviation, city, name, conference, division, updated_at) "
+            "VALUES ('SEA', 'Seattle', 'SuperSonics', 'West', 'Northwest', now())",
+        )
+        await stack.cache.invalidate(REFERENCE)  # what the ingestion's after-commit hook does
+        behind = stack.state.behind
+
+        # The replica really is stale: a fill there without the floor would miss SEA.
+        async def abbreviations(connection: AsyncConnection) -> set[str]:
+            return set((await connection.scalars(select(Team.abbreviation))).all())
+
+        assert "SEA" not in await stack.state.read(abbreviations, floor=0)
+
+        filled = await stack.http.get("/v1/teams")
+        served_from_cache = await stack.http.get("/v1/teams")
+
+        assert "SEA" in _abbreviations(filled)
+        assert stack.state.behind == behind + 1  # the fill read the writer
+        assert served_from_cache.headers["x-cache"] == "hit"
+        assert "SEA" in _abbreviations(served_from_cache)
+    finally:
+        stack.replica.resume_replay()
+
+    await _caught_up(stack, REFERENCE)
+    served = stack.state.served
+    assert "SEA" in _abbreviations(await stack.http.get("/v1/teams"))
+    assert stack.state.served == served + 1  # replayed past the floor: the replica again
+
+
+async def test_a_signed_in_user_reads_their_own_writes_and_bets_decide_on_the_writer(
+    stack: Stack,
+) -> None:
+    stack.replica.pause_replay()
+    try:
+        # A new line on the writer only: the replica still has -150/+130.
+        await _writer_sql(
+            stack,
+            "INSERT INTO odds_snapshots (game_id, bookmaker, home_odds, away_odds, recorded_at) "
+            "VALUES (:game, 'book', -110, 105, :at)",
+            game=stack.game_id,
+            at=utcnow(),
+        )
+        await stack.cache.invalidate(SCHEDULE)
+
+        placed = await stack.http.post(
+            "/v1/me/bets",
+            json={"game_id": stack.game_id, "side": "away", "stake": 10},
+            headers=stack.headers,
+        )
+        assert placed.status_code == 201, placed.text
+        assert placed.json()["odds"] == 105  # the writer's price, not the replica's 130
+        bet_id = placed.json()["id"]
+
+        listed = (await stack.http.get("/v1/me/bets", headers=stack.headers)).json()
+        assert bet_id in [item["id"] for item in listed["items"]]
+        cancelled = await stack.http.post(f"/v1/me/bets/{bet_id}/cancel", headers=stack.headers)
+        assert cancelled.status_code == 200, cancelled.text
+        read_back = await stack.http.get(f"/v1/me/bets/{bet_id}", headers=stack.headers)
+        assert read_back.json()["status"] == cancelled.json()["status"]
+        assert (
+            stack.replica.psql(f"SELECT count(*) FROM mart.bets WHERE id = {bet_id}", "courtside")
+        ).strip() == "0"  # the replica has not seen the bet at all
+    finally:
+        stack.replica.resume_replay()
+
+
+async def test_a_stopped_replica_sends_public_reads_to_the_writer(stack: Stack) -> None:
+    await _caught_up(stack, SCHEDULE)
+    stack.replica.stop()
+    try:
+        failed = stack.state.failed
+        answers = [await stack.http.get(f"/v1/games?date=2026-01-0{day}") for day in range(1, 4)]
+        assert [answer.status_code for answer in answers] == [200, 200, 200]
+        assert all(answer.headers["x-cache"] == "miss" for answer in answers)
+        assert stack.state.failed == failed + 3  # one failure, then skipped for the window
+    finally:
+        stack.replica.start()
+
+    stack.clock[0] += RETRY_AFTER  # the window has passed: the replica is tried again
+    await _caught_up(stack, SCHEDULE)
+    served = stack.state.served
+    assert (await stack.http.get("/v1/games?date=2026-01-05")).status_code == 200
+    assert stack.state.served == served + 1
+
+
+async def test_the_app_under_uvicorn_reads_the_replica_named_by_database_read_url(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The settings path end to end: `make run`'s command line with DATABASE_READ_URL and
+    REDIS_URL. A team committed on the writer while replay is paused (and never invalidated)
+    is a 404 on the next miss, which only the replica can answer; once replayed, a 200."""
+    app = AppInstance(
+        {
+            "DATABASE_URL": stack.primary.url("courtside"),
+            "DATABASE_READ_URL": stack.replica.url("courtside"),
+            "REDIS_URL": REDIS_URL,
+            "CACHE_PREFIX": f"{REDIS_PREFIX}:uvicorn:{uuid.uuid4().hex[:8]}",
+            "LOG_LEVEL": "WARNING",
+        },
+        tmp_path / "app.log",
+    )
+    try:
+        async with httpx.AsyncClient(base_url=app.base, timeout=10) as http:
+            # The namespace's first token: its floor is the writer's position now.
+            assert (await http.get("/v1/teams/BOS")).status_code == 200
+            stack.replica.wait_for(stack.primary)
+            stack.replica.pause_replay()
+            try:
+                await _writer_sql(
+                    stack,
+                    "INSERT INTO teams (abbreviation, city, name, conference, division, "
+                    "updated_at) VALUES ('PDX', 'Portland', 'Trail Blazers', 'West', "
+                    "'Northwest', now())",
+                )
+                missing = await http.get("/v1/teams/PDX")  # only the replica lacks it
+                assert missing.status_code == 404, app.log.read_text()[-3000:]
+            finally:
+                stack.replica.resume_replay()
+            stack.replica.wait_for(stack.primary)
+            assert (await http.get("/v1/teams/PDX")).status_code == 200
+    finally:
+        app.stop()
+
+
+async def test_a_writer_failover_is_a_503_until_the_promoted_replica_takes_writes(
+    stack: Stack,
+) -> None:
+    await _caught_up(stack, SCHEDULE)
+    bet = {"game_id": stack.game_id, "side": "home", "stake": 5}
+
+    def assert_unavailable(response: httpx.Response) -> None:
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "5"
+        assert "error" in response.json()
+
+    stack.primary.stop("immediate")
+    for _ in range(3):  # the writer is gone: pooled connections and new ones fail
+        assert_unavailable(await stack.http.post("/v1/me/bets", json=bet, headers=stack.headers))
+    public = await stack.http.get("/v1/games?date=2026-02-01")
+    assert public.status_code == 200  # the replica still answers public reads
+
+    stack.endpoint.move(stack.replica.port)  # the endpoint moves before the promotion ends
+    for _ in range(3):  # a server in recovery refuses the write (SQLSTATE 25006): a 503
+        assert_unavailable(await stack.http.post("/v1/me/bets", json=bet, headers=stack.headers))
+
+    stack.replica.promote()
+    resumed = await stack.http.post("/v1/me/bets", json=bet, headers=stack.headers)
+    assert resumed.status_code == 201, resumed.text  # same app, same engine: no restart
+    after = await stack.http.get("/v1/games?date=2026-02-02")
+    assert after.status_code == 200  # the promoted server is no replica: the writer reads
