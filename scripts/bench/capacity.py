@@ -71,7 +71,7 @@ async def _seed(url: str, bettors: int) -> tuple[list[dict[str, str]], list[int]
     from courtside.models import utcnow
     from courtside.services.league import league_today, local_day_bounds
     from courtside.settings import get_app_settings, get_database_settings
-    from tests.api.betting.factories import bearer, make_user
+    from tests.api.auth.helpers import make_user, user_headers
     from tests.helpers import make_game, make_odds, make_teams
 
     engine = db.build_engine(get_database_settings(), url=url, bounded=False)
@@ -90,7 +90,7 @@ async def _seed(url: str, bettors: int) -> tuple[list[dict[str, str]], list[int]
                 games.append(game)
             users = [await make_user(session) for _ in range(bettors)]
             await session.commit()
-            return [bearer(u) for u in users], [g.id for g in games], today.isoformat()
+            return [user_headers(u) for u in users], [g.id for g in games], today.isoformat()
     finally:
         await engine.dispose()
 

@@ -30,7 +30,8 @@ from courtside import db, read_replica
 from courtside.http_cache import REFERENCE, SCHEDULE
 from courtside.models import Team, utcnow
 from courtside.settings import get_database_settings, reset_settings
-from tests.api.betting.factories import bearer, make_slate, make_user
+from tests.api.auth.helpers import make_user, user_headers
+from tests.api.betting.factories import make_slate
 from tests.conftest import REDIS_PREFIX, REDIS_URL
 from tests.replicas import MovableEndpoint, OwnReplica
 from tests.servers import AppInstance, OwnPostgres
@@ -59,7 +60,7 @@ async def _seed(engine: AsyncEngine) -> tuple[dict[str, str], int]:
         user = await make_user(session)
         game = (await make_slate(session, home_odds=-150, away_odds=130)).games[0]
         await session.commit()
-        return bearer(user), game.id
+        return user_headers(user), game.id
 
 
 @pytest.fixture(scope="module")
