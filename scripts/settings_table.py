@@ -12,6 +12,7 @@ from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
 
 from courtside import settings
+from courtside.sso_settings import SsoSettings
 from courtside.tracing.settings import TracingSettings
 
 CLASSES: tuple[type[BaseSettings], ...] = (
@@ -22,6 +23,7 @@ CLASSES: tuple[type[BaseSettings], ...] = (
     settings.BettingSettings,
     settings.IngestSettings,
     settings.NotificationSettings,
+    SsoSettings,
     TracingSettings,
 )
 

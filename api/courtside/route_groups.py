@@ -93,6 +93,7 @@ def _web() -> Routes:
         board_pages,
         league_pages,
         pages,
+        sso_pages,
     )
     from courtside.web.session import install_context_hooks
     from courtside.web.static_files import static_files
@@ -100,6 +101,7 @@ def _web() -> Routes:
     install_context_hooks()
     return [
         auth_pages.router,
+        sso_pages.router,
         board_pages.router,
         pages.router,
         league_pages.router,

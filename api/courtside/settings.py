@@ -487,3 +487,6 @@ def reset_settings() -> None:
         get_notification_settings,
     ):
         getter.cache_clear()
+    from courtside.sso_settings import get_sso_settings
+
+    get_sso_settings.cache_clear()

@@ -52,8 +52,9 @@ if TYPE_CHECKING:  # the names, for type checkers
         Prediction,
         Team,
     )
+    from courtside.models.sso import SsoLink
 
-MODULES = ("accounts", "betting", "caching", "core", "league")
+MODULES = ("accounts", "betting", "caching", "core", "league", "sso")
 """Every module that defines tables."""
 
 _HOME: dict[str, str] = {
@@ -83,6 +84,7 @@ _HOME: dict[str, str] = {
         "betting",
     ),
     "CacheVersion": "caching",
+    "SsoLink": "sso",
     **dict.fromkeys(("AuditEvent", "FeatureFlag", "RowCount"), "core"),
     **dict.fromkeys(
         (
@@ -146,6 +148,7 @@ __all__ = [
     "RevokedToken",
     "Role",
     "RowCount",
+    "SsoLink",
     "Team",
     "UTCDateTime",
     "User",
