@@ -66,9 +66,11 @@ class SsoSettings(BaseSettings):
     def _issuer(cls, value: str | None) -> str | None:
         """Compared byte for byte with the ID token's `iss`: no trailing slash is added or
         dropped here, it must be written as the provider writes it."""
-        if value is not None and not value.startswith(("https://", "http://")):
+        if not value:
+            return None
+        if not value.startswith(("https://", "http://")):
             raise ValueError("OIDC_ISSUER must be an http(s) URL")
-        return value or None
+        return value
 
     @property
     def configured(self) -> bool:
