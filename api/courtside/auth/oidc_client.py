@@ -63,6 +63,11 @@ class _KeySet:
     fetched_at: float = float("-inf")
 
 
+def _clock() -> float:
+    """Seconds on a monotonic clock (a function of its own: tests move it)."""
+    return time.monotonic()
+
+
 _discovered: dict[str, tuple[float, ProviderMetadata]] = {}
 _key_sets: dict[str, _KeySet] = {}
 
@@ -103,7 +108,7 @@ async def _call(request: urllib.request.Request, seconds: float) -> tuple[int, d
 
 async def discover(issuer: str, *, seconds: float) -> ProviderMetadata:
     cached = _discovered.get(issuer)
-    if cached is not None and time.monotonic() - cached[0] < DISCOVERY_TTL_SECONDS:
+    if cached is not None and _clock() - cached[0] < DISCOVERY_TTL_SECONDS:
         return cached[1]
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     status, document = await _call(urllib.request.Request(url), seconds)  # noqa: S310 (http(s) only)
@@ -121,7 +126,7 @@ async def discover(issuer: str, *, seconds: float) -> ProviderMetadata:
         )
     except (KeyError, ValueError) as exc:
         raise ProviderError("The identity provider's discovery document is incomplete.") from exc
-    _discovered[issuer] = (time.monotonic(), metadata)
+    _discovered[issuer] = (_clock(), metadata)
     return metadata
 
 
@@ -136,7 +141,7 @@ async def signing_key(
 ) -> dict[str, Any] | None:
     """The JWK that `key_id` names (None: the only signing key); refetched once on a miss."""
     key_set = _key_sets.setdefault(metadata.jwks_uri, _KeySet())
-    age = time.monotonic() - key_set.fetched_at
+    age = _clock() - key_set.fetched_at
     found = _pick(key_set.keys, key_id) if age < JWKS_TTL_SECONDS else None
     if found is None and age >= JWKS_REFETCH_SECONDS:
         status, document = await _call(
@@ -147,7 +152,7 @@ async def signing_key(
         if status != 200 or not isinstance(keys, list):
             raise ProviderError("The identity provider's keys (JWKS) could not be read.")
         key_set.keys = [key for key in keys if isinstance(key, dict)]
-        key_set.fetched_at = time.monotonic()
+        key_set.fetched_at = _clock()
         found = _pick(key_set.keys, key_id)
     return found
 
