@@ -82,7 +82,7 @@ def claims(**changes: Any) -> dict[str, Any]:
 
 
 def verify(token: str, key: Key, **overrides: Any) -> dict[str, Any]:
-    options = {
+    options: dict[str, Any] = {
         "key": key.jwk,
         "issuer": ISSUER,
         "client_id": CLIENT,

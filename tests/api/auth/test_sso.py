@@ -5,6 +5,7 @@ consent pages walked over HTTP (the browser test walks them in Chromium)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -275,7 +276,11 @@ def test_startup_refuses_half_configured_sso():
     prod = AppSettings(environment="prod", public_base_url="https://courtside.example")
     local = AppSettings(environment="local")
     check_sso_settings(prod, SsoSettings(oidc_issuer=None))
-    good = {"oidc_issuer": "https://idp.example", "oidc_client_id": "c", "oidc_client_secret": "s"}
+    good: dict[str, Any] = {
+        "oidc_issuer": "https://idp.example",
+        "oidc_client_id": "c",
+        "oidc_client_secret": "s",
+    }
     check_sso_settings(prod, SsoSettings(**good))
     check_sso_settings(
         prod,
