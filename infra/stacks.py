@@ -465,6 +465,8 @@ class CourtsideStack(Stack):
         CfnOutput(self, "DatabaseSecretArn", value=self.database.master_secret.secret_arn)
         CfnOutput(self, "CacheAuthSecretArn", value=self.cache.auth_secret.secret_arn)
         CfnOutput(self, "JwtSecretArn", value=self.jwt_secret.secret_arn)
+        if self.sso is not None:
+            CfnOutput(self, "OidcClientSecretArn", value=self.sso.client_secret.secret_arn)
         if self.email is not None:
             CfnOutput(self, "EmailIdentity", value=self.email.domain)
 

@@ -106,6 +106,7 @@ def test_the_app_gets_the_settings_and_only_reads_its_secret(sso_variants):
             or "Cognito" in r["Properties"].get("Description", "")
         ]
         assert len(client_secret) == 1, kind
+        synth.main.has_output("OidcClientSecretArn", {"Value": {"Ref": client_secret[0]}})
         synth.main.has_resource_properties(
             "AWS::IAM::Policy",
             {
