@@ -18,9 +18,7 @@ import asyncio
 import base64
 import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,19 +76,31 @@ def forget_cache() -> None:
     _key_sets.clear()
 
 
-def _request_sync(request: urllib.request.Request, seconds: float) -> tuple[int, bytes]:
+def _request_sync(
+    url: str, data: bytes | None, headers: dict[str, str], seconds: float
+) -> tuple[int, bytes]:
+    # Imported here: urllib.request (http.client, email, ssl) costs ~60 ms, which a cold start
+    # that serves no sign-in should not pay.
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(  # noqa: S310 (http(s) only: the settings and `_url`)
+        url, data=data, headers={"Accept": "application/json", **headers}
+    )
     try:
-        with urllib.request.urlopen(request, timeout=seconds) as response:  # noqa: S310 (http(s) only: checked by the settings)
+        with urllib.request.urlopen(request, timeout=seconds) as response:  # noqa: S310
             return int(response.status), response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as exc:
         return int(exc.code), exc.read(MAX_RESPONSE_BYTES + 1)
 
 
-async def _call(request: urllib.request.Request, seconds: float) -> tuple[int, dict[str, Any]]:
-    """(status, JSON object) of one call; 503 when the provider cannot be reached."""
-    request.add_header("Accept", "application/json")
+async def _call(
+    url: str, seconds: float, *, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """(status, JSON object) of one call (a POST when `data` is given); 503 when the
+    provider cannot be reached."""
     try:
-        status, body = await asyncio.to_thread(_request_sync, request, seconds)
+        status, body = await asyncio.to_thread(_request_sync, url, data, headers or {}, seconds)
     except (OSError, ValueError) as exc:  # URLError, timeouts, refused connections
         raise provider_unavailable() from exc
     if status >= 500:
@@ -111,7 +121,7 @@ async def discover(issuer: str, *, seconds: float) -> ProviderMetadata:
     if cached is not None and _clock() - cached[0] < DISCOVERY_TTL_SECONDS:
         return cached[1]
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-    status, document = await _call(urllib.request.Request(url), seconds)  # noqa: S310 (http(s) only)
+    status, document = await _call(url, seconds)
     if status != 200:
         raise ProviderError(f"The identity provider's discovery document failed ({status}).")
     if document.get("issuer") != issuer:
@@ -144,10 +154,7 @@ async def signing_key(
     age = _clock() - key_set.fetched_at
     found = _pick(key_set.keys, key_id) if age < JWKS_TTL_SECONDS else None
     if found is None and age >= JWKS_REFETCH_SECONDS:
-        status, document = await _call(
-            urllib.request.Request(metadata.jwks_uri),  # noqa: S310 (http(s) only)
-            seconds,
-        )
+        status, document = await _call(metadata.jwks_uri, seconds)
         keys = document.get("keys")
         if status != 200 or not isinstance(keys, list):
             raise ProviderError("The identity provider's keys (JWKS) could not be read.")
@@ -191,12 +198,16 @@ async def exchange_code(
     ).encode()
     # RFC 6749 2.3.1: the id and secret are form-encoded before they are joined.
     pair = f"{urllib.parse.quote(client_id, safe='')}:{urllib.parse.quote(client_secret, safe='')}"
-    request = urllib.request.Request(  # noqa: S310 (http(s) only: `_url`)
-        metadata.token_endpoint, data=form, method="POST"
+    basic = base64.b64encode(pair.encode()).decode()
+    status, document = await _call(
+        metadata.token_endpoint,
+        seconds,
+        data=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": f"Basic {basic}",
+        },
     )
-    request.add_header("Content-Type", "application/x-www-form-urlencoded")
-    request.add_header("Authorization", "Basic " + base64.b64encode(pair.encode()).decode())
-    status, document = await _call(request, seconds)
     if status != 200:
         reason = document.get("error_description") or document.get("error") or status
         raise ProviderError(f"The identity provider refused the sign-in code ({reason}).")
