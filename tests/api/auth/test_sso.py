@@ -299,3 +299,20 @@ def test_startup_refuses_half_configured_sso():
     with pytest.raises(InsecureConfiguration, match="https"):
         check_sso_settings(prod, SsoSettings(**{**good, "oidc_issuer": "http://idp.example"}))
     check_sso_settings(local, SsoSettings(**{**good, "oidc_issuer": "http://127.0.0.1:1"}))
+
+
+async def test_an_expired_id_token_gets_a_page_that_says_so(client, sso, monkeypatch):
+    """The real provider's token, checked by a clock a day ahead (the flow cookie keeps its
+    own clock): refused, and the page names the check that failed."""
+    import time
+    from types import SimpleNamespace
+
+    from courtside.web import sso_pages
+
+    sso.set_account("late", email="late@example.test", email_verified=True)
+    callback = await provider_answer(client, "late")
+    monkeypatch.setattr(sso_pages, "time", SimpleNamespace(time=lambda: time.time() + 86_400))
+    response = await client.get(callback)
+    assert response.status_code == 400
+    assert "the ID token has expired" in response.text
+    assert (await client.get("/v1/me")).status_code == 401
