@@ -5,7 +5,8 @@ The rule (docs/security.md, "Sign-in with an identity provider"):
 1. A stored link (issuer + subject) decides, whatever the address is now.
 2. Else, when the provider says the address is verified (`email_verified: true`), the one
    account that has this address *confirmed* here (`email_confirmed_at`: a link we e-mailed
-   to it was used) is linked, if it is active and not yet linked with this provider. An
+   to it was used) is linked, if not yet linked with this provider (a deactivated one is
+   found too, and refused: a new account must not route around a deactivation). An
    address typed at sign-up proves nothing (anyone can type anyone's, and addresses are not
    unique since 0012), so an unconfirmed account is never taken over this way. Several
    confirmed accounts with the address: refused (409), we cannot tell which is theirs.
