@@ -19,6 +19,7 @@ from courtside.services_registry import SERVICES, WHOLE_APP, Service
 from courtside.settings import CacheSettings, DatabaseSettings
 from infra import connection_budget
 from infra.catalog import ELASTICACHE_VALKEY, RDS_POSTGRES
+from infra.sso_config import SsoConfig
 
 CONTEXT_KEY = "courtside:environments"
 ENV_CONTEXT_KEY = "env"
@@ -265,6 +266,8 @@ class EnvironmentConfig(BaseModel):
             "topic); else why this environment's alarms may reach nobody (never in prod)",
         ),
     ]
+    # Sign-in with an OpenID Connect provider (infra/sso.py); absent: password sign-in only.
+    sso: SsoConfig | None = None
 
     @field_validator("log_retention_days")
     @classmethod
@@ -554,6 +557,11 @@ def load_config(context: Mapping[str, Any], env: str | None) -> EnvironmentConfi
     values = {**raw, "name": name}
     if isinstance(values.get("alarm_topic_arns"), list):
         values["alarm_topic_arns"] = tuple(values["alarm_topic_arns"])  # JSON has no tuples
+    if isinstance(values.get("sso"), Mapping):
+        try:
+            values["sso"] = SsoConfig.model_validate(values["sso"])
+        except ValidationError as exc:
+            raise ConfigError("; ".join(_describe(name, e, "sso") for e in exc.errors())) from None
     functions = values.get("service_functions")
     if isinstance(functions, Mapping):
         values["service_functions"] = _service_functions(name, functions)

@@ -36,19 +36,30 @@ class Network(Construct):
         max_azs: int,
         flow_log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        internet_egress: bool = False,
     ) -> None:
+        """`internet_egress`: the app tier reaches the internet through one NAT gateway (in a
+        public subnet of its own); only for sign-in with an identity provider (infra/sso.py),
+        whose endpoints no VPC endpoint serves. The data tier stays isolated either way."""
         super().__init__(scope, construct_id)
         isolated = ec2.SubnetType.PRIVATE_ISOLATED
+        app_type = ec2.SubnetType.PRIVATE_WITH_EGRESS if internet_egress else isolated
         subnets = [
-            ec2.SubnetConfiguration(name=APP_SUBNETS, subnet_type=isolated, cidr_mask=22),
+            ec2.SubnetConfiguration(name=APP_SUBNETS, subnet_type=app_type, cidr_mask=22),
             ec2.SubnetConfiguration(name=DATA_SUBNETS, subnet_type=isolated, cidr_mask=24),
         ]
+        if internet_egress:
+            subnets.append(
+                ec2.SubnetConfiguration(
+                    name="egress", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=26
+                )
+            )
         self._vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr("10.40.0.0/16"),
             max_azs=max_azs,
-            nat_gateways=0,
+            nat_gateways=1 if internet_egress else 0,
             subnet_configuration=subnets,
             restrict_default_security_group=True,
         )

@@ -62,6 +62,7 @@ from infra.nag import acknowledge_all
 from infra.network import Network
 from infra.release_checks import checks_for
 from infra.routing import host_paths, split_origins
+from infra.sso import SingleSignOn
 from infra.tracing import Tracing
 
 REMOVAL_POLICIES = {
@@ -291,6 +292,7 @@ class CourtsideStack(Stack):
             max_azs=config.max_azs,
             flow_log_retention=logging.retention,
             removal_policy=logging.removal_policy,
+            internet_egress=config.sso is not None,  # the identity provider (infra/sso.py)
         )
         plans = config.functions
         self.database = self._database(config, plans, data_removal, logging.retention)
@@ -322,6 +324,19 @@ class CourtsideStack(Stack):
             },
         )
 
+        self.sso = (
+            SingleSignOn(
+                self,
+                "SingleSignOn",
+                config=config.sso,
+                public_base_url=config.public_base_url,
+                removal_policy=(
+                    RemovalPolicy.RETAIN if data_removal == RemovalPolicy.SNAPSHOT else data_removal
+                ),
+            )
+            if config.sso is not None
+            else None
+        )
         architecture = architecture_for(config.lambda_architecture)
         common_env: dict[str, str] = {"ENVIRONMENT": config.name, "LOG_LEVEL": config.log_level}
         # Tracing (infra/tracing.py): the app's functions only; the migrator never traces.
@@ -432,6 +447,8 @@ class CourtsideStack(Stack):
         CfnOutput(self, "DatabaseSecretArn", value=self.database.master_secret.secret_arn)
         CfnOutput(self, "CacheAuthSecretArn", value=self.cache.auth_secret.secret_arn)
         CfnOutput(self, "JwtSecretArn", value=self.jwt_secret.secret_arn)
+        if self.sso is not None:
+            CfnOutput(self, "OidcClientSecretArn", value=self.sso.client_secret.secret_arn)
         if self.email is not None:
             CfnOutput(self, "EmailIdentity", value=self.email.domain)
 
@@ -520,6 +537,9 @@ class CourtsideStack(Stack):
         if service.signs_people_in:  # the others never read a token (services_registry)
             environment["JWT_SECRET_ARN"] = self.jwt_secret.secret_arn
             secrets.append(self.jwt_secret)
+            if self.sso is not None:
+                environment.update(self.sso.environment)
+                secrets.append(self.sso.client_secret)
         email = self.email if service.sends_email else None
         if email is not None:
             environment.update(email.environment)

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings
 
 from courtside import settings
 from courtside.replica_settings import ReplicaSettings
+from courtside.sso_settings import SsoSettings
 from courtside.tracing.settings import TracingSettings
 
 CLASSES: tuple[type[BaseSettings], ...] = (
@@ -24,6 +25,7 @@ CLASSES: tuple[type[BaseSettings], ...] = (
     settings.BettingSettings,
     settings.IngestSettings,
     settings.NotificationSettings,
+    SsoSettings,
     TracingSettings,
 )
 

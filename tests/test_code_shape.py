@@ -191,11 +191,6 @@ def test_each_model_name_is_declared_once_and_resolves_lazily() -> None:
         _ = models.NoSuchModel
 
 
-LAZY_NOT_YET_SAID = {"db.py", "cache.py"}
-"""Modules whose function-level imports still lack their reason: another branch rewrote them
-at the time (issue 21's notes); the reasons go in when it is merged."""
-
-
 def _says_why(lines: list[str], statement: ast.stmt) -> bool:
     """`# lazy: <reason>` on the import itself, or above it (over the imports of its group)."""
     if "# lazy:" in "\n".join(lines[statement.lineno - 1 : statement.end_lineno]):
@@ -205,7 +200,9 @@ def _says_why(lines: list[str], statement: ast.stmt) -> bool:
         text = lines[index].strip()
         if text.startswith("# lazy:"):
             return True
-        if not text.startswith(("import ", "from ", ")")) and not text.endswith(","):
+        # the group: its imports, the blank line between stdlib and our own, a comment's lines
+        in_group = not text or text.startswith(("import ", "from ", ")", "#")) or text.endswith(",")
+        if not in_group:
             return False
         index -= 1
     return False
@@ -216,8 +213,6 @@ def test_every_function_level_import_says_why() -> None:
     each says its reason, `# lazy: <reason>`."""
     silent = []
     for path in sorted(APP.rglob("*.py")):
-        if str(path.relative_to(APP)) in LAZY_NOT_YET_SAID:
-            continue
         lines = path.read_text().splitlines()
         for function in ast.walk(ast.parse(path.read_text())):
             if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):

@@ -72,6 +72,7 @@ def redis_url(settings: CacheSettings) -> str | None:
     scheme = "rediss" if settings.redis_tls else "redis"
     auth = ""
     if settings.redis_auth_secret_arn:
+        # lazy: Secrets Manager's client (boto3) only where Redis has an AUTH token (AWS)
         from urllib.parse import quote
 
         from courtside.aws_secrets import secret_string
@@ -88,6 +89,7 @@ def build_redis_client(url: str, settings: CacheSettings) -> Redis:
     closed: the retry reconnects), never after a timeout. No periodic health-check PING
     either: a dead connection is found by that one retry instead of a round trip per use.
     """
+    # lazy: redis-py only where a Redis is configured; `make run` uses the memory backend
     from redis.asyncio import Redis
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
@@ -337,7 +339,8 @@ def build_cache(settings: CacheSettings) -> Cache:
     backend: CacheBackend = (
         RedisBackend(build_redis_client(url, settings)) if url else MemoryBackend()
     )
-    if url and tracing.enabled():  # a span per round trip (imported only then)
+    if url and tracing.enabled():  # a span per round trip
+        # lazy: OpenTelemetry is loaded only when tracing is on (cold start)
         from urllib.parse import urlsplit
 
         from courtside.tracing.cache import TracedBackend
@@ -347,11 +350,13 @@ def build_cache(settings: CacheSettings) -> Cache:
         backend = TracedBackend(backend, server=server)
     versions = None
     new_token = None
-    if not url:  # imported only then: a Lambda with Redis never loads it
+    if not url:
+        # lazy: the database's versions only without Redis: a Lambda with Redis never loads them
         from courtside.cache_versions import DatabaseVersions
 
         versions = DatabaseVersions()
     else:  # tokens carry the writer's position when a replica is configured
+        # lazy: read_replica imports the database engine; a cache without Redis does not need it
         from courtside.read_replica import new_version
 
         new_token = new_version

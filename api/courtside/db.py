@@ -122,6 +122,7 @@ _disposers: list[Callable[[], Awaitable[None]]] = []
 def database_url(settings: DatabaseSettings) -> str:
     """The URL to connect to; on Lambda it is assembled from the RDS secret."""
     if settings.database_secret_arn:
+        # lazy: Secrets Manager's client (boto3) only where the password lives there (AWS)
         from courtside.aws_secrets import database_url_from_secret
 
         return database_url_from_secret(settings)
@@ -173,6 +174,7 @@ def build_engine(
     event.listen(engine.sync_engine, "handle_error", _half_closed_is_disconnect)
     event.listen(engine.sync_engine, "handle_error", _read_only_writer_is_disconnect)
     if settings.database_secret_arn:
+        # lazy: Secrets Manager's client (boto3) only where the password lives there (AWS)
         from courtside.aws_secrets import refresh_credentials_on_auth_failure
 
         refresh_credentials_on_auth_failure(engine, settings)
@@ -182,6 +184,7 @@ def build_engine(
 def _traced(engine: AsyncEngine) -> AsyncEngine:
     """With tracing on, a span per statement (`courtside.tracing.database`, imported only then)."""
     if tracing.enabled():
+        # lazy: OpenTelemetry is loaded only when tracing is on (cold start)
         from courtside.tracing.database import trace_statements
 
         trace_statements(engine)

@@ -178,6 +178,11 @@ def create_app(*, load_all: bool = False, service: str | None = None) -> Courtsi
     settings = get_app_settings()
     if served.signs_people_in:  # refuses default secrets outside local
         check_auth_settings(settings, get_auth_settings())
+        # lazy: only a service that signs people in loads SSO's settings and checks them
+        from courtside.auth.oidc_config import check_sso_settings
+        from courtside.sso_settings import get_sso_settings
+
+        check_sso_settings(settings, get_sso_settings())
     get_database_settings()  # a DATABASE_URL the app cannot use refuses to start, not to serve
     configure_logging(settings.log_level, on_lambda=on_lambda())
     if settings.otel_enabled:  # under uvicorn; on Lambda already done at init (no-op here)

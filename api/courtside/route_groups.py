@@ -104,6 +104,7 @@ def _web() -> Routes:
         board_pages,
         league_pages,
         pages,
+        sso_pages,
     )
 
     # lazy: a service imports only the route groups it serves
@@ -113,6 +114,7 @@ def _web() -> Routes:
     install_context_hooks()
     return [
         auth_pages.router,
+        sso_pages.router,
         board_pages.router,
         pages.router,
         league_pages.router,

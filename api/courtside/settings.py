@@ -415,3 +415,7 @@ def reset_settings() -> None:
         get_notification_settings,
     ):
         getter.cache_clear()
+    # lazy: SSO's settings are a module of their own so a service without SSO never builds them
+    from courtside.sso_settings import get_sso_settings
+
+    get_sso_settings.cache_clear()

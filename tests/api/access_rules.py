@@ -70,6 +70,10 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/logout"): "form_session",
     ("GET", "/signup"): "optional_user",
     ("POST", "/signup"): "form_public",
+    # sign-in with an identity provider (issue 25): anyone may start one; the callback
+    # trusts only the signed flow cookie and the provider (tests/api/auth/test_sso.py)
+    ("GET", "/login/sso"): "public",
+    ("GET", "/login/sso/callback"): "public",
     # betting (issue 4)
     ("GET", "/v1/me/bets"): "user",
     ("POST", "/v1/me/bets"): "user",

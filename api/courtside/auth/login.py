@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.auth import ratelimit
+from courtside.auth.oidc_config import refuse_admin_password
 from courtside.errors import ApiError
 from courtside.models import User
 from courtside.services import users
@@ -49,6 +50,7 @@ async def password_login(
         await attempt.failed()
         raise invalid_credentials()
     await attempt.succeeded()
+    refuse_admin_password(result.user)  # OIDC_ADMIN_PASSWORD_LOGIN=false
     if result.reset_required and not allow_reset:
         raise ApiError(
             403,

@@ -57,8 +57,9 @@ if TYPE_CHECKING:
         Prediction as Prediction,
         Team as Team,
     )
+    from courtside.models.sso import SsoLink as SsoLink
 
-MODULES = ("accounts", "betting", "caching", "core", "league")
+MODULES = ("accounts", "betting", "caching", "core", "league", "sso")
 """Every module that defines tables."""
 
 

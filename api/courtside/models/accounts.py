@@ -36,6 +36,10 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(32), unique=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     """A contact address, not an identity: two accounts may share one (migration 0011)."""
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When a link we e-mailed to `email` was used (a reset, an address change) or an identity
+    provider vouched for it; None: typed, never proven. Only a confirmed address links an
+    SSO sign-in to the account (`services.sso_accounts`)."""
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.CONSUMER.value)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

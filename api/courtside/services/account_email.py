@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.domain_errors import BadRequest, DomainError, Invalid
-from courtside.models import AccountTokenPurpose, User
+from courtside.models import AccountTokenPurpose, User, utcnow
 from courtside.schemas.auth import Email as EmailField
 from courtside.services import account_tokens, audit, passwords, users
 from courtside.services.email import Email, backend, get_sender
@@ -151,6 +151,7 @@ async def reset_password(session: AsyncSession, *, secret: str, new_password: st
         raise link_invalid()  # used meanwhile by a concurrent request
     user.password_hash = await passwords.hash_password(new_password)
     user.password_reset_required = False
+    user.email_confirmed_at = utcnow()  # the link reached this address
     user.token_version += 1  # every session and token issued before is refused
     await account_tokens.retire(session, user_id=user.id)
     await session.flush()
@@ -213,6 +214,7 @@ async def confirm_email_change(session: AsyncSession, *, secret: str, links: Lin
         raise link_invalid()
     old = user.email
     user.email = used.new_email
+    user.email_confirmed_at = utcnow()
     await session.flush()
     invalidate_on_commit(session, users.user_state_namespace(user.id))
     await audit.record(

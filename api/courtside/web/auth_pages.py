@@ -22,6 +22,7 @@ from courtside.models import User
 from courtside.services import audit, users
 from courtside.services.signup import signup_allowed
 from courtside.settings import get_auth_settings
+from courtside.sso_settings import sso_button_label
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.session import (
     PageOptionalUser,
@@ -38,7 +39,9 @@ FormText = Annotated[str, Form(max_length=1024)]
 refused with a bare 422 page; the length bound only keeps absurd input out."""
 
 
-def _signed_in_redirect(request: Request, user: User, target: str) -> Response:
+def signed_in_redirect(request: Request, user: User, target: str) -> Response:
+    """The session after any sign-in (password, sign-up, SSO): the app's own JWT in the
+    cookie, the device remembered, the anonymous CSRF binding dropped."""
     issued = issue_token(user_id=user.id, role=user.role, token_version=user.token_version)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, issued)
@@ -68,6 +71,7 @@ async def _login_page(
             "reset_required": reset_required,
             "signup_open": await signup_allowed(session),
             "password_min_length": get_auth_settings().password_min_length,
+            "sso_label": sso_button_label(),
         },
         status_code=status_code,
         headers=headers,
@@ -136,7 +140,7 @@ async def login(
             status_code=status_of(exc),
             headers=headers_of(exc) if status_of(exc) == 429 else None,
         )
-    return _signed_in_redirect(request, user, target)
+    return signed_in_redirect(request, user, target)
 
 
 @router.get("/logout")
@@ -251,4 +255,4 @@ async def signup(
             error=exc.message,
             status_code=status_of(exc),
         )
-    return _signed_in_redirect(request, user, "/")
+    return signed_in_redirect(request, user, "/")

@@ -61,6 +61,7 @@ TABLES: dict[str, dict[str, str]] = {
     "audit_events": {"public": "", "web": "SIUD", "ingest": "I"},
     "account_tokens": {"public": "", "web": "SIUD", "ingest": ""},
     "bankroll_resets": {"public": "", "web": "SIUD", "ingest": ""},
+    "sso_links": {"public": "", "web": "SIUD", "ingest": ""},
     "cache_versions": {"public": "S", "web": "SIUD", "ingest": "SIU"},
     "alembic_version": {"public": "", "web": "", "ingest": ""},
 }
