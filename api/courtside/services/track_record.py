@@ -5,7 +5,8 @@ model's home-win probability `p` and the outcome `y` (1 when home won) give:
 
 - **hit**: the side given more than 50 % won (a 50 % forecast picks no one: a miss);
 - **Brier score**: the mean of `(p - y)²` (0 is perfect, 0.25 is a coin toss);
-- **log loss**: the mean of `-(y·ln p + (1-y)·ln(1-p))`, `p` clipped to [1e-15, 1-1e-15]
+- **log loss**: the mean of `-(y·ln p + (1-y)·ln(1-p))`, the probability given to what happened
+  taken as at least 1e-15, so a sure forecast that failed costs 34.5, not infinity
   (0.693 is a coin toss);
 - **calibration**: forecasts in deciles of `p` ([0, 0.1), ..., [0.9, 1]), each with its
   mean forecast and the rate at which home actually won.
@@ -97,8 +98,7 @@ def scores(pairs: Sequence[tuple[float, bool]]) -> Scores | None:
     brier = sum((p - happened) ** 2 for p, happened in pairs) / len(pairs)
     loss = 0.0
     for p, happened in pairs:
-        clipped = min(max(p, EPSILON), 1 - EPSILON)
-        loss -= math.log(clipped if happened else 1 - clipped)
+        loss -= math.log(max(p if happened else 1 - p, EPSILON))
     return Scores(games=len(pairs), hits=hits, brier=brier, log_loss=loss / len(pairs))
 
 
@@ -157,7 +157,8 @@ def market_probability(home_odds: int, away_odds: int) -> float:
 
 
 async def forecasts(session: AsyncSession) -> list[Forecast]:
-    """Every final game (no tie) with a prediction, by tip-off."""
+    """Every final game with a prediction, by tip-off (a final has a winner: a check
+    constraint)."""
     newest = (
         select(
             Prediction.game_id,
@@ -178,7 +179,6 @@ async def forecasts(session: AsyncSession) -> list[Forecast]:
                 Game.status == GameStatus.FINAL.value,
                 Game.home_score.is_not(None),
                 Game.away_score.is_not(None),
-                Game.home_score != Game.away_score,
             )
             .order_by(Game.start_time, Game.id)
         )
