@@ -51,9 +51,9 @@ def _reference() -> Routes:
 
 
 def _schedule() -> Routes:
-    from courtside.routers import odds_movement, schedule
+    from courtside.routers import odds_movement, schedule, track_record
 
-    return [schedule.router, odds_movement.router]
+    return [schedule.router, odds_movement.router, track_record.router]
 
 
 def _docs() -> Routes:
@@ -63,10 +63,10 @@ def _docs() -> Routes:
 
 
 def _account() -> Routes:
-    from courtside.routers import me
+    from courtside.routers import me, me_stats
     from courtside.routers.auth import router as auth_router
 
-    return [auth_router, me.router]
+    return [auth_router, me.router, me_stats.router]
 
 
 def _admin_api() -> Routes:

@@ -48,6 +48,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/v1/games/{game_id}/odds"): "public",
     ("GET", "/v1/odds"): "public",
     ("GET", "/v1/predictions"): "public",
+    ("GET", "/v1/predictions/track-record"): "public",
     ("GET", "/v1/standings"): "public",
     # auth (issue 3)
     ("POST", "/token"): "public",
@@ -76,6 +77,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/v1/me/bets.csv"): "user",
     ("GET", "/v1/me/bets/{bet_id}"): "user",
     ("GET", "/v1/me/summary"): "user",
+    ("GET", "/v1/me/stats"): "user",
+    ("PUT", "/v1/me/unit"): "user",
     ("GET", "/v1/admin/flags"): "admin",
     ("POST", "/v1/admin/flags"): "admin",
     ("GET", "/v1/admin/flags/{name}"): "admin",

@@ -21,16 +21,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from courtside.models import Bet, BetSide, BetStatus, Game
+from courtside.models import Bet, BetSide, BetStatus, Game, User
 from courtside.odds import implied_probability
 from courtside.services.closing_line import closing_markets
 from courtside.services.units import unit_of
+from courtside.settings import get_app_settings
 
 ODDS_BANDS: tuple[tuple[str, Callable[[int], bool]], ...] = (
     ("-200 or shorter", lambda odds: odds <= -200),
@@ -300,6 +301,17 @@ async def decided_bets(session: AsyncSession, user_id: int) -> list[DecidedBet]:
             )
         )
     return decided
+
+
+async def zone_of(session: AsyncSession, user_id: int) -> ZoneInfo:
+    """The zone the user reads times in (their setting), else the league's."""
+    name = await session.scalar(select(User.time_zone).where(User.id == user_id))
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return get_app_settings().zone
 
 
 async def bettor_stats(session: AsyncSession, user_id: int, *, zone: ZoneInfo) -> BettorStats:

@@ -30,5 +30,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("wallets") as batch_op:
-        batch_op.drop_constraint("ck_wallets_unit_positive", type_="check")
+        batch_op.drop_constraint(op.f("ck_wallets_unit_positive"), type_="check")
         batch_op.drop_column("unit_cents")

@@ -19,13 +19,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.errors import ApiError
-from courtside.models import Bet, Game, Team, utcnow
+from courtside.models import Bet, Game, Team, User, utcnow
 from courtside.services import analytics, units
-from tests.api.betting.factories import make_user
+from tests.api.betting.factories import bearer, make_user
 from tests.helpers import both_dialects, make_game, make_odds, make_teams, utc
 
 UTC = ZoneInfo("UTC")
@@ -255,3 +256,68 @@ def test_average_odds_converts_back_to_american() -> None:
     assert analytics.american_odds(analytics.decimal_odds(-150)) == -150
     assert analytics.american_odds(analytics.decimal_odds(250)) == 250
     assert analytics.american_odds(1.6) == -167  # -100 / 0.6 = -166.67
+
+
+# --- the JSON API ---------------------------------------------------------------------------
+
+
+@both_dialects
+async def test_my_stats_api_carries_the_hand_computed_figures(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    user_id = await _history(session)
+    user = await session.get(User, user_id)
+    assert user is not None
+    user.time_zone = "UTC"
+    await session.commit()
+
+    response = await client.get("/v1/me/stats", headers=bearer(user))
+
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "private, no-store"
+    body = response.json()
+    assert (body["won"], body["lost"], body["profit_cents"], body["staked_cents"]) == (
+        3, 2, 1166, 5500,
+    )  # fmt: skip
+    assert body["roi"] == pytest.approx(0.212)
+    assert (body["unit_cents"], body["unit_is_default"]) == (1000, True)
+    assert body["units_won"] == pytest.approx(1.166)
+    assert body["average_odds"] == 109
+    assert body["average_clv"] == pytest.approx(0.03145, abs=1e-5)
+    assert body["streaks"] == {"current": "W1", "longest_win": 2, "longest_loss": 2}
+    assert [(r["label"], r["record"], r["profit_cents"]) for r in body["by_month"]] == [
+        ("2026-11", "2-0", 2666),
+        ("2026-12", "1-2", -1500),
+    ]
+    assert [r["label"] for r in body["by_favourite"]] == ["favourite", "underdog"]
+    assert [r["label"] for r in body["by_venue"]] == ["home", "away"]
+    assert len(body["by_team"]) == 4 and len(body["by_odds_band"]) == 4
+    assert [b["closing_odds"] for b in body["bets"]] == [-170, 150, 140, -250, None]
+    assert [p["cumulative_cents"] for p in body["series"]] == [666, 2666, 666, 166, 1166]
+    assert body["time_zone"] == "UTC"
+
+
+@both_dialects
+async def test_setting_the_unit_through_the_api(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    user = await make_user(session)
+    await session.commit()
+    headers = bearer(user)
+
+    done = await client.put("/v1/me/unit", json={"unit": 25.5}, headers=headers)
+    assert done.status_code == 200, done.text
+    assert done.json() == {"cents": 2550, "is_default": False, "unit": 25.5}
+    stats = (await client.get("/v1/me/stats", headers=headers)).json()
+    assert (stats["unit_cents"], stats["unit_is_default"]) == (2550, False)
+
+    for wrong in ({"unit": 0}, {"unit": -1}, {"unit": 1.234}, {"unit": "ten"}, {"units": 5}):
+        refused = await client.put("/v1/me/unit", json=wrong, headers=headers)
+        assert refused.status_code == 422, (wrong, refused.text)
+        assert refused.json()["error"]["code"]
+    too_big = await client.put("/v1/me/unit", json={"unit": 2_000_000}, headers=headers)
+    assert too_big.status_code == 422
+    assert too_big.json()["error"]["code"] == "invalid_unit"
+
+    reset = await client.put("/v1/me/unit", json={"unit": None}, headers=headers)
+    assert reset.json() == {"cents": 1000, "is_default": True, "unit": 10.0}

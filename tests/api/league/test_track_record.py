@@ -167,3 +167,29 @@ async def test_no_finished_game_no_figures(session: AsyncSession) -> None:
     assert record.overall.model is None and record.overall.market is None
     assert record.by_season == [] and record.by_month == []
     assert all(b.games == 0 for b in record.model_calibration)
+
+
+@both_dialects
+async def test_the_public_json_is_cached_with_the_schedule(client, session: AsyncSession) -> None:
+    await _world(session)
+    await session.commit()
+
+    response = await client.get("/v1/predictions/track-record", params={"junk": "1"})
+
+    assert response.status_code == 200, response.text
+    assert "public" in response.headers["cache-control"]
+    assert response.headers["etag"]
+    body = response.json()
+    assert body["games"] == 5
+    overall = body["overall"]
+    assert (overall["model"]["games"], overall["model"]["hits"]) == (5, 2)
+    assert overall["model"]["hit_rate"] == pytest.approx(0.4)
+    assert overall["model"]["brier"] == pytest.approx(0.271)
+    assert overall["market"]["log_loss"] == pytest.approx(0.837914, abs=1e-6)
+    assert [row["label"] for row in body["by_season"]] == ["2025-26", "2026-27"]
+    assert len(body["by_month"]) == 3
+    assert [b["games"] for b in body["model_calibration"]] == [0, 0, 1, 0, 1, 1, 0, 2, 0, 0]
+    again = await client.get(
+        "/v1/predictions/track-record", headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
