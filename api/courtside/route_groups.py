@@ -93,6 +93,8 @@ def _web() -> Routes:
         board_pages,
         league_pages,
         pages,
+        record_unit,
+        track_record_pages,
     )
     from courtside.web.session import install_context_hooks
     from courtside.web.static_files import static_files
@@ -102,6 +104,8 @@ def _web() -> Routes:
         auth_pages.router,
         board_pages.router,
         pages.router,
+        record_unit.router,
+        track_record_pages.router,
         league_pages.router,
         account_pages.router,
         account_manage.router,
@@ -136,6 +140,7 @@ GROUPS: tuple[RouteGroup, ...] = (
             "/teams/",
             "/players/",
             "/leaderboard",
+            "/track-record",
             "/notifications",
             "/settings",
             "/account",

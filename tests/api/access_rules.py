@@ -88,6 +88,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/bets"): "page_user",
     ("GET", "/bets"): "public",  # a redirect to the board (issue 22)
     ("GET", "/record"): "page_user",
+    ("POST", "/record/unit"): "page_user",  # issue 25: the unit of "units won"
+    ("GET", "/track-record"): "optional_user",  # issue 25: the model's track record
     ("GET", "/admin"): "page_admin",
     ("GET", "/admin/flags"): "page_admin",
     ("POST", "/admin/flags"): "page_admin",
