@@ -328,15 +328,30 @@ async def bettor_stats(session: AsyncSession, user_id: int, *, zone: ZoneInfo) -
     )
 
 
-async def closing_odds_by_bet(session: AsyncSession, bets: Sequence[Bet]) -> dict[int, int]:
-    """The best closing price on each bet's side (the CSV's column), for bets whose game
-    has a pre-game quote; each bet must have its game loaded."""
-    games = list({bet.game.id: bet.game for bet in bets}.values())
+async def closing_odds_by_bet(
+    session: AsyncSession, user_id: int, *, now: datetime
+) -> dict[int, int]:
+    """The best closing price on the side of each of the user's bets whose game has tipped
+    off or is settled (before tip-off there is no closing line yet) and that was not
+    refunded: the CSV's `closing_odds` column."""
+    rows = (
+        await session.execute(
+            select(Bet.id, Bet.side, Game)
+            .join(Game, Game.id == Bet.game_id)
+            .where(
+                Bet.user_id == user_id,
+                Bet.status != BetStatus.REFUNDED.value,
+                (Game.start_time <= now)
+                | Bet.status.in_([BetStatus.WON.value, BetStatus.LOST.value]),
+            )
+        )
+    ).all()
+    games = list({game.id: game for _, _, game in rows}.values())
     closing = await closing_markets(session, games)
     found = {}
-    for bet in bets:
-        market = closing.get(bet.game_id)
-        price = None if market is None else market.best(bet.side)
+    for bet_id, side, game in rows:
+        market = closing.get(game.id)
+        price = None if market is None else market.best(side)
         if price is not None:
-            found[bet.id] = price.odds
+            found[bet_id] = price.odds
     return found

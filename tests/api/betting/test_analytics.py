@@ -4,11 +4,11 @@ The bets (starting bankroll 1,000.00 units = 100000 cents, so the default unit i
 
 | # | tip-off (UTC) | backed        | odds | stake | result | profit | closing price, same side |
 |---|---------------|---------------|------|-------|--------|--------|--------------------------|
-| 1 | 2026-11-10    | BOS (home)    | -150 | 1000  | won    |   +666 | -170                     |
-| 2 | 2026-11-20    | NYK (home)    | +200 | 1000  | won    |  +2000 | +150                     |
-| 3 | 2026-12-05    | DEN (away)    | +130 | 2000  | lost   |  -2000 | +140                     |
-| 4 | 2026-12-15    | LAL (away)    | -200 |  500  | lost   |   -500 | -250                     |
-| 5 | 2026-12-20    | BOS (home)    | +100 | 1000  | won    |  +1000 | none (no pre-game quote) |
+| 1 | 2025-11-10    | BOS (home)    | -150 | 1000  | won    |   +666 | -170                     |
+| 2 | 2025-11-20    | NYK (home)    | +200 | 1000  | won    |  +2000 | +150                     |
+| 3 | 2025-12-05    | DEN (away)    | +130 | 2000  | lost   |  -2000 | +140                     |
+| 4 | 2025-12-15    | LAL (away)    | -200 |  500  | lost   |   -500 | -250                     |
+| 5 | 2025-12-20    | BOS (home)    | +100 | 1000  | won    |  +1000 | none (no pre-game quote) |
 
 settled in that order; profit of a win: 1000 * 100 // 150 = 666, 1000 * 200 // 100 = 2000.
 Plus an open bet on a scheduled game and a cancelled one, which no figure counts.
@@ -78,11 +78,11 @@ async def _final(
 async def _history(session: AsyncSession) -> int:
     user = await make_user(session)
     t = await make_teams(session)
-    g1 = await _final(session, t["BOS"], t["NYK"], utc(2026, 11, 10, 0), True)
-    g2 = await _final(session, t["NYK"], t["BOS"], utc(2026, 11, 20, 0), True)
-    g3 = await _final(session, t["LAL"], t["DEN"], utc(2026, 12, 5, 0), True)
-    g4 = await _final(session, t["DEN"], t["LAL"], utc(2026, 12, 15, 0), True)
-    g5 = await _final(session, t["BOS"], t["NYK"], utc(2026, 12, 20, 0), True)
+    g1 = await _final(session, t["BOS"], t["NYK"], utc(2025, 11, 10, 0), True)
+    g2 = await _final(session, t["NYK"], t["BOS"], utc(2025, 11, 20, 0), True)
+    g3 = await _final(session, t["LAL"], t["DEN"], utc(2025, 12, 5, 0), True)
+    g4 = await _final(session, t["DEN"], t["LAL"], utc(2025, 12, 15, 0), True)
+    g5 = await _final(session, t["BOS"], t["NYK"], utc(2025, 12, 20, 0), True)
     # The prices taken, a day before; the closing quotes an hour before tip-off; a quote
     # after tip-off (in-play) that the closing line must ignore.
     for game, home, away, closing_home, closing_away in (
@@ -150,8 +150,8 @@ async def test_breakdowns_by_hand(session: AsyncSession) -> None:
 
     b = stats.breakdowns
     assert rows(b.month) == [
-        ("2026-11", "2-0", 2000, 2666),  # bets 1, 2: 666 + 2000
-        ("2026-12", "1-2", 3500, -1500),  # bets 3, 4, 5: -2000 - 500 + 1000
+        ("2025-11", "2-0", 2000, 2666),  # bets 1, 2: 666 + 2000
+        ("2025-12", "1-2", 3500, -1500),  # bets 3, 4, 5: -2000 - 500 + 1000
     ]
     assert [s.roi for s in b.month] == pytest.approx([2666 / 2000, -1500 / 3500])
     assert rows(b.team) == [
@@ -199,17 +199,17 @@ async def test_streaks_and_series_by_hand(session: AsyncSession) -> None:
 async def test_months_follow_the_viewers_zone(session: AsyncSession) -> None:
     user = await make_user(session)
     t = await make_teams(session)
-    # 2026-11-29 12:00 UTC is Nov 30, 02:00 at UTC+14; 2026-11-30 12:00 UTC is Dec 1 there.
-    first = await _final(session, t["BOS"], t["NYK"], utc(2026, 11, 29, 12), True)
-    second = await _final(session, t["NYK"], t["BOS"], utc(2026, 11, 30, 12), True)
+    # 2025-11-29 12:00 UTC is Nov 30, 02:00 at UTC+14; 2025-11-30 12:00 UTC is Dec 1 there.
+    first = await _final(session, t["BOS"], t["NYK"], utc(2025, 11, 29, 12), True)
+    second = await _final(session, t["NYK"], t["BOS"], utc(2025, 11, 30, 12), True)
     await _bet(session, user.id, first, "home", 120, 100, 120)
     await _bet(session, user.id, second, "home", 120, 100, 120)
     in_utc = await analytics.bettor_stats(session, user.id, zone=UTC)
-    assert [(s.label, s.bets) for s in in_utc.breakdowns.month] == [("2026-11", 2)]
+    assert [(s.label, s.bets) for s in in_utc.breakdowns.month] == [("2025-11", 2)]
     far_east = await analytics.bettor_stats(session, user.id, zone=ZoneInfo("Pacific/Kiritimati"))
     assert [(s.label, s.bets) for s in far_east.breakdowns.month] == [
-        ("2026-11", 1),
-        ("2026-12", 1),
+        ("2025-11", 1),
+        ("2025-12", 1),
     ]
 
 
@@ -286,8 +286,8 @@ async def test_my_stats_api_carries_the_hand_computed_figures(
     assert body["average_clv"] == pytest.approx(0.03145, abs=1e-5)
     assert body["streaks"] == {"current": "W1", "longest_win": 2, "longest_loss": 2}
     assert [(r["label"], r["record"], r["profit_cents"]) for r in body["by_month"]] == [
-        ("2026-11", "2-0", 2666),
-        ("2026-12", "1-2", -1500),
+        ("2025-11", "2-0", 2666),
+        ("2025-12", "1-2", -1500),
     ]
     assert [r["label"] for r in body["by_favourite"]] == ["favourite", "underdog"]
     assert [r["label"] for r in body["by_venue"]] == ["home", "away"]
@@ -321,3 +321,29 @@ async def test_setting_the_unit_through_the_api(
 
     reset = await client.put("/v1/me/unit", json={"unit": None}, headers=headers)
     assert reset.json() == {"cents": 1000, "is_default": True, "unit": 10.0}
+
+
+@both_dialects
+async def test_the_csv_carries_units_closing_odds_and_clv(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    import csv
+    import io
+
+    user = await session.get(User, await _history(session))
+    assert user is not None
+    await session.commit()
+
+    response = await client.get("/v1/me/bets.csv", headers=bearer(user))
+
+    listed = list(csv.DictReader(io.StringIO(response.text)))
+    rows = {row["odds"]: row for row in listed}
+    picked = ("profit_units", "closing_odds", "clv_pts")
+    assert [rows["-150"][c] for c in picked] == ["0.67", "-170", "+2.96"]  # 666/1000; .029630
+    assert [rows["200"][c] for c in picked] == ["2.00", "150", "+6.67"]  # .066667
+    assert [rows["130"][c] for c in picked] == ["-2.00", "140", "-1.81"]  # -.018116
+    assert [rows["-200"][c] for c in picked] == ["-0.50", "-250", "+4.76"]  # .047619
+    assert [rows["100"][c] for c in picked] == ["1.00", "", ""]  # no pre-game quote
+    # the open bet (not started) and the cancelled one: no result, no closing line
+    others = [[row[c] for c in ("status", *picked)] for row in listed if row["odds"] == "-110"]
+    assert sorted(others) == [["cancelled", "0.00", "", ""], ["open", "", "", ""]]
