@@ -111,9 +111,9 @@ async def test_the_track_record_page_is_public(
     assert "0.271" in text  # the model's Brier score
     assert "0.837" in text or "0.838" in text  # the market's log loss, .837914
     season = text.split('data-testid="track-season"')[1].split("</table>")[0]
-    assert season.count('<th scope="row">') == 2
+    assert season.count('<th scope="row"') == 2
     month = text.split('data-testid="track-month"')[1].split("</table>")[0]
-    assert month.count('<th scope="row">') == 3
+    assert month.count('<th scope="row"') == 3
     assert 'data-testid="calibration-chart"' in text
     assert text.count('data-testid="calibration-point"') == 4 + 3  # filled deciles
     assert '<a href="/track-record">' in text  # in the main navigation
