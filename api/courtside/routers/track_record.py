@@ -13,7 +13,6 @@ from starlette.responses import Response
 from courtside.routers.public import cache_key, schedule_data
 from courtside.schemas.analytics import TrackRecordRead
 from courtside.schemas.common import error_responses
-from courtside.services.track_record import model_track_record
 from courtside.settings import get_app_settings
 
 router = APIRouter(prefix="/v1", tags=["league"], responses=error_responses(422))
@@ -26,6 +25,10 @@ async def track_record(request: Request) -> Response:
     removed); overall, per season and per month (league time), each with its game count."""
 
     async def build(connection: AsyncConnection) -> TrackRecordRead:
+        # Imported on a cache miss only: it brings the ORM and the betting service, which the
+        # schedule group's other routes (and their cold start) do without.
+        from courtside.services.track_record import model_track_record
+
         async with AsyncSession(bind=connection) as session:
             record = await model_track_record(session, zone=get_app_settings().zone)
         return TrackRecordRead.model_validate(record)
