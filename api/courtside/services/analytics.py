@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
-from courtside.models import Bet, BetSide, BetStatus, Game, User
+from courtside.models import Bet, BetSide, BetStatus, Game, Team, User
 from courtside.odds import implied_probability
 from courtside.services.closing_line import closing_markets
 from courtside.services.units import unit_of
@@ -262,42 +262,55 @@ def series(bets: Sequence[DecidedBet]) -> list[SeriesPoint]:
 
 
 async def decided_bets(session: AsyncSession, user_id: int) -> list[DecidedBet]:
-    """The user's won and lost bets in settlement order, each with its closing price."""
+    """The user's won and lost bets in settlement order, each with its closing price: one
+    statement for the bets, their games and the teams backed, one for the closing lines."""
+    backed = aliased(Team)
     rows = (
-        await session.scalars(
-            select(Bet)
+        await session.execute(
+            select(
+                Bet.id,
+                Bet.settled_at,
+                Bet.side,
+                Bet.odds,
+                Bet.stake_cents,
+                Bet.profit_cents,
+                Game,
+                backed.abbreviation,
+            )
+            .join(Game, Game.id == Bet.game_id)
+            .join(
+                backed,
+                backed.id
+                == case(
+                    (Bet.side == BetSide.HOME.value, Game.home_team_id), else_=Game.away_team_id
+                ),
+            )
             .where(
                 Bet.user_id == user_id,
                 Bet.status.in_([BetStatus.WON.value, BetStatus.LOST.value]),
             )
-            .options(
-                selectinload(Bet.game).selectinload(Game.home_team),
-                selectinload(Bet.game).selectinload(Game.away_team),
-            )
             .order_by(Bet.settled_at, Bet.id)
         )
     ).all()
-    games = list({bet.game.id: bet.game for bet in rows}.values())
+    games = list({row.Game.id: row.Game for row in rows}.values())
     closing = await closing_markets(session, games)
     decided = []
-    for bet in rows:
-        assert bet.settled_at is not None
-        assert bet.profit_cents is not None
-        game = bet.game
-        home = bet.side == BetSide.HOME.value
+    for bet_id, settled_at, side, odds, stake, profit, game, team in rows:
+        assert settled_at is not None  # won and lost bets are settled (check constraint)
+        assert profit is not None
         market = closing.get(game.id)
-        price = None if market is None else market.best(bet.side)
+        price = None if market is None else market.best(side)
         decided.append(
             DecidedBet(
-                bet_id=bet.id,
-                settled_at=bet.settled_at,
+                bet_id=bet_id,
+                settled_at=settled_at,
                 tip_off=game.start_time,
-                side=bet.side,
-                team=(game.home_team if home else game.away_team).abbreviation,
-                odds=bet.odds,
+                side=side,
+                team=team,
+                odds=odds,
                 closing_odds=None if price is None else price.odds,
-                stake_cents=bet.stake_cents,
-                profit_cents=bet.profit_cents,
+                stake_cents=stake,
+                profit_cents=profit,
             )
         )
     return decided
