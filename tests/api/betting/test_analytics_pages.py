@@ -78,12 +78,22 @@ async def test_the_unit_form_saves_and_refuses_with_a_reason(
     page = (await client.get("/record", headers=HTML)).text
     assert _testid(page, "a-units") == "+0.47"  # 1166 / 2500
 
-    for wrong in ("abc", "0", "-3", "1.234", "nan", "1e400"):
+    not_a_number = "Enter the unit as a number of units, e.g. 10 or 12.50."
+    out_of_range = "A unit must be more than 0 and at most 1,000,000.00."
+    for wrong, reason in (
+        ("abc", not_a_number),
+        ("1.234", not_a_number),
+        ("nan", not_a_number),
+        ("1e400", not_a_number),
+        ("0", out_of_range),
+        ("-3", out_of_range),
+        ("2000000", out_of_range),
+    ):
         refused = await client.post(
             "/record/unit", data={"csrf_token": token, "unit": wrong}, headers=HTML
         )
         assert refused.status_code == 422, wrong
-        assert 'class="flash' in refused.text or "unit" in refused.text
+        assert f'<p class="flash error" role="alert">{reason}</p>' in refused.text, wrong
     page = (await client.get("/record", headers=HTML)).text
     assert _testid(page, "a-units") == "+0.47"  # unchanged by the refusals
 
