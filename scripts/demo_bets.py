@@ -1,10 +1,13 @@
 """A betting history for a demo account, so "My record" has a chart from the first visit.
 
-The demo season has odds only for upcoming games, so for each of the last `--games` games
-that finished (final or postponed) long enough ago to be settled by now, this records a
-closing line an hour before tip-off (bookmaker `demo-close`), places a bet through the
-betting service as of that moment, and settles it three hours after tip-off, with the
-notification a real settlement makes (and its e-mail, if the account asked for them).
+For `--games` games that finished (final or postponed) long enough ago to be settled by
+now, spread evenly over the season (so the record's months, teams, prices and odds bands
+all have rows), this places a bet through the betting service before tip-off and settles
+it three hours after tip-off, with the notification a real settlement makes (and its
+e-mail, if the account asked for them). A game with a pre-game odds history (the demo
+season keeps it, issue 25) is bet at one of its quotes a day or more before tip-off, so
+the bet beats the closing line or not (closing line value); a game without one gets a
+closing line an hour before tip-off (bookmaker `demo-close`) and the bet is placed at it.
 Deterministic for a seed.
 
 Written **once**, and **only into an account without activity of its own**: an account
@@ -27,13 +30,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from courtside.models import User
+    from courtside.models import Game, User
 
 DEFAULT_SEED = 4
 CLOSING_BOOKMAKER = "demo-close"
 CLOSING_BEFORE_TIP_OFF = timedelta(hours=1)
 SETTLED_AFTER_TIP_OFF = timedelta(hours=3)
 DEMO_DISPLAY_NAME = "Demo User"
+EARLY_QUOTE = timedelta(days=1)
+"""A bet on a game with an odds history is placed at a quote at least this long before
+tip-off: the line moves after it, so the bet has a closing line value."""
+
+
+def _spread(games: list[Game], count: int) -> list[Game]:
+    """`count` of the games (oldest first), evenly spaced from the first to the last."""
+    if len(games) <= count:
+        return games
+    if count <= 1:
+        return games[-count:] if count else []
+    step = (len(games) - 1) / (count - 1)
+    return [games[round(i * step)] for i in range(count)]
 
 
 class NothingAdded(LookupError):
@@ -93,26 +109,40 @@ async def seed_bet_history(
             f"{username} has bets or a bankroll reset already (a demo history is written "
             "once, only into an account without activity)"
         )
-    finished = list(
-        await session.scalars(
-            select(Game)
-            .where(
-                Game.status.in_([GameStatus.FINAL.value, GameStatus.POSTPONED.value]),
-                Game.start_time <= now - SETTLED_AFTER_TIP_OFF,
+    finished = _spread(
+        list(
+            await session.scalars(
+                select(Game)
+                .where(
+                    Game.status.in_([GameStatus.FINAL.value, GameStatus.POSTPONED.value]),
+                    Game.start_time <= now - SETTLED_AFTER_TIP_OFF,
+                )
+                .order_by(Game.start_time, Game.id)
             )
-            .order_by(Game.start_time.desc(), Game.id)
-            .limit(games)
-        )
+        ),
+        games,
     )
     rng = random.Random(seed)
-    for game in reversed(finished):
+    for game in finished:
         closing = game.start_time - CLOSING_BEFORE_TIP_OFF
         home_probability = rng.uniform(0.25, 0.75)
-        line = await session.scalar(
-            select(OddsSnapshot).where(
-                OddsSnapshot.game_id == game.id, OddsSnapshot.bookmaker == CLOSING_BOOKMAKER
+        early = list(
+            await session.scalars(
+                select(OddsSnapshot)
+                .where(
+                    OddsSnapshot.game_id == game.id,
+                    OddsSnapshot.recorded_at <= game.start_time - EARLY_QUOTE,
+                )
+                .order_by(OddsSnapshot.recorded_at, OddsSnapshot.bookmaker)
             )
         )
+        line = rng.choice(early) if early else None
+        if line is None:
+            line = await session.scalar(
+                select(OddsSnapshot).where(
+                    OddsSnapshot.game_id == game.id, OddsSnapshot.bookmaker == CLOSING_BOOKMAKER
+                )
+            )
         if line is None:
             line = OddsSnapshot(
                 game_id=game.id,
@@ -125,7 +155,8 @@ async def seed_bet_history(
             await session.flush()
         side = _pick(rng, game.status, game.home_score, game.away_score)
         # The game is final now, so the bet is recorded as placed before tip-off, at the
-        # closing line, without the checks that would refuse a bet on a finished game.
+        # quote's time and price, without the checks that would refuse a bet on a finished
+        # game.
         odds = line.home_odds if side == "home" else line.away_odds
         assert odds is not None
         await placing.record_bet(
@@ -137,7 +168,7 @@ async def seed_bet_history(
             odds=odds,
             bookmaker=line.bookmaker,
             quoted_at=line.recorded_at,
-            now=closing,
+            now=line.recorded_at,
         )
         # Settled as it would have been, with the notification a settlement makes.
         settled_at = game.start_time + SETTLED_AFTER_TIP_OFF

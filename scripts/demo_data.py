@@ -3,7 +3,9 @@
 `generate_season(seed=..., now=...)` returns the same records for the same seed and clock.
 Past games are final (a couple postponed), games in progress are live, upcoming games are
 scheduled; games in the next two weeks carry moneyline snapshots that move over the last
-week, and a model prediction. Records use natural keys and the field names of the ingestion
+week, and a model prediction; final games keep the snapshots of the week before their
+tip-off and their prediction (issue 25: their pages chart the line, the track record has
+games). Records use natural keys and the field names of the ingestion
 API (`POST /v1/ingest/{dataset}`), so the same season can be loaded in-process or over HTTP.
 
     python scripts/demo_data.py load [--if-empty] [--seed N] [--scale N]   # into DATABASE_URL
@@ -337,8 +339,12 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def generate_season(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> DemoSeason:
-    """The demo season containing `now` (default: the real clock), fully determined by both."""
+def generate_season(
+    *, seed: int = DEFAULT_SEED, now: datetime | None = None, past_markets: bool = True
+) -> DemoSeason:
+    """The demo season containing `now` (default: the real clock), fully determined by both.
+    With `past_markets`, final games keep the odds history they had before tip-off and a
+    prediction (their game pages chart the movement; the track record has data)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     rng = random.Random(seed)
     season = season_for(now.astimezone(LEAGUE_ZONE).date())
@@ -379,6 +385,9 @@ def generate_season(*, seed: int = DEFAULT_SEED, now: datetime | None = None) ->
                 game.update(status="final", home_score=home_score, away_score=away_score)
                 games_played[home] += 1
                 games_played[away] += 1
+                if past_markets:  # the line it moved through up to tip-off, and a prediction
+                    pre_game = random.Random(f"{seed}:{game['external_id']}")  # `rng` untouched
+                    _add_market(result, pre_game, game, probability, tip_off)
         elif tip_off <= now:  # in progress: a live score, and the line it closed at
             game.update(status="live", **live_progress(game["external_id"], tip_off, now))
             pre_game = random.Random(f"{seed}:{game['external_id']}")  # leaves `rng` as it was
@@ -416,8 +425,9 @@ def generate_seasons(
     """`count` demo seasons in one (benchmarks at scale): the current one, then each earlier
     season as it looked at the same moment of its own year, with a roster of its own (player
     ids suffixed by season, last names prefixed by it: the generator reuses a short list of
-    names, and real players' names are nearly unique), so 80 seasons hold ~98,000 games,
-    ~378,000 odds snapshots and 36,000 players."""
+    names, and real players' names are nearly unique); only the current season's final games
+    keep their odds history, so 80 seasons hold ~98,000 games,
+    ~378,000 odds snapshots (and the current season's past lines) and 36,000 players."""
     from courtside.schemas.ingest import FIRST_SEASON
 
     now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -429,7 +439,9 @@ def generate_seasons(
             f"so at most {available} up to {combined.season}"
         )
     for back in range(1, count):
-        earlier = generate_season(seed=seed + back, now=_years_earlier(now, back))
+        earlier = generate_season(
+            seed=seed + back, now=_years_earlier(now, back), past_markets=False
+        )
         assert earlier.season == combined.season - back, (earlier.season, back)
         renamed = {
             player["external_id"]: f"{player['external_id']}-{earlier.season}"

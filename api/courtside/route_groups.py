@@ -54,9 +54,9 @@ def _reference() -> Routes:
 
 def _schedule() -> Routes:
     # lazy: a service imports only the route groups it serves
-    from courtside.routers import odds_movement, schedule
+    from courtside.routers import odds_movement, schedule, track_record
 
-    return [schedule.router, odds_movement.router]
+    return [schedule.router, odds_movement.router, track_record.router]
 
 
 def _docs() -> Routes:
@@ -68,10 +68,10 @@ def _docs() -> Routes:
 
 def _account() -> Routes:
     # lazy: a service imports only the route groups it serves
-    from courtside.routers import me
+    from courtside.routers import me, me_stats
     from courtside.routers.auth import router as auth_router
 
-    return [auth_router, me.router]
+    return [auth_router, me.router, me_stats.router]
 
 
 def _admin_api() -> Routes:
@@ -104,7 +104,9 @@ def _web() -> Routes:
         board_pages,
         league_pages,
         pages,
+        record_unit,
         sso_pages,
+        track_record_pages,
     )
 
     # lazy: a service imports only the route groups it serves
@@ -117,6 +119,8 @@ def _web() -> Routes:
         sso_pages.router,
         board_pages.router,
         pages.router,
+        record_unit.router,
+        track_record_pages.router,
         league_pages.router,
         account_pages.router,
         account_manage.router,
@@ -154,6 +158,7 @@ GROUPS: tuple[RouteGroup, ...] = (
             "/teams/",
             "/players/",
             "/leaderboard",
+            "/track-record",
             "/notifications",
             "/settings",
             "/account",

@@ -48,6 +48,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/v1/games/{game_id}/odds"): "public",
     ("GET", "/v1/odds"): "public",
     ("GET", "/v1/predictions"): "public",
+    ("GET", "/v1/predictions/track-record"): "public",
     ("GET", "/v1/standings"): "public",
     # auth (issue 3)
     ("POST", "/token"): "public",
@@ -80,6 +81,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/v1/me/bets.csv"): "user",
     ("GET", "/v1/me/bets/{bet_id}"): "user",
     ("GET", "/v1/me/summary"): "user",
+    ("GET", "/v1/me/stats"): "user",
+    ("PUT", "/v1/me/unit"): "user",
     ("GET", "/v1/admin/flags"): "admin",
     ("POST", "/v1/admin/flags"): "admin",
     ("GET", "/v1/admin/flags/{name}"): "admin",
@@ -89,6 +92,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/bets"): "page_user",
     ("GET", "/bets"): "public",  # a redirect to the board (issue 22)
     ("GET", "/record"): "page_user",
+    ("POST", "/record/unit"): "page_user",  # issue 25: the unit of "units won"
+    ("GET", "/track-record"): "optional_user",  # issue 25: the model's track record
     ("GET", "/admin"): "page_admin",
     ("GET", "/admin/flags"): "page_admin",
     ("POST", "/admin/flags"): "page_admin",

@@ -303,7 +303,7 @@ def test_charts_are_readable_with_a_value_on_tap(
     final = page.locator("svg[data-testid=profit-chart] desc").text_content() or ""
     assert f"profit now {last} units" in final  # the last dot's value is the profit now
     if touch:
-        page.locator(".chart-figure").screenshot(path=str(screenshot_dir / "chart-phone.png"))
+        page.locator(".chart-figure").first.screenshot(path=str(screenshot_dir / "chart-phone.png"))
 
     page.goto(f"{base}/")
     open_card = page.locator("[data-testid=game-card]", has=page.locator("form.bet-form")).first

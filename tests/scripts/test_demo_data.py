@@ -67,10 +67,10 @@ def test_upcoming_games_have_moving_valid_odds_and_predictions():
     lines: dict[tuple[str, str], set[int]] = {}
     for snapshot in season.odds:
         game = games[snapshot["game"]]
-        assert game["status"] in ("scheduled", "live")
+        assert game["status"] in ("scheduled", "live", "final")  # never a postponed game
         assert is_valid_american(snapshot["home_odds"]) and is_valid_american(snapshot["away_odds"])
         assert datetime.fromisoformat(snapshot["recorded_at"]) <= NOW
-        if game["status"] == "live":  # the line it closed at: quoted before tip-off
+        if game["status"] != "scheduled":  # the line it closed at: quoted before tip-off
             assert snapshot["recorded_at"] <= game["start_time"]
         lines.setdefault((snapshot["game"], snapshot["bookmaker"]), set()).add(
             snapshot["home_odds"]
@@ -78,7 +78,26 @@ def test_upcoming_games_have_moving_valid_odds_and_predictions():
     assert sum(len(values) > 1 for values in lines.values()) > len(lines) / 2, "lines move"
     for prediction in season.predictions:
         assert 0 <= prediction["home_win_probability"] <= 1
-        assert games[prediction["game"]]["status"] in ("scheduled", "live")
+        assert games[prediction["game"]]["status"] in ("scheduled", "live", "final")
+
+
+def test_final_games_keep_their_line_and_prediction():
+    """Issue 25: a final game's page charts how its line moved, and the track record has
+    the model's forecast of it; the scaled seasons' older years carry neither (volume)."""
+    season = generate_season(seed=1, now=NOW)
+    finals = {g["external_id"] for g in season.games if g["status"] == "final"}
+    quoted = Counter(o["game"] for o in season.odds if o["game"] in finals)
+    assert set(quoted) == finals
+    assert min(quoted.values()) >= 2 * 3  # every book quoted it more than once
+    assert finals <= {p["game"] for p in season.predictions}
+    two = generate_seasons(2, seed=1, now=NOW)
+    earlier = {
+        g["external_id"]
+        for g in two.games
+        if g["season"] == season.season - 1 and g["status"] == "final"
+    }
+    assert earlier
+    assert not earlier & {o["game"] for o in two.odds}
 
 
 def test_rosters_and_injuries_reference_real_rows():

@@ -46,13 +46,18 @@ class Wallet(Base):
     """A user's virtual bankroll, created with the starting balance on first use."""
 
     __tablename__ = "wallets"
-    __table_args__ = (CheckConstraint("balance_cents >= 0", name="balance_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("balance_cents >= 0", name="balance_non_negative"),
+        CheckConstraint("unit_cents IS NULL OR unit_cents > 0", name="unit_positive"),
+    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("rest_api_users.id", ondelete="CASCADE"), primary_key=True
     )
     balance_cents: Mapped[int] = mapped_column(BigInteger)
     starting_cents: Mapped[int] = mapped_column(BigInteger)
+    unit_cents: Mapped[int | None] = mapped_column(BigInteger)
+    """The stake the user counts results in ("units won"); None: 1 % of `starting_cents`."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,5 +1,8 @@
 """A user's bets as CSV: money in units with two decimals, times as ISO 8601 to the second
-with the UTC offset of the reader's time zone (UTC unless the caller gives one)."""
+with the UTC offset of the reader's time zone (UTC unless the caller gives one). Each row
+also carries the bet's profit in the user's unit and, once its game has tipped off, the
+closing price on its side and its closing line value in percentage points
+(`services.analytics`)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.odds import format_units
+from courtside.models import utcnow
+from courtside.odds import format_units, implied_probability
+from courtside.services.analytics import closing_odds_by_bet
 from courtside.services.bet_record import BetFilters, iter_bets
+from courtside.services.units import unit_of
 
 COLUMNS = (
     "bet_id",
@@ -27,6 +33,10 @@ COLUMNS = (
     "status",
     "profit",
     "settled_at",
+    # issue 25: the bet's analytics (profit in the user's unit; closing line value)
+    "profit_units",
+    "closing_odds",
+    "clv_pts",
 )
 
 
@@ -61,6 +71,13 @@ def _moment(value: datetime | None, zone: ZoneInfo) -> str:
     return "" if value is None else value.astimezone(zone).isoformat(timespec="seconds")
 
 
+def _clv(odds: int, closing_odds: int | None) -> str:
+    """Closing line value in percentage points, two decimals (`+2.96`)."""
+    if closing_odds is None:
+        return ""
+    return f"{100 * (implied_probability(closing_odds) - implied_probability(odds)):+.2f}"
+
+
 async def bets_csv(
     session: AsyncSession,
     user_id: int,
@@ -77,7 +94,10 @@ async def bets_csv(
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     zone = zone or ZoneInfo("UTC")
+    unit = (await unit_of(session, user_id)).cents
+    closing = await closing_odds_by_bet(session, user_id, now=utcnow())
     async for bet in iter_bets(session, user_id, filters=filters):
+        closing_odds = closing.get(bet.id)
         game = bet.game
         team = game.home_team if bet.side == "home" else game.away_team
         writer.writerow(
@@ -96,6 +116,9 @@ async def bets_csv(
                 _text(bet.display_status),
                 _plain(bet.profit_cents),
                 _moment(bet.settled_at, zone),
+                "" if bet.profit_cents is None else f"{bet.profit_cents / unit:.2f}",
+                "" if closing_odds is None else closing_odds,
+                _clv(bet.odds, closing_odds),
             )
         )
     return out.getvalue()

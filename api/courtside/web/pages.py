@@ -26,6 +26,7 @@ from courtside.schemas.common import PageParams
 from courtside.services import bankroll, bet_record, board, placing
 from courtside.services.bet_export import bets_csv
 from courtside.unit_of_work import UnitOfWorkDep
+from courtside.web.analytics_view import analytics_view
 from courtside.web.charts import profit_chart
 from courtside.web.formatting import Formatter
 from courtside.web.query_params import BetStatus as StatusFilter
@@ -179,6 +180,7 @@ async def _record_page(
             "summary": summary,
             "resets": resets,
             "chart": profit_chart(series, fmt.zone),
+            "analytics": await analytics_view(session, user.id, fmt),  # issue 25
             "bets": bets.items,
             "total": bets.total,
             "page": query.page,

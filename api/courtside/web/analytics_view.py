@@ -1,0 +1,55 @@
+"""What the record page's analytics section shows (`_record_analytics.html`): the bettor's
+figures from `services.analytics` in the viewer's zone, the running-CLV chart beside the
+profit chart, and the breakdown tables in the order the page lists them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from courtside.services.analytics import BettorStats, Slice, bettor_stats
+from courtside.web.analytics_charts import ClvChart, clv_chart, points_label
+from courtside.web.formatting import Formatter
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str
+    title: str
+    label: str
+    """The first column's heading."""
+    rows: list[Slice]
+
+
+@dataclass(frozen=True)
+class AnalyticsView:
+    stats: BettorStats
+    clv_chart: ClvChart | None
+    breakdowns: list[Breakdown]
+
+    @staticmethod
+    def points(value: float | None) -> str:
+        return "\u2013" if value is None else points_label(value)
+
+    @property
+    def units_won(self) -> str:
+        return f"{self.stats.units_won:+.2f}"
+
+
+async def analytics_view(session: AsyncSession, user_id: int, fmt: Formatter) -> AnalyticsView:
+    stats = await bettor_stats(session, user_id, zone=fmt.zone)
+    parts = stats.breakdowns
+    return AnalyticsView(
+        stats=stats,
+        clv_chart=clv_chart(stats.series, fmt.zone),
+        breakdowns=[
+            Breakdown("month", "By month", "Month", parts.month),
+            Breakdown("team", "By team backed", "Team", parts.team),
+            Breakdown("price", "Favourite or underdog", "Price", parts.price),
+            Breakdown("venue", "Home or away", "Side", parts.venue),
+            Breakdown("band", "By odds band", "Odds", parts.odds_band),
+        ],
+    )
