@@ -20,7 +20,7 @@ from courtside.auth.deps import AuthUser
 from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.models import Bet, utcnow
-from courtside.services import betting, board, flags, league
+from courtside.services import betting, board, flags, league, reference_data
 from courtside.settings import get_app_settings
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web import bet_flash
@@ -29,7 +29,13 @@ from courtside.web.cards import FormState, cards_for
 from courtside.web.csrf import CsrfProtected
 from courtside.web.formatting import Formatter
 from courtside.web.query_params import BoardDay
-from courtside.web.session import PageOptionalUser, PageUser, formatter, viewer_zone
+from courtside.web.session import (
+    PageOptionalUser,
+    PageUser,
+    formatter,
+    viewer_wallet,
+    viewer_zone,
+)
 from courtside.web.stakes import STAKE_RULE, parse_stake, payout
 from courtside.web.templating import render
 
@@ -64,12 +70,14 @@ async def board_context(
     last = first + timedelta(days=0 if day else UPCOMING_DAYS)
     start, _ = league.local_day_bounds(first, zone)
     _, end = league.local_day_bounds(last, zone)
-    all_teams = await board.teams(session)
+    all_teams = await reference_data.teams(session)
     chosen = next((t for t in all_teams if t.abbreviation == team), None)
-    games = await board.games_between(
+    slate = await board.games_between(
         session, start, end, limit=MAX_GAMES, team_id=chosen.id if chosen else None
     )
-    cards = await cards_for(session, games, user, form=form, notice=notice)
+    cards = await cards_for(
+        session, slate.games, user, predictions=slate.predictions, form=form, notice=notice
+    )
     days = group_by_day(cards, zone, today, fmt, now)
     context: dict[str, Any] = {
         "open_days": [d for d in days if d.upcoming],
@@ -90,7 +98,7 @@ async def board_context(
         "upcoming_days": UPCOMING_DAYS,
     }
     if user is not None:
-        context["bankroll"] = betting.format_units(await betting.bankroll_cents(session, user.id))
+        context["bankroll"] = betting.format_units(viewer_wallet(request)[0])
     return context
 
 

@@ -7,15 +7,16 @@ quotes before tip-off) and the prediction, beside its live state and score.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from courtside.auth.deps import AuthUser
-from courtside.models import Bet, BetStatus, Game, GameStatus, Prediction, Team, utcnow
+from courtside.models import Bet, BetStatus, Game, GameStatus, Team, utcnow
 from courtside.odds import implied_probability
-from courtside.services import betting, flags, league
-from courtside.services.closing_line import closing_markets
+from courtside.services import betting, flags
+from courtside.services.closing_line import has_started, shown_markets
 from courtside.web.stakes import Payout, payout, typed_stake_cents
 
 if TYPE_CHECKING:
@@ -82,14 +83,13 @@ class FormState:
     stake: str
 
 
-def _side(
-    key: str, game: Game, market: betting.Market | None, prediction: Prediction | None
-) -> Side:
+def _side(key: str, game: Game, market: betting.Market | None, probability: float | None) -> Side:
+    """`probability`: the newest prediction's home win probability."""
     team = game.home_team if key == "home" else game.away_team
     price = None if market is None else market.best(key)
     model = None
-    if prediction is not None:
-        p = prediction.home_win_probability
+    if probability is not None:
+        p = probability
         model = round(100 * (p if key == "home" else 1 - p), 1)
     return Side(
         key=key,
@@ -141,14 +141,18 @@ async def cards_for(
     games: list[Game],
     user: AuthUser | None,
     *,
+    predictions: Mapping[int, float],
+    markets: Mapping[int, betting.Market] | None = None,
     form: FormState | None = None,
     notice: tuple[int, str] | None = None,
 ) -> list[GameCard]:
-    """A card per game: best prices, prediction, the viewer's bet, whether they may bet."""
+    """A card per game: best prices, prediction, the viewer's bet, whether they may bet.
+    `predictions` (home win probability per game) come with the games (`board.Slate`);
+    `markets` too when the page has them already (else one statement, `shown_markets`)."""
     ids = [game.id for game in games]
     now = utcnow()
-    markets = await shown_markets(session, games, now)
-    predictions = await league.latest_predictions(session, ids)
+    if markets is None:
+        markets = await shown_markets(session, games, now)
     betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
     mine = await betting.user_bets_by_game(session, user.id, ids) if user else {}
     cards = []
@@ -173,17 +177,4 @@ async def cards_for(
     return cards
 
 
-def has_started(game: Game, now: datetime) -> bool:
-    """Not open any more: under way, finished or postponed, or past its tip-off."""
-    return game.status != GameStatus.SCHEDULED.value or game.start_time <= now
-
-
-async def shown_markets(
-    session: AsyncSession, games: list[Game], now: datetime
-) -> dict[int, betting.Market]:
-    """The market a page shows per game: the current one before tip-off, the closing line
-    (as it stood at tip-off) after."""
-    started = [game for game in games if has_started(game, now)]
-    markets = await betting.markets(session, [g.id for g in games if not has_started(g, now)])
-    markets.update(await closing_markets(session, started))
-    return markets
+__all__ = ["FormState", "GameCard", "Side", "cards_for", "has_started", "live_state"]

@@ -128,6 +128,20 @@ def viewer_zone(request: Request) -> str | None:
     return viewer.time_zone if isinstance(viewer, preferences.Viewer) else None
 
 
+def viewer_wallet(request: Request) -> tuple[int, int]:
+    """The signed-in viewer's (balance, starting bankroll) in cents as the page dependency
+    read them (one statement with the zone and the unread count); the starting bankroll for
+    both when there is no wallet yet."""
+    from courtside.settings import get_betting_settings
+
+    viewer = getattr(request.state, _VIEWER, None)
+    start = get_betting_settings().starting_bankroll_cents
+    if not isinstance(viewer, preferences.Viewer) or viewer.balance_cents is None:
+        return start, start
+    starting = start if viewer.starting_cents is None else viewer.starting_cents
+    return viewer.balance_cents, starting
+
+
 def formatter(request: Request) -> Formatter:
     return Formatter(zone_named(viewer_zone(request)))
 
