@@ -75,8 +75,15 @@ async def board_context(
     slate = await board.games_between(
         session, start, end, limit=MAX_GAMES, team_id=chosen.id if chosen else None
     )
+    betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
     cards = await cards_for(
-        session, slate.games, user, predictions=slate.predictions, form=form, notice=notice
+        session,
+        slate.games,
+        user,
+        predictions=slate.predictions,
+        betting_open=betting_open,
+        form=form,
+        notice=notice,
     )
     days = group_by_day(cards, zone, today, fmt, now)
     context: dict[str, Any] = {
@@ -84,7 +91,7 @@ async def board_context(
         "started_days": [d for d in days if d.started],
         "started_count": sum(len(d.started) for d in days),
         "started_heading": started_heading(days),
-        "betting_open": await flags.is_enabled(session, flags.BETTING_OPEN),
+        "betting_open": betting_open,
         "days_zone": fmt.zone_name,
         "own_days": viewer_zone(request) is not None,
         "user": user,

@@ -143,17 +143,20 @@ async def cards_for(
     *,
     predictions: Mapping[int, float],
     markets: Mapping[int, betting.Market] | None = None,
+    betting_open: bool | None = None,
     form: FormState | None = None,
     notice: tuple[int, str] | None = None,
 ) -> list[GameCard]:
     """A card per game: best prices, prediction, the viewer's bet, whether they may bet.
     `predictions` (home win probability per game) come with the games (`board.Slate`);
-    `markets` too when the page has them already (else one statement, `shown_markets`)."""
+    `markets` and `betting_open` too when the page has them already (else one statement,
+    `shown_markets`, and one cache read)."""
     ids = [game.id for game in games]
     now = utcnow()
     if markets is None:
         markets = await shown_markets(session, games, now)
-    betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
+    if betting_open is None:
+        betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
     mine = await betting.user_bets_by_game(session, user.id, ids) if user else {}
     cards = []
     for game in games:
