@@ -38,7 +38,7 @@ class Slate:
 
 def _newest_probability() -> Any:
     """The newest prediction's home win probability (newest run wins: `created_at`, then
-    `id`, as `league.latest_predictions`)."""
+    `id`, as the public API's `league._latest_predictions`)."""
     return (
         select(Prediction.home_win_probability)
         .where(Prediction.game_id == Game.id)

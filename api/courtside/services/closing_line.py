@@ -26,7 +26,7 @@ def has_started(game: Game, now: datetime) -> bool:
 
 def _market(quotes: list[OddsSnapshot], *, started: bool) -> Market:
     """Best prices as `betting.markets` (ties: the newer quote, then the bookmaker by name)
-    or, after tip-off, as `closing_markets` (ties: the bookmaker by name)."""
+    or, after tip-off, by the bookmaker's name."""
     by_bookmaker = sorted(quotes, key=lambda quote: quote.bookmaker)
     ranked = by_bookmaker if started else _newest_first(by_bookmaker)
     return Market(
@@ -45,7 +45,7 @@ async def shown_markets(
 ) -> dict[int, Market]:
     """The market a page shows per game, in one statement: the current one before tip-off
     (`betting.markets`: every bookmaker's newest quote), the closing line after (newest at or
-    before tip-off, as `closing_markets`). Games without a quote to show are absent."""
+    before tip-off, as the closing line). Games without a quote to show are absent."""
     if not games:
         return {}
     open_ids = [game.id for game in games if not has_started(game, now)]
@@ -95,43 +95,3 @@ def market_from_history(
         if kept is None or (quote.recorded_at, quote.id) > (kept.recorded_at, kept.id):
             newest[quote.bookmaker] = quote
     return _market(list(newest.values()), started=started) if newest else None
-
-
-async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[int, Market]:
-    """Each game's market at its tip-off. Games without a pre-game quote are absent."""
-    if not games:
-        return {}
-    ranked = (
-        select(
-            OddsSnapshot.id,
-            func.row_number()
-            .over(
-                partition_by=(OddsSnapshot.game_id, OddsSnapshot.bookmaker),
-                order_by=(OddsSnapshot.recorded_at.desc(), OddsSnapshot.id.desc()),
-            )
-            .label("rank"),
-        )
-        .join(Game, Game.id == OddsSnapshot.game_id)
-        .where(
-            OddsSnapshot.game_id.in_([game.id for game in games]),
-            OddsSnapshot.recorded_at <= Game.start_time,
-        )
-        .subquery()
-    )
-    rows = await session.scalars(
-        select(OddsSnapshot)
-        .join(ranked, OddsSnapshot.id == ranked.c.id)
-        .where(ranked.c.rank == 1)
-        .order_by(OddsSnapshot.game_id, OddsSnapshot.bookmaker)
-    )
-    by_game: dict[int, list[OddsSnapshot]] = defaultdict(list)
-    for row in rows:
-        by_game[row.game_id].append(row)
-    return {
-        game_id: Market(
-            quotes=quotes,
-            home=best_price(quotes, BetSide.HOME),
-            away=best_price(quotes, BetSide.AWAY),
-        )
-        for game_id, quotes in by_game.items()
-    }

@@ -23,7 +23,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 if TYPE_CHECKING:
-    from courtside.models import Prediction
+    pass
 
 from courtside.errors import NotFound
 from courtside.models import tables
@@ -554,19 +554,3 @@ async def season_results(
         teams=[_team(row) for row in rows],
         finals=[(h, a, hs or 0, aws or 0) for h, a, hs, aws in finals],
     )
-
-
-async def latest_predictions(
-    session: AsyncSession, game_ids: Sequence[int]
-) -> dict[int, Prediction]:
-    """The most recent prediction of each game (newest model run wins), as ORM objects (pages)."""
-    from courtside.models import Prediction
-
-    if not game_ids:
-        return {}
-    rows = await session.scalars(
-        select(Prediction)
-        .where(Prediction.game_id.in_(game_ids))
-        .order_by(Prediction.game_id, Prediction.created_at, Prediction.id)
-    )
-    return {row.game_id: row for row in rows}
