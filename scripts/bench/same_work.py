@@ -92,8 +92,10 @@ for path, query in paths:
     response = handler(event_, Context())
     assert response["statusCode"] == 200, response
     captured[path] = list(current)
-pickle.dump(captured, open(sys.argv[3], "wb"))
+with open(sys.argv[3], "wb") as handle:
+    pickle.dump(captured, handle)
 print(json.dumps({}), file=RESULT)
+RESULT.flush()
 """
 
 
