@@ -7,7 +7,9 @@ lambda_latency (cold start; warm with the in-process cache, with Redis; misses o
 PostgreSQL), throughput (uvicorn + wrk), scale (Nx vs 1x data), image_size, redis_outage,
 powertools (what the Lambda logging and secrets library costs at init and per log line),
 tracing_cost (the handler with OTEL_ENABLED on against off: cold start and per invocation),
-capacity (per-request app and database time for the capacity model, docs/capacity.md).
+capacity (per-request app and database time for the capacity model, docs/capacity.md),
+signed_in_pages (floors doing the same work: one redis-py GET, the same SQL on raw asyncpg, a
+FastAPI+Mangum+asyncpg cold start; the signed-in pages warm with their SQL statements).
 Needs this machine's PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and `wrk`.
 `--quick` runs fewer iterations and the 10x scale (a few minutes instead of ~15).
 The load average is printed before and after each section: a busy machine makes every
@@ -31,6 +33,7 @@ import lambda_latency
 import powertools
 import redis_outage
 import scale
+import signed_in_pages
 import throughput
 import tracing_cost
 from common import Figure, load_average
@@ -51,6 +54,10 @@ def main() -> int:
         (
             "Lambda handler",
             lambda: lambda_latency.measure(7 if quick else 11, 3000 if quick else 6000),
+        ),
+        (
+            "Same-work floors and signed-in pages",
+            lambda: signed_in_pages.measure(5 if quick else 9, 1500 if quick else 3000),
         ),
         ("uvicorn throughput", lambda: throughput.measure(4 if quick else 6, 2 if quick else 3)),
         (f"{scale_factor}x data", lambda: scale.measure(scale_factor, 300 if quick else 600)),

@@ -128,9 +128,9 @@ def measure(seconds: float, rounds: int) -> list[Figure]:
             floor=floor,
             project=app,
             unit="req/s",
-            goal=">= 0.7x",
+            goal=">= 0.8x",
             ratio=ratio,
-            met=ratio >= 0.7,
+            met=ratio >= 0.8,
         )
     ]
 

@@ -151,13 +151,17 @@ CsrfProtected = Annotated[None, Depends(verify_csrf)]
 class LazyCsrfToken:
     """Renders as the token, but only computes it (and, for a new visitor, sets the
     anonymous cookie and marks the response private) if a template actually prints it:
-    a public page without forms stays cookie-free and cacheable."""
+    a public page without forms stays cookie-free and cacheable. Computed once per render:
+    a board prints it in every card's form, and each HMAC costs a few microseconds."""
 
     def __init__(self, request: Request) -> None:
         self._request = request
+        self._token: str | None = None
 
     def __str__(self) -> str:
-        return csrf_token(self._request)
+        if self._token is None:
+            self._token = csrf_token(self._request)
+        return self._token
 
     def __html__(self) -> str:
         return str(self)  # url-safe base64: nothing to escape

@@ -25,7 +25,7 @@ async def track_record(request: Request) -> Response:
     removed); overall, per season and per month (league time), each with its game count."""
 
     async def build(connection: AsyncConnection) -> TrackRecordRead:
-        # Imported on a cache miss only: it brings the ORM and the betting service, which the
+        # lazy: on a cache miss only: it brings the ORM and the betting service, which the
         # schedule group's other routes (and their cold start) do without.
         from courtside.services.track_record import model_track_record
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from courtside.models import Bet, BetStatus, Game, Wallet
 from courtside.schemas.common import PageParams
@@ -42,9 +42,9 @@ def _bets_query(user_id: int, filters: BetFilters) -> Select[Bet]:
     query = (
         select(Bet)
         .where(Bet.user_id == user_id)
-        .options(
-            selectinload(Bet.game).selectinload(Game.home_team),
-            selectinload(Bet.game).selectinload(Game.away_team),
+        .options(  # joined, not selectin: one statement for the page, not four
+            joinedload(Bet.game, innerjoin=True).joinedload(Game.home_team, innerjoin=True),
+            joinedload(Bet.game, innerjoin=True).joinedload(Game.away_team, innerjoin=True),
         )
         .order_by(*SORTS.get(filters.sort, SORTS["newest"]))
     )

@@ -1,16 +1,67 @@
 """Reads for the web pages that are not the public API's: the board's games, the game
-page's odds history, a team's schedule and roster, the teams for a filter."""
+page's odds history, a team's schedule and roster, the teams for a filter.
+
+A page's games come in one statement each: the two teams joined (not a `selectinload` each,
+two more round trips) and the newest prediction's home win probability as a correlated
+subquery (not a third look-up)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from courtside.domain_errors import NotFound
-from courtside.models import Game, Injury, OddsSnapshot, Player, PlayerSeasonStats, Team
+from courtside.models import (
+    Game,
+    Injury,
+    OddsSnapshot,
+    Player,
+    PlayerSeasonStats,
+    Prediction,
+    Team,
+)
+
+
+@dataclass(frozen=True)
+class Slate:
+    """Games with their teams loaded, and each one's newest home win probability (games
+    without a prediction are absent)."""
+
+    games: list[Game]
+    predictions: dict[int, float]
+
+
+def _newest_probability() -> Any:
+    """The newest prediction's home win probability (newest run wins: `created_at`, then
+    `id`, as the public API's `league_rows.newest_predictions`)."""
+    return (
+        select(Prediction.home_win_probability)
+        .where(Prediction.game_id == Game.id)
+        .order_by(Prediction.created_at.desc(), Prediction.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _slate_query() -> Select[Game, float | None]:
+    return select(Game, _newest_probability()).options(
+        joinedload(Game.home_team, innerjoin=True), joinedload(Game.away_team, innerjoin=True)
+    )
+
+
+async def _slate(session: AsyncSession, query: Select[Game, float | None]) -> Slate:
+    games: list[Game] = []
+    predictions: dict[int, float] = {}
+    for game, probability in (await session.execute(query)).all():
+        games.append(game)
+        if probability is not None:
+            predictions[game.id] = float(probability)
+    return Slate(games, predictions)
 
 
 async def games_between(
@@ -20,18 +71,25 @@ async def games_between(
     *,
     limit: int,
     team_id: int | None = None,
-) -> list[Game]:
+) -> Slate:
     """Games starting in `[start, end)` (of one team, if given), in tip-off order."""
     query = (
-        select(Game)
+        _slate_query()
         .where(Game.start_time >= start, Game.start_time < end)
-        .options(selectinload(Game.home_team), selectinload(Game.away_team))
         .order_by(Game.start_time, Game.id)
         .limit(limit)
     )
     if team_id is not None:
         query = query.where(or_(Game.home_team_id == team_id, Game.away_team_id == team_id))
-    return list(await session.scalars(query))
+    return await _slate(session, query)
+
+
+async def game_slate(session: AsyncSession, game_id: int) -> Slate:
+    """One game (404 if unknown) as a slate of one: its teams and newest prediction."""
+    slate = await _slate(session, _slate_query().where(Game.id == game_id))
+    if not slate.games:
+        raise NotFound("game", game_id)
+    return slate
 
 
 async def teams(session: AsyncSession) -> list[Team]:
@@ -50,7 +108,9 @@ async def game(session: AsyncSession, game_id: int) -> Game:
     found = await session.scalar(
         select(Game)
         .where(Game.id == game_id)
-        .options(selectinload(Game.home_team), selectinload(Game.away_team))
+        .options(
+            joinedload(Game.home_team, innerjoin=True), joinedload(Game.away_team, innerjoin=True)
+        )
     )
     if found is None:
         raise NotFound("game", game_id)

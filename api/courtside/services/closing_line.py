@@ -10,16 +10,96 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.models import BetSide, Game, OddsSnapshot
+from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
 from courtside.services.markets import Market, best_price
 
 
+def has_started(game: Game, now: datetime) -> bool:
+    """Not open any more: under way, finished or postponed, or past its tip-off."""
+    return game.status != GameStatus.SCHEDULED.value or game.start_time <= now
+
+
+def _market(quotes: list[OddsSnapshot], *, started: bool) -> Market:
+    """Best prices as `betting.markets` (ties: the newer quote, then the bookmaker by name)
+    or, after tip-off, by the bookmaker's name."""
+    by_bookmaker = sorted(quotes, key=lambda quote: quote.bookmaker)
+    ranked = by_bookmaker if started else _newest_first(by_bookmaker)
+    return Market(
+        quotes=by_bookmaker,
+        home=best_price(ranked, BetSide.HOME),
+        away=best_price(ranked, BetSide.AWAY),
+    )
+
+
+def _newest_first(quotes: list[OddsSnapshot]) -> list[OddsSnapshot]:
+    return sorted(quotes, key=lambda quote: quote.recorded_at, reverse=True)  # stable
+
+
+async def shown_markets(
+    session: AsyncSession, games: Sequence[Game], now: datetime
+) -> dict[int, Market]:
+    """The market a page shows per game, in one statement: the current one before tip-off
+    (`betting.markets`: every bookmaker's newest quote), the closing line after (newest at or
+    before tip-off, as the closing line). Games without a quote to show are absent."""
+    if not games:
+        return {}
+    open_ids = [game.id for game in games if not has_started(game, now)]
+    ranked = (
+        select(
+            OddsSnapshot.id,
+            func.row_number()
+            .over(
+                partition_by=(OddsSnapshot.game_id, OddsSnapshot.bookmaker),
+                order_by=(OddsSnapshot.recorded_at.desc(), OddsSnapshot.id.desc()),
+            )
+            .label("rank"),
+        )
+        .join(Game, Game.id == OddsSnapshot.game_id)
+        .where(
+            OddsSnapshot.game_id.in_([game.id for game in games]),
+            or_(OddsSnapshot.game_id.in_(open_ids), OddsSnapshot.recorded_at <= Game.start_time),
+        )
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(OddsSnapshot)
+        .join(ranked, OddsSnapshot.id == ranked.c.id)
+        .where(ranked.c.rank == 1)
+        .order_by(OddsSnapshot.game_id, OddsSnapshot.bookmaker)
+    )
+    by_game: dict[int, list[OddsSnapshot]] = defaultdict(list)
+    for row in rows:
+        by_game[row.game_id].append(row)
+    started = {game.id for game in games if has_started(game, now)}
+    return {
+        game_id: _market(quotes, started=game_id in started) for game_id, quotes in by_game.items()
+    }
+
+
+def market_from_history(
+    game: Game, history: Sequence[OddsSnapshot], now: datetime
+) -> Market | None:
+    """`shown_markets` for one game, from its odds history already read (the game page reads
+    every snapshot for its chart; no second statement for the market)."""
+    started = has_started(game, now)
+    newest: dict[str, OddsSnapshot] = {}
+    for quote in history:
+        if started and quote.recorded_at > game.start_time:
+            continue
+        kept = newest.get(quote.bookmaker)
+        if kept is None or (quote.recorded_at, quote.id) > (kept.recorded_at, kept.id):
+            newest[quote.bookmaker] = quote
+    return _market(list(newest.values()), started=started) if newest else None
+
+
 async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[int, Market]:
-    """Each game's market at its tip-off. Games without a pre-game quote are absent."""
+    """Each game's market at its tip-off, whatever its status now (the analytics' and the
+    track record's closing line). Games without a pre-game quote are absent."""
     if not games:
         return {}
     ranked = (
@@ -48,11 +128,4 @@ async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[
     by_game: dict[int, list[OddsSnapshot]] = defaultdict(list)
     for row in rows:
         by_game[row.game_id].append(row)
-    return {
-        game_id: Market(
-            quotes=quotes,
-            home=best_price(quotes, BetSide.HOME),
-            away=best_price(quotes, BetSide.AWAY),
-        )
-        for game_id, quotes in by_game.items()
-    }
+    return {game_id: _market(quotes, started=True) for game_id, quotes in by_game.items()}

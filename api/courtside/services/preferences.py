@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.domain_errors import Conflict, Invalid
-from courtside.models import Notification, User
+from courtside.models import Notification, User, Wallet
 from courtside.services import audit
 from courtside.services.users import get_user
 
@@ -35,6 +35,10 @@ class Viewer:
 
     time_zone: str | None
     unread: int
+    balance_cents: int | None = None
+    """The wallet's balance (None: no wallet yet, the starting bankroll), read with the rest
+    so that a page showing the bankroll needs no statement of its own."""
+    starting_cents: int | None = None
 
 
 def zone_names() -> list[str]:
@@ -109,7 +113,13 @@ async def viewer(session: AsyncSession, user_id: int) -> Viewer:
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .scalar_subquery()
     )
-    row = (await session.execute(select(User.time_zone, unread).where(User.id == user_id))).first()
+    row = (
+        await session.execute(
+            select(User.time_zone, unread, Wallet.balance_cents, Wallet.starting_cents)
+            .outerjoin(Wallet, Wallet.user_id == User.id)
+            .where(User.id == user_id)
+        )
+    ).first()
     if row is None:
         return Viewer(None, 0)
-    return Viewer(row[0], int(row[1] or 0))
+    return Viewer(row[0], int(row[1] or 0), row[2], row[3])

@@ -3,7 +3,6 @@ computed from); the newest prediction of each game, for the pages."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from courtside.services.league_rows import TEAM_COLUMNS, Row, games, team_row, teams
 
 if TYPE_CHECKING:
-    from courtside.models import Prediction
+    pass
 
 
 @dataclass(frozen=True)
@@ -75,20 +74,3 @@ async def season_results(
         teams=[team_row(row) for row in rows],
         finals=[(h, a, hs or 0, aws or 0) for h, a, hs, aws in finals],
     )
-
-
-async def latest_predictions(
-    session: AsyncSession, game_ids: Sequence[int]
-) -> dict[int, Prediction]:
-    """The most recent prediction of each game (newest model run wins), as ORM objects (pages)."""
-    # lazy: the ORM classes load only for the pages, not the public API
-    from courtside.models import Prediction
-
-    if not game_ids:
-        return {}
-    rows = await session.scalars(
-        select(Prediction)
-        .where(Prediction.game_id.in_(game_ids))
-        .order_by(Prediction.game_id, Prediction.created_at, Prediction.id)
-    )
-    return {row.game_id: row for row in rows}

@@ -21,7 +21,7 @@ from courtside.auth.deps import AuthUser
 from courtside.db import SessionDep
 from courtside.models import Bet, utcnow
 from courtside.odds import format_units
-from courtside.services import bet_record, board, flags, league, placing, wallets
+from courtside.services import bet_record, board, flags, league, placing, reference_data
 from courtside.settings import get_app_settings
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web import bet_flash
@@ -29,7 +29,13 @@ from courtside.web.board_days import group_by_day, started_heading
 from courtside.web.cards import FormState, cards_for
 from courtside.web.formatting import Formatter
 from courtside.web.query_params import BoardDay
-from courtside.web.session import PageOptionalUser, PageUser, formatter, viewer_zone
+from courtside.web.session import (
+    PageOptionalUser,
+    PageUser,
+    formatter,
+    viewer_wallet,
+    viewer_zone,
+)
 from courtside.web.stakes import STAKE_RULE, StakeRefused, parse_stake, payout
 from courtside.web.templating import render
 
@@ -64,19 +70,28 @@ async def board_context(
     last = first + timedelta(days=0 if day else UPCOMING_DAYS)
     start, _ = league.local_day_bounds(first, zone)
     _, end = league.local_day_bounds(last, zone)
-    all_teams = await board.teams(session)
+    all_teams = await reference_data.teams(session)
     chosen = next((t for t in all_teams if t.abbreviation == team), None)
-    games = await board.games_between(
+    slate = await board.games_between(
         session, start, end, limit=MAX_GAMES, team_id=chosen.id if chosen else None
     )
-    cards = await cards_for(session, games, user, form=form, notice=notice)
+    betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
+    cards = await cards_for(
+        session,
+        slate.games,
+        user,
+        predictions=slate.predictions,
+        betting_open=betting_open,
+        form=form,
+        notice=notice,
+    )
     days = group_by_day(cards, zone, today, fmt, now)
     context: dict[str, Any] = {
         "open_days": [d for d in days if d.upcoming],
         "started_days": [d for d in days if d.started],
         "started_count": sum(len(d.started) for d in days),
         "started_heading": started_heading(days),
-        "betting_open": await flags.is_enabled(session, flags.BETTING_OPEN),
+        "betting_open": betting_open,
         "days_zone": fmt.zone_name,
         "own_days": viewer_zone(request) is not None,
         "user": user,
@@ -90,7 +105,7 @@ async def board_context(
         "upcoming_days": UPCOMING_DAYS,
     }
     if user is not None:
-        context["bankroll"] = format_units(await wallets.bankroll_cents(session, user.id))
+        context["bankroll"] = format_units(viewer_wallet(request)[0])
     return context
 
 

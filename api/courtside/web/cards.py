@@ -7,16 +7,17 @@ quotes before tip-off) and the prediction, beside its live state and score.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from courtside.auth.deps import AuthUser
-from courtside.models import Bet, BetStatus, Game, GameStatus, Prediction, Team, utcnow
+from courtside.models import Bet, BetStatus, Game, GameStatus, Team, utcnow
 from courtside.odds import implied_probability
-from courtside.services import bet_record, flags, seasons
-from courtside.services.closing_line import closing_markets
-from courtside.services.markets import Market, markets
+from courtside.services import bet_record, flags
+from courtside.services.closing_line import has_started, shown_markets
+from courtside.services.markets import Market
 from courtside.web.stakes import Payout, payout, typed_stake_cents
 
 if TYPE_CHECKING:
@@ -83,12 +84,13 @@ class FormState:
     stake: str
 
 
-def _side(key: str, game: Game, market: Market | None, prediction: Prediction | None) -> Side:
+def _side(key: str, game: Game, market: Market | None, probability: float | None) -> Side:
+    """`probability`: the newest prediction's home win probability."""
     team = game.home_team if key == "home" else game.away_team
     price = None if market is None else market.best(key)
     model = None
-    if prediction is not None:
-        p = prediction.home_win_probability
+    if probability is not None:
+        p = probability
         model = round(100 * (p if key == "home" else 1 - p), 1)
     return Side(
         key=key,
@@ -140,15 +142,22 @@ async def cards_for(
     games: list[Game],
     user: AuthUser | None,
     *,
+    predictions: Mapping[int, float],
+    markets: Mapping[int, Market] | None = None,
+    betting_open: bool | None = None,
     form: FormState | None = None,
     notice: tuple[int, str] | None = None,
 ) -> list[GameCard]:
-    """A card per game: best prices, prediction, the viewer's bet, whether they may bet."""
+    """A card per game: best prices, prediction, the viewer's bet, whether they may bet.
+    `predictions` (home win probability per game) come with the games (`board.Slate`);
+    `markets` and `betting_open` too when the page has them already (else one statement,
+    `shown_markets`, and one cache read)."""
     ids = [game.id for game in games]
     now = utcnow()
-    markets = await shown_markets(session, games, now)
-    predictions = await seasons.latest_predictions(session, ids)
-    betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
+    if markets is None:
+        markets = await shown_markets(session, games, now)
+    if betting_open is None:
+        betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
     mine = await bet_record.user_bets_by_game(session, user.id, ids) if user else {}
     cards = []
     for game in games:
@@ -172,17 +181,4 @@ async def cards_for(
     return cards
 
 
-def has_started(game: Game, now: datetime) -> bool:
-    """Not open any more: under way, finished or postponed, or past its tip-off."""
-    return game.status != GameStatus.SCHEDULED.value or game.start_time <= now
-
-
-async def shown_markets(
-    session: AsyncSession, games: list[Game], now: datetime
-) -> dict[int, Market]:
-    """The market a page shows per game: the current one before tip-off, the closing line
-    (as it stood at tip-off) after."""
-    started = [game for game in games if has_started(game, now)]
-    found = await markets(session, [g.id for g in games if not has_started(g, now)])
-    found.update(await closing_markets(session, started))
-    return found
+__all__ = ["FormState", "GameCard", "Side", "cards_for", "has_started", "live_state"]

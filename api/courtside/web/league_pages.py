@@ -17,14 +17,15 @@ from courtside.db import SessionDep
 from courtside.models import Game, GameStatus, utcnow
 from courtside.odds import format_units
 from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
-from courtside.services import bet_record, board, seasons, wallets
-from courtside.services.odds_movement import odds_movement
+from courtside.services import bet_record, board, reference_data, seasons
+from courtside.services.closing_line import market_from_history
+from courtside.services.odds_windows import window_statistic
 from courtside.services.standings import standings_for
 from courtside.web import bet_flash
 from courtside.web.board_pages import placed_message
-from courtside.web.cards import FormState, cards_for, has_started, shown_markets
+from courtside.web.cards import FormState, cards_for, has_started
 from courtside.web.charts import odds_chart
-from courtside.web.session import PageOptionalUser, formatter
+from courtside.web.session import PageOptionalUser, formatter, viewer_wallet
 from courtside.web.stakes import STAKE_RULE
 from courtside.web.templating import render
 
@@ -61,19 +62,25 @@ async def game_page_context(
     form: FormState | None = None,
     notice: str | None = None,
 ) -> dict[str, Any]:
-    game = await board.game(session, game_id)
+    slate = await board.game_slate(session, game_id)
+    game = slate.games[0]
+    now = utcnow()
+    history = await board.odds_history(session, game.id)
+    found = market_from_history(game, history, now)
     card = (
         await cards_for(
-            session, [game], user, form=form, notice=(game.id, notice) if notice else None
+            session,
+            [game],
+            user,
+            predictions=slate.predictions,
+            markets={game.id: found} if found else {},
+            form=form,
+            notice=(game.id, notice) if notice else None,
         )
     )[0]
-    now = utcnow()
-    found = (await shown_markets(session, [game], now)).get(game.id)
-    history = await board.odds_history(session, game.id)
-    statistics = []
-    for label, kind in STATISTICS:
-        result = await odds_movement(await session.connection(), game.id, kind, now=now)
-        statistics.append(Statistic(label, result.overall, result.bookmakers))
+    statistics = [
+        Statistic(label, *window_statistic(history, kind, now)) for label, kind in STATISTICS
+    ]
     fmt = formatter(request)
     context: dict[str, Any] = {
         "game": game,
@@ -88,7 +95,7 @@ async def game_page_context(
         "stake_rule": STAKE_RULE,
     }
     if user is not None:
-        context["bankroll"] = format_units(await wallets.bankroll_cents(session, user.id))
+        context["bankroll"] = format_units(viewer_wallet(request)[0])
     return context
 
 
@@ -183,7 +190,7 @@ async def player_page(
     request: Request, session: SessionDep, _user: PageOptionalUser, player_id: PlayerId
 ) -> Response:
     player = await board.player(session, player_id)
-    teams = {team.id: team for team in await board.teams(session)}
+    teams = {team.id: team for team in await reference_data.teams(session)}
     return render(
         request,
         "player.html",

@@ -21,10 +21,11 @@ from courtside.auth.deps import AuthUser, actor_for_user
 from courtside.cache_control import PRIVATE
 from courtside.db import SessionDep
 from courtside.errors import status_for
-from courtside.models import BetStatus, GameStatus, Team, utcnow
+from courtside.models import BetStatus, GameStatus, utcnow
 from courtside.schemas.common import PageParams
-from courtside.services import bankroll, bet_record, board, placing
+from courtside.services import bankroll, bet_record, placing, record_reads, reference_data
 from courtside.services.bet_export import bets_csv
+from courtside.services.reference_data import TeamRef
 from courtside.unit_of_work import UnitOfWorkDep
 from courtside.web.analytics_view import analytics_view
 from courtside.web.charts import profit_chart
@@ -38,7 +39,7 @@ from courtside.web.query_params import (
     SortQuery,
     ToDay,
 )
-from courtside.web.session import PageUser, formatter
+from courtside.web.session import PageUser, formatter, viewer_wallet
 from courtside.web.templating import render
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class RecordQuery:
         return bool(self.status or self.team or self.since or self.until)
 
 
-def _filters(query: RecordQuery, fmt: Formatter, teams: list[Team]) -> bet_record.BetFilters:
+def _filters(query: RecordQuery, fmt: Formatter, teams: list[TeamRef]) -> bet_record.BetFilters:
     """The record's filters; dates are whole days in the viewer's zone."""
 
     def start_of(day: date) -> datetime:
@@ -154,10 +155,12 @@ async def _record_page(
     status: int = 200,
 ) -> Response:
     fmt = formatter(request)
-    teams = await board.teams(session)
-    summary = await bet_record.summary(session, user.id)
+    teams = await reference_data.teams(session)
+    balance, starting = viewer_wallet(request)
+    summary, series = await record_reads.summary_and_series(
+        session, user.id, balance_cents=balance, starting_cents=starting
+    )
     resets = await bankroll.resets(session, user.id)
-    series = await bet_record.profit_series(session, user.id)
     range_error = _check_range(query)
     bets = await bet_record.list_bets(
         session,
@@ -245,7 +248,10 @@ async def record_csv(
     query = _record_query(status, team, since, until, sort)
     fmt = formatter(request)
     body = await bets_csv(
-        session, user.id, filters=_filters(query, fmt, await board.teams(session)), zone=fmt.zone
+        session,
+        user.id,
+        filters=_filters(query, fmt, await reference_data.teams(session)),
+        zone=fmt.zone,
     )
     name = f"courtside-bets-{user.username}{'-filtered' if query.filtered else ''}.csv"
     return Response(

@@ -27,6 +27,7 @@ from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.services import preferences
 from courtside.services.signup import signup_allowed
+from courtside.settings import get_betting_settings
 from courtside.web.formatting import Formatter, zone_named
 
 _VIEWER = "page_viewer"
@@ -126,6 +127,19 @@ def viewer_zone(request: Request) -> str | None:
     """The time zone the signed-in viewer chose (None: the league's)."""
     viewer = getattr(request.state, _VIEWER, None)
     return viewer.time_zone if isinstance(viewer, preferences.Viewer) else None
+
+
+def viewer_wallet(request: Request) -> tuple[int, int]:
+    """The signed-in viewer's (balance, starting bankroll) in cents as the page dependency
+    read them (one statement with the zone and the unread count); the starting bankroll for
+    both when there is no wallet yet."""
+
+    viewer = getattr(request.state, _VIEWER, None)
+    start = get_betting_settings().starting_bankroll_cents
+    if not isinstance(viewer, preferences.Viewer) or viewer.balance_cents is None:
+        return start, start
+    starting = start if viewer.starting_cents is None else viewer.starting_cents
+    return viewer.balance_cents, starting
 
 
 def formatter(request: Request) -> Formatter:

@@ -41,6 +41,9 @@ def environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the code: no stat() of the file at every `get_template`, which a
+        # board did twice per game card (its `{% include %}`s).
+        auto_reload=False,
     )
     env.globals["static_url"] = static_url  # content-hashed /static/ URLs
     return env

@@ -511,6 +511,8 @@ async def test_the_web_service_runs_accounts_bets_and_admin_as_the_web_role(
         "/bets": 303,  # where bet forms post to: opening it shows the board
         "/login": 303,  # signed in already
         "/signup": 303,  # signed in already
+        "/login/sso": 404,  # SSO is not configured here (test_sso.py runs it against a provider)
+        "/login/sso/callback": 404,
         f"/v1/me/bets/{bet_id}": 404,  # the Consumer's bet, not the Admin's
     }
     answers: dict[str, int] = {}

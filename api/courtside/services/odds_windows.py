@@ -1,0 +1,58 @@
+"""The game page's odds statistics, from the snapshots the page has read already.
+
+The page reads a game's whole odds history for its chart; the four statistics it shows
+(average and deviation over 24 hours and 7 days) are the same figures as the public
+`/v1/games/{id}/odds?type=...` (`services.odds_movement`) computed in Python over those rows,
+instead of four more statements. Same definitions: the window is `(now - w, now]`, the
+deviation the population standard deviation (one snapshot: 0), values rounded as there,
+bookmakers by name, and an empty window gives an overall row with no values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from courtside.models import OddsSnapshot
+from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
+from courtside.services.odds_movement import DEVIATIONS, WINDOWS, _aggregate, _empty
+
+
+def _implied(odds: float) -> float:
+    """`odds_movement.implied_probability_sql`: |o|/(|o|+100) when o < 0, else 100/(o+100)."""
+    return -odds / (100.0 - odds) if odds < 0 else 100.0 / (odds + 100.0)
+
+
+def _columns(snapshots: Sequence[OddsSnapshot]) -> list[list[float]]:
+    home = [float(s.home_odds) for s in snapshots]
+    away = [float(s.away_odds) for s in snapshots]
+    return [home, away, [_implied(o) for o in home], [_implied(o) for o in away]]
+
+
+def _statistic(values: list[float], deviation: bool) -> float:
+    mean = math.fsum(values) / len(values)
+    if not deviation:
+        return mean
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
+
+
+def _of(bookmaker: str | None, rows: Sequence[OddsSnapshot], deviation: bool) -> OddsAggregate:
+    stats = [_statistic(column, deviation) for column in _columns(rows)]
+    return _aggregate(bookmaker, len(rows), stats)
+
+
+def window_statistic(
+    history: Iterable[OddsSnapshot], kind: OddsAggregateType, now: datetime
+) -> tuple[OddsAggregate, list[OddsAggregate]]:
+    """(overall, per bookmaker by name) of one windowed statistic over `history`."""
+    start = now - WINDOWS[kind]
+    deviation = kind in DEVIATIONS
+    rows = [s for s in history if start < s.recorded_at <= now]
+    if not rows:
+        return _empty(), []
+    by_bookmaker: dict[str, list[OddsSnapshot]] = {}
+    for row in rows:
+        by_bookmaker.setdefault(row.bookmaker, []).append(row)
+    bookmakers = [_of(name, by_bookmaker[name], deviation) for name in sorted(by_bookmaker)]
+    return _of(None, rows, deviation), bookmakers

@@ -1,0 +1,51 @@
+"""The league's reference data the pages share (the teams for a filter), from the cache.
+
+The board and the record each listed every team on every request (a statement each time,
+for rows that change a few times a season). They now read them from the cache, under the
+`reference` namespace that ingesting teams invalidates after its commit (`services.ingest`),
+so a page never shows a team list older than its last invalidation; the Redis read rides
+beside the flags' one (no statement).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.cache import get_cache
+from courtside.http_cache import REFERENCE
+from courtside.models import Team
+from courtside.settings import get_cache_settings
+
+TEAMS_KEY = "pages:teams"
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    """What a page's team filter shows: no ORM object, nothing to load lazily."""
+
+    id: int
+    abbreviation: str
+    city: str
+    name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.city} {self.name}"
+
+
+async def teams(session: AsyncSession) -> list[TeamRef]:
+    """Every team, by abbreviation."""
+
+    async def load() -> bytes:
+        rows = await session.execute(
+            select(Team.id, Team.abbreviation, Team.city, Team.name).order_by(Team.abbreviation)
+        )
+        return json.dumps([list(row) for row in rows]).encode()
+
+    ttl = get_cache_settings().cache_ttl_reference_seconds
+    raw, _hit = await get_cache().get_or_build(REFERENCE, TEAMS_KEY, ttl, load)
+    return [TeamRef(*row) for row in json.loads(raw)]

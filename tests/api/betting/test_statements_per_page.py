@@ -1,0 +1,89 @@
+"""What a signed-in page costs the database: counted, not timed (issue 23).
+
+Each page a signed-in person waits for (the board, my record, a game page, the admin's users)
+sends at most `PAGE_STATEMENTS[page]` SQL statements once warm (the flags and the team list
+come from the cache), counted with SQLAlchemy's `before_cursor_execute` on both dialects.
+The world has what makes pages send more: games open and started today (the closing line),
+predictions, odds from two bookmakers, an open bet, settled bets (the chart) and a bankroll
+reset. The test harness's own SAVEPOINTs are not the page's and are not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from courtside.models import utcnow
+from courtside.services import bankroll, placing, settlement
+from courtside.services.audit import SYSTEM
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import HTML, make_slate, sign_in
+from tests.helpers import both_dialects, make_odds, make_prediction
+
+PAGE_STATEMENTS = {"board": 4, "record": 4, "game page": 4, "admin users": 4}
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "SAVEPOINT" not in statement.upper():
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _world(session: AsyncSession) -> dict[str, Any]:
+    user = await make_user(session)
+    admin = await make_user(session, role="Admin")
+    await bankroll.reset_bankroll(session, user_id=user.id, actor=SYSTEM)
+    slate = await make_slate(session, games=4, starts_in=timedelta(hours=2))
+    now = utcnow()
+    games = slate.games
+    for game in games:
+        await make_prediction(session, game, 0.55)
+        await make_odds(session, game, -140, 120, now - timedelta(minutes=20), bookmaker="other")
+    await make_prediction(session, games[0], 0.6, version="v2")
+    for game in games[:3]:
+        await placing.place_bet(
+            session, user_id=user.id, game_id=game.id, side="home", stake_cents=1_000
+        )
+    games[0].status, games[0].home_score, games[0].away_score = "final", 100, 90
+    games[1].status, games[1].home_score, games[1].away_score = "final", 80, 90
+    games[3].start_time = now - timedelta(minutes=5)  # tipped off: the closing line
+    await session.flush()
+    await settlement.settle_games(session, [games[0].id, games[1].id])
+    await session.commit()
+    return {
+        "board": (user, "/"),
+        "record": (user, "/record"),
+        "game page": (user, f"/games/{games[2].id}"),
+        "admin users": (admin, "/admin/users"),
+    }
+
+
+@both_dialects
+@pytest.mark.parametrize("page", sorted(PAGE_STATEMENTS))
+async def test_statements_per_signed_in_page(
+    client: httpx.AsyncClient, session: AsyncSession, engine: AsyncEngine, page: str
+) -> None:
+    user, url = (await _world(session))[page]
+    sign_in(client, user)
+    first = await client.get(url, headers=HTML)  # fills the caches (flags, teams)
+    assert first.status_code == 200, first.text
+    with counting(engine) as statements:
+        response = await client.get(url, headers=HTML)
+    assert response.status_code == 200, response.text
+    assert len(statements) <= PAGE_STATEMENTS[page], "\n".join(statements)
