@@ -14,7 +14,6 @@ from starlette.requests import HTTPConnection
 
 from courtside.auth.config import InsecureConfiguration
 from courtside.errors import ApiError
-from courtside.models import Role
 from courtside.settings import AppSettings, get_app_settings
 from courtside.sso_settings import SsoSettings, get_sso_settings
 
@@ -83,6 +82,9 @@ def refuse_admin_password(user: User) -> None:
     """Admins sign in through the provider only, when SSO is on and
     `OIDC_ADMIN_PASSWORD_LOGIN=false`. Called after the password was found right, so it
     tells nothing to someone who does not know it."""
+    # lazy: the account models load on a password sign-in, not on a cold public request
+    from courtside.models import Role
+
     sso = get_sso_settings()
     if user.role == Role.ADMIN.value and sso.configured and not sso.oidc_admin_password_login:
         raise ApiError(

@@ -27,7 +27,10 @@ from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, make_slate, sign_in
 from tests.helpers import both_dialects, make_odds, make_prediction
 
-PAGE_STATEMENTS = {"board": 4, "record": 4, "game page": 4, "admin users": 4}
+PAGE_STATEMENTS = {"board": 4, "record": 7, "game page": 4, "admin users": 4}
+"""The record was 4 before its analytics section (issue 25): that adds the decided bets with
+their games, their closing lines and the user's unit — over issue 23's goal of 4, said so in
+docs/performance.md; folding them into the record's own reads is the next step."""
 
 
 @contextmanager
