@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: synth diff deploy bootstrap preflight check-env node_modules
 
-node_modules: $(CDK) ## Install the pinned AWS CDK CLI (npm ci)
+node_modules: $(CDK) ## Install the pinned AWS CDK CLI and the tests' OpenID provider (npm ci)
 
 # The CLI itself is the target, not the directory: an empty or half-removed node_modules/ is
 # reinstalled instead of passing for up to date.
@@ -23,8 +23,10 @@ $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# The infra tests also run `cdk synth` through the pinned CLI.
+# The infra tests also run `cdk synth` through the pinned CLI; the SSO tests (the browser's
+# too, so `make screenshots`) start the OpenID provider from node_modules.
 test: node_modules
+screenshots: node_modules
 
 check-env:
 	@case "$(ENV)" in dev|staging|prod) ;; \
