@@ -39,6 +39,8 @@ class Viewer:
     """The wallet's balance (None: no wallet yet, the starting bankroll), read with the rest
     so that a page showing the bankroll needs no statement of its own."""
     starting_cents: int | None = None
+    unit_cents: int | None = None
+    """The wallet's unit (None: the default, `units.unit_from`)."""
 
 
 def zone_names() -> list[str]:
@@ -115,11 +117,17 @@ async def viewer(session: AsyncSession, user_id: int) -> Viewer:
     )
     row = (
         await session.execute(
-            select(User.time_zone, unread, Wallet.balance_cents, Wallet.starting_cents)
+            select(
+                User.time_zone,
+                unread,
+                Wallet.balance_cents,
+                Wallet.starting_cents,
+                Wallet.unit_cents,
+            )
             .outerjoin(Wallet, Wallet.user_id == User.id)
             .where(User.id == user_id)
         )
     ).first()
     if row is None:
         return Viewer(None, 0)
-    return Viewer(row[0], int(row[1] or 0), row[2], row[3])
+    return Viewer(row[0], int(row[1] or 0), row[2], row[3], row[4])

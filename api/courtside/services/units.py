@@ -32,17 +32,23 @@ def default_unit_cents(starting_cents: int) -> int:
     return max(1, starting_cents // DEFAULT_SHARE)
 
 
+def unit_from(unit_cents: int | None, starting_cents: int | None) -> Unit:
+    """The unit of a wallet's two columns (both None: no wallet yet). The record page has
+    them from its viewer read (`preferences.viewer`), so it needs no statement for them."""
+    if unit_cents is not None:
+        return Unit(int(unit_cents), False)
+    if starting_cents is None:
+        return Unit(default_unit_cents(get_betting_settings().starting_bankroll_cents), True)
+    return Unit(default_unit_cents(int(starting_cents)), True)
+
+
 async def unit_of(session: AsyncSession, user_id: int) -> Unit:
     row = (
         await session.execute(
             select(Wallet.unit_cents, Wallet.starting_cents).where(Wallet.user_id == user_id)
         )
     ).one_or_none()
-    if row is None:
-        return Unit(default_unit_cents(get_betting_settings().starting_bankroll_cents), True)
-    if row[0] is not None:
-        return Unit(int(row[0]), False)
-    return Unit(default_unit_cents(int(row[1])), True)
+    return unit_from(None, None) if row is None else unit_from(row[0], row[1])
 
 
 async def set_unit(session: AsyncSession, user_id: int, unit_cents: int | None) -> Unit:

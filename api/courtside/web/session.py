@@ -27,6 +27,7 @@ from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.services import preferences
 from courtside.services.signup import signup_allowed
+from courtside.services.units import Unit, unit_from
 from courtside.settings import get_betting_settings
 from courtside.web.formatting import Formatter, zone_named
 
@@ -140,6 +141,14 @@ def viewer_wallet(request: Request) -> tuple[int, int]:
         return start, start
     starting = start if viewer.starting_cents is None else viewer.starting_cents
     return viewer.balance_cents, starting
+
+
+def viewer_unit(request: Request) -> Unit:
+    """The signed-in viewer's unit, from the wallet columns the page dependency read."""
+    viewer = getattr(request.state, _VIEWER, None)
+    if not isinstance(viewer, preferences.Viewer) or viewer.balance_cents is None:
+        return unit_from(None, None)
+    return unit_from(viewer.unit_cents, viewer.starting_cents)
 
 
 def formatter(request: Request) -> Formatter:
