@@ -2,8 +2,9 @@
 value, breakdowns, streaks and the running series the record page charts.
 
 What counts: the user's *decided* bets (won or lost), as in `betting.summary` (a refund or
-a cancellation is no result). One query loads them with their games; the closing line is
-`closing_line.closing_markets` (each book's last pre-game quote, best price per side).
+a cancellation is no result). One query loads them with their games and their closing
+line (`bet_rows`: each book's last pre-game quote joined, the best price per side as
+`closing_line.closing_markets`).
 
 **Closing line value (CLV)** of a bet: the implied probability of the closing price on the
 side the user took, minus the implied probability of the price they took. Positive means
@@ -21,16 +22,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from courtside.models import Bet, BetSide, BetStatus, Game, Team, User
+from courtside.models import Bet, BetSide, BetStatus, Game, OddsSnapshot, Team, User
 from courtside.odds import implied_probability
+from courtside.services import closing_line
 from courtside.services.closing_line import closing_markets
-from courtside.services.units import unit_of
+from courtside.services.units import Unit, unit_of
 from courtside.settings import get_app_settings
 
 ODDS_BANDS: tuple[tuple[str, Callable[[int], bool]], ...] = (
@@ -261,50 +264,79 @@ def series(bets: Sequence[DecidedBet]) -> list[SeriesPoint]:
     return points
 
 
-async def decided_bets(session: AsyncSession, user_id: int) -> list[DecidedBet]:
-    """The user's won and lost bets in settlement order, each with its closing price: one
-    statement for the bets, their games and the teams backed, one for the closing lines."""
+@dataclass(frozen=True)
+class BetRow:
+    """One of the user's bets, any status, as the record's summary and chart need it, and
+    for a won or lost bet what the analytics need (`decided`)."""
+
+    bet_id: int
+    status: str
+    stake_cents: int
+    profit_cents: int | None
+    settled_at: datetime | None
+    decided: DecidedBet | None
+
+
+DECIDED = (BetStatus.WON.value, BetStatus.LOST.value)
+
+
+async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -> list[BetRow]:
+    """The user's bets (only the won and lost ones if `decided_only`) with the tip-off of
+    their game, the team backed and, for the decided ones, their game's closing quotes
+    (`closing_line.closing_ranked`, rank 1) left-joined: one statement, a row per bet and
+    closing quote, grouped back here. The closing price is the one `closing_markets` gives."""
+    decided = Bet.status.in_(DECIDED)
+    mine = aliased(Bet)
+    ranked = closing_line.closing_ranked(
+        select(mine.game_id).where(mine.user_id == user_id, mine.status.in_(DECIDED))
+    )
     backed = aliased(Team)
-    rows = (
-        await session.execute(
-            select(
-                Bet.id,
-                Bet.settled_at,
-                Bet.side,
-                Bet.odds,
-                Bet.stake_cents,
-                Bet.profit_cents,
-                Game,
-                backed.abbreviation,
-            )
-            .join(Game, Game.id == Bet.game_id)
-            .join(
-                backed,
-                backed.id
-                == case(
-                    (Bet.side == BetSide.HOME.value, Game.home_team_id), else_=Game.away_team_id
-                ),
-            )
-            .where(
-                Bet.user_id == user_id,
-                Bet.status.in_([BetStatus.WON.value, BetStatus.LOST.value]),
-            )
-            .order_by(Bet.settled_at, Bet.id)
+    statement = (
+        select(
+            Bet.id,
+            Bet.status,
+            Bet.side,
+            Bet.odds,
+            Bet.stake_cents,
+            Bet.profit_cents,
+            Bet.settled_at,
+            Game.start_time,
+            backed.abbreviation,
+            OddsSnapshot,
         )
-    ).all()
-    games = list({row.Game.id: row.Game for row in rows}.values())
-    closing = await closing_markets(session, games)
-    decided = []
-    for bet_id, settled_at, side, odds, stake, profit, game, team in rows:
-        assert settled_at is not None  # won and lost bets are settled (check constraint)
-        assert profit is not None
-        market = closing.get(game.id)
-        price = None if market is None else market.best(side)
-        decided.append(
-            DecidedBet(
+        .join(Game, Game.id == Bet.game_id)
+        .join(
+            backed,
+            backed.id
+            == case((Bet.side == BetSide.HOME.value, Game.home_team_id), else_=Game.away_team_id),
+        )
+        .outerjoin(ranked, and_(ranked.c.game_id == Bet.game_id, ranked.c.rank == 1, decided))
+        .outerjoin(OddsSnapshot, OddsSnapshot.id == ranked.c.id)
+        .where(Bet.user_id == user_id)
+        .order_by(Bet.id, OddsSnapshot.bookmaker)
+    )
+    if decided_only:
+        statement = statement.where(decided)
+    first: dict[int, Any] = {}
+    quotes: dict[int, list[OddsSnapshot]] = {}
+    for row in (await session.execute(statement)).all():
+        first.setdefault(row[0], row)
+        bet_quotes = quotes.setdefault(row[0], [])
+        if row[9] is not None:
+            bet_quotes.append(row[9])
+    found = []
+    for bet_id, row in first.items():
+        _, status, side, odds, stake, profit, settled_at, tip_off, team, _ = row
+        decided_bet = None
+        if status in DECIDED:
+            assert settled_at is not None  # won and lost bets are settled (check constraint)
+            assert profit is not None
+            market = closing_line.closing_market(quotes[bet_id])
+            price = None if market is None else market.best(side)
+            decided_bet = DecidedBet(
                 bet_id=bet_id,
                 settled_at=settled_at,
-                tip_off=game.start_time,
+                tip_off=tip_off,
                 side=side,
                 team=team,
                 odds=odds,
@@ -312,8 +344,20 @@ async def decided_bets(session: AsyncSession, user_id: int) -> list[DecidedBet]:
                 stake_cents=stake,
                 profit_cents=profit,
             )
-        )
-    return decided
+        found.append(BetRow(bet_id, status, stake, profit, settled_at, decided_bet))
+    return found
+
+
+def decided_of(rows: Iterable[BetRow]) -> list[DecidedBet]:
+    """The won and lost bets of `rows`, in settlement order."""
+    decided = [row.decided for row in rows if row.decided is not None]
+    return sorted(decided, key=lambda bet: (bet.settled_at, bet.bet_id))
+
+
+async def decided_bets(session: AsyncSession, user_id: int) -> list[DecidedBet]:
+    """The user's won and lost bets in settlement order, each with its closing price: one
+    statement for the bets, their games, the teams backed and the closing lines."""
+    return decided_of(await bet_rows(session, user_id, decided_only=True))
 
 
 async def zone_of(session: AsyncSession, user_id: int) -> ZoneInfo:
@@ -330,7 +374,12 @@ async def zone_of(session: AsyncSession, user_id: int) -> ZoneInfo:
 async def bettor_stats(session: AsyncSession, user_id: int, *, zone: ZoneInfo) -> BettorStats:
     """Everything the record page's analytics and `/v1/me/stats` show (months in `zone`)."""
     bets = await decided_bets(session, user_id)
-    unit = await unit_of(session, user_id)
+    return stats_of(bets, await unit_of(session, user_id), zone=zone)
+
+
+def stats_of(bets: list[DecidedBet], unit: Unit, *, zone: ZoneInfo) -> BettorStats:
+    """`bettor_stats` of decided bets already read (the record page reads them with the
+    rest of the user's bets, `bet_rows`) and the unit (from its viewer read)."""
     return BettorStats(
         bets=bets,
         unit_cents=unit.cents,

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
@@ -97,14 +98,14 @@ def market_from_history(
     return _market(list(newest.values()), started=started) if newest else None
 
 
-async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[int, Market]:
-    """Each game's market at its tip-off, whatever its status now (the analytics' and the
-    track record's closing line). Games without a pre-game quote are absent."""
-    if not games:
-        return {}
-    ranked = (
+def closing_ranked(game_ids: Any) -> Subquery:
+    """The quotes recorded at or before their game's tip-off, of the games `game_ids` (ids or
+    a select of them), ranked newest first per game and bookmaker: rank 1 is each
+    bookmaker's closing quote."""
+    return (
         select(
             OddsSnapshot.id,
+            OddsSnapshot.game_id,
             func.row_number()
             .over(
                 partition_by=(OddsSnapshot.game_id, OddsSnapshot.bookmaker),
@@ -114,11 +115,25 @@ async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[
         )
         .join(Game, Game.id == OddsSnapshot.game_id)
         .where(
-            OddsSnapshot.game_id.in_([game.id for game in games]),
+            OddsSnapshot.game_id.in_(game_ids),
             OddsSnapshot.recorded_at <= Game.start_time,
         )
         .subquery()
     )
+
+
+def closing_market(quotes: list[OddsSnapshot]) -> Market | None:
+    """A game's closing line from its bookmakers' closing quotes (rank 1 of
+    `closing_ranked`); None without any."""
+    return _market(quotes, started=True) if quotes else None
+
+
+async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[int, Market]:
+    """Each game's market at its tip-off, whatever its status now (the analytics' and the
+    track record's closing line). Games without a pre-game quote are absent."""
+    if not games:
+        return {}
+    ranked = closing_ranked([game.id for game in games])
     rows = await session.scalars(
         select(OddsSnapshot)
         .join(ranked, OddsSnapshot.id == ranked.c.id)
