@@ -1,46 +1,62 @@
-"""My record's summary and profit chart from one read of the user's bets.
+"""My record's summary, profit chart and analytics from one read of the user's bets.
 
 `betting.summary` (eight aggregates, then the wallet) and `betting.profit_series` (the settled
-bets in order) were three statements for one page; both are small functions of the same
-rows (a few columns of each of the user's bets), so the page reads those rows once and
-computes both here, by the same definitions. The wallet comes with the page's viewer read.
+bets in order) were three statements for one page, and the analytics section (issue 25) read
+the decided bets again with their games, then their closing lines, then the unit: all small
+functions of the same rows, so the page reads the user's bets once with their games, the team
+backed and the closing quotes (`analytics.bet_rows`) and computes them here, by the same
+definitions. The wallet and the unit come with the page's viewer read.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.models import Bet, BetStatus
+from courtside.models import BetStatus
+from courtside.services.analytics import DECIDED, BetRow, DecidedBet, bet_rows, decided_of
 from courtside.services.bet_record import ProfitPoint, Summary
 
-DECIDED = (BetStatus.WON.value, BetStatus.LOST.value)
+
+@dataclass(frozen=True)
+class RecordRead:
+    summary: Summary
+    series: list[ProfitPoint]
+    decided: list[DecidedBet]
+    """The won and lost bets in settlement order, for `analytics.stats_of`."""
 
 
-async def summary_and_series(
+async def record_read(
     session: AsyncSession, user_id: int, *, balance_cents: int, starting_cents: int
+) -> RecordRead:
+    """`betting.summary`, `betting.profit_series` and the analytics' decided bets of one
+    user, in one statement."""
+    rows = await bet_rows(session, user_id, decided_only=False)
+    summary, series = summary_and_series(
+        rows, balance_cents=balance_cents, starting_cents=starting_cents
+    )
+    return RecordRead(summary, series, decided_of(rows))
+
+
+def summary_and_series(
+    rows: Sequence[BetRow], *, balance_cents: int, starting_cents: int
 ) -> tuple[Summary, list[ProfitPoint]]:
-    """`betting.summary` and `betting.profit_series` of one user, in one statement."""
-    rows = (
-        await session.execute(
-            select(Bet.id, Bet.status, Bet.stake_cents, Bet.profit_cents, Bet.settled_at).where(
-                Bet.user_id == user_id
-            )
-        )
-    ).all()
+    """`betting.summary` and `betting.profit_series` of the user's bets."""
     counts = {status.value: 0 for status in BetStatus}
     staked = profit = open_stake = 0
     decided = []
-    for bet_id, status, stake, bet_profit, settled_at in rows:
-        counts[status] = counts.get(status, 0) + 1
-        profit += bet_profit or 0
-        if status in DECIDED:
-            staked += stake
-            assert settled_at is not None
-            assert bet_profit is not None
-            decided.append((settled_at, bet_id, bet_profit))
-        elif status == BetStatus.OPEN.value:
-            open_stake += stake
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+        profit += row.profit_cents or 0
+        if row.status in DECIDED:
+            staked += row.stake_cents
+            assert row.settled_at is not None
+            assert row.profit_cents is not None
+            decided.append((row.settled_at, row.bet_id, row.profit_cents))
+        elif row.status == BetStatus.OPEN.value:
+            open_stake += row.stake_cents
     summary = Summary(
         bets=len(rows),
         won=counts[BetStatus.WON.value],

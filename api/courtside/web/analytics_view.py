@@ -5,14 +5,10 @@ profit chart, and the breakdown tables in the order the page lists them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from courtside.services.analytics import BettorStats, Slice, bettor_stats
+from courtside.services.analytics import BettorStats, Slice
 from courtside.web.analytics_charts import ClvChart, clv_chart, points_label
 from courtside.web.formatting import Formatter
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass(frozen=True)
@@ -39,8 +35,9 @@ class AnalyticsView:
         return f"{self.stats.units_won:+.2f}"
 
 
-async def analytics_view(session: AsyncSession, user_id: int, fmt: Formatter) -> AnalyticsView:
-    stats = await bettor_stats(session, user_id, zone=fmt.zone)
+def analytics_view(stats: BettorStats, fmt: Formatter) -> AnalyticsView:
+    """`stats`: `analytics.stats_of` in the viewer's zone (the record page computes them from
+    its one read of the user's bets, `record_reads.record_read`)."""
     parts = stats.breakdowns
     return AnalyticsView(
         stats=stats,

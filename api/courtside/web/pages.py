@@ -23,7 +23,14 @@ from courtside.db import SessionDep
 from courtside.errors import status_for
 from courtside.models import BetStatus, GameStatus, utcnow
 from courtside.schemas.common import PageParams
-from courtside.services import bankroll, bet_record, placing, record_reads, reference_data
+from courtside.services import (
+    analytics,
+    bankroll,
+    bet_record,
+    placing,
+    record_reads,
+    reference_data,
+)
 from courtside.services.bet_export import bets_csv
 from courtside.services.reference_data import TeamRef
 from courtside.unit_of_work import UnitOfWorkDep
@@ -39,7 +46,7 @@ from courtside.web.query_params import (
     SortQuery,
     ToDay,
 )
-from courtside.web.session import PageUser, formatter, viewer_wallet
+from courtside.web.session import PageUser, formatter, viewer_unit, viewer_wallet
 from courtside.web.templating import render
 
 if TYPE_CHECKING:
@@ -157,9 +164,10 @@ async def _record_page(
     fmt = formatter(request)
     teams = await reference_data.teams(session)
     balance, starting = viewer_wallet(request)
-    summary, series = await record_reads.summary_and_series(
+    read = await record_reads.record_read(
         session, user.id, balance_cents=balance, starting_cents=starting
     )
+    stats = analytics.stats_of(read.decided, viewer_unit(request), zone=fmt.zone)  # issue 25
     resets = await bankroll.resets(session, user.id)
     range_error = _check_range(query)
     bets = await bet_record.list_bets(
@@ -180,10 +188,10 @@ async def _record_page(
         request,
         "record.html",
         {
-            "summary": summary,
+            "summary": read.summary,
             "resets": resets,
-            "chart": profit_chart(series, fmt.zone),
-            "analytics": await analytics_view(session, user.id, fmt),  # issue 25
+            "chart": profit_chart(read.series, fmt.zone),
+            "analytics": analytics_view(stats, fmt),
             "bets": bets.items,
             "total": bets.total,
             "page": query.page,

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.domain_errors import Invalid
 from courtside.errors import status_of
 from courtside.models import Bet, Game, Team, User, utcnow
-from courtside.services import analytics, units
+from courtside.services import analytics, record_reads, units
 from tests.api.auth.helpers import make_user, user_headers
 from tests.helpers import both_dialects, make_game, make_odds, make_teams, utc
 
@@ -348,3 +348,23 @@ async def test_the_csv_carries_units_closing_odds_and_clv(
     # the open bet (not started) and the cancelled one: no result, no closing line
     others = [[row[c] for c in ("status", *picked)] for row in listed if row["odds"] == "-110"]
     assert sorted(others) == [["cancelled", "0.00", "", ""], ["open", "", "", ""]]
+
+
+@both_dialects
+async def test_the_record_reads_the_same_analytics_in_one_statement(
+    session: AsyncSession,
+) -> None:
+    """The record page's one read of the user's bets (`record_reads.record_read`) gives the
+    same decided bets, closing prices included, as `bettor_stats`."""
+    user_id = await _history(session)
+    read = await record_reads.record_read(session, user_id, balance_cents=0, starting_cents=0)
+    stats = await analytics.bettor_stats(session, user_id, zone=UTC)
+    assert read.decided == stats.bets
+    assert [bet.closing_odds for bet in read.decided] == [-170, 150, 140, -250, None]
+    assert (read.summary.bets, read.summary.won, read.summary.lost, read.summary.open) == (
+        7,
+        3,
+        2,
+        1,
+    )
+    assert [point.cumulative_cents for point in read.series] == [666, 2666, 666, 166, 1166]

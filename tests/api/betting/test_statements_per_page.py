@@ -27,10 +27,12 @@ from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, make_slate, sign_in
 from tests.helpers import both_dialects, make_odds, make_prediction
 
-PAGE_STATEMENTS = {"board": 4, "record": 7, "game page": 4, "admin users": 4}
-"""The record was 4 before its analytics section (issue 25): that adds the decided bets with
-their games, their closing lines and the user's unit — over issue 23's goal of 4, said so in
-docs/performance.md; folding them into the record's own reads is the next step."""
+PAGE_STATEMENTS = {"board": 4, "record": 4, "game page": 4, "admin users": 4}
+"""The record's analytics section (issue 25) first made it 7 (the decided bets with their
+games, their closing lines, the user's unit); they are folded into its own reads now: the
+unit comes with the viewer read, and one read of the user's bets with their games, the team
+backed and the closing quotes serves the summary, the chart and the analytics
+(`record_reads.record_read`). The other two are the bankroll resets and the page of bets."""
 
 
 @contextmanager
