@@ -10,6 +10,10 @@ commit. The owner commits exactly once:
   a success already on its way to the client);
 - a script, a CLI command or a test: `async with unit_of_work() as uow: ...`.
 
+`SessionDep` (the request's session, `courtside.db`'s) is named here too: the pages take it
+from the module that owns its transaction, since they may not import `courtside.db`, where
+the engine lives (the "Pages run no SQL" contract, docs/layers.md).
+
 After a successful commit every hook runs, in the order registered; a hook that fails is
 logged and the others still run (the data is committed: failing the request now would
 only hide that). After a failed commit or a rollback no hook runs. A hook registered with
@@ -31,7 +35,8 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from courtside.db import SessionDep, close_quietly, get_sessionmaker
+from courtside.db import SessionDep as SessionDep  # for the pages (see the docstring)
+from courtside.db import close_quietly, get_sessionmaker
 
 logger = logging.getLogger(__name__)
 

@@ -46,10 +46,7 @@ class FeatureFlag(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class RowCount(Base):
+class RowCount(tables.RowCountColumns, Base):
     """How many rows a large table holds, kept by the database's own triggers (migration 0008)."""
 
     __table__ = tables.row_counts
-
-    table_name: Mapped[str]
-    row_count: Mapped[int]

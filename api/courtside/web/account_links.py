@@ -16,11 +16,10 @@ from starlette.responses import RedirectResponse, Response
 
 from courtside.auth import account_limits, ratelimit
 from courtside.auth.csrf import CsrfProtected
-from courtside.db import SessionDep
 from courtside.errors import REFUSALS, ApiError, headers_of, status_of
 from courtside.services import account_email, account_tokens
 from courtside.settings import get_app_settings, get_auth_settings
-from courtside.unit_of_work import UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web.session import PageOptionalUser, clear_session_cookie
 from courtside.web.templating import render
 

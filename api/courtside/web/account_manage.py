@@ -15,11 +15,10 @@ from courtside.auth.deps import AuthUser, actor_for_user
 from courtside.auth.ratelimit import client_ip
 from courtside.auth.reauthentication import confirm_password
 from courtside.auth.tokens import issue_token
-from courtside.db import SessionDep
 from courtside.errors import REFUSALS, ApiError, Refusal, headers_of, status_of
 from courtside.services import account_deletion, account_email, bankroll, bet_record, users
 from courtside.settings import get_auth_settings
-from courtside.unit_of_work import UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web.account_links import links_for
 from courtside.web.session import (
     PageOptionalUser,

@@ -9,10 +9,9 @@ from starlette.responses import RedirectResponse, Response
 
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import actor_for_user
-from courtside.db import SessionDep
 from courtside.errors import REFUSALS, status_of
 from courtside.services import leaderboard, notifications, preferences
-from courtside.unit_of_work import UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web.session import PageOptionalUser, PageUser
 from courtside.web.templating import render
 

@@ -10,11 +10,10 @@ from starlette.responses import Response
 
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import actor_for_user
-from courtside.db import SessionDep
 from courtside.errors import REFUSALS, status_of
 from courtside.services import flag_admin
 from courtside.services.flags import DEFAULTS
-from courtside.unit_of_work import UnitOfWork, UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWork, UnitOfWorkDep
 from courtside.web.admin_common import (
     DoneCode,
     DoneQuery,

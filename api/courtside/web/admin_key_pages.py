@@ -11,12 +11,11 @@ from starlette.responses import RedirectResponse, Response
 from courtside.auth.cookies import cookie_secure
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import actor_for_user
-from courtside.db import SessionDep
 from courtside.errors import REFUSALS, status_of
 from courtside.models import ApiScope
 from courtside.schemas.common import PageParams
 from courtside.services import api_keys
-from courtside.unit_of_work import UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web.admin_common import (
     PAGE_SIZE,
     DoneQuery,

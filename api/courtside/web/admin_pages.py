@@ -13,11 +13,10 @@ from starlette.responses import RedirectResponse, Response
 
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import actor_for_user
-from courtside.db import SessionDep
 from courtside.schemas.common import PageParams
 from courtside.services import api_keys, audit, flag_admin, users
 from courtside.settings import get_app_settings
-from courtside.unit_of_work import UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web import query_params
 from courtside.web.admin_common import (
     PAGE_SIZE,

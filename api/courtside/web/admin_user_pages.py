@@ -10,12 +10,11 @@ from starlette.responses import Response
 
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser, actor_for_user
-from courtside.db import SessionDep
 from courtside.errors import REFUSALS, status_of
 from courtside.models import Role
 from courtside.schemas.common import PageParams
 from courtside.services import users
-from courtside.unit_of_work import UnitOfWork, UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWork, UnitOfWorkDep
 from courtside.web import query_params
 from courtside.web.admin_common import (
     PAGE_SIZE,

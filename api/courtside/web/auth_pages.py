@@ -16,14 +16,13 @@ from courtside.auth.cookies import session_cookie_name
 from courtside.auth.csrf import CsrfProtected, forget_binding, submitted_token, token_matches
 from courtside.auth.login import password_login
 from courtside.auth.tokens import InvalidToken, decode_token, issue_token
-from courtside.db import SessionDep
 from courtside.errors import REFUSALS, ApiError, headers_of, status_of
 from courtside.models import User
 from courtside.services import audit, users
 from courtside.services.signup import signup_allowed
 from courtside.settings import get_auth_settings
 from courtside.sso_settings import sso_button_label
-from courtside.unit_of_work import UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web.session import (
     PageOptionalUser,
     clear_session_cookie,

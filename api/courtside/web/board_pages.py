@@ -18,12 +18,11 @@ from starlette.responses import RedirectResponse, Response
 
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser
-from courtside.db import SessionDep
 from courtside.models import Bet, utcnow
 from courtside.odds import format_units
 from courtside.services import bet_record, board, flags, league, placing, reference_data
 from courtside.settings import get_app_settings
-from courtside.unit_of_work import UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web import bet_flash
 from courtside.web.board_days import group_by_day, started_heading
 from courtside.web.cards import FormState, cards_for

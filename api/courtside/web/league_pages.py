@@ -13,7 +13,6 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from courtside.auth.deps import AuthUser
-from courtside.db import SessionDep
 from courtside.models import Game, GameStatus, utcnow
 from courtside.odds import format_units
 from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
@@ -21,6 +20,7 @@ from courtside.services import bet_record, board, reference_data, seasons
 from courtside.services.closing_line import market_from_history
 from courtside.services.odds_windows import window_statistic
 from courtside.services.standings import standings_for
+from courtside.unit_of_work import SessionDep
 from courtside.web import bet_flash
 from courtside.web.board_pages import placed_message
 from courtside.web.cards import FormState, cards_for, has_started

@@ -19,7 +19,6 @@ from starlette.responses import RedirectResponse, Response
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser, actor_for_user
 from courtside.cache_control import PRIVATE
-from courtside.db import SessionDep
 from courtside.errors import status_for
 from courtside.models import BetStatus, GameStatus, utcnow
 from courtside.schemas.common import PageParams
@@ -33,7 +32,7 @@ from courtside.services import (
 )
 from courtside.services.bet_export import bets_csv
 from courtside.services.reference_data import TeamRef
-from courtside.unit_of_work import UnitOfWorkDep
+from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web.analytics_view import analytics_view
 from courtside.web.charts import profit_chart
 from courtside.web.formatting import Formatter

@@ -23,12 +23,12 @@ from courtside.auth.cookies import cookie_secure, session_cookie_name
 from courtside.auth.csrf import csrf_context
 from courtside.auth.deps import AuthUser, get_optional_user, request_user
 from courtside.auth.tokens import IssuedToken
-from courtside.db import SessionDep
 from courtside.errors import ApiError
 from courtside.services import preferences
 from courtside.services.signup import signup_allowed
 from courtside.services.units import Unit, unit_from
 from courtside.settings import get_betting_settings
+from courtside.unit_of_work import SessionDep
 from courtside.web.formatting import Formatter, zone_named
 
 _VIEWER = "page_viewer"

@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from courtside.db import SessionDep
 from courtside.services.track_record import model_track_record
 from courtside.settings import get_app_settings
+from courtside.unit_of_work import SessionDep
 from courtside.web.analytics_charts import calibration_chart
 from courtside.web.session import PageOptionalUser
 from courtside.web.templating import render
