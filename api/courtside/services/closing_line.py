@@ -50,32 +50,11 @@ async def shown_markets(
     if not games:
         return {}
     open_ids = [game.id for game in games if not has_started(game, now)]
-    ranked = (
-        select(
-            OddsSnapshot.id,
-            func.row_number()
-            .over(
-                partition_by=(OddsSnapshot.game_id, OddsSnapshot.bookmaker),
-                order_by=(OddsSnapshot.recorded_at.desc(), OddsSnapshot.id.desc()),
-            )
-            .label("rank"),
-        )
-        .join(Game, Game.id == OddsSnapshot.game_id)
-        .where(
-            OddsSnapshot.game_id.in_([game.id for game in games]),
-            or_(OddsSnapshot.game_id.in_(open_ids), OddsSnapshot.recorded_at <= Game.start_time),
-        )
-        .subquery()
+    ranked = _ranked(
+        [game.id for game in games],
+        or_(OddsSnapshot.game_id.in_(open_ids), OddsSnapshot.recorded_at <= Game.start_time),
     )
-    rows = await session.scalars(
-        select(OddsSnapshot)
-        .join(ranked, OddsSnapshot.id == ranked.c.id)
-        .where(ranked.c.rank == 1)
-        .order_by(OddsSnapshot.game_id, OddsSnapshot.bookmaker)
-    )
-    by_game: dict[int, list[OddsSnapshot]] = defaultdict(list)
-    for row in rows:
-        by_game[row.game_id].append(row)
+    by_game = await _newest_by_game(session, ranked)
     started = {game.id for game in games if has_started(game, now)}
     return {
         game_id: _market(quotes, started=game_id in started) for game_id, quotes in by_game.items()
@@ -102,6 +81,12 @@ def closing_ranked(game_ids: Any) -> Subquery:
     """The quotes recorded at or before their game's tip-off, of the games `game_ids` (ids or
     a select of them), ranked newest first per game and bookmaker: rank 1 is each
     bookmaker's closing quote."""
+    return _ranked(game_ids, OddsSnapshot.recorded_at <= Game.start_time)
+
+
+def _ranked(game_ids: Any, within: Any) -> Subquery:
+    """The quotes of the games `game_ids` that meet `within`, ranked newest first per game
+    and bookmaker (rank 1: each bookmaker's newest such quote)."""
     return (
         select(
             OddsSnapshot.id,
@@ -114,10 +99,7 @@ def closing_ranked(game_ids: Any) -> Subquery:
             .label("rank"),
         )
         .join(Game, Game.id == OddsSnapshot.game_id)
-        .where(
-            OddsSnapshot.game_id.in_(game_ids),
-            OddsSnapshot.recorded_at <= Game.start_time,
-        )
+        .where(OddsSnapshot.game_id.in_(game_ids), within)
         .subquery()
     )
 
@@ -134,6 +116,12 @@ async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[
     if not games:
         return {}
     ranked = closing_ranked([game.id for game in games])
+    by_game = await _newest_by_game(session, ranked)
+    return {game_id: _market(quotes, started=True) for game_id, quotes in by_game.items()}
+
+
+async def _newest_by_game(session: AsyncSession, ranked: Subquery) -> dict[int, list[OddsSnapshot]]:
+    """Rank 1 of `ranked` (each bookmaker's newest quote), grouped by game, by bookmaker."""
     rows = await session.scalars(
         select(OddsSnapshot)
         .join(ranked, OddsSnapshot.id == ranked.c.id)
@@ -143,4 +131,4 @@ async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[
     by_game: dict[int, list[OddsSnapshot]] = defaultdict(list)
     for row in rows:
         by_game[row.game_id].append(row)
-    return {game_id: _market(quotes, started=True) for game_id, quotes in by_game.items()}
+    return by_game
