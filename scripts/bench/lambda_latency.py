@@ -120,7 +120,11 @@ async def main():
 asyncio.run(main())
 """
 
-MISS_ENV = {"CACHE_TTL_SECONDS": "0", "CACHE_TTL_REFERENCE_SECONDS": "0"}
+MISS_ENV = {
+    "CACHE_TTL_SECONDS": "0",
+    "CACHE_TTL_REFERENCE_SECONDS": "0",
+    "CACHE_SEARCH_TTL_SECONDS": "0",
+}
 """Nothing is stored: every request builds its answer from the database."""
 
 SERVICE_COLD_REQUESTS = {
