@@ -239,7 +239,7 @@ def render(data: dict[str, Any]) -> str:
         f"{data['measured_at']}, Python {data['python']}, {data['rounds']} rounds of "
         f"{data['requests_per_round']} requests per kind, app and floor interleaved; "
         f"{data['load_average']['before']} (after: {data['load_average']['after']}).",
-        "A busy 2-core machine inflates every time; the model uses them as measured.",
+        "A busy machine inflates every time (see its load above); the model uses them as measured.",
         "",
         "| request | app (ms) | floor (ms) | database (ms) | statements |",
         "|---|---:|---:|---:|---:|",
@@ -307,7 +307,7 @@ def render(data: dict[str, Any]) -> str:
     lines += [
         "",
         f"Reading it: at this mix the first limit reached is {' or '.join(binding)}. The",
-        "database times are measured by the client (round trip included, on a busy 2-core",
+        "database times are measured by the client (round trip included, on a 2-core",
         "machine), so the CPU limits are pessimistic; the connection limits are exact for the",
         "model's concurrency. Writes and signed-in reads stay on the writer whatever the number",
         "of readers (read-your-writes, betting decisions: docs/reliability.md); readers take",
