@@ -42,6 +42,16 @@ def on_lambda() -> bool:
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
+def _lambda_pool_size() -> int:
+    """One connection per Lambda environment, which serves one request at a time; two when
+    no Redis is configured. Then the in-process cache reads its namespace versions from the
+    database (`courtside.cache_versions`) on a connection of their own while the request
+    holds its session's: with a pool of one that read waited `DB_POOL_TIMEOUT_SECONDS` (2 s)
+    for the connection its own request held, then counted as a cache failure (issue 23's
+    3.35 s first signed-in page). The stack always configures Redis (`REDIS_HOST`)."""
+    return 1 if os.environ.get("REDIS_URL") or os.environ.get("REDIS_HOST") else 2
+
+
 class AppSettings(BaseSettings):
     """Where and how the app runs."""
 
@@ -113,12 +123,13 @@ class DatabaseSettings(BaseSettings):
     database_use_proxy: bool = Field(
         default=False, description="Behind RDS Proxy: no client-side pool (NullPool)."
     )
-    # One request at a time per Lambda environment: one connection, no overflow.
+    # One request at a time per Lambda environment: one connection, no overflow (two
+    # without Redis: see `_lambda_pool_size`).
     db_pool_size: int = Field(
-        default_factory=lambda: 1 if on_lambda() else 5,
+        default_factory=lambda: _lambda_pool_size() if on_lambda() else 5,
         ge=1,
         le=50,
-        description="Pooled connections (1 on Lambda, else 5).",
+        description="Pooled connections (1 on Lambda, 2 there without Redis, else 5).",
     )
     db_max_overflow: int = Field(
         default_factory=lambda: 0 if on_lambda() else 5,

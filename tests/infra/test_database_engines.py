@@ -228,6 +228,7 @@ def test_the_budget_uses_the_apps_own_pool_on_lambda(monkeypatch: pytest.MonkeyP
     from courtside.settings import DatabaseSettings
 
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "courtside-public")
+    monkeypatch.setenv("REDIS_HOST", "cache.internal")  # the stack sets it on every function
     for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
         monkeypatch.delenv(name, raising=False)
     settings = DatabaseSettings()

@@ -237,6 +237,7 @@ def test_rediss_url_builds_a_tls_client():
 
 def test_lambda_defaults_one_connection_per_environment(monkeypatch):
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "courtside-dev-api")
+    monkeypatch.setenv("REDIS_HOST", "cache.internal")  # the stack always sets it
     reset_settings()
     settings = DatabaseSettings()
     assert (settings.db_pool_size, settings.db_max_overflow) == (1, 0)
@@ -249,6 +250,18 @@ def test_lambda_defaults_one_connection_per_environment(monkeypatch):
     assert pool._timeout == settings.db_pool_timeout_seconds
     monkeypatch.setenv("DB_POOL_SIZE", "3")
     assert DatabaseSettings().db_pool_size == 3
+
+
+def test_lambda_without_redis_pools_a_second_connection_for_the_cache_versions(monkeypatch):
+    """Without Redis the in-process cache reads its namespace versions on a connection of
+    their own while the request holds its session's: with one pooled connection that read
+    waited out the pool timeout on every cold signed-in page (issue 23)."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "courtside-dev-web")
+    for name in ("REDIS_URL", "REDIS_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    assert (DatabaseSettings().db_pool_size, DatabaseSettings().db_max_overflow) == (2, 0)
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    assert DatabaseSettings().db_pool_size == 1
 
 
 def test_defaults_off_lambda_and_null_pool_behind_rds_proxy(monkeypatch):
