@@ -151,6 +151,8 @@ def cold(env: dict[str, str], runs: int, *, services: bool = True) -> dict[str, 
     results: dict[str, dict[str, list[float]]] = {
         name: {"total_ms": [], "import_ms": [], "invoke_ms": []} for name, _, _ in children
     }
+    for _, line, args in children:  # each child's bytecode written once (common.child_env)
+        run_child(COLD_CHILD.format(import_line=line), args, env)
     for _ in range(runs):
         for name, line, args in children:
             total, split = run_child(COLD_CHILD.format(import_line=line), args, env)
@@ -277,8 +279,6 @@ def measure(
         print("  preparing a SQLite database with the demo season ...", flush=True)
         sqlite = sqlite_demo(directory)
         env = child_env(sqlite, directory)
-        run_child(COLD_CHILD.format(import_line=APP_IMPORT), [str(EVENT)], env)  # warm caches
-        run_child(COLD_CHILD.format(import_line=FLOOR_IMPORT), [str(EVENT)], env)
 
         print(f"  cold start: {cold_runs} fresh processes each ({load_average()}) ...", flush=True)
         result = cold(env, cold_runs, services=with_services)

@@ -340,8 +340,8 @@ def _cold(runs: int, env: dict[str, str], floor_env: dict[str, str], cookie: str
         "web": ("from courtside.lambda_services.web import handler", env, ["/", "", cookie]),
     }
     totals: dict[str, list[float]] = {name: [] for name in children}
-    run_child(COLD_NO_TEARDOWN.format(import_line=children["web"][0]),
-              [str(EVENT), *children["web"][2]], env)  # fmt: skip
+    for line, child, args in children.values():  # bytecode written (common.child_env), files read
+        run_child(COLD_NO_TEARDOWN.format(import_line=line), [str(EVENT), *args], child)
     for _ in range(runs):
         for name, (line, child, args) in children.items():
             total, _ = run_child(COLD_NO_TEARDOWN.format(import_line=line), [str(EVENT), *args],
