@@ -90,47 +90,63 @@ def _ingest() -> Routes:
     return [ingest.router]
 
 
+def _pages(*routers: APIRouter | BaseRoute) -> Routes:
+    """A web group's routes, once the pages' context hooks are installed (idempotent)."""
+    # lazy: a service imports only the route groups it serves
+    from courtside.web.session import install_context_hooks
+
+    install_context_hooks()
+    return list(routers)
+
+
 def _web() -> Routes:
+    """The board, my bets and record, and the static files: what a signed-in person's first
+    page (`GET /`) needs. The other pages are groups of their own (`web-league`,
+    `web-account`, `web-admin`), so a cold web service registers a fifth of the site's routes
+    for it, not all 53 (FastAPI analyses each route's parameters as it is added)."""
+    # lazy: a service imports only the route groups it serves
+    from courtside.web import board_pages, pages, record_unit
+    from courtside.web.static_files import static_files
+
+    return _pages(board_pages.router, pages.router, record_unit.router, static_files())
+
+
+def _web_league() -> Routes:
+    # lazy: a service imports only the route groups it serves
+    from courtside.web import league_pages, track_record_pages
+
+    return _pages(track_record_pages.router, league_pages.router)
+
+
+def _web_account() -> Routes:
     # lazy: a service imports only the route groups it serves
     from courtside.web import (
         account_links,
         account_manage,
         account_pages,
-        admin_flag_pages,
-        admin_key_pages,
-        admin_pages,
-        admin_user_pages,
         auth_pages,
-        board_pages,
-        league_pages,
-        pages,
-        record_unit,
         sso_pages,
-        track_record_pages,
     )
 
-    # lazy: a service imports only the route groups it serves
-    from courtside.web.session import install_context_hooks
-    from courtside.web.static_files import static_files
-
-    install_context_hooks()
-    return [
+    return _pages(
         auth_pages.router,
         sso_pages.router,
-        board_pages.router,
-        pages.router,
-        record_unit.router,
-        track_record_pages.router,
-        league_pages.router,
         account_pages.router,
         account_manage.router,
         account_links.router,
+    )
+
+
+def _web_admin() -> Routes:
+    # lazy: a service imports only the route groups it serves
+    from courtside.web import admin_flag_pages, admin_key_pages, admin_pages, admin_user_pages
+
+    return _pages(
         admin_pages.router,
         admin_flag_pages.router,
         admin_user_pages.router,
         admin_key_pages.router,
-        static_files(),
-    ]
+    )
 
 
 GROUPS: tuple[RouteGroup, ...] = (
@@ -147,29 +163,30 @@ GROUPS: tuple[RouteGroup, ...] = (
     RouteGroup(name="ingest", prefixes=("/v1/ingest/",), load=_ingest),
     RouteGroup(
         name="web",
+        prefixes=("/bets", "/record", "/static", "/favicon.ico"),
+        paths=("/",),
+        load=_web,
+    ),
+    RouteGroup(
+        name="web-league",
+        prefixes=("/games/", "/standings", "/teams/", "/players/", "/track-record"),
+        load=_web_league,
+    ),
+    RouteGroup(
+        name="web-account",
         prefixes=(
             "/login",
             "/logout",
             "/signup",
-            "/bets",
-            "/record",
-            "/games/",
-            "/standings",
-            "/teams/",
-            "/players/",
             "/leaderboard",
-            "/track-record",
             "/notifications",
             "/settings",
             "/account",
             "/password/",
-            "/admin",
-            "/static",
-            "/favicon.ico",
         ),
-        paths=("/",),
-        load=_web,
+        load=_web_account,
     ),
+    RouteGroup(name="web-admin", prefixes=("/admin",), load=_web_admin),
 )
 """Every route group. The public read API is three (reference data, the schedule, health), so
 a cold start for `/v1/teams` builds the routes of teams and players only."""

@@ -73,7 +73,15 @@ def test_every_route_group_belongs_to_exactly_one_service():
 
 def test_the_public_read_api_is_its_own_service():
     assert service("public").groups == ("reference", "schedule", "health")
-    assert set(service("web").groups) == {"docs", "account", "admin-api", "web"}
+    assert set(service("web").groups) == {
+        "docs",
+        "account",
+        "admin-api",
+        "web",
+        "web-league",
+        "web-account",
+        "web-admin",
+    }
     assert service("ingest").groups == ("ingest",)
 
 
