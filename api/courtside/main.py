@@ -13,11 +13,13 @@ Lambda entry point can import this module without building (and configuring) the
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi._compat import shared as fastapi_compat
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -145,6 +147,26 @@ class CourtsideApp(FastAPI):
                 headers = [h for h in scope["headers"] if h[0] not in PEOPLES_CREDENTIALS]
                 scope = {**scope, "headers": headers}
         await super().__call__(scope, receive, send)
+
+
+def _v1_model_class_once_imported(fastapi_check: Any) -> Any:
+    """FastAPI asks of each model and parameter type a route declares whether it is a
+    `pydantic.v1` model, and imports `pydantic.v1` to ask (23 modules, the first route a cold
+    start registers pays ~15 ms; the floor's route never asks). No class can be a v1 model
+    while nothing has imported `pydantic.v1`: until something has, the answer is no, without
+    the import; after, FastAPI's own check answers."""
+
+    def is_v1_model_class(cls: Any) -> bool:
+        return "pydantic.v1" in sys.modules and bool(fastapi_check(cls))
+
+    is_v1_model_class.wraps_fastapi = True  # type: ignore[attr-defined]
+    return is_v1_model_class
+
+
+if not getattr(fastapi_compat.is_pydantic_v1_model_class, "wraps_fastapi", False):
+    fastapi_compat.is_pydantic_v1_model_class = _v1_model_class_once_imported(
+        fastapi_compat.is_pydantic_v1_model_class
+    )
 
 
 def _flat(routes: Iterable[Any]) -> list[Any]:

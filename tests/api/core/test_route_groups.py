@@ -127,6 +127,8 @@ NOT_ON_THE_PUBLIC_COLD_PATH = (
     "courtside.models.core",
     "courtside.models.betting",
     "sqlalchemy.dialects.postgresql",
+    # FastAPI's check for pydantic.v1 models answers without importing it (courtside.main).
+    "pydantic.v1",
     # Secrets are read through Powertools' parameters, imported on the first secret fetch;
     # the Powertools logging formatter is part of Lambda init (courtside.lambda_logging).
     "boto3",
