@@ -182,3 +182,62 @@ def test_a_cold_public_request_imports_only_the_public_api(tmp_path, database):
     )
     assert loaded == []
     assert "courtside.routers.reference" in modules
+
+
+WEB_COLD_CHILD = """
+import json, sys
+from courtside.lambda_services.web import handler
+event = json.load(open(sys.argv[1]))
+event["rawPath"] = event["requestContext"]["http"]["path"] = "/"
+event["rawQueryString"] = ""
+event["headers"]["accept"] = "text/html"
+class Context:
+    aws_request_id = "cold"
+response = handler(event, Context())
+assert response["statusCode"] in (200, 303), response["statusCode"]
+print(json.dumps(sorted(sys.modules)))
+"""
+
+NOT_ON_THE_WEB_SERVICES_FIRST_PAGE = (
+    "courtside.web.league_pages",
+    "courtside.web.track_record_pages",
+    "courtside.web.auth_pages",
+    "courtside.web.sso_pages",
+    "courtside.web.account_pages",
+    "courtside.web.account_manage",
+    "courtside.web.account_links",
+    "courtside.web.admin_pages",
+    "courtside.web.admin_flag_pages",
+    "courtside.web.admin_user_pages",
+    "courtside.web.admin_key_pages",
+    "courtside.auth.oidc_flow",
+    "pydantic.v1",
+)
+"""The board's group only (`web`): the league, account and admin pages are groups of their own."""
+
+
+def test_a_cold_web_service_registers_only_the_boards_group_for_its_first_page(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_", "REDIS_", "OTEL_"))
+    }
+    env.update(
+        PYTHONPATH=f"{REPO / 'api'}{os.pathsep}{REPO}",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}",
+        ENVIRONMENT="local",
+        AWS_LAMBDA_FUNCTION_NAME="courtside-test-web",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "courtside", "migrate"], env=env, check=True, capture_output=True
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", WEB_COLD_CHILD, str(EVENT)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    modules = set(json.loads(completed.stdout.strip().splitlines()[-1]))
+    assert "courtside.web.board_pages" in modules
+    assert sorted(modules.intersection(NOT_ON_THE_WEB_SERVICES_FIRST_PAGE)) == []
