@@ -159,14 +159,12 @@ def _v1_model_class_once_imported(fastapi_check: Any) -> Any:
     def is_v1_model_class(cls: Any) -> bool:
         return "pydantic.v1" in sys.modules and bool(fastapi_check(cls))
 
-    is_v1_model_class.wraps_fastapi = True  # type: ignore[attr-defined]
     return is_v1_model_class
 
 
-if not getattr(fastapi_compat.is_pydantic_v1_model_class, "wraps_fastapi", False):
-    fastapi_compat.is_pydantic_v1_model_class = _v1_model_class_once_imported(
-        fastapi_compat.is_pydantic_v1_model_class
-    )
+fastapi_compat.is_pydantic_v1_model_class = _v1_model_class_once_imported(
+    fastapi_compat.is_pydantic_v1_model_class
+)
 
 
 def _flat(routes: Iterable[Any]) -> list[Any]:

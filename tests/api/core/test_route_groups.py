@@ -241,3 +241,24 @@ def test_a_cold_web_service_registers_only_the_boards_group_for_its_first_page(t
     modules = set(json.loads(completed.stdout.strip().splitlines()[-1]))
     assert "courtside.web.board_pages" in modules
     assert sorted(modules.intersection(NOT_ON_THE_WEB_SERVICES_FIRST_PAGE)) == []
+
+
+def test_fastapi_still_refuses_a_pydantic_v1_model_once_one_exists():
+    """`courtside.main` answers FastAPI's v1 check without importing pydantic.v1; a v1 model
+    can only exist once it is imported, and then FastAPI's own check answers."""
+    import warnings
+
+    from fastapi import APIRouter
+    from fastapi.exceptions import PydanticV1NotSupportedError
+
+    import courtside.main  # noqa: F401  (installs the check)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pydantic import v1
+
+    class Old(v1.BaseModel):
+        x: int
+
+    with pytest.raises(PydanticV1NotSupportedError):
+        APIRouter().get("/old", response_model=Old)(lambda: None)
