@@ -28,13 +28,28 @@ The replay position a connection has seen is remembered on that connection (`inf
 connection that already saw a position at or past the floor builds without asking again,
 so a warm replica costs one round trip per floor per connection, not one per miss.
 
+**The lag bound.** The floor makes a fill as new as the last invalidation; it says nothing
+of data that changed without one (an entry that expired by its TTL is built again under the
+same old token). So a replica is also not read while it lags past `DB_READ_MAX_LAG_BYTES`:
+the WAL it has received from the writer but not replayed yet,
+`pg_last_wal_receive_lsn() - pg_last_wal_replay_lsn()`, asked in the same round trip as the
+replay position, at most every `DB_READ_LAG_CHECK_SECONDS` per process (and whenever a
+connection is below the floor). Bytes, not seconds: `now() - pg_last_xact_replay_timestamp()`
+grows on an idle writer that commits nothing, so a time bound would send an idle
+system's reads to the writer and call a caught-up replica late. Replay is where a replica
+falls behind (a paused replay, a query holding it back under `max_standby_streaming_delay`,
+a burst of writes replayed by one process); what the replica has not received yet (a slow
+or broken link) is not seen by the bound, only by the floor. A server without a receive
+position (not streaming) has no lag by this measure: the floor alone applies.
+
 **Faults.** A replica that cannot answer (down, refusing, too slow, cancelling a query for
 a recovery conflict: a database or connection error, not an answer such as a 404, which the
 writer would give too) is skipped: the read goes to the writer, and for
 `DB_READ_RETRY_AFTER_FAILURE_SECONDS` this process does not try the replica again (a stopped
 host costs at most one connect timeout per window). A replica that is behind the
-floor (lagging, replay paused) is a read on the writer too. A server that is no longer in
-recovery (a promoted replica) has no replay position and is not used as a replica.
+floor (lagging, replay paused) or past the lag bound is a read on the writer too. A server
+that is no longer in recovery (a promoted replica) has no replay position and is not used as
+a replica.
 """
 
 from __future__ import annotations
@@ -60,6 +75,11 @@ log = logging.getLogger(__name__)
 FLOOR_SEPARATOR = b"@"
 _REPLAYED = "courtside_replayed_lsn"
 """Key in a replica connection's `info`: the highest replay position it has seen."""
+_POSITION_AND_LAG = text(
+    "SELECT pg_last_wal_replay_lsn()::text AS replayed, COALESCE(GREATEST(pg_wal_lsn_diff("
+    "pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0), 0) AS lag"
+)
+"""The replay position and the WAL received but not replayed (0: not streaming)."""
 
 
 def parse_lsn(value: str) -> int:
@@ -93,30 +113,43 @@ class Replica:
         engine: AsyncEngine,
         *,
         retry_after_seconds: float,
+        max_lag_bytes: int = 16 * 1024 * 1024,
+        lag_check_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
         self.reads = db.EngineReads(engine)
         self.retry_after_seconds = retry_after_seconds
+        self.max_lag_bytes = max_lag_bytes
+        self.lag_check_seconds = lag_check_seconds
         self._clock = clock
         self._skip_until = 0.0
+        self._lag = 0
+        """WAL bytes received and not replayed, when last asked (`_lag_asked_at`)."""
+        self._lag_asked_at: float | None = None
         self.served = 0
         """Reads served by the replica (tests, benchmarks)."""
         self.behind = 0
         """Reads sent to the writer because the replica had not reached the floor."""
         self.failed = 0
         """Reads sent to the writer because the replica failed (or was skipped after one)."""
+        self.lagging = 0
+        """Reads sent to the writer because the replica lagged past `max_lag_bytes`."""
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]], floor: int) -> T:
-        """`work` on the replica if it has replayed up to `floor`, else on the writer."""
+        """`work` on the replica if it has replayed up to `floor` and lags at most
+        `max_lag_bytes`, else on the writer."""
         if self._clock() < self._skip_until:
             self.failed += 1
             return await db.read(work)
 
-        async def attempt(connection: AsyncConnection) -> list[T]:
-            """[result] from the replica, or [] when it has not replayed up to the floor."""
-            if await _replayed(connection, floor) < floor:
+        async def attempt(connection: AsyncConnection) -> list[T] | None:
+            """[result] from the replica; [] when it has not replayed up to the floor, None
+            when it lags past the bound."""
+            if await self._replayed(connection, floor) < floor:
                 return []
+            if self._lag > self.max_lag_bytes:
+                return None
             return [await work(connection)]
 
         try:  # `db.read` retries once on a fresh connection if a pooled one was dead
@@ -136,8 +169,28 @@ class Replica:
         if served:
             self.served += 1
             return served[0]
-        self.behind += 1
+        if served is None:
+            self.lagging += 1
+        else:
+            self.behind += 1
         return await db.read(work)
+
+    async def _replayed(self, connection: AsyncConnection, floor: int) -> int:
+        """The replay position of the connection's server, asked (with the lag) only when the
+        highest one this connection has seen is below `floor` or the lag was last asked
+        `lag_check_seconds` ago; -1 for a server that is not in recovery."""
+        known = int(connection.info.get(_REPLAYED, -1))
+        now = self._clock()
+        fresh = self._lag_asked_at is not None and now - self._lag_asked_at < self.lag_check_seconds
+        if known >= floor and fresh:
+            return known
+        row = (await connection.execute(_POSITION_AND_LAG)).one()
+        if row.replayed is None:
+            return -1
+        self._lag, self._lag_asked_at = int(row.lag), now
+        known = max(known, parse_lsn(str(row.replayed)))
+        connection.info[_REPLAYED] = known
+        return known
 
 
 def _replica_failure(error: BaseException) -> bool:
@@ -146,20 +199,6 @@ def _replica_failure(error: BaseException) -> bool:
     if isinstance(error, SQLAlchemyError | OSError | TimeoutError):
         return True
     return type(error).__module__.startswith("asyncpg")
-
-
-async def _replayed(connection: AsyncConnection, floor: int) -> int:
-    """The replay position of the connection's server, asked only when the highest one this
-    connection has seen is below `floor`; -1 for a server that is not in recovery."""
-    known = int(connection.info.get(_REPLAYED, -1))
-    if known >= floor:
-        return known
-    position = await connection.scalar(text("SELECT pg_last_wal_replay_lsn()::text"))
-    if position is None:
-        return -1
-    known = max(known, parse_lsn(str(position)))
-    connection.info[_REPLAYED] = known
-    return known
 
 
 _replica: Replica | None = None
@@ -178,7 +217,12 @@ def build_replica(settings: ReplicaSettings) -> Replica | None:
         assert settings.database_read_url is not None
         url = settings.database_read_url
     engine = db.build_engine(database, url=url)
-    return Replica(engine, retry_after_seconds=settings.db_read_retry_after_failure_seconds)
+    return Replica(
+        engine,
+        retry_after_seconds=settings.db_read_retry_after_failure_seconds,
+        max_lag_bytes=settings.db_read_max_lag_bytes,
+        lag_check_seconds=settings.db_read_lag_check_seconds,
+    )
 
 
 def get_replica() -> Replica | None:

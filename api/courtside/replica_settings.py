@@ -37,6 +37,19 @@ class ReplicaSettings(BaseSettings):
         description="After the replica fails, public reads use the writer for this long.",
     )
 
+    db_read_max_lag_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="A replica with more WAL received but not yet replayed than this is not "
+        "read (public misses use the writer); 16 MiB: one WAL segment.",
+    )
+    db_read_lag_check_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How often a process asks the replica its lag (one round trip there).",
+    )
+
     @model_validator(mode="after")
     def _async_driver(self) -> ReplicaSettings:
         """A replica is PostgreSQL (asyncpg); the usual spellings are converted."""

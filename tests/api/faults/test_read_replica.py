@@ -39,6 +39,10 @@ from tests.servers import AppInstance, OwnPostgres
 pytestmark = pytest.mark.postgres_only
 
 RETRY_AFTER = 5.0
+LAG_BOUND = 1024 * 1024
+"""DB_READ_MAX_LAG_BYTES of the stack's replica: 1 MiB received and not replayed."""
+LAG_CHECK = 1.0
+"""DB_READ_LAG_CHECK_SECONDS: a test moves the stack's clock past it to have the lag asked."""
 
 
 @dataclass
@@ -91,7 +95,11 @@ async def stack() -> AsyncIterator[Stack]:
         engines += [writer, reader]
         clock = [0.0]
         state = read_replica.Replica(
-            reader, retry_after_seconds=RETRY_AFTER, clock=lambda: clock[0]
+            reader,
+            retry_after_seconds=RETRY_AFTER,
+            max_lag_bytes=LAG_BOUND,
+            lag_check_seconds=LAG_CHECK,
+            clock=lambda: clock[0],
         )
         db.use_engine(writer)
         read_replica.use_replica(state)
@@ -281,6 +289,45 @@ async def test_the_app_under_uvicorn_reads_the_replica_named_by_database_read_ur
             assert (await http.get("/v1/teams/PDX")).status_code == 200
     finally:
         app.stop()
+
+
+async def test_a_replica_lagging_past_the_bound_sends_misses_to_the_writer(stack: Stack) -> None:
+    """Data committed without an invalidation (an entry rebuilt after its TTL, under the old
+    token) is only as new as the replica: within the bound a miss reads the replica; past
+    it (WAL received and not replayed > DB_READ_MAX_LAG_BYTES) the writer; replayed, the
+    replica again."""
+    await _caught_up(stack, REFERENCE)
+    stack.replica.pause_replay()
+    try:
+        await _writer_sql(
+            stack,
+            "INSERT INTO teams (abbreviation, city, name, conference, division, updated_at) "
+            "VALUES ('VAN', 'Vancouver', 'Grizzlies', 'West', 'Northwest', now())",
+        )  # not invalidated: the floor does not move
+        stack.replica.wait_for_receipt(stack.primary)
+        stack.clock[0] += LAG_CHECK  # the lag is asked again at the next miss
+        served, lagging = stack.state.served, stack.state.lagging
+        within = await stack.http.get("/v1/teams/VAN")
+        assert within.status_code == 404  # a few hundred bytes behind: the replica answered
+        assert stack.state.lagging == lagging
+
+        await _writer_sql(  # WAL past the bound, none of it for the app's tables
+            stack, "SELECT pg_logical_emit_message(false, 'lag', repeat('x', :n))", n=2 * LAG_BOUND
+        )
+        stack.replica.wait_for_receipt(stack.primary)
+        assert (await stack.http.get("/v1/teams/VAN")).status_code == 404  # lag not asked yet
+        stack.clock[0] += LAG_CHECK
+        past = await stack.http.get("/v1/teams/VAN")
+        assert past.status_code == 200, past.text  # the writer's answer
+        assert (stack.state.served, stack.state.lagging) == (served, lagging + 1)
+    finally:
+        stack.replica.resume_replay()
+
+    await _caught_up(stack, REFERENCE)  # the writer's 200 was cached: a miss again
+    stack.clock[0] += LAG_CHECK
+    served = stack.state.served
+    assert (await stack.http.get("/v1/teams/VAN")).status_code == 200
+    assert stack.state.served == served + 1  # replayed: the replica again
 
 
 async def test_a_writer_failover_is_a_503_until_the_promoted_replica_takes_writes(
