@@ -46,7 +46,9 @@ position (not streaming) has no lag by this measure: the floor alone applies.
 a recovery conflict: a database or connection error, not an answer such as a 404, which the
 writer would give too) is skipped: the read goes to the writer, and for
 `DB_READ_RETRY_AFTER_FAILURE_SECONDS` this process does not try the replica again (a stopped
-host costs at most one connect timeout per window). A replica that is behind the
+host costs at most one connect timeout per window). With several replicas (RDS read replicas:
+`DATABASE_READ_HOST=a,b,c`, no reader endpoint spreads them) a process reads one, picked at
+random, and moves to the next after a failure. A replica that is behind the
 floor (lagging, replay paused) or past the lag bound is a read on the writer too. A server
 that is no longer in recovery (a promoted replica) has no replay position and is not used as
 a replica.
@@ -54,6 +56,7 @@ a replica.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import secrets
 import time
@@ -115,9 +118,12 @@ class Replica:
         retry_after_seconds: float,
         max_lag_bytes: int = 16 * 1024 * 1024,
         lag_check_seconds: float = 1.0,
+        next_engine: Callable[[], AsyncEngine] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
+        self.next_engine = next_engine
+        """Another replica's engine, when there are several (`build_replica`)."""
         self.reads = db.EngineReads(engine)
         self.retry_after_seconds = retry_after_seconds
         self.max_lag_bytes = max_lag_bytes
@@ -165,6 +171,7 @@ class Replica:
                 str(error).strip().splitlines()[0] if str(error).strip() else "",
                 self.retry_after_seconds,
             )
+            await self.move_on()
             return await db.read(work)
         if served:
             self.served += 1
@@ -174,6 +181,16 @@ class Replica:
         else:
             self.behind += 1
         return await db.read(work)
+
+    async def move_on(self) -> None:
+        """After a failure, the next replica when there are several (tried once the retry
+        window has passed): its engine replaces this one, whose connections are closed."""
+        if self.next_engine is None:
+            return
+        previous, self.engine = self.engine, self.next_engine()
+        self.reads = db.EngineReads(self.engine)
+        self._lag_asked_at = None
+        await previous.dispose()
 
     async def _replayed(self, connection: AsyncConnection, floor: int) -> int:
         """The replay position of the connection's server, asked (with the lag) only when the
@@ -206,22 +223,39 @@ _configured = False
 
 
 def build_replica(settings: ReplicaSettings) -> Replica | None:
-    """The replica the settings name, or None (every read on the writer)."""
+    """The replica the settings name, or None (every read on the writer). With several hosts
+    (RDS read replicas, `DATABASE_READ_HOST=a,b,c`) this process starts on one picked at
+    random and moves to the next after a failure (`Replica.move_on`)."""
     if not settings.configured:
         return None
     database = get_database_settings()
-    if settings.database_read_host:  # on AWS: the writer's secret, the reader endpoint
-        database = database.model_copy(update={"database_host": settings.database_read_host})
-        url = db.database_url(database)
-    else:
+    if not settings.read_hosts:
         assert settings.database_read_url is not None
-        url = settings.database_read_url
-    engine = db.build_engine(database, url=url)
+        engine = db.build_engine(database, url=settings.database_read_url)
+        return _replica_of(engine, settings)
+    hosts = settings.read_hosts
+    start = secrets.randbelow(len(hosts))  # processes spread over the replicas
+    order = itertools.cycle(hosts[start:] + hosts[:start])
+
+    def connect() -> AsyncEngine:
+        """The next host's engine: the writer's secret, that host (on AWS)."""
+        here = database.model_copy(update={"database_host": next(order)})
+        return db.build_engine(here, url=db.database_url(here))
+
+    return _replica_of(connect(), settings, next_engine=connect if len(hosts) > 1 else None)
+
+
+def _replica_of(
+    engine: AsyncEngine,
+    settings: ReplicaSettings,
+    next_engine: Callable[[], AsyncEngine] | None = None,
+) -> Replica:
     return Replica(
         engine,
         retry_after_seconds=settings.db_read_retry_after_failure_seconds,
         max_lag_bytes=settings.db_read_max_lag_bytes,
         lag_check_seconds=settings.db_read_lag_check_seconds,
+        next_engine=next_engine,
     )
 
 

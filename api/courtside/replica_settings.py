@@ -28,7 +28,8 @@ class ReplicaSettings(BaseSettings):
     database_read_host: str | None = Field(
         default=None,
         description="Reader endpoint host, with DATABASE_SECRET_ARN (AWS): the writer's "
-        "credentials, this host.",
+        "credentials, this host; several RDS replicas: hosts separated by commas (one per "
+        "process, the next after a failure).",
     )
     db_read_retry_after_failure_seconds: float = Field(
         default=5.0,
@@ -63,8 +64,14 @@ class ReplicaSettings(BaseSettings):
         return self
 
     @property
+    def read_hosts(self) -> tuple[str, ...]:
+        """`DATABASE_READ_HOST`'s hosts, in order (several: RDS read replicas)."""
+        hosts = (self.database_read_host or "").split(",")
+        return tuple(host.strip() for host in hosts if host.strip())
+
+    @property
     def configured(self) -> bool:
-        return bool(self.database_read_url or self.database_read_host)
+        return bool(self.database_read_url or self.read_hosts)
 
 
 @lru_cache

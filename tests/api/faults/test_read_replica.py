@@ -34,7 +34,7 @@ from tests.api.auth.helpers import make_user, user_headers
 from tests.api.betting.factories import make_slate
 from tests.conftest import REDIS_PREFIX, REDIS_URL
 from tests.replicas import MovableEndpoint, OwnReplica
-from tests.servers import AppInstance, OwnPostgres
+from tests.servers import AppInstance, OwnPostgres, free_port
 
 pytestmark = pytest.mark.postgres_only
 
@@ -250,6 +250,39 @@ async def test_a_stopped_replica_sends_public_reads_to_the_writer(stack: Stack) 
     served = stack.state.served
     assert (await stack.http.get("/v1/games?date=2026-01-05")).status_code == 200
     assert stack.state.served == served + 1
+
+
+async def test_with_several_replicas_a_failed_one_is_left_for_the_next(stack: Stack) -> None:
+    """Several RDS replicas (`DATABASE_READ_HOST=a,b`): the process's first one refuses (no
+    server behind it); that miss reads the writer, and after the retry window the next
+    replica, the real one, serves."""
+    dead = db.build_engine(
+        get_database_settings(),
+        url=f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/courtside",
+    )
+    clock = [0.0]
+    several = read_replica.Replica(
+        dead,
+        retry_after_seconds=RETRY_AFTER,
+        next_engine=lambda: db.build_engine(
+            get_database_settings(), url=stack.replica.url("courtside")
+        ),
+        clock=lambda: clock[0],
+    )
+    read_replica.use_replica(several)
+    try:
+        await _caught_up(stack, SCHEDULE)
+        answer = await stack.http.get("/v1/games?date=2026-01-07")
+        assert answer.status_code == 200
+        assert (several.failed, several.served) == (1, 0)  # the writer answered
+        assert several.engine is not dead  # moved on to the next replica
+
+        clock[0] += RETRY_AFTER
+        assert (await stack.http.get("/v1/games?date=2026-01-08")).status_code == 200
+        assert (several.failed, several.served) == (1, 1)
+    finally:
+        read_replica.use_replica(stack.state)
+        await several.engine.dispose()
 
 
 async def test_the_app_under_uvicorn_reads_the_replica_named_by_database_read_url(
