@@ -9,9 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -73,3 +77,33 @@ def test_the_mix_phase_follows_the_models_origin_shares() -> None:
         assert abs(taken - 1_000 * share / total) <= 1, kind
     bets = [r["n"] for r in mix if r["kind"] == "bet_placement"]
     assert bets[:50] == list(range(50))  # each placement its own (user, game) pair, in order
+
+
+class _Answer(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/ok" else 404)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """A real HTTP server on a free port of 127.0.0.1 (the standard library's)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_the_load_generator_stops_at_its_count_and_at_its_time(server: str) -> None:
+    plan = [{"method": "GET", "path": "/ok"}] * 40 + [{"method": "GET", "path": "/gone"}] * 10
+    counted = load_run.drive(server, plan, seconds=600, concurrency=4)  # the count bounds it
+    assert len(counted["latencies"]) == 50
+    assert counted["statuses"] == {"200": 40, "404": 10}
+    timed = load_run.drive(server, plan, seconds=0, concurrency=4)  # the time bounds it
+    assert timed["latencies"] == [] and timed["statuses"] == {}
