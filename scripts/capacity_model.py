@@ -115,9 +115,9 @@ class Shape:
         return int(self.max_connections * HEADROOM) - OVERHEAD
 
     def monthly_cost(self, writer_cores: float, reader_cores: float) -> float:
-        if self.rds_class:
-            hourly = RDS_POSTGRES[self.rds_class].usd_per_hour * (2 if self.multi_az else 1)
-            return hourly * HOURS_PER_MONTH
+        if self.rds_class:  # read replicas: single-AZ instances of the same class
+            hourly = RDS_POSTGRES[self.rds_class].usd_per_hour
+            return hourly * ((2 if self.multi_az else 1) + self.readers) * HOURS_PER_MONTH
         acus = max(self.min_acu, writer_cores / CPU_TARGET / VCPU_PER_ACU)
         per_reader = reader_cores / max(self.readers, 1) / CPU_TARGET / VCPU_PER_ACU
         acus += self.readers * max(self.min_acu, per_reader)
@@ -127,6 +127,12 @@ class Shape:
 SHAPES = (
     Shape("rds db.t4g.small (staging)", rds_class="t4g.small"),
     Shape("rds db.m7g.large Multi-AZ (prod)", rds_class="m7g.large", multi_az=True),
+    Shape(
+        "rds db.m7g.large Multi-AZ, 2 read replicas",
+        rds_class="m7g.large",
+        multi_az=True,
+        readers=2,
+    ),
     Shape("aurora 0.5-16 ACU, 2 readers", min_acu=0.5, max_acu=16, readers=2),
     Shape("aurora 2-64 ACU, 4 readers", min_acu=2, max_acu=64, readers=4),
 )

@@ -69,3 +69,14 @@ def test_readers_take_the_public_misses_off_the_writer() -> None:
         load.public_miss_cores
     )
     assert load.reader_cores(without) == 0
+
+
+def test_rds_read_replicas_are_priced_as_instances_of_the_class() -> None:
+    alone = model.Shape("a", rds_class="m7g.large", multi_az=True)
+    replicated = model.Shape("b", rds_class="m7g.large", multi_az=True, readers=2)
+    assert replicated.monthly_cost(1, 1) == pytest.approx(alone.monthly_cost(1, 1) * 2)
+    figures = model.inputs(model.load_figures())
+    names = {name for _, name, _ in model.limits(replicated, figures)}
+    assert "reader CPU" in names and "reader CPU" not in {
+        n for _, n, _ in model.limits(alone, figures)
+    }
