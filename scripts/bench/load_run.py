@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -57,16 +58,33 @@ Requests = list[dict[str, Any]]
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """CPU time `pid`'s threads have run (the first field of /proc/<pid>/task/*/schedstat,
-    in ns: finer than the 10 ms ticks of /proc/<pid>/stat); 0 for a process gone. A thread
-    that ended in between is not counted (uvicorn's work is on its event loop's thread)."""
-    total = 0
-    for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
-        try:
-            total += int(task.read_text().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total / 1e9
+    """CPU time (user + system) process `pid` has used, its threads that have ended
+    included: utime + stime of /proc/<pid>/stat, in clock ticks (SC_CLK_TCK); 0 for a
+    process gone. For the app (uvicorn runs threads: anyio's pool, the DNS resolver)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    fields = stat.rpartition(")")[2].split()  # after "pid (comm)": state is field 3
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # fields 14, 15
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """CPU time a PostgreSQL backend has run (/proc/<pid>/schedstat, in ns: finer than the
+    ticks of /proc/<pid>/stat; a backend is one thread). Stops the run if `pid` is not a
+    local postgres process (a server on another machine, or in a container whose pids are
+    not this machine's): its CPU cannot be read here."""
+    try:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        schedstat = Path(f"/proc/{pid}/schedstat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        comm, schedstat = "", ""
+    if comm != "postgres":
+        raise SystemExit(
+            f"backend pid {pid} is not a postgres process on this machine ({comm or 'none'}):"
+            " the load run needs BENCH_DATABASE_URL's server to run here"
+        )
+    return int(schedstat.split()[0]) / 1e9
 
 
 def redis_commands(info: str) -> int:
@@ -91,6 +109,14 @@ class Counters:
     statements: int
 
     def minus(self, before: Counters) -> dict[str, float]:
+        """What the phase used. Stops the run if a backend seen before it has gone: the CPU
+        it used in the phase left with it (the app's pool must keep its connections)."""
+        gone = sorted(set(before.db_cpu) - set(self.db_cpu))
+        if gone:
+            raise SystemExit(
+                f"PostgreSQL backends {gone} closed during the phase: their CPU would be lost"
+                " (the app's pool closed connections: DB_POOL_SIZE, DB_MAX_OVERFLOW=0?)"
+            )
         db = sum(cpu - before.db_cpu.get(pid, 0.0) for pid, cpu in self.db_cpu.items())
         return {
             "app_cpu": self.app_cpu - before.app_cpu,
@@ -112,18 +138,26 @@ async def _drive(plan: dict[str, Any]) -> dict[str, Any]:
     statuses: dict[str, int] = {}
     position = iter(range(len(requests)))
 
+    cut = [0]
+
     async def worker(client: httpx.AsyncClient) -> None:
         for index in position:
-            if time.monotonic() >= deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 return
             request = requests[index]
             started = time.perf_counter()
-            response = await client.request(
-                request["method"],
-                request["path"],
-                json=request.get("json"),
-                headers=request.get("headers"),
-            )
+            try:
+                response = await client.request(
+                    request["method"],
+                    request["path"],
+                    json=request.get("json"),
+                    headers=request.get("headers"),
+                    timeout=min(30.0, remaining),  # the phase ends at its time bound
+                )
+            except httpx.TimeoutException:
+                cut[0] += 1  # cut at the time bound: not a completed request
+                return
             latencies.append(time.perf_counter() - started)
             statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
 
@@ -132,19 +166,25 @@ async def _drive(plan: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(plan["concurrency"])))
         elapsed = time.perf_counter() - started
-    return {"latencies": latencies, "elapsed": elapsed, "statuses": statuses}
+    return {"latencies": latencies, "elapsed": elapsed, "statuses": statuses, "cut": cut[0]}
 
 
 def drive(base: str, requests: Requests, seconds: float, concurrency: int) -> dict[str, Any]:
     """Run the load generator in a child process; its report (latencies, elapsed, statuses)."""
     plan = {"base": base, "requests": requests, "seconds": seconds, "concurrency": concurrency}
-    completed = subprocess.run(
-        [sys.executable, __file__, "--drive"],
-        input=json.dumps(plan),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        completed = subprocess.run(
+            [sys.executable, __file__, "--drive"],
+            input=json.dumps(plan),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=seconds + 60,  # the time bound, plus its start and report
+        )
+    except subprocess.TimeoutExpired:
+        raise SystemExit(
+            f"load generator still running {seconds + 60:g} s after it started"
+        ) from None
     if completed.returncode != 0:
         raise SystemExit(f"load generator failed:\n{completed.stderr[-3000:]}")
     report: dict[str, Any] = json.loads(completed.stdout)
@@ -152,9 +192,16 @@ def drive(base: str, requests: Requests, seconds: float, concurrency: int) -> di
 
 
 def summarise(report: dict[str, Any], used: dict[str, float]) -> dict[str, Any]:
-    """Per-request figures of one phase from the generator's report and the counter deltas."""
+    """Per-request figures of one phase from the generator's report and the counter deltas.
+    Stops the run on a phase without a completed request, or with any answer but a 2xx
+    (a 4xx or a 503 is not the work the model prices)."""
     count = len(report["latencies"])
     latencies = report["latencies"]
+    if count == 0:
+        raise SystemExit("no request completed in the phase: nothing to divide by")
+    unexpected = {code: n for code, n in report["statuses"].items() if not code.startswith("2")}
+    if unexpected:
+        raise SystemExit(f"unexpected answers in the phase: {unexpected}")
     return {
         "requests": count,
         "seconds": round(report["elapsed"], 3),
@@ -201,7 +248,7 @@ class Run:
         pids = asyncio.run(_backend_pids(self.server, self.database))
         return Counters(
             app_cpu=process_cpu_seconds(self.app.process.pid),
-            db_cpu={pid: process_cpu_seconds(pid) for pid in pids},
+            db_cpu={pid: backend_cpu_seconds(pid) for pid in pids},
             redis=redis_commands(self.redis.cli("INFO", "commandstats")),
             statements=int(statements["statements"]),
         )
@@ -247,6 +294,31 @@ def _mix(plans: dict[str, Requests], shares: dict[str, float], count: int) -> Re
     return out
 
 
+def app_environment(url: str, redis_url: str, concurrency: int) -> dict[str, str]:
+    """The app's environment: this machine's, without the settings of another deployment,
+    and a pool of `concurrency` connections that never closes one during the run (no
+    overflow, which is closed when returned to a full pool; no recycling): a backend that
+    exits takes the CPU it used in the phase with it (`Counters.minus`)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_", "REDIS_", "OTEL_", "CACHE_", "DB_"))
+        and key not in ("BEHIND_CLOUDFRONT", "AWS_LAMBDA_FUNCTION_NAME")
+    }
+    env.update(
+        DATABASE_URL=url,
+        REDIS_URL=redis_url,
+        ENVIRONMENT="local",
+        LOG_LEVEL="INFO",
+        CACHE_TTL_SECONDS="0",
+        DB_POOL_SIZE=str(concurrency),
+        DB_MAX_OVERFLOW="0",
+        DB_POOL_RECYCLE_SECONDS=str(24 * 3600),
+        PYTHONPATH=f"{REPO / 'api'}{os.pathsep}{BENCH}",
+    )
+    return env
+
+
 def measure(requests: int, seconds: float, concurrency: int) -> dict[str, Any]:
     """The whole run; returns the "load_run" section of capacity_figures.json."""
     from capacity import _seed
@@ -260,43 +332,29 @@ def measure(requests: int, seconds: float, concurrency: int) -> dict[str, Any]:
     server = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
     name = f"courtside_bench_load_{uuid.uuid4().hex[:8]}"
     before = load_average()
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    with tempfile.TemporaryDirectory(prefix="courtside-load-") as tmp:
-        redis = OwnRedis(Path(tmp)).start()
-        app = None
-        try:
-            url = _admin_url(server, name).replace("postgresql://", "postgresql+asyncpg://", 1)
-            from courtside.migrate import upgrade
+    with contextlib.ExitStack() as cleanup:  # each cleanup registered before its resource
+        cleanup.callback(
+            lambda: asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        )
+        asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+        tmp = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="courtside-load-"))
+        redis = OwnRedis(Path(tmp))
+        cleanup.callback(redis.stop)
+        redis.start()
+        url = _admin_url(server, name).replace("postgresql://", "postgresql+asyncpg://", 1)
+        from courtside.migrate import upgrade
 
-            upgrade(url)
-            # Enough (user, game) pairs for every placement: the phase's and the mix's.
-            headers, games, day = asyncio.run(_seed(url, -(-requests * 2 // 20)))
-            env = {
-                key: value
-                for key, value in os.environ.items()
-                if not key.startswith(("DATABASE_", "REDIS_", "OTEL_", "CACHE_", "DB_"))
-                and key not in ("BEHIND_CLOUDFRONT", "AWS_LAMBDA_FUNCTION_NAME")
-            }
-            env.update(
-                DATABASE_URL=url,
-                REDIS_URL=redis.url,
-                ENVIRONMENT="local",
-                LOG_LEVEL="INFO",
-                CACHE_TTL_SECONDS="0",
-                PYTHONPATH=f"{REPO / 'api'}{os.pathsep}{BENCH}",
-            )
-            app = Server("load_run_app:app", env)
-            run = Run(server, name, redis, app)
-            plans = _plans(headers, games, day, requests * 2)
-            run.phase(plans["public_hit"][:50], seconds, concurrency)  # warm: pool, cache, imports
-            phases = {k: run.phase(plans[k][:requests], seconds, concurrency) for k in KINDS}
-            rest = {k: p[requests:] if k == "bet_placement" else p for k, p in plans.items()}
-            phases["mix"] = run.phase(_mix(rest, origin_shares(), requests), seconds, concurrency)
-        finally:
-            if app is not None:
-                app.stop()
-            redis.stop()
-            asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        upgrade(url)
+        # Enough (user, game) pairs for every placement: the phase's and the mix's.
+        headers, games, day = asyncio.run(_seed(url, -(-requests * 2 // 20)))
+        app = Server("load_run_app:app", app_environment(url, redis.url, concurrency))
+        cleanup.callback(app.stop)
+        run = Run(server, name, redis, app)
+        plans = _plans(headers, games, day, requests * 2)
+        run.phase(plans["public_hit"][:50], seconds, concurrency)  # warm: pool, cache, imports
+        phases = {k: run.phase(plans[k][:requests], seconds, concurrency) for k in KINDS}
+        rest = {k: p[requests:] if k == "bet_placement" else p for k, p in plans.items()}
+        phases["mix"] = run.phase(_mix(rest, origin_shares(), requests), seconds, concurrency)
     return {
         "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "python": sys.version.split()[0],

@@ -10,7 +10,8 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -35,13 +36,62 @@ def test_redis_commands_are_counted_from_commandstats(own_redis: OwnRedis) -> No
     assert after - before == 6  # the INFO calls themselves are not counted
 
 
-def test_cpu_is_read_for_every_thread_of_a_live_process_and_zero_for_a_gone_one() -> None:
+def _burn(seconds: float, clock: Callable[[], float]) -> None:
+    start = clock()
+    while clock() - start < seconds:
+        sum(range(10_000))
+
+
+def test_app_cpu_is_the_processes_in_seconds_its_ended_threads_included() -> None:
     child = subprocess.Popen([sys.executable, "-c", "sum(range(3_000_000))"])
     child.wait()
     assert load_run.process_cpu_seconds(child.pid) == 0.0  # reaped: /proc has no entry
-    first = load_run.process_cpu_seconds(os.getpid())
-    sum(range(1_000_000))
-    assert load_run.process_cpu_seconds(os.getpid()) > first > 0
+    first, process_first = load_run.process_cpu_seconds(os.getpid()), time.process_time()
+    burned: list[float] = []
+
+    def work() -> None:
+        _burn(0.3, time.thread_time)
+        burned.append(time.thread_time())
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()  # ended: its CPU is no longer in any /proc/<pid>/task entry
+    used = load_run.process_cpu_seconds(os.getpid()) - first
+    process_used = time.process_time() - process_first  # the same CPU, as Python counts it
+    assert used >= burned[0] - 0.05  # the ended thread's CPU is counted
+    assert abs(used - process_used) <= 0.05 + 0.1 * process_used  # seconds, not ticks or ns
+
+
+def test_backend_cpu_is_read_only_from_a_local_postgres_process() -> None:
+    pids = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
+    assert load_run.backend_cpu_seconds(int(pids.split()[0])) > 0
+    with pytest.raises(SystemExit, match="not a postgres process"):
+        load_run.backend_cpu_seconds(os.getpid())  # python, not postgres
+
+
+def test_a_phase_whose_backend_exited_is_refused() -> None:
+    before = load_run.Counters(app_cpu=1.0, db_cpu={11: 0.5, 12: 0.5}, redis=0, statements=0)
+    after = load_run.Counters(app_cpu=2.0, db_cpu={11: 0.7, 13: 0.1}, redis=0, statements=0)
+    with pytest.raises(SystemExit, match=r"backends \[12\] closed during the phase"):
+        after.minus(before)
+    grown = load_run.Counters(
+        app_cpu=2.0, db_cpu={11: 0.7, 12: 0.6, 13: 0.1}, redis=0, statements=0
+    )
+    assert grown.minus(before)["db_cpu"] == pytest.approx(0.4)  # a new backend counts in full
+
+
+def test_the_app_keeps_one_pooled_connection_per_request_in_flight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from courtside.settings import DatabaseSettings  # lazy: keeps the app's settings out of
+    # this module's import (load_run is imported as the script runs it)
+
+    env = load_run.app_environment("postgresql+asyncpg://x@127.0.0.1/x", "redis://x", 12)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = DatabaseSettings()
+    assert (settings.db_pool_size, settings.db_max_overflow) == (12, 0)  # nothing closes
+    assert settings.db_pool_recycle_seconds > 3600  # nor recycles during a run
 
 
 async def test_the_app_counts_the_statements_of_every_engine(connection: AsyncConnection) -> None:
@@ -58,13 +108,47 @@ async def test_the_app_counts_the_statements_of_every_engine(connection: AsyncCo
 
 
 def test_a_phase_is_summarised_per_request() -> None:
-    report = {"latencies": [0.001 * n for n in range(1, 101)], "elapsed": 2.0, "statuses": {}}
+    report = {
+        "latencies": [0.001 * n for n in range(1, 101)],
+        "elapsed": 2.0,
+        "statuses": {"200": 60, "201": 40},
+    }
     used = {"app_cpu": 0.5, "db_cpu": 0.1, "redis": 150, "statements": 100}
     figures = load_run.summarise(report, used)
     assert figures["rps"] == 50.0
     assert (figures["p50_ms"], figures["p99_ms"]) == (50.0, 99.0)
     assert (figures["app_cpu_ms"], figures["db_cpu_ms"]) == (5.0, 1.0)
     assert (figures["statements"], figures["redis_commands"]) == (1.0, 1.5)
+
+
+def test_a_phase_with_an_error_answer_or_no_request_stops_the_run() -> None:
+    used = {"app_cpu": 0.5, "db_cpu": 0.1, "redis": 150, "statements": 100}
+    errors = {"latencies": [0.001] * 10, "elapsed": 1.0, "statuses": {"200": 9, "503": 1}}
+    with pytest.raises(SystemExit, match=r"unexpected answers in the phase: \{'503': 1\}"):
+        load_run.summarise(errors, used)
+    with pytest.raises(SystemExit, match="no request completed"):
+        load_run.summarise({"latencies": [], "elapsed": 1.0, "statuses": {}}, used)
+
+
+def test_a_run_that_fails_to_start_leaves_no_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redis failing to start (after the database was created): the database is dropped."""
+
+    def refuse(_self: OwnRedis) -> OwnRedis:
+        raise RuntimeError("redis-server did not start")
+
+    monkeypatch.setattr(OwnRedis, "start", refuse)
+    before = _load_run_databases()
+    with pytest.raises(RuntimeError, match="redis-server did not start"):
+        load_run.measure(requests=10, seconds=1, concurrency=1)
+    assert _load_run_databases() - before == set()
+
+
+def _load_run_databases() -> set[str]:
+    sql = "SELECT datname FROM pg_database WHERE datname LIKE 'courtside_bench_load_%'"
+    url = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    result = subprocess.run(["psql", url.replace("+asyncpg", ""), "-Atc", sql],
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    return set(result.stdout.split())
 
 
 def test_the_mix_phase_follows_the_models_origin_shares() -> None:
