@@ -39,8 +39,9 @@ grows on an idle writer that commits nothing, so a time bound would send an idle
 system's reads to the writer and call a caught-up replica late. Replay is where a replica
 falls behind (a paused replay, a query holding it back under `max_standby_streaming_delay`,
 a burst of writes replayed by one process); what the replica has not received yet (a slow
-or broken link) is not seen by the bound, only by the floor. A server without a receive
-position (not streaming) has no lag by this measure: the floor alone applies.
+or broken link) is not seen by the bound, only by the floor (no time bound: see
+docs/reliability.md). A server without a receive position (streaming not started: restarted,
+restoring from the archive) has an unknown lag, counted as past the bound: the writer serves.
 
 **Faults.** A replica that cannot answer (down, refusing, too slow, cancelling a query for
 a recovery conflict: a database or connection error, not an answer such as a 404, which the
@@ -48,14 +49,16 @@ writer would give too) is skipped: the read goes to the writer, and for
 `DB_READ_RETRY_AFTER_FAILURE_SECONDS` this process does not try the replica again (a stopped
 host costs at most one connect timeout per window). With several replicas (RDS read replicas:
 `DATABASE_READ_HOST=a,b,c`, no reader endpoint spreads them) a process reads one, picked at
-random, and moves to the next after a failure. A replica that is behind the
-floor (lagging, replay paused) or past the lag bound is a read on the writer too. A server
-that is no longer in recovery (a promoted replica) has no replay position and is not used as
-a replica.
+random, and moves to the next after a connection failure (once per failed engine, however
+many reads failed on it together; a statement error on a host that answers moves nothing).
+A replica that is behind the floor (lagging, replay paused) or past the lag bound is a read
+on the writer too. A server that is no longer in recovery (a promoted replica) has no replay
+position and is not used as a replica.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import secrets
@@ -64,7 +67,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from courtside import db
@@ -79,10 +82,13 @@ FLOOR_SEPARATOR = b"@"
 _REPLAYED = "courtside_replayed_lsn"
 """Key in a replica connection's `info`: the highest replay position it has seen."""
 _POSITION_AND_LAG = text(
-    "SELECT pg_last_wal_replay_lsn()::text AS replayed, COALESCE(GREATEST(pg_wal_lsn_diff("
-    "pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0), 0) AS lag"
+    "SELECT pg_last_wal_replay_lsn()::text AS replayed, CASE WHEN pg_last_wal_receive_lsn() "
+    "IS NOT NULL THEN GREATEST(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), "
+    "pg_last_wal_replay_lsn()), 0) END AS lag"
 )
-"""The replay position and the WAL received but not replayed (0: not streaming)."""
+"""The replay position and the WAL received but not replayed; a NULL lag: no receive position
+(streaming not started: a restarted replica, one restoring from the archive), so the lag is
+unknown and the replica is treated as lagging (`GREATEST(NULL, 0)` would be 0, a guess)."""
 
 
 def parse_lsn(value: str) -> int:
@@ -130,9 +136,12 @@ class Replica:
         self.lag_check_seconds = lag_check_seconds
         self._clock = clock
         self._skip_until = 0.0
-        self._lag = 0
-        """WAL bytes received and not replayed, when last asked (`_lag_asked_at`)."""
+        self._lag: int | None = 0
+        """WAL bytes received and not replayed, when last asked (`_lag_asked_at`); None:
+        unknown (no receive position), which counts as past the bound."""
         self._lag_asked_at: float | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        """Engines left after a failure, being disposed of (`move_on`)."""
         self.served = 0
         """Reads served by the replica (tests, benchmarks)."""
         self.behind = 0
@@ -148,18 +157,19 @@ class Replica:
         if self._clock() < self._skip_until:
             self.failed += 1
             return await db.read(work)
+        engine, reads = self.engine, self.reads  # what this read tries (`move_on`)
 
         async def attempt(connection: AsyncConnection) -> list[T] | None:
             """[result] from the replica; [] when it has not replayed up to the floor, None
             when it lags past the bound."""
             if await self._replayed(connection, floor) < floor:
                 return []
-            if self._lag > self.max_lag_bytes:
+            if self._lag is None or self._lag > self.max_lag_bytes:
                 return None
             return [await work(connection)]
 
         try:  # `db.read` retries once on a fresh connection if a pooled one was dead
-            served = await db.read(attempt, source=self.reads)
+            served = await db.read(attempt, source=reads)
         except Exception as error:
             if not _replica_failure(error):
                 raise  # the answer (a 404, a bad parameter): the writer's would be the same
@@ -171,7 +181,8 @@ class Replica:
                 str(error).strip().splitlines()[0] if str(error).strip() else "",
                 self.retry_after_seconds,
             )
-            await self.move_on()
+            if _connection_failure(error):  # a statement error: the host is up, stay
+                self.move_on(engine)
             return await db.read(work)
         if served:
             self.served += 1
@@ -182,15 +193,20 @@ class Replica:
             self.behind += 1
         return await db.read(work)
 
-    async def move_on(self) -> None:
-        """After a failure, the next replica when there are several (tried once the retry
-        window has passed): its engine replaces this one, whose connections are closed."""
-        if self.next_engine is None:
+    def move_on(self, failed: AsyncEngine) -> None:
+        """After a connection failure on `failed`, the next replica when there are several
+        (tried once the retry window has passed): its engine replaces this one. Only once
+        per failed engine: reads that failed on it together move one host, not one each
+        (which could land back on the dead host). The old engine's connections are closed
+        in the background, not on this request's time."""
+        if self.next_engine is None or failed is not self.engine:
             return
-        previous, self.engine = self.engine, self.next_engine()
+        self.engine = self.next_engine()
         self.reads = db.EngineReads(self.engine)
         self._lag_asked_at = None
-        await previous.dispose()
+        closing = asyncio.create_task(failed.dispose())
+        self._closing.add(closing)  # referenced until done (the loop keeps weak references)
+        closing.add_done_callback(self._closing.discard)
 
     async def _replayed(self, connection: AsyncConnection, floor: int) -> int:
         """The replay position of the connection's server, asked (with the lag) only when the
@@ -204,7 +220,8 @@ class Replica:
         row = (await connection.execute(_POSITION_AND_LAG)).one()
         if row.replayed is None:
             return -1
-        self._lag, self._lag_asked_at = int(row.lag), now
+        self._lag = None if row.lag is None else int(row.lag)
+        self._lag_asked_at = now
         known = max(known, parse_lsn(str(row.replayed)))
         connection.info[_REPLAYED] = known
         return known
@@ -216,6 +233,37 @@ def _replica_failure(error: BaseException) -> bool:
     if isinstance(error, SQLAlchemyError | OSError | TimeoutError):
         return True
     return type(error).__module__.startswith("asyncpg")
+
+
+_CONNECTION_ERRORS = (
+    "PostgresConnectionError",  # SQLSTATE class 08
+    "CannotConnectNowError",  # 57P03: starting up, shutting down
+    "AdminShutdownError",
+    "CrashShutdownError",
+    "ConnectionDoesNotExistError",  # the connection was closed under the query
+)
+"""asyncpg's errors that say the host, not the statement, failed."""
+
+
+def _connection_failure(error: BaseException) -> bool:
+    """The host could not be reached or dropped the connection (a refusal, a timeout, a
+    shutdown, SQLAlchemy's invalidated connection), as opposed to a statement the host
+    answered with an error (a recovery-conflict cancel): only the former moves hosts."""
+    seen: BaseException | None = error
+    for _ in range(6):  # SQLAlchemy wraps the driver's error, which wraps asyncpg's
+        if seen is None:
+            return False
+        if isinstance(seen, DisconnectionError | OSError | TimeoutError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if type(seen).__module__.startswith("asyncpg") and any(
+            cls.__name__ in _CONNECTION_ERRORS for cls in type(seen).__mro__
+        ):
+            return True
+        orig = getattr(seen, "orig", None)
+        seen = orig if isinstance(orig, BaseException) else (seen.__cause__ or seen.__context__)
+    return False
 
 
 _replica: Replica | None = None

@@ -285,6 +285,62 @@ async def test_with_several_replicas_a_failed_one_is_left_for_the_next(stack: St
         await several.engine.dispose()
 
 
+async def test_reads_failing_together_move_once_and_end_on_a_live_replica(stack: Stack) -> None:
+    """Hosts [dead, live, dead2]: four reads fail on the first host together. They move the
+    process one host (to the live one), not one host each (which would end on dead2); the
+    next read after the window is the live replica's."""
+    settings = get_database_settings()
+    refused = [f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/courtside" for _ in "ab"]
+    order = iter([stack.replica.url("courtside"), refused[1]] * 4)
+    engines = [db.build_engine(settings, url=refused[0])]
+
+    def next_engine() -> AsyncEngine:
+        engines.append(db.build_engine(settings, url=next(order)))
+        return engines[-1]
+
+    clock = [0.0]
+    several = read_replica.Replica(
+        engines[0], retry_after_seconds=RETRY_AFTER, next_engine=next_engine,
+        clock=lambda: clock[0],
+    )  # fmt: skip
+
+    async def one(connection: AsyncConnection) -> Any:
+        return await connection.scalar(text("SELECT 1"))
+
+    try:
+        await _caught_up(stack, SCHEDULE)
+        assert await asyncio.gather(*(several.read(one, 0) for _ in range(4))) == [1] * 4
+        assert several.failed == 4 and len(engines) == 2  # moved once
+        assert several.engine.url.port == stack.replica.port
+        clock[0] += RETRY_AFTER
+        assert await several.read(one, 0) == 1
+        assert several.served == 1
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_a_statement_error_on_a_live_replica_reads_the_writer_and_stays(
+    stack: Stack,
+) -> None:
+    """A statement the replica answers with an error (here: a function a server in recovery
+    refuses) is read on the writer; the host is up, so the process does not move hosts."""
+    moved: list[int] = []
+    several = read_replica.Replica(
+        stack.state.engine,
+        retry_after_seconds=RETRY_AFTER,
+        next_engine=lambda: moved.append(1) or stack.state.engine,  # type: ignore[func-returns-value]
+    )
+
+    async def position(connection: AsyncConnection) -> Any:
+        return await connection.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+
+    await _caught_up(stack, SCHEDULE)
+    assert read_replica.parse_lsn(str(await several.read(position, 0))) > 0  # the writer's
+    assert several.failed == 1 and moved == []
+    assert several.engine is stack.state.engine
+
+
 async def test_the_app_under_uvicorn_reads_the_replica_named_by_database_read_url(
     stack: Stack, tmp_path: Path
 ) -> None:
@@ -361,6 +417,33 @@ async def test_a_replica_lagging_past_the_bound_sends_misses_to_the_writer(stack
     served = stack.state.served
     assert (await stack.http.get("/v1/teams/VAN")).status_code == 200
     assert stack.state.served == served + 1  # replayed: the replica again
+
+
+async def test_a_replica_without_a_receive_position_is_lagging(stack: Stack) -> None:
+    """A replica restarted with streaming not started (here: no primary_conninfo) has replayed
+    WAL but no receive position: its lag is unknown, so misses read the writer (not a lag of
+    0); streaming again, the replica serves."""
+    conninfo = stack.replica.psql("SHOW primary_conninfo").strip()
+    await _caught_up(stack, REFERENCE)
+    stack.replica.psql("ALTER SYSTEM SET primary_conninfo = ''")
+    stack.replica.stop()
+    try:
+        stack.replica.start()
+        await stack.state.engine.dispose()  # its pooled connections died with the server
+        assert stack.replica.psql("SELECT pg_last_wal_receive_lsn() IS NULL").strip() == "t"
+        stack.clock[0] += LAG_CHECK
+        served, lagging = stack.state.served, stack.state.lagging
+        assert (await stack.http.get("/v1/teams/BOS")).status_code == 200
+        assert (stack.state.served, stack.state.lagging) == (served, lagging + 1)
+    finally:
+        quoted = conninfo.replace("'", "''")
+        stack.replica.psql(f"ALTER SYSTEM SET primary_conninfo = '{quoted}'")
+        stack.replica.psql("SELECT pg_reload_conf()")
+    await _caught_up(stack, REFERENCE)
+    stack.clock[0] += LAG_CHECK
+    served = stack.state.served
+    assert (await stack.http.get("/v1/teams/BOS")).status_code == 200
+    assert stack.state.served == served + 1
 
 
 async def test_a_writer_failover_is_a_503_until_the_promoted_replica_takes_writes(
