@@ -253,6 +253,11 @@ def verdict(shape: Shape, load: Load) -> str:
     return f"ok (writer CPU {writer:.0%} of target)"
 
 
+LOAD_RUN_METHOD = 2
+"""scripts/bench/load_run.py's method, written with its figures: 2 reads app CPU with ended
+threads, keeps every pool connection and checks the answers (1: none of these)."""
+
+
 def render(data: dict[str, Any]) -> str:
     measured, run = data["figures"], data["load_run"]
     figures = inputs(data)
@@ -293,10 +298,28 @@ def render(data: dict[str, Any]) -> str:
         f"{run['seconds_per_phase']:g} s each), then the model's mix at the origin.",
         f"{run['measured_at']}, Python {run['python']}; {run['load_average']['before']} "
         f"(after: {run['load_average']['after']}).",
-        "CPU is each process's own run time (/proc/<pid>/task/*/schedstat): the uvicorn",
-        "process, and the PostgreSQL backends serving the run's database; statements are",
-        "counted in the app (pg_stat_statements is not preloaded here), Redis commands by",
-        "`INFO commandstats`. Rates and latencies are those of this machine at that load.",
+        "CPU is read from /proc: the uvicorn process's user + system time (/proc/<pid>/stat,",
+        "its ended threads included), and the run time of the PostgreSQL backends connected",
+        "to the run's database (/proc/<pid>/schedstat; the app's pool holds one connection",
+        "per request in flight and closes none, and a phase whose backend exited is refused).",
+        "Not counted: PostgreSQL's background processes (WAL writer, checkpointer, background",
+        "writer, autovacuum), which write out what placements change, nor the wait on a",
+        "commit's fsync (I/O, not CPU): the PostgreSQL CPU of writes is a floor. Statements",
+        "are counted in the app (pg_stat_statements is not preloaded here), Redis commands by",
+        "`INFO commandstats`; a phase with an answer other than a 2xx stops the run. Rates",
+        "and latencies are those of this machine at that load.",
+        *(
+            []
+            if run.get("method", 1) >= LOAD_RUN_METHOD
+            else [
+                "",
+                "**These figures are from an earlier load run** (method "
+                f"{run.get('method', 1)}: app CPU from the live threads only, the pool's",
+                "overflow connections allowed to close, their backends' CPU then lost, answers",
+                "not checked): the measurement above is what the next run does. Until it is",
+                "re-run (`load_run.py --refresh`, below), read the CPU figures as floors.",
+            ]
+        ),
         "",
         "| phase | requests | req/s | p50 (ms) | p90 (ms) | p99 (ms) | app CPU (ms) | "
         "PostgreSQL CPU (ms) | statements | Redis commands |",

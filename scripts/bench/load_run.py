@@ -324,7 +324,7 @@ def measure(requests: int, seconds: float, concurrency: int) -> dict[str, Any]:
     from capacity import _seed
     from throughput import Server
 
-    from scripts.capacity_model import origin_shares
+    from scripts.capacity_model import LOAD_RUN_METHOD, origin_shares
     from tests.servers import OwnRedis
 
     os.environ.setdefault("ENVIRONMENT", "local")
@@ -357,6 +357,7 @@ def measure(requests: int, seconds: float, concurrency: int) -> dict[str, Any]:
         phases["mix"] = run.phase(_mix(rest, origin_shares(), requests), seconds, concurrency)
     return {
         "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "method": LOAD_RUN_METHOD,
         "python": sys.version.split()[0],
         "load_average": {"before": before, "after": load_average()},
         "requests_per_phase": requests,

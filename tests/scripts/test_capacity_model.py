@@ -80,3 +80,11 @@ def test_rds_read_replicas_are_priced_as_instances_of_the_class() -> None:
     assert "reader CPU" in names and "reader CPU" not in {
         n for _, n, _ in model.limits(alone, figures)
     }
+
+
+def test_figures_of_an_earlier_load_run_method_are_flagged_as_floors() -> None:
+    data = model.load_figures()
+    data["load_run"].pop("method", None)
+    assert "from an earlier load run** (method 1" in model.render(data)
+    data["load_run"]["method"] = model.LOAD_RUN_METHOD
+    assert "from an earlier load run" not in model.render(data)
