@@ -6,7 +6,8 @@ with the stack), and is reached at its own endpoint, which the public-read funct
 `DATABASE_READ_HOST` (`courtside.read_replica`: a miss reads it only once it has replayed past
 the last invalidation). An instance has no reader endpoint to spread connections over several
 replicas: with `db_readers: N` the functions get all N hosts, separated by commas, and each
-process reads one, picked at random (Aurora's reader endpoint does this for its readers).
+process reads one, picked at random. (Aurora's reader endpoint is a DNS name resolved to one of
+its readers per connection, not per process.)
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ class ReplicaSettings(BaseSettings):
         default=16 * 1024 * 1024,
         ge=0,
         description="A replica with more WAL received but not yet replayed than this is not "
-        "read (public misses use the writer); 16 MiB: one WAL segment.",
+        "read (public misses use the writer); a byte count, whatever the server's WAL "
+        "segment size (16 MiB is PostgreSQL's default segment; RDS may use larger ones).",
     )
     db_read_lag_check_seconds: float = Field(
         default=1.0,

@@ -135,6 +135,9 @@ def test_rds_read_replicas_serve_the_public_functions(rds_replica: Synth) -> Non
         assert separator == ","
         assert sorted(p["Fn::GetAtt"][0] for p in parts) == replica_ids
         assert all(p["Fn::GetAtt"][1] == "Endpoint.Address" for p in parts)
+    output = rds_replica.main_json["Outputs"]["DatabaseReaderEndpoint"]
+    assert output["Value"] == next(iter(given.values()))  # a list under a singular name:
+    assert "separated by commas" in output["Description"]  # its description says so
     lag_alarms = [
         r
         for r in rds_replica.resources("AWS::CloudWatch::Alarm").values()
