@@ -34,13 +34,15 @@ same old token). So a replica is also not read while it lags past `DB_READ_MAX_L
 the WAL it has received from the writer but not replayed yet,
 `pg_last_wal_receive_lsn() - pg_last_wal_replay_lsn()`, asked in the same round trip as the
 replay position, at most every `DB_READ_LAG_CHECK_SECONDS` per process (and whenever a
-connection is below the floor). Bytes, not seconds: `now() - pg_last_xact_replay_timestamp()`
-grows on an idle writer that commits nothing, so a time bound would send an idle
-system's reads to the writer and call a caught-up replica late. Replay is where a replica
-falls behind (a paused replay, a query holding it back under `max_standby_streaming_delay`,
-a burst of writes replayed by one process); what the replica has not received yet (a slow
-or broken link) is not seen by the bound, only by the floor (no time bound: see
-docs/reliability.md). A server without a receive position (streaming not started: restarted,
+connection is below the floor). And while it has not replayed all it received, past
+`DB_READ_MAX_LAG_SECONDS`: the age of the last transaction it replayed
+(`now() - pg_last_xact_replay_timestamp()`, 0 when everything received is replayed: that age
+grows on an idle writer that commits nothing, and its caught-up replica is not late). The
+seconds catch a few bytes stuck for long, which the bytes bound lets through. Replay is
+where a replica falls behind (a paused replay, a query holding it back under
+`max_standby_streaming_delay`, a burst of writes replayed by one process); what the replica
+has not received yet (a slow or broken link) is not seen by either bound, only by the floor.
+A server without a receive position (streaming not started: restarted,
 restoring from the archive) has an unknown lag, counted as past the bound: the writer serves.
 
 **Faults.** A replica that cannot answer (down, refusing, too slow, cancelling a query for
@@ -84,11 +86,16 @@ _REPLAYED = "courtside_replayed_lsn"
 _POSITION_AND_LAG = text(
     "SELECT pg_last_wal_replay_lsn()::text AS replayed, CASE WHEN pg_last_wal_receive_lsn() "
     "IS NOT NULL THEN GREATEST(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), "
-    "pg_last_wal_replay_lsn()), 0) END AS lag"
+    "pg_last_wal_replay_lsn()), 0) END AS lag, CASE WHEN pg_last_wal_receive_lsn() <= "
+    "pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - "
+    "pg_last_xact_replay_timestamp()) END AS lag_seconds"
 )
 """The replay position and the WAL received but not replayed; a NULL lag: no receive position
 (streaming not started: a restarted replica, one restoring from the archive), so the lag is
-unknown and the replica is treated as lagging (`GREATEST(NULL, 0)` would be 0, a guess)."""
+unknown and the replica is treated as lagging (`GREATEST(NULL, 0)` would be 0, a guess).
+`lag_seconds`: 0 when everything received is replayed (an idle writer commits nothing, and
+its replica is not late), else the age of the last transaction replayed; NULL (none replayed
+since the replica started): unknown, lagging too."""
 
 
 def parse_lsn(value: str) -> int:
@@ -123,6 +130,7 @@ class Replica:
         *,
         retry_after_seconds: float,
         max_lag_bytes: int = 16 * 1024 * 1024,
+        max_lag_seconds: float = 30.0,
         lag_check_seconds: float = 1.0,
         next_engine: Callable[[], AsyncEngine] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -133,12 +141,12 @@ class Replica:
         self.reads = db.EngineReads(engine)
         self.retry_after_seconds = retry_after_seconds
         self.max_lag_bytes = max_lag_bytes
+        self.max_lag_seconds = max_lag_seconds
         self.lag_check_seconds = lag_check_seconds
         self._clock = clock
         self._skip_until = 0.0
-        self._lag: int | None = 0
-        """WAL bytes received and not replayed, when last asked (`_lag_asked_at`); None:
-        unknown (no receive position), which counts as past the bound."""
+        self._lagging = False
+        """Past a lag bound (or its lag unknown) when last asked (`_lag_asked_at`)."""
         self._lag_asked_at: float | None = None
         self._closing: set[asyncio.Task[None]] = set()
         """Engines left after a failure, being disposed of (`move_on`)."""
@@ -149,11 +157,11 @@ class Replica:
         self.failed = 0
         """Reads sent to the writer because the replica failed (or was skipped after one)."""
         self.lagging = 0
-        """Reads sent to the writer because the replica lagged past `max_lag_bytes`."""
+        """Reads sent to the writer because the replica lagged past a bound (bytes, seconds)."""
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]], floor: int) -> T:
         """`work` on the replica if it has replayed up to `floor` and lags at most
-        `max_lag_bytes`, else on the writer."""
+        `max_lag_bytes` and `max_lag_seconds`, else on the writer."""
         if self._clock() < self._skip_until:
             self.failed += 1
             return await db.read(work)
@@ -164,7 +172,7 @@ class Replica:
             when it lags past the bound."""
             if await self._replayed(connection, floor) < floor:
                 return []
-            if self._lag is None or self._lag > self.max_lag_bytes:
+            if self._lagging:
                 return None
             return [await work(connection)]
 
@@ -220,7 +228,12 @@ class Replica:
         row = (await connection.execute(_POSITION_AND_LAG)).one()
         if row.replayed is None:
             return -1
-        self._lag = None if row.lag is None else int(row.lag)
+        self._lagging = (
+            row.lag is None
+            or int(row.lag) > self.max_lag_bytes
+            or row.lag_seconds is None
+            or float(row.lag_seconds) > self.max_lag_seconds
+        )
         self._lag_asked_at = now
         known = max(known, parse_lsn(str(row.replayed)))
         connection.info[_REPLAYED] = known
@@ -302,6 +315,7 @@ def _replica_of(
         engine,
         retry_after_seconds=settings.db_read_retry_after_failure_seconds,
         max_lag_bytes=settings.db_read_max_lag_bytes,
+        max_lag_seconds=settings.db_read_max_lag_seconds,
         lag_check_seconds=settings.db_read_lag_check_seconds,
         next_engine=next_engine,
     )

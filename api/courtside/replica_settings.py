@@ -45,6 +45,13 @@ class ReplicaSettings(BaseSettings):
         "read (public misses use the writer); a byte count, whatever the server's WAL "
         "segment size (16 MiB is PostgreSQL's default segment; RDS may use larger ones).",
     )
+    db_read_max_lag_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="A replica that has not replayed all it received and whose last replayed "
+        "transaction is older than this is not read (0 s while it has replayed everything).",
+    )
     db_read_lag_check_seconds: float = Field(
         default=1.0,
         ge=0,

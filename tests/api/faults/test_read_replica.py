@@ -419,6 +419,32 @@ async def test_a_replica_lagging_past_the_bound_sends_misses_to_the_writer(stack
     assert stack.state.served == served + 1  # replayed: the replica again
 
 
+async def test_a_replica_stuck_behind_past_the_time_bound_sends_misses_to_the_writer(
+    stack: Stack,
+) -> None:
+    """A few bytes stuck (replay paused, one commit received: far within the bytes bound) while
+    the last transaction replayed is older than DB_READ_MAX_LAG_SECONDS (a bound of 1 ms here,
+    which a commit replayed before the pause is past): the writer. With everything received
+    replayed the age counts 0, however old the last transaction: the replica."""
+    await _caught_up(stack, SCHEDULE)
+    previous, stack.state.max_lag_seconds = stack.state.max_lag_seconds, 0.001
+    stack.replica.pause_replay()
+    try:
+        stack.clock[0] += LAG_CHECK
+        served, lagging = stack.state.served, stack.state.lagging
+        assert (await stack.http.get("/v1/games?date=2026-02-01")).status_code == 200
+        assert (stack.state.served, stack.state.lagging) == (served + 1, lagging)
+
+        await _writer_sql(stack, "UPDATE teams SET updated_at = now() WHERE abbreviation = 'BOS'")
+        stack.replica.wait_for_receipt(stack.primary)  # received, not replayed: not invalidated
+        stack.clock[0] += LAG_CHECK
+        assert (await stack.http.get("/v1/games?date=2026-02-02")).status_code == 200
+        assert (stack.state.served, stack.state.lagging) == (served + 1, lagging + 1)
+    finally:
+        stack.replica.resume_replay()
+        stack.state.max_lag_seconds = previous
+
+
 async def test_a_replica_without_a_receive_position_is_lagging(stack: Stack) -> None:
     """A replica restarted with streaming not started (here: no primary_conninfo) has replayed
     WAL but no receive position: its lag is unknown, so misses read the writer (not a lag of
