@@ -16,12 +16,15 @@ kind of request the capacity model prices, then one phase of the model's mix at 
 - signed-in read: `GET /v1/me/bets` with a bearer token;
 - bet placement: `POST /v1/me/bets`, each a new (user, game) pair.
 
-Every phase is bounded by a count (`--requests`) AND a time (`--seconds`). Between phases it
-reads, from outside the app: the uvicorn process's CPU (/proc/<pid>/schedstat),
-the CPU of the PostgreSQL backends serving the run's database (pids from pg_stat_activity,
-/proc/<pid>/schedstat), Redis commands (`INFO commandstats`), and the statements the app executed
-(`load_run_app`: pg_stat_statements is not preloaded on this machine's server). The load
-generator reports latency percentiles and the achieved rate. The figures go into
+Every phase is bounded by a count (`--requests`) AND a time (`--seconds`: a request still
+running then is cut and not counted). Between phases it reads, from outside the app: the
+uvicorn process's CPU (/proc/<pid>/stat, ended threads included), the CPU of the PostgreSQL
+backends serving the run's database (pids from pg_stat_activity, local postgres processes
+only, /proc/<pid>/schedstat; the app's pool keeps one connection per request in flight and
+closes none, and a phase whose backend exited is refused), Redis commands
+(`INFO commandstats`), and the statements the app executed (`load_run_app`:
+pg_stat_statements is not preloaded on this machine's server). The load generator reports
+latency percentiles and the achieved rate; any answer but a 2xx stops the run. The figures go into
 scripts/bench/capacity_figures.json under "load_run" (the in-process figures of capacity.py
 stay beside them); `scripts/capacity_model.py --write` makes docs/capacity.md from both.
 """

@@ -341,6 +341,36 @@ async def test_a_statement_error_on_a_live_replica_reads_the_writer_and_stays(
     assert several.engine is stack.state.engine
 
 
+def test_only_errors_of_the_connection_move_hosts() -> None:
+    """The driver's and SQLAlchemy's errors as they are raised (wrapped), not a server."""
+    import asyncpg  # lazy: the driver's exception classes, for this test only
+    from sqlalchemy.exc import DBAPIError, DisconnectionError
+
+    def wrapped(error: BaseException, invalidated: bool = False) -> DBAPIError:
+        outer = DBAPIError(
+            "SELECT 1", None, Exception(str(error)), connection_invalidated=invalidated
+        )
+        outer.orig.__cause__ = error  # type: ignore[union-attr]
+        return outer
+
+    moving = [
+        ConnectionRefusedError(),
+        TimeoutError(),
+        DisconnectionError(),
+        wrapped(asyncpg.exceptions.CannotConnectNowError("starting up")),
+        wrapped(asyncpg.exceptions.ConnectionDoesNotExistError("closed")),
+        wrapped(asyncpg.exceptions.AdminShutdownError("terminating")),
+        wrapped(Exception("lost"), invalidated=True),
+    ]
+    staying = [
+        wrapped(asyncpg.exceptions.SerializationError("conflict with recovery")),
+        wrapped(asyncpg.exceptions.ObjectNotInPrerequisiteStateError("recovery in progress")),
+        ValueError("not the database"),
+    ]
+    assert [read_replica._connection_failure(e) for e in moving] == [True] * len(moving)
+    assert [read_replica._connection_failure(e) for e in staying] == [False] * len(staying)
+
+
 async def test_the_app_under_uvicorn_reads_the_replica_named_by_database_read_url(
     stack: Stack, tmp_path: Path
 ) -> None:
