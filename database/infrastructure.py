@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, custom_resources
+from aws_cdk import CustomResource, Duration, Fn, RemovalPolicy, Stack, custom_resources
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -38,6 +38,9 @@ from constructs import Construct, IConstruct
 
 from infra.functions import LogSettings, Placement, VpcImageFunction
 from infra.nag import acknowledge_all, acknowledge_lambda_managed_policies, logical_id
+
+if TYPE_CHECKING:
+    from database.rds_replica import RdsReadReplica
 
 POSTGRES_MAJOR = "17"
 """Pinned as a major only: RDS applies minor upgrades itself (auto_minor_version_upgrade), and
@@ -195,13 +198,13 @@ class Database(Construct):
         self._keep_service_logs_for(log_retention, monitoring=monitoring_interval is not None)
         self._alarms = self._create_alarms(instance_memory_gib)
         self._acknowledge(multi_az=multi_az, deletion_protection=deletion_protection)
-        self._replica = None
-        if readers:  # at most one (infra.config): an instance has no reader endpoint
-            from database.rds_replica import RdsReadReplica
+        self._replicas: list[RdsReadReplica] = []
+        for n in range(readers):  # no reader endpoint: the functions get every host
+            from database.rds_replica import RdsReadReplica  # lazy: only with readers
 
-            self._replica = RdsReadReplica(
+            replica = RdsReadReplica(
                 self,
-                "Replica",
+                "Replica" if n == 0 else f"Replica{n + 1}",  # the first keeps its logical id
                 source=self._instance,
                 instance_type=instance_type,
                 placement=placement,
@@ -211,7 +214,8 @@ class Database(Construct):
                 performance_insights=performance_insights,
                 monitoring_interval=monitoring_interval,
             )
-            self._alarms.append(self._replica.alarm)
+            self._replicas.append(replica)
+            self._alarms.append(replica.alarm)
 
     def _rotate(self, rotation_days: int, subnets: ec2.SubnetSelection) -> None:
         if rotation_days == 0:
@@ -380,8 +384,11 @@ class Database(Construct):
 
     @property
     def reader_address(self) -> str | None:
-        """The read replica's endpoint (`db_readers: 1`), else None."""
-        return self._replica.address if self._replica is not None else None
+        """The read replicas' endpoints, separated by commas (`DATABASE_READ_HOST`: each
+        process reads one, `courtside.read_replica`), else None."""
+        if not self._replicas:
+            return None
+        return Fn.join(",", [replica.address for replica in self._replicas])
 
     @property
     def resources(self) -> Sequence[IConstruct]:
@@ -401,8 +408,8 @@ class Database(Construct):
                 db.metric_freeable_memory(),
             ],
         }
-        if self._replica is not None:
-            metrics["Read replica lag (s)"] = [self._replica.lag_metric()]
+        if self._replicas:
+            metrics["Read replica lag (s)"] = [r.lag_metric() for r in self._replicas]
         return metrics
 
     @property

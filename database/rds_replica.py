@@ -1,11 +1,13 @@
-"""An RDS PostgreSQL read replica of the environment's instance (`db_engine: rds`, `db_readers: 1`).
+"""An RDS PostgreSQL read replica of the environment's instance (`db_engine: rds`, `db_readers: N`).
 
 Same class, subnets, security group, encryption, CA and log exports as its source; RDS streams
 the source's WAL to it. It holds nothing the source does not (no backups of its own, removed
 with the stack), and is reached at its own endpoint, which the public-read functions get as
 `DATABASE_READ_HOST` (`courtside.read_replica`: a miss reads it only once it has replayed past
 the last invalidation). An instance has no reader endpoint to spread connections over several
-replicas: more readers need `aurora-serverless-v2` (`infra.config`).
+replicas: with `db_readers: N` the functions get all N hosts, separated by commas, and each
+process reads one, picked at random. (Aurora's reader endpoint is a DNS name resolved to one of
+its readers per connection, not per process.)
 """
 
 from __future__ import annotations

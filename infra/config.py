@@ -171,7 +171,7 @@ class EnvironmentConfig(BaseModel):
         Field(
             ge=0,
             le=MAX_AURORA_READERS,
-            description="reader instances serving public reads (rds: at most 1)",
+            description="reader instances serving public reads (rds: read replicas)",
         ),
     ]
     db_min_acu: Annotated[
@@ -344,12 +344,6 @@ class EnvironmentConfig(BaseModel):
 
     def _check_database_shape(self) -> None:
         """Readers and capacities that the engine can run, and connections that fit it."""
-        if self.db_engine == "rds" and self.db_readers > 1:  # one replica: database/rds_replica.py
-            raise _keyed(
-                "db_readers",
-                "expected 0 or 1 with db_engine rds (an instance has no reader endpoint to "
-                "spread reads over several replicas): use aurora-serverless-v2 for more",
-            )
         if self.db_engine == "aurora-serverless-v2":
             for key in ("db_min_acu", "db_max_acu"):
                 if getattr(self, key) * 2 != int(getattr(self, key) * 2):
@@ -385,7 +379,11 @@ class EnvironmentConfig(BaseModel):
             for plan in self.functions
         )
         return connection_budget.budgets(
-            demands, readers=self.db_readers, max_connections=self.max_connections, server=server
+            demands,
+            readers=self.db_readers,
+            max_connections=self.max_connections,
+            server=server,
+            spread=self.db_engine == "aurora-serverless-v2",
         )
 
     def _check_alarm_subscribers(self) -> None:

@@ -7,7 +7,9 @@ the environment has readers, as many to the reader endpoint if its service serve
 
     writer demand = sum over functions of reserved x (pool + overflow) + OVERHEAD
     reader demand = sum over public-read functions of reserved x (pool + overflow) / readers
-                    (the reader endpoint spreads connections over the readers) + OVERHEAD
+                    (Aurora's reader endpoint spreads connections over the readers) + OVERHEAD
+                    or, with RDS read replicas, not divided: each process picks one replica
+                    at random and nothing bounds how many pick the same one
 
 and each must stay within `HEADROOM` of the server's `max_connections` (where the
 ConnectionsHigh alarm fires). `max_connections` is RDS's default, LEAST(memory / 9531392, 5000),
@@ -83,9 +85,15 @@ class Budget:
 
 
 def budgets(
-    functions: tuple[FunctionDemand, ...], *, readers: int, max_connections: int, server: str
+    functions: tuple[FunctionDemand, ...],
+    *,
+    readers: int,
+    max_connections: int,
+    server: str,
+    spread: bool = True,
 ) -> tuple[Budget, ...]:
-    """The writer's budget, and each reader's when there are readers."""
+    """The writer's budget, and each reader's when there are readers (`spread`: an endpoint
+    spreads the connections over the readers, else any one reader may get them all)."""
     bounded = [f for f in functions if f.reserved is not None]
     writer_parts = [f"{f.name} {f.reserved} x {CONNECTIONS_PER_ENVIRONMENT}" for f in bounded] + [
         f"overhead {OVERHEAD}"
@@ -100,12 +108,13 @@ def budgets(
         return (writer,)
     readers_of = [f for f in bounded if f.reads_replica]
     total = sum((f.reserved or 0) * CONNECTIONS_PER_ENVIRONMENT for f in readers_of)
+    share = readers if spread else 1
     reader = Budget(
         server=f"each of {readers} reader(s) ({server})",
-        demand=math.ceil(total / readers) + OVERHEAD,
+        demand=math.ceil(total / share) + OVERHEAD,
         max_connections=max_connections,
         parts=(
-            f"({' + '.join(_term(f) for f in readers_of) or '0'}) / {readers}",
+            f"({' + '.join(_term(f) for f in readers_of) or '0'}) / {share}",
             f"overhead {OVERHEAD}",
         ),
     )

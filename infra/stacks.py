@@ -443,7 +443,13 @@ class CourtsideStack(Stack):
         CfnOutput(self, "MigrationFunctionName", value=self.migrations.function.function_name)
         CfnOutput(self, "DatabaseEndpoint", value=self.database.endpoint_address)
         if self.database.reader_address is not None:
-            CfnOutput(self, "DatabaseReaderEndpoint", value=self.database.reader_address)
+            CfnOutput(
+                self,
+                "DatabaseReaderEndpoint",
+                value=self.database.reader_address,
+                description="DATABASE_READ_HOST of the public functions: Aurora's reader "
+                "endpoint, or every RDS read replica's endpoint, separated by commas",
+            )
         CfnOutput(self, "DatabaseSecretArn", value=self.database.master_secret.secret_arn)
         CfnOutput(self, "CacheAuthSecretArn", value=self.cache.auth_secret.secret_arn)
         CfnOutput(self, "JwtSecretArn", value=self.jwt_secret.secret_arn)

@@ -3,11 +3,15 @@
     PYTHONPATH=api .venv/bin/python scripts/capacity_model.py          # print the document
     PYTHONPATH=api .venv/bin/python scripts/capacity_model.py --write  # rewrite docs/capacity.md
 
-The figures come from scripts/bench/capacity.py (`make bench` runs it; it writes
-scripts/bench/capacity_figures.json): per kind of request, the app's time, the database time
-and the statements. Everything else is a stated assumption below (ASSUMPTIONS): the mix, the
-CDN and Redis hit ratios, how much slower Lambda's CPU is than the machine that measured, the
-prices. tests/scripts/test_capacity_model.py keeps docs/capacity.md equal to this output.
+The figures come from scripts/bench/capacity.py (the app in process, one request at a time:
+the app's time, the database round trips, the statements) and scripts/bench/load_run.py (the
+app under uvicorn driven from another process: CPU of the app and of PostgreSQL per request,
+statements, Redis commands, latencies), both in scripts/bench/capacity_figures.json (`make
+bench` runs both; `load_run.py --refresh` re-measures both and rewrites the page). Lambda is
+priced with the first, the database with the second (`inputs`). Everything else is a stated
+assumption below (ASSUMPTIONS): the mix, the CDN and Redis hit ratios, how much slower
+Lambda's CPU is than the machine that measured, the prices.
+tests/scripts/test_capacity_model.py keeps docs/capacity.md equal to this output.
 """
 
 from __future__ import annotations
@@ -68,7 +72,10 @@ ASSUMPTIONS = (
     ("Redis hit ratio (public GETs at the app)", f"{REDIS_HIT:.0%}; a miss is one statement"),
     ("Lambda CPU", f"non-database time x {LAMBDA_CPU_FACTOR} (1024 MB ~ 0.58 vCPU)"),
     ("environments per busy one", f"{IDLE_ENVIRONMENTS} (each holds 1 writer connection)"),
-    ("database CPU target", f"{CPU_TARGET:.0%} of its vCPUs; database time = server time"),
+    (
+        "database CPU target",
+        f"{CPU_TARGET:.0%} of its vCPUs; database time = the load run's PostgreSQL CPU",
+    ),
     ("vCPU per ACU", f"{VCPU_PER_ACU} (2 GiB per ACU, 8 GiB per vCPU)"),
     ("connections usable", f"{HEADROOM:.0%} of max_connections minus {OVERHEAD} (the budget)"),
     (
@@ -108,9 +115,9 @@ class Shape:
         return int(self.max_connections * HEADROOM) - OVERHEAD
 
     def monthly_cost(self, writer_cores: float, reader_cores: float) -> float:
-        if self.rds_class:
-            hourly = RDS_POSTGRES[self.rds_class].usd_per_hour * (2 if self.multi_az else 1)
-            return hourly * HOURS_PER_MONTH
+        if self.rds_class:  # read replicas: single-AZ instances of the same class
+            hourly = RDS_POSTGRES[self.rds_class].usd_per_hour
+            return hourly * ((2 if self.multi_az else 1) + self.readers) * HOURS_PER_MONTH
         acus = max(self.min_acu, writer_cores / CPU_TARGET / VCPU_PER_ACU)
         per_reader = reader_cores / max(self.readers, 1) / CPU_TARGET / VCPU_PER_ACU
         acus += self.readers * max(self.min_acu, per_reader)
@@ -120,6 +127,12 @@ class Shape:
 SHAPES = (
     Shape("rds db.t4g.small (staging)", rds_class="t4g.small"),
     Shape("rds db.m7g.large Multi-AZ (prod)", rds_class="m7g.large", multi_az=True),
+    Shape(
+        "rds db.m7g.large Multi-AZ, 2 read replicas",
+        rds_class="m7g.large",
+        multi_az=True,
+        readers=2,
+    ),
     Shape("aurora 0.5-16 ACU, 2 readers", min_acu=0.5, max_acu=16, readers=2),
     Shape("aurora 2-64 ACU, 4 readers", min_acu=2, max_acu=64, readers=4),
 )
@@ -145,23 +158,39 @@ class Load:
         return self.writer_cores + (0.0 if shape.readers else self.public_miss_cores)
 
 
-def per_origin_request(figures: dict[str, Any]) -> dict[str, tuple[float, float, float]]:
-    """(share of origin requests per CloudFront request, Lambda seconds, database seconds)."""
-    hit, miss = figures["public_hit"], figures["public_miss"]
+def origin_shares() -> dict[str, float]:
+    """Each kind's share of the requests reaching the app, per request at CloudFront."""
     public_origin = MIX["public"] * (1 - CDN_HIT)
-    out = {
-        "public_hit": (public_origin * REDIS_HIT, hit),
-        "public_miss": (public_origin * (1 - REDIS_HIT), miss),
-        "signed_in_read": (MIX["signed_in_read"], figures["signed_in_read"]),
-        "bet_placement": (MIX["bet_placement"], figures["bet_placement"]),
-    }
     return {
-        kind: (
-            share,
-            ((f["app_ms"] - f["db_ms"]) * LAMBDA_CPU_FACTOR + f["db_ms"]) / 1000,
-            f["db_ms"] / 1000,
-        )
-        for kind, (share, f) in out.items()
+        "public_hit": public_origin * REDIS_HIT,
+        "public_miss": public_origin * (1 - REDIS_HIT),
+        "signed_in_read": MIX["signed_in_read"],
+        "bet_placement": MIX["bet_placement"],
+    }
+
+
+def inputs(data: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Per kind of request, what the model prices: Lambda ms (the in-process figures: one
+    request at a time on the ASGI app, as a Lambda environment runs it, its non-database time
+    scaled by LAMBDA_CPU_FACTOR) and database ms (the load run's PostgreSQL CPU per request,
+    measured from outside: the server's work, not the client's round trip)."""
+    in_process, load_run = data["figures"], data["load_run"]["figures"]
+    return {
+        kind: {
+            "lambda_ms": (f["app_ms"] - f["db_ms"]) * LAMBDA_CPU_FACTOR + f["db_ms"],
+            "db_ms": load_run[kind]["db_cpu_ms"],
+        }
+        for kind, f in in_process.items()
+    }
+
+
+def per_origin_request(figures: dict[str, Any]) -> dict[str, tuple[float, float, float]]:
+    """(share of origin requests per CloudFront request, Lambda seconds, database seconds),
+    from `inputs`."""
+    shares = origin_shares()
+    return {
+        kind: (share, figures[kind]["lambda_ms"] / 1000, figures[kind]["db_ms"] / 1000)
+        for kind, share in shares.items()
     }
 
 
@@ -224,17 +253,26 @@ def verdict(shape: Shape, load: Load) -> str:
     return f"ok (writer CPU {writer:.0%} of target)"
 
 
+LOAD_RUN_METHOD = 2
+"""scripts/bench/load_run.py's method, written with its figures: 2 reads app CPU with ended
+threads, keeps every pool connection and checks the answers (1: none of these)."""
+
+
 def render(data: dict[str, Any]) -> str:
-    figures = data["figures"]
+    measured, run = data["figures"], data["load_run"]
+    figures = inputs(data)
     lines = [
         "# Capacity: what 10 to 10,000 requests/s ask of Lambda and the database",
         "",
         "Generated by `scripts/capacity_model.py` from the per-request figures that",
-        "`scripts/bench/capacity.py` measured (part of `make bench`); do not edit by hand:",
-        "`PYTHONPATH=api .venv/bin/python scripts/capacity_model.py --write`.",
+        "`scripts/bench/capacity.py` and `scripts/bench/load_run.py` measured (both part of",
+        "`make bench`); do not edit by hand: `PYTHONPATH=api .venv/bin/python",
+        "scripts/capacity_model.py --write`.",
         "`tests/scripts/test_capacity_model.py` fails when this page and the script disagree.",
         "",
         "## Measured per request",
+        "",
+        "### In process, one request at a time (`scripts/bench/capacity.py`)",
         "",
         f"{data['measured_at']}, Python {data['python']}, {data['rounds']} rounds of "
         f"{data['requests_per_round']} requests per kind, app and floor interleaved; "
@@ -244,11 +282,63 @@ def render(data: dict[str, Any]) -> str:
         "| request | app (ms) | floor (ms) | database (ms) | statements |",
         "|---|---:|---:|---:|---:|",
     ]
-    for kind, f in figures.items():
+    for kind, f in measured.items():
         lines.append(
             f"| {kind.replace('_', ' ')} | {f['app_ms']:.2f} | {f['floor_ms']:.2f} | "
             f"{f['db_ms']:.2f} | {f['statements']:g} |"
         )
+    lines += [
+        "",
+        "### Under uvicorn, from outside (the load run)",
+        "",
+        "`scripts/bench/load_run.py`: the app under uvicorn (one worker) on its own database",
+        "and Redis, driven by a load generator in another process with "
+        f"{run['concurrency']} requests in flight,",
+        f"a phase per kind (at most {run['requests_per_phase']:,} requests and "
+        f"{run['seconds_per_phase']:g} s each), then the model's mix at the origin.",
+        f"{run['measured_at']}, Python {run['python']}; {run['load_average']['before']} "
+        f"(after: {run['load_average']['after']}).",
+        "CPU is read from /proc: the uvicorn process's user + system time (/proc/<pid>/stat,",
+        "its ended threads included), and the run time of the PostgreSQL backends connected",
+        "to the run's database (/proc/<pid>/schedstat; the app's pool holds one connection",
+        "per request in flight and closes none, and a phase whose backend exited is refused).",
+        "Not counted: PostgreSQL's background processes (WAL writer, checkpointer, background",
+        "writer, autovacuum), which write out what placements change, nor the wait on a",
+        "commit's fsync (I/O, not CPU): the PostgreSQL CPU of writes is a floor. Statements",
+        "are counted in the app (pg_stat_statements is not preloaded here), Redis commands by",
+        "`INFO commandstats`; a phase with an answer other than a 2xx stops the run. Rates",
+        "and latencies are those of this machine at that load.",
+        *(
+            []
+            if run.get("method", 1) >= LOAD_RUN_METHOD
+            else [
+                "",
+                "**These figures are from an earlier load run** (method "
+                f"{run.get('method', 1)}: app CPU from the live threads only, the pool's",
+                "overflow connections allowed to close, their backends' CPU then lost, answers",
+                "not checked): the measurement above is what the next run does. Until it is",
+                "re-run (`load_run.py --refresh`, below), read the CPU figures as floors.",
+            ]
+        ),
+        "",
+        "| phase | requests | req/s | p50 (ms) | p90 (ms) | p99 (ms) | app CPU (ms) | "
+        "PostgreSQL CPU (ms) | statements | Redis commands |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, f in run["figures"].items():
+        lines.append(
+            f"| {kind.replace('_', ' ')} | {f['requests']:,} | {f['rps']:,.1f} | "
+            f"{f['p50_ms']:.1f} | {f['p90_ms']:.1f} | {f['p99_ms']:.1f} | {f['app_cpu_ms']:.2f} | "
+            f"{f['db_cpu_ms']:.3f} | {f['statements']:g} | {f['redis_commands']:g} |"
+        )
+    lines += [
+        "",
+        "The model prices Lambda with the in-process app time (one request at a time, as a",
+        "Lambda environment serves them; uvicorn's CPU above is a cross-check) and the",
+        "database with the load run's PostgreSQL CPU per request (the server's work).",
+        "To refresh every figure and this page on an idle machine, one command:",
+        "`.venv/bin/python scripts/bench/load_run.py --refresh`.",
+    ]
     lines += ["", "## Assumptions", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in ASSUMPTIONS]
     lines += [
@@ -307,16 +397,16 @@ def render(data: dict[str, Any]) -> str:
     lines += [
         "",
         f"Reading it: at this mix the first limit reached is {' or '.join(binding)}. The",
-        "database times are measured by the client (round trip included, on a 2-core",
-        "machine), so the CPU limits are pessimistic; the connection limits are exact for the",
-        "model's concurrency. Writes and signed-in reads stay on the writer whatever the number",
-        "of readers (read-your-writes, betting decisions: docs/reliability.md); readers take",
-        "the public misses only, which the CDN and Redis absorb first, so they move little at",
-        "this mix and matter when the CDN hit ratio falls (a new day's schedule, an API client",
-        "that bypasses the CDN). Each Lambda environment holds its connection whether busy or",
-        "idle: past the usable connections the options are a larger max_connections (class",
-        "or ACU ceiling) or RDS Proxy (not built: prepared statements and the search_path",
-        "startup parameter would pin its sessions; see database/infrastructure.py).",
+        "database times are PostgreSQL's CPU measured on a 2-core machine (see its load",
+        "above); the connection limits are exact for the model's concurrency. Writes and",
+        "signed-in reads stay on the writer whatever the number of readers (read-your-writes,",
+        "betting decisions: docs/reliability.md); readers take the public misses only, which",
+        "the CDN and Redis absorb first, so they move little at this mix and matter when the",
+        "CDN hit ratio falls (a new day's schedule, an API client that bypasses the CDN).",
+        "Each Lambda environment holds its connection whether busy or idle: past the usable",
+        "connections the options are a larger max_connections (class or ACU ceiling) or RDS",
+        "Proxy (not built: prepared statements and the search_path startup parameter would",
+        "pin its sessions; see database/infrastructure.py).",
         "`infra/connection_budget.py` refuses at synth time a configuration whose reserved",
         "concurrency cannot fit.",
         "",

@@ -2,7 +2,8 @@
 
 - `OwnReplica`: `pg_basebackup -R` of an `OwnPostgres` primary, started as a hot standby on a
   free port; `pause_replay`/`resume_replay` (`pg_wal_replay_pause()`: lag on demand),
-  `wait_for` a primary's position, `promote` (`pg_promote()`).
+  `wait_for` a primary's position (replayed), `wait_for_receipt` (received), `promote`
+  (`pg_promote()`).
 - `MovableEndpoint`: a TCP forwarder on 127.0.0.1 in the test's event loop, standing for a
   DNS name such as the cluster's writer endpoint: `move` points it at another server (a
   failover), dropping the connections it carried, as the old server's death does.
@@ -59,6 +60,18 @@ class OwnReplica(OwnPostgres):
                 return
             time.sleep(0.05)
         raise AssertionError(f"the replica did not reach {target} in {WAIT_SECONDS}s")
+
+    def wait_for_receipt(self, primary: OwnPostgres) -> None:
+        """Until this replica has *received* what `primary` has written (bounded): with replay
+        paused, that WAL is then the replica's lag."""
+        target = primary.psql("SELECT pg_current_wal_flush_lsn()").strip()
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            done = self.psql(f"SELECT pg_last_wal_receive_lsn() >= '{target}'::pg_lsn").strip()
+            if done == "t":
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the replica did not receive {target} in {WAIT_SECONDS}s")
 
     def promote(self) -> None:
         self.psql(f"SELECT pg_promote(true, {int(WAIT_SECONDS)})")

@@ -209,20 +209,16 @@ def measure(rounds: int = 7, requests: int = 150) -> list[Figure]:
         figures = asyncio.run(_measure(url, rounds, requests))
     finally:
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    FIGURES_FILE.write_text(
-        json.dumps(
-            {
-                "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-                "python": sys.version.split()[0],
-                "load_average": {"before": before, "after": load_average()},
-                "rounds": rounds,
-                "requests_per_round": requests,
-                "figures": figures,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    data = json.loads(FIGURES_FILE.read_text()) if FIGURES_FILE.exists() else {}
+    data.update(
+        measured_at=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        python=sys.version.split()[0],
+        load_average={"before": before, "after": load_average()},
+        rounds=rounds,
+        requests_per_round=requests,
+        figures=figures,
+    )  # the load run's section ("load_run", load_run.py) is kept
+    FIGURES_FILE.write_text(json.dumps(data, indent=2) + "\n")
     return [
         Figure(
             name=f"capacity: {kind.replace('_', ' ')}",

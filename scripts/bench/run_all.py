@@ -8,6 +8,8 @@ PostgreSQL), throughput (uvicorn + wrk), scale (Nx vs 1x data), image_size, redi
 powertools (what the Lambda logging and secrets library costs at init and per log line),
 tracing_cost (the handler with OTEL_ENABLED on against off: cold start and per invocation),
 capacity (per-request app and database time for the capacity model, docs/capacity.md),
+load_run (the app under uvicorn driven from another process: CPU of the app and PostgreSQL,
+statements and Redis commands per request, latencies; also for docs/capacity.md),
 signed_in_pages (floors doing the same work: one redis-py GET, the same SQL on raw asyncpg, a
 FastAPI+Mangum+asyncpg cold start; the signed-in pages warm with their SQL statements).
 Needs this machine's PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and `wrk`.
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import capacity
 import image_size
 import lambda_latency
+import load_run
 import powertools
 import redis_outage
 import scale
@@ -71,6 +74,11 @@ def main() -> int:
         # Last: it runs the app in this process (and sets REDIS_URL here). It writes
         # scripts/bench/capacity_figures.json for scripts/capacity_model.py (docs/capacity.md).
         ("Capacity figures", lambda: capacity.measure(3 if quick else 7, 60 if quick else 150)),
+        # The app under uvicorn, measured from outside; also into capacity_figures.json.
+        (
+            "Load run",
+            lambda: load_run.run(500 if quick else 1500, 10 if quick else 20, 8),
+        ),
     )
     for title, run in plan:
         before = load_average()

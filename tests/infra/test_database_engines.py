@@ -112,31 +112,43 @@ def test_rotation_alarms_and_outputs_work_for_the_cluster(aurora: dict[str, Synt
 
 @pytest.fixture(scope="module")
 def rds_replica(synthesize_env: Any) -> Synth:
-    """staging on RDS with one read replica (cdk-nag runs during synthesis)."""
-    return synthesize_env("staging", _context("staging", {"db_readers": 1}))
+    """staging on RDS with two read replicas (cdk-nag runs during synthesis)."""
+    return synthesize_env("staging", _context("staging", {"db_readers": 2}))
 
 
-def test_an_rds_read_replica_serves_the_public_functions(rds_replica: Synth) -> None:
+def test_rds_read_replicas_serve_the_public_functions(rds_replica: Synth) -> None:
     instances = rds_replica.resources("AWS::RDS::DBInstance")
-    (replica_id,) = [
+    replica_ids = sorted(
         n for n, r in instances.items() if "SourceDBInstanceIdentifier" in r["Properties"]
-    ]
-    replica = instances[replica_id]["Properties"]
+    )
+    assert len(replica_ids) == 2
     config = rds_replica.deployment.config
-    assert replica["DBInstanceClass"] == f"db.{config.db_instance_class}"
-    assert replica["PubliclyAccessible"] is False
+    for replica_id in replica_ids:
+        replica = instances[replica_id]["Properties"]
+        assert replica["DBInstanceClass"] == f"db.{config.db_instance_class}"
+        assert replica["PubliclyAccessible"] is False
     hosts = {name: v.get("DATABASE_READ_HOST") for name, v in _variables(rds_replica).items()}
-    expected = {"Fn::GetAtt": [replica_id, "Endpoint.Address"]}
-    assert {n: h for n, h in hosts.items() if h is not None} == {
-        n: expected for n in hosts if n.startswith("PublicFunction")
-    }
-    alarms = {
-        r["Properties"]["MetricName"]
+    given = {n: h for n, h in hosts.items() if h is not None}
+    assert set(given) == {n for n in hosts if n.startswith("PublicFunction")} != set()
+    for host in given.values():  # every replica's host, comma-separated (read_replica)
+        separator, parts = host["Fn::Join"]
+        assert separator == ","
+        assert sorted(p["Fn::GetAtt"][0] for p in parts) == replica_ids
+        assert all(p["Fn::GetAtt"][1] == "Endpoint.Address" for p in parts)
+    output = rds_replica.main_json["Outputs"]["DatabaseReaderEndpoint"]
+    assert output["Value"] == next(iter(given.values()))  # a list under a singular name:
+    assert "separated by commas" in output["Description"]  # its description says so
+    lag_alarms = [
+        r
         for r in rds_replica.resources("AWS::CloudWatch::Alarm").values()
-    }
-    assert "ReplicaLag" in alarms
+        if r["Properties"]["MetricName"] == "ReplicaLag"
+    ]
+    assert len(lag_alarms) == 2  # one per replica
     writer, reader = config.connection_budgets
     assert writer.max_connections == reader.max_connections == 225  # the same class
+    public = next(p for p in config.functions if p.service.name == "public")
+    # No endpoint spreads them: any one replica may get every public connection.
+    assert reader.demand == (public.reserved_concurrency or 0) + connection_budget.OVERHEAD
     templates = [str(p) for p in sorted(rds_replica.outdir.glob("*.template.json"))]
     result = subprocess.run(
         [str(CFN_LINT), "--config-file", str(CFN_LINT_CONFIG), "--format", "json",
@@ -211,7 +223,7 @@ def test_a_small_acu_ceiling_is_refused_too() -> None:
 @pytest.mark.parametrize(
     ("env", "changes", "message"),
     [
-        ("staging", {"db_readers": 2}, "db_readers: expected 0 or 1 with db_engine rds"),
+        ("staging", {"db_readers": 16}, "db_readers: Input should be less than or equal to 15"),
         ("dev", {**AURORA_DEV, "db_min_acu": 4}, "db_min_acu: expected at most db_max_acu"),
         ("dev", {**AURORA_DEV, "db_max_acu": 2.25}, "db_max_acu: expected a multiple of 0.5"),
         ("prod", {**AURORA_PROD, "db_min_acu": 0}, "db_min_acu: expected more than 0 in prod"),

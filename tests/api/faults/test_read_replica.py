@@ -34,11 +34,15 @@ from tests.api.auth.helpers import make_user, user_headers
 from tests.api.betting.factories import make_slate
 from tests.conftest import REDIS_PREFIX, REDIS_URL
 from tests.replicas import MovableEndpoint, OwnReplica
-from tests.servers import AppInstance, OwnPostgres
+from tests.servers import AppInstance, OwnPostgres, free_port
 
 pytestmark = pytest.mark.postgres_only
 
 RETRY_AFTER = 5.0
+LAG_BOUND = 1024 * 1024
+"""DB_READ_MAX_LAG_BYTES of the stack's replica: 1 MiB received and not replayed."""
+LAG_CHECK = 1.0
+"""DB_READ_LAG_CHECK_SECONDS: a test moves the stack's clock past it to have the lag asked."""
 
 
 @dataclass
@@ -91,7 +95,11 @@ async def stack() -> AsyncIterator[Stack]:
         engines += [writer, reader]
         clock = [0.0]
         state = read_replica.Replica(
-            reader, retry_after_seconds=RETRY_AFTER, clock=lambda: clock[0]
+            reader,
+            retry_after_seconds=RETRY_AFTER,
+            max_lag_bytes=LAG_BOUND,
+            lag_check_seconds=LAG_CHECK,
+            clock=lambda: clock[0],
         )
         db.use_engine(writer)
         read_replica.use_replica(state)
@@ -244,6 +252,125 @@ async def test_a_stopped_replica_sends_public_reads_to_the_writer(stack: Stack) 
     assert stack.state.served == served + 1
 
 
+async def test_with_several_replicas_a_failed_one_is_left_for_the_next(stack: Stack) -> None:
+    """Several RDS replicas (`DATABASE_READ_HOST=a,b`): the process's first one refuses (no
+    server behind it); that miss reads the writer, and after the retry window the next
+    replica, the real one, serves."""
+    dead = db.build_engine(
+        get_database_settings(),
+        url=f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/courtside",
+    )
+    clock = [0.0]
+    several = read_replica.Replica(
+        dead,
+        retry_after_seconds=RETRY_AFTER,
+        next_engine=lambda: db.build_engine(
+            get_database_settings(), url=stack.replica.url("courtside")
+        ),
+        clock=lambda: clock[0],
+    )
+    read_replica.use_replica(several)
+    try:
+        await _caught_up(stack, SCHEDULE)
+        answer = await stack.http.get("/v1/games?date=2026-01-07")
+        assert answer.status_code == 200
+        assert (several.failed, several.served) == (1, 0)  # the writer answered
+        assert several.engine is not dead  # moved on to the next replica
+
+        clock[0] += RETRY_AFTER
+        assert (await stack.http.get("/v1/games?date=2026-01-08")).status_code == 200
+        assert (several.failed, several.served) == (1, 1)
+    finally:
+        read_replica.use_replica(stack.state)
+        await several.engine.dispose()
+
+
+async def test_reads_failing_together_move_once_and_end_on_a_live_replica(stack: Stack) -> None:
+    """Hosts [dead, live, dead2]: four reads fail on the first host together. They move the
+    process one host (to the live one), not one host each (which would end on dead2); the
+    next read after the window is the live replica's."""
+    settings = get_database_settings()
+    refused = [f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/courtside" for _ in "ab"]
+    order = iter([stack.replica.url("courtside"), refused[1]] * 4)
+    engines = [db.build_engine(settings, url=refused[0])]
+
+    def next_engine() -> AsyncEngine:
+        engines.append(db.build_engine(settings, url=next(order)))
+        return engines[-1]
+
+    clock = [0.0]
+    several = read_replica.Replica(
+        engines[0], retry_after_seconds=RETRY_AFTER, next_engine=next_engine,
+        clock=lambda: clock[0],
+    )  # fmt: skip
+
+    async def one(connection: AsyncConnection) -> Any:
+        return await connection.scalar(text("SELECT 1"))
+
+    try:
+        await _caught_up(stack, SCHEDULE)
+        assert await asyncio.gather(*(several.read(one, 0) for _ in range(4))) == [1] * 4
+        assert several.failed == 4 and len(engines) == 2  # moved once
+        assert several.engine.url.port == stack.replica.port
+        clock[0] += RETRY_AFTER
+        assert await several.read(one, 0) == 1
+        assert several.served == 1
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_a_statement_error_on_a_live_replica_reads_the_writer_and_stays(
+    stack: Stack,
+) -> None:
+    """A statement the replica answers with an error (here: a function a server in recovery
+    refuses) is read on the writer; the host is up, so the process does not move hosts."""
+    moved: list[int] = []
+    several = read_replica.Replica(
+        stack.state.engine,
+        retry_after_seconds=RETRY_AFTER,
+        next_engine=lambda: moved.append(1) or stack.state.engine,  # type: ignore[func-returns-value]
+    )
+
+    async def position(connection: AsyncConnection) -> Any:
+        return await connection.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+
+    await _caught_up(stack, SCHEDULE)
+    assert read_replica.parse_lsn(str(await several.read(position, 0))) > 0  # the writer's
+    assert several.failed == 1 and moved == []
+    assert several.engine is stack.state.engine
+
+
+def test_only_errors_of_the_connection_move_hosts() -> None:
+    """The driver's and SQLAlchemy's errors as they are raised (wrapped), not a server."""
+    import asyncpg  # lazy: the driver's exception classes, for this test only
+    from sqlalchemy.exc import DBAPIError, DisconnectionError
+
+    def wrapped(error: BaseException, invalidated: bool = False) -> DBAPIError:
+        outer = DBAPIError(
+            "SELECT 1", None, Exception(str(error)), connection_invalidated=invalidated
+        )
+        outer.orig.__cause__ = error  # type: ignore[union-attr]
+        return outer
+
+    moving = [
+        ConnectionRefusedError(),
+        TimeoutError(),
+        DisconnectionError(),
+        wrapped(asyncpg.exceptions.CannotConnectNowError("starting up")),
+        wrapped(asyncpg.exceptions.ConnectionDoesNotExistError("closed")),
+        wrapped(asyncpg.exceptions.AdminShutdownError("terminating")),
+        wrapped(Exception("lost"), invalidated=True),
+    ]
+    staying = [
+        wrapped(asyncpg.exceptions.SerializationError("conflict with recovery")),
+        wrapped(asyncpg.exceptions.ObjectNotInPrerequisiteStateError("recovery in progress")),
+        ValueError("not the database"),
+    ]
+    assert [read_replica._connection_failure(e) for e in moving] == [True] * len(moving)
+    assert [read_replica._connection_failure(e) for e in staying] == [False] * len(staying)
+
+
 async def test_the_app_under_uvicorn_reads_the_replica_named_by_database_read_url(
     stack: Stack, tmp_path: Path
 ) -> None:
@@ -281,6 +408,98 @@ async def test_the_app_under_uvicorn_reads_the_replica_named_by_database_read_ur
             assert (await http.get("/v1/teams/PDX")).status_code == 200
     finally:
         app.stop()
+
+
+async def test_a_replica_lagging_past_the_bound_sends_misses_to_the_writer(stack: Stack) -> None:
+    """Data committed without an invalidation (an entry rebuilt after its TTL, under the old
+    token) is only as new as the replica: within the bound a miss reads the replica; past
+    it (WAL received and not replayed > DB_READ_MAX_LAG_BYTES) the writer; replayed, the
+    replica again."""
+    await _caught_up(stack, REFERENCE)
+    stack.replica.pause_replay()
+    try:
+        await _writer_sql(
+            stack,
+            "INSERT INTO teams (abbreviation, city, name, conference, division, updated_at) "
+            "VALUES ('VAN', 'Vancouver', 'Grizzlies', 'West', 'Northwest', now())",
+        )  # not invalidated: the floor does not move
+        stack.replica.wait_for_receipt(stack.primary)
+        stack.clock[0] += LAG_CHECK  # the lag is asked again at the next miss
+        served, lagging = stack.state.served, stack.state.lagging
+        within = await stack.http.get("/v1/teams/VAN")
+        assert within.status_code == 404  # a few hundred bytes behind: the replica answered
+        assert stack.state.lagging == lagging
+
+        await _writer_sql(  # WAL past the bound, none of it for the app's tables
+            stack, "SELECT pg_logical_emit_message(false, 'lag', repeat('x', :n))", n=2 * LAG_BOUND
+        )
+        stack.replica.wait_for_receipt(stack.primary)
+        assert (await stack.http.get("/v1/teams/VAN")).status_code == 404  # lag not asked yet
+        stack.clock[0] += LAG_CHECK
+        past = await stack.http.get("/v1/teams/VAN")
+        assert past.status_code == 200, past.text  # the writer's answer
+        assert (stack.state.served, stack.state.lagging) == (served, lagging + 1)
+    finally:
+        stack.replica.resume_replay()
+
+    await _caught_up(stack, REFERENCE)  # the writer's 200 was cached: a miss again
+    stack.clock[0] += LAG_CHECK
+    served = stack.state.served
+    assert (await stack.http.get("/v1/teams/VAN")).status_code == 200
+    assert stack.state.served == served + 1  # replayed: the replica again
+
+
+async def test_a_replica_stuck_behind_past_the_time_bound_sends_misses_to_the_writer(
+    stack: Stack,
+) -> None:
+    """A few bytes stuck (replay paused, one commit received: far within the bytes bound) while
+    the last transaction replayed is older than DB_READ_MAX_LAG_SECONDS (a bound of 1 ms here,
+    which a commit replayed before the pause is past): the writer. With everything received
+    replayed the age counts 0, however old the last transaction: the replica."""
+    await _caught_up(stack, SCHEDULE)
+    previous, stack.state.max_lag_seconds = stack.state.max_lag_seconds, 0.001
+    stack.replica.pause_replay()
+    try:
+        stack.clock[0] += LAG_CHECK
+        served, lagging = stack.state.served, stack.state.lagging
+        assert (await stack.http.get("/v1/games?date=2026-02-01")).status_code == 200
+        assert (stack.state.served, stack.state.lagging) == (served + 1, lagging)
+
+        await _writer_sql(stack, "UPDATE teams SET updated_at = now() WHERE abbreviation = 'BOS'")
+        stack.replica.wait_for_receipt(stack.primary)  # received, not replayed: not invalidated
+        stack.clock[0] += LAG_CHECK
+        assert (await stack.http.get("/v1/games?date=2026-02-02")).status_code == 200
+        assert (stack.state.served, stack.state.lagging) == (served + 1, lagging + 1)
+    finally:
+        stack.replica.resume_replay()
+        stack.state.max_lag_seconds = previous
+
+
+async def test_a_replica_without_a_receive_position_is_lagging(stack: Stack) -> None:
+    """A replica restarted with streaming not started (here: no primary_conninfo) has replayed
+    WAL but no receive position: its lag is unknown, so misses read the writer (not a lag of
+    0); streaming again, the replica serves."""
+    conninfo = stack.replica.psql("SHOW primary_conninfo").strip()
+    await _caught_up(stack, REFERENCE)
+    stack.replica.psql("ALTER SYSTEM SET primary_conninfo = ''")
+    stack.replica.stop()
+    try:
+        stack.replica.start()
+        await stack.state.engine.dispose()  # its pooled connections died with the server
+        assert stack.replica.psql("SELECT pg_last_wal_receive_lsn() IS NULL").strip() == "t"
+        stack.clock[0] += LAG_CHECK
+        served, lagging = stack.state.served, stack.state.lagging
+        assert (await stack.http.get("/v1/teams/BOS")).status_code == 200
+        assert (stack.state.served, stack.state.lagging) == (served, lagging + 1)
+    finally:
+        quoted = conninfo.replace("'", "''")
+        stack.replica.psql(f"ALTER SYSTEM SET primary_conninfo = '{quoted}'")
+        stack.replica.psql("SELECT pg_reload_conf()")
+    await _caught_up(stack, REFERENCE)
+    stack.clock[0] += LAG_CHECK
+    served = stack.state.served
+    assert (await stack.http.get("/v1/teams/BOS")).status_code == 200
+    assert stack.state.served == served + 1
 
 
 async def test_a_writer_failover_is_a_503_until_the_promoted_replica_takes_writes(

@@ -316,3 +316,34 @@ async def test_the_reader_endpoint_uses_the_writers_secret_with_its_own_host(stu
         if replica is not None:
             await replica.engine.dispose()
         reset_settings()
+
+
+async def test_several_rds_replicas_one_per_process_the_next_after_a_failure(stub, monkeypatch):
+    """`DATABASE_READ_HOST=a,b,c` (RDS read replicas: no reader endpoint spreads them): the
+    process starts on one of them and, after each failure, moves to the next in order."""
+    from courtside import read_replica
+    from courtside.replica_settings import ReplicaSettings
+
+    monkeypatch.setenv("DATABASE_SECRET_ARN", DB_ARN)
+    hosts = [f"courtside-prod-replica{n}.c9akciq32.eu-west-1.rds.amazonaws.com" for n in (1, 2, 3)]
+    reset_settings()
+    expect(stub, DB_ARN, json.dumps(RDS_SECRET))
+    settings = ReplicaSettings(database_read_host=f" {hosts[0]},{hosts[1]} , {hosts[2]},")
+    assert settings.read_hosts == tuple(hosts)
+    replica = read_replica.build_replica(settings)
+    try:
+        assert replica is not None
+        seen = [replica.engine.url.host]
+        for _ in range(3):
+            failed = replica.engine
+            replica.move_on(failed)
+            replica.move_on(failed)  # another read that failed on it: no second move
+            seen.append(replica.engine.url.host)
+        first = hosts.index(str(seen[0]))
+        assert seen == [hosts[(first + n) % 3] for n in range(4)]  # in order, round again
+        assert replica.engine.url.username == "courtside_admin"  # the writer's login
+        assert ReplicaSettings(database_read_host=" , ").configured is False
+    finally:
+        if replica is not None:
+            await replica.engine.dispose()
+        reset_settings()
