@@ -112,6 +112,7 @@ async def test_a_connection_killed_under_a_read_is_retried_on_a_fresh_one(engine
 
     async def work(connection: AsyncConnection) -> int:
         driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
         backends.append(driver.get_server_pid())
         if len(backends) == 1:
             async with engine.connect() as other:
