@@ -83,6 +83,12 @@ class EngineReads:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._postgresql = engine.dialect.name == "postgresql"
+        self._reads = engine.execution_options(
+            **({"isolation_level": "AUTOCOMMIT"} if self._postgresql else {READ_ONLY: True})
+        )
+        """The same pool, its connections set for reads as they are checked out (no separate
+        step per read)."""
 
     @property
     def sqlite_file(self) -> str | None:
@@ -93,12 +99,18 @@ class EngineReads:
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as connection:
-            if self.engine.dialect.name == "postgresql":
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
-            else:
-                await connection.execution_options(**{READ_ONLY: True})
+        if not self._postgresql:
+            async with self._reads.connect() as connection:
+                yield connection
+            return
+        # `async with` would close it in a shielded task (two more turns of the event loop
+        # per read). An autocommit connection's close does no I/O (no transaction to roll
+        # back), so it completes without yielding and a cancellation cannot cut it short.
+        connection = await self._reads.connect().start()
+        try:
             yield connection
+        finally:
+            await connection.close()
 
 
 class ConnectionReads:

@@ -1,6 +1,7 @@
 """Same-work floors and the signed-in pages (issue 23; a script, not a test).
 
     .venv/bin/python scripts/bench/signed_in_pages.py [--cold-runs 7] [--warm-invocations 3000]
+        [--warm-only]  (a) and (b) only: the public request path
 
 On PostgreSQL (BENCH_DATABASE_URL's server, a database of its own with the demo season, the
 demo accounts and demo-user's bet history) and Redis (BENCH_REDIS_URL, a prefix of its own):
@@ -239,7 +240,7 @@ def _load_bets(url: str) -> None:
     )
 
 
-def measure(cold_runs: int, invocations: int) -> list[Figure]:
+def measure(cold_runs: int, invocations: int, *, warm_only: bool = False) -> list[Figure]:
     import tempfile
 
     figures: list[Figure] = []
@@ -287,6 +288,8 @@ def measure(cold_runs: int, invocations: int) -> list[Figure]:
                 _ratio_figure(f"miss {name} vs raw asyncpg, same SQL", f[name], a[name], 1.5)
             )
 
+        if warm_only:  # the public request path only (issue 23's warm arms)
+            return figures
         print(f"  cold starts to the first response ({load_average()}) ...", flush=True)
         cookies = run_child(TOKENS, [], env)[1]
         cold_env = child_env(url, directory)  # the in-process cache: empty in a new process
@@ -374,9 +377,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold-runs", type=int, default=7)
     parser.add_argument("--warm-invocations", type=int, default=3000)
+    parser.add_argument(
+        "--warm-only", action="store_true", help="the Redis hit and the misses only (a and b)"
+    )
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}; {load_average()}")
-    for figure in measure(args.cold_runs, args.warm_invocations):
+    for figure in measure(args.cold_runs, args.warm_invocations, warm_only=args.warm_only):
         print(figure.line())
     print(load_average())
     return 0

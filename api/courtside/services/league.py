@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, func, literal_column, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, literal_column, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     pass
 
 from courtside.domain_errors import NotFound
+from courtside.prepared import Prepared, fetch
 from courtside.schemas.common import PageParams
 from courtside.services.league_rows import (
     LINE_COLUMNS,
@@ -33,6 +34,7 @@ from courtside.services.league_rows import (
     Row,
     away,
     count_rows,
+    game_at,
     game_row,
     games,
     games_with_teams,
@@ -53,7 +55,7 @@ from courtside.services.league_rows import (
     team_row,
     teams,
 )
-from courtside.services.pagination import TOTAL, from_window, window_total
+from courtside.services.pagination import TOTAL, from_last_column, from_window, window_total
 from courtside.services.pagination import PageOf as PageOf
 
 PLAYER_NAME = func.lower(players.c.first_name + literal_column("' '") + players.c.last_name)
@@ -74,12 +76,19 @@ def league_today(zone: ZoneInfo, now: datetime | None = None) -> date:
 # --- teams and players ----------------------------------------------------------------------
 
 
-async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Row]:
-    query: Select[Any] = select(*TEAM_COLUMNS, window_total()).order_by(teams.c.abbreviation)
-    result = await connection.execute(query.limit(page.limit).offset(page.offset))
-    rows, total = await from_window(
-        result.all(), lambda: count_rows(connection, select(teams.c.id))
+TEAMS_PAGE = Prepared(
+    lambda: (
+        select(*TEAM_COLUMNS, window_total())
+        .order_by(teams.c.abbreviation)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
+)
+
+
+async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Row]:
+    rows = await fetch(connection, TEAMS_PAGE, limit=page.limit, offset=page.offset)
+    rows, total = await from_last_column(rows, lambda: count_rows(connection, select(teams.c.id)))
     return PageOf(items=[team_row(row) for row in rows], total=total)
 
 
@@ -230,6 +239,37 @@ def _team_condition(team: str) -> Any:
     return or_(home.c.abbreviation == abbreviation, away.c.abbreviation == abbreviation)
 
 
+def _games_page(team: bool, status: bool) -> Prepared:
+    """A day's page of games, with both teams and the window total; filtered by a team
+    and/or a status (parameters `start`, `end`, `team`, `status`, `limit`, `offset`)."""
+
+    def build() -> Select[Any]:
+        conditions = [
+            games.c.start_time >= bindparam("start"),
+            games.c.start_time < bindparam("end"),
+        ]
+        if team:
+            abbreviation: Any = bindparam("team")
+            conditions.append(
+                or_(home.c.abbreviation == abbreviation, away.c.abbreviation == abbreviation)
+            )
+        if status:
+            conditions.append(games.c.status == bindparam("status"))
+        query = join_teams(games_with_teams(window_total())).where(*conditions)
+        return (
+            query.order_by(games.c.start_time, games.c.id)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+
+    return Prepared(build)
+
+
+GAMES_PAGES = {
+    (team, status): _games_page(team, status) for team in (False, True) for status in (False, True)
+}
+
+
 async def list_games(
     connection: AsyncConnection,
     page: PageParams,
@@ -240,22 +280,29 @@ async def list_games(
     status: str | None = None,
 ) -> PageOf[Row]:
     """The games of one day by tip-off, with both teams; 404 for an unknown team."""
-    conditions = [_day_condition(day, zone)]
-    if team is not None:
-        conditions.append(_team_condition(team))
-    if status is not None:
-        conditions.append(games.c.status == status)
-    query = join_teams(games_with_teams(window_total())).where(*conditions)
-    ordered = query.order_by(games.c.start_time, games.c.id).limit(page.limit).offset(page.offset)
-    result = await connection.execute(ordered)
+    start, end = local_day_bounds(day, zone)
+    rows = await fetch(
+        connection,
+        GAMES_PAGES[team is not None, status is not None],
+        start=start,
+        end=end,
+        team=team.upper() if team is not None else None,
+        status=status,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
     async def count() -> int:
+        conditions = [_day_condition(day, zone)]
         if team is not None:
             await require_team(connection, team)
+            conditions.append(_team_condition(team))
+        if status is not None:
+            conditions.append(games.c.status == status)
         return await count_rows(connection, join_teams(select(games.c.id)).where(*conditions))
 
-    rows, total = await from_window(result.all(), count)
-    return PageOf(items=[game_row(row._mapping) for row in rows], total=total)
+    rows, total = await from_last_column(rows, count)
+    return PageOf(items=[game_at(row) for row in rows], total=total)
 
 
 def _with_latest_lines(game_rows: Any, order: Sequence[Any]) -> Select[Any]:

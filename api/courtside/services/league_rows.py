@@ -90,6 +90,43 @@ def game_row(row: RowMapping) -> Row:
     }
 
 
+def game_at(row: Sequence[Any]) -> Row:
+    """`game_row` for a row read by position: `GAME_COLUMNS`, then both teams' `ref_columns`
+    (`games_with_teams`)."""
+    (
+        id_,
+        external_id,
+        season,
+        start_time,
+        status,
+        home_score,
+        away_score,
+        period,
+        clock_seconds,
+        *teams_,
+    ) = row[:17]
+    return {
+        "id": id_,
+        "external_id": external_id,
+        "season": season,
+        "start_time": start_time,
+        "status": status,
+        "home_score": home_score,
+        "away_score": away_score,
+        "period": period,
+        "clock_seconds": clock_seconds,
+        "home_team": _ref_at(teams_[:4]),
+        "away_team": _ref_at(teams_[4:]),
+    }
+
+
+def _ref_at(columns: Sequence[Any]) -> Row | None:
+    id_, abbreviation, city, name = columns
+    if id_ is None:
+        return None
+    return {"id": id_, "abbreviation": abbreviation, "full_name": f"{city} {name}"}
+
+
 def games_with_teams(*extra: Any) -> Select[Any]:
     return select(*GAME_COLUMNS, *ref_columns(home, "home_"), *ref_columns(away, "away_"), *extra)
 

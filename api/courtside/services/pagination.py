@@ -50,6 +50,16 @@ async def from_window(
     return rows, await count()
 
 
+async def from_last_column(
+    rows: Sequence[Any], count: Callable[[], Awaitable[int]]
+) -> tuple[Sequence[Any], int]:
+    """`from_window` for rows read by position (`courtside.prepared.fetch`): the window
+    count is the statement's last column."""
+    if rows:
+        return rows, int(rows[0][-1])
+    return rows, await count()
+
+
 async def paginate(session: AsyncSession, query: Select[Any], page: PageParams) -> PageOf[Any]:
     """ORM objects of `query` for `page`, and the total from a separate count."""
     rows = (await session.scalars(query.limit(page.limit).offset(page.offset))).all()

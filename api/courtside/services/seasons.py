@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, func, literal, select
+from sqlalchemy import Integer, Select, bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from courtside.prepared import Prepared, fetch
 from courtside.services.league_rows import TEAM_COLUMNS, Row, games, team_row, teams
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class SeasonResults:
     """(home team id, away team id, home score, away score) of each final game."""
 
 
-def _season_expression(requested: int | None, now: datetime) -> Any:
+def _season_expression(requested: int | None, now: Any) -> Any:
     """The requested season, or the season of the latest game that has started, or the first
     season scheduled."""
     started = (
@@ -51,24 +52,42 @@ async def current_season(executor: Executor, *, now: datetime | None = None) -> 
     return None if season is None else int(season)
 
 
+def _season_teams(requested: bool) -> Prepared:
+    """Every team with the resolved season (parameters `season`, or `now`)."""
+
+    def build() -> Select[Any]:
+        if requested:
+            resolved = bindparam("season", type_=Integer)
+        else:
+            resolved = _season_expression(None, bindparam("now", type_=games.c.start_time.type))
+        return select(*TEAM_COLUMNS, resolved.label("season")).order_by(teams.c.abbreviation)
+
+    return Prepared(build)
+
+
+SEASON_TEAMS = {requested: _season_teams(requested) for requested in (False, True)}
+SEASON_FINALS = Prepared(
+    lambda: (
+        select(games.c.home_team_id, games.c.away_team_id, games.c.home_score, games.c.away_score)
+        .where(games.c.season == bindparam("season", type_=Integer), games.c.status == "final")
+        .order_by(games.c.start_time, games.c.id)
+    )
+)
+
+
 async def season_results(
     connection: Executor, season: int | None, *, now: datetime | None = None
 ) -> SeasonResults:
     """Every team with the resolved season (one statement), then that season's finals."""
-    resolved = _season_expression(season, now or datetime.now(UTC)).label("season")
-    rows = (
-        await connection.execute(select(*TEAM_COLUMNS, resolved).order_by(teams.c.abbreviation))
-    ).all()
+    rows = await fetch(
+        connection, SEASON_TEAMS[season is not None], season=season, now=now or datetime.now(UTC)
+    )
     if not rows:  # no teams yet
         return SeasonResults(season=season, teams=[], finals=[])
     resolved_season = rows[0][-1]
     if resolved_season is None:
         return SeasonResults(season=None, teams=[], finals=[])
-    finals = await connection.execute(
-        select(games.c.home_team_id, games.c.away_team_id, games.c.home_score, games.c.away_score)
-        .where(games.c.season == resolved_season, games.c.status == "final")
-        .order_by(games.c.start_time, games.c.id)
-    )
+    finals = await fetch(connection, SEASON_FINALS, season=resolved_season)
     return SeasonResults(
         season=int(resolved_season),
         teams=[team_row(row) for row in rows],
