@@ -19,15 +19,16 @@ Either way the rows are read **by position** (an asyncpg record and a SQLAlchemy
 index that way), in the order of the statement's columns.
 
 **Errors keep their meaning.** An error the server answered (it has a SQLSTATE: a statement
-timeout, a data error, a recovery conflict) is wrapped in the `sqlalchemy.exc.DBAPIError`
-subclass SQLAlchemy would have raised (`DBAPIError.instance`), so `courtside.errors` answers
-it as before (a timeout 503, a data error 422) and `read_replica` counts it as the
-replica's failure. A failure of the connection itself (closed, half-closed: no SQLSTATE)
-sends the statement again through SQLAlchemy on the same connection, whose own handling
-then applies as before: the connection is invalidated and `db.read` retries once on a
-fresh one. Reads only: sending one twice changes nothing. (With tracing on, a statement
-that failed on the driver's connection ends its span at the connection's next statement,
-as an interrupted one.)
+timeout, a data error, a recovery conflict) is wrapped in a `sqlalchemy.exc.DBAPIError`
+(`DBAPIError.instance`: the subclass named in the driver's class hierarchy, `DataError` for
+SQLSTATE class 22, where SQLAlchemy's adapter raises the base class), so `courtside.errors`
+answers it as before (by SQLSTATE: a timeout 503, a data error 422) and `read_replica`
+counts it as the replica's failure. A failure of the connection itself (closed,
+half-closed: no SQLSTATE) sends the statement again through SQLAlchemy on the same
+connection, whose own handling then applies as before: the connection is invalidated and
+`db.read` retries once on a fresh one. Reads only: sending one twice changes nothing.
+(With tracing on, a statement that failed on the driver's connection ends its span at the
+connection's next statement, as an interrupted one.)
 """
 
 from __future__ import annotations
