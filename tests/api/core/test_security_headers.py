@@ -15,7 +15,7 @@ from tests.api.auth.helpers import make_user, user_headers
 TEMPLATES = Path(__file__).resolve().parents[3] / "api" / "courtside" / "templates"
 # Markup built in Python rather than in a template (the game cards, issue 23), held to the same
 # policy as the templates.
-MARKUP_MODULES = [TEMPLATES.parent / "web" / "card_html.py"]
+MARKUP_MODULES = [TEMPLATES.parent / "web" / name for name in ("card_html.py", "record_rows.py")]
 EXPECTED = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
