@@ -73,14 +73,19 @@ async def board_context(
     all_teams = await reference_data.teams(session)
     chosen = next((t for t in all_teams if t.abbreviation == team), None)
     slate = await board.games_between(
-        session, start, end, limit=MAX_GAMES, team_id=chosen.id if chosen else None
+        session,
+        start,
+        end,
+        limit=MAX_GAMES,
+        team_id=chosen.id if chosen else None,
+        user_id=user.id if user else None,
     )
     betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
     cards = await cards_for(
         session,
         slate.games,
-        user,
         predictions=slate.predictions,
+        bets=slate.bets,
         betting_open=betting_open,
         form=form,
         notice=notice,

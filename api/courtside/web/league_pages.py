@@ -63,7 +63,7 @@ async def game_page_context(
     form: FormState | None = None,
     notice: str | None = None,
 ) -> dict[str, Any]:
-    slate = await board.game_slate(session, game_id)
+    slate = await board.game_slate(session, game_id, user.id if user else None)
     game = slate.games[0]
     now = utcnow()
     history = await board.odds_history(session, game.id)
@@ -72,8 +72,8 @@ async def game_page_context(
         await cards_for(
             session,
             [game],
-            user,
             predictions=slate.predictions,
+            bets=slate.bets,
             markets={game.id: found} if found else {},
             form=form,
             notice=(game.id, notice) if notice else None,
