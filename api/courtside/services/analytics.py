@@ -29,10 +29,10 @@ from sqlalchemy import and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from courtside.models import Bet, BetSide, BetStatus, Game, OddsSnapshot, Team, User
+from courtside.models import Bet, BetSide, BetStatus, Game, Team, User
 from courtside.odds import implied_probability
 from courtside.services import closing_line
-from courtside.services.closing_line import closing_markets
+from courtside.services.closing_line import QuoteRow, closing_markets
 from courtside.services.units import Unit, unit_of
 from courtside.settings import get_app_settings
 
@@ -302,7 +302,12 @@ async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -
             Bet.settled_at,
             Game.start_time,
             backed.abbreviation,
-            OddsSnapshot,
+            ranked.c.id,
+            ranked.c.game_id,
+            ranked.c.bookmaker,
+            ranked.c.home_odds,
+            ranked.c.away_odds,
+            ranked.c.recorded_at,
         )
         .join(Game, Game.id == Bet.game_id)
         .join(
@@ -311,22 +316,21 @@ async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -
             == case((Bet.side == BetSide.HOME.value, Game.home_team_id), else_=Game.away_team_id),
         )
         .outerjoin(ranked, and_(ranked.c.game_id == Bet.game_id, ranked.c.rank == 1, decided))
-        .outerjoin(OddsSnapshot, OddsSnapshot.id == ranked.c.id)
         .where(Bet.user_id == user_id)
-        .order_by(Bet.id, OddsSnapshot.bookmaker)
+        .order_by(Bet.id, ranked.c.bookmaker)
     )
     if decided_only:
         statement = statement.where(decided)
     first: dict[int, Any] = {}
-    quotes: dict[int, list[OddsSnapshot]] = {}
+    quotes: dict[int, list[QuoteRow]] = {}
     for row in (await session.execute(statement)).all():
         first.setdefault(row[0], row)
         bet_quotes = quotes.setdefault(row[0], [])
-        if row[9] is not None:
-            bet_quotes.append(row[9])
+        if row[9] is not None:  # the closing quote's columns (no ORM object: issue 23)
+            bet_quotes.append(QuoteRow(*row[9:]))
     found = []
     for bet_id, row in first.items():
-        _, status, side, odds, stake, profit, settled_at, tip_off, team, _ = row
+        _, status, side, odds, stake, profit, settled_at, tip_off, team = row[:9]
         decided_bet = None
         if status in DECIDED:
             assert settled_at is not None  # won and lost bets are settled (check constraint)

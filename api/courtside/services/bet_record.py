@@ -3,7 +3,7 @@ to, and the cumulative profit over time."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,24 +103,6 @@ async def iter_bets(
         if len(rows) < batch:
             return
         offset += batch
-
-
-async def user_bets_by_game(
-    session: AsyncSession, user_id: int, game_ids: Sequence[int]
-) -> dict[int, Bet]:
-    """The user's bet on each game: the live one if any, else the latest refunded one (a
-    postponed game's refund does not stop a new bet when the game is rescheduled)."""
-    if not game_ids:
-        return {}
-    rows = await session.scalars(
-        select(Bet)
-        .where(Bet.user_id == user_id, Bet.game_id.in_(list(game_ids)))
-        .order_by(Bet.status == BetStatus.REFUNDED.value, Bet.placed_at.desc(), Bet.id.desc())
-    )
-    mine: dict[int, Bet] = {}
-    for row in rows:
-        mine.setdefault(row.game_id, row)
-    return mine
 
 
 @dataclass(frozen=True)

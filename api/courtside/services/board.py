@@ -3,20 +3,26 @@ page's odds history, a team's schedule and roster, the teams for a filter.
 
 A page's games come in one statement each: the two teams joined (not a `selectinload` each,
 two more round trips) and the newest prediction's home win probability as a correlated
-subquery (not a third look-up)."""
+subquery (not a third look-up); for a signed-in viewer, their bet on each game comes
+outer-joined too (issue 23: it was a statement of its own): the live bet if any, else the
+latest refunded one (a postponed game's refund does not stop a new bet when the game is
+rescheduled)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from courtside.domain_errors import NotFound
 from courtside.models import (
+    Bet,
+    BetStatus,
     Game,
     Injury,
     OddsSnapshot,
@@ -34,6 +40,8 @@ class Slate:
 
     games: list[Game]
     predictions: dict[int, float]
+    bets: dict[int, Bet] | None = None
+    """The viewer's bet per game (`_viewer_bet`), when read for a viewer."""
 
 
 def _newest_probability() -> Any:
@@ -48,20 +56,44 @@ def _newest_probability() -> Any:
     )
 
 
-def _slate_query() -> Select[Game, float | None]:
-    return select(Game, _newest_probability()).options(
+def _viewer_bet() -> Any:
+    """The id of the viewer's bet (`:viewer`) on the game of the enclosing row: the live one
+    if any, else the latest refunded one."""
+    mine = aliased(Bet)
+    return (
+        select(mine.id)
+        .where(mine.user_id == bindparam("viewer"), mine.game_id == Game.id)
+        .order_by(mine.status == BetStatus.REFUNDED.value, mine.placed_at.desc(), mine.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+@cache
+def _slate_query(viewing: bool) -> Select[Any]:
+    """Built once per shape (issue 23: building it, its options and the viewer's subquery was
+    a good part of the read's time); the viewer's id is the `viewer` parameter."""
+    query: Select[Any] = select(Game, _newest_probability())
+    if viewing:
+        query = query.add_columns(Bet).outerjoin(Bet, Bet.id == _viewer_bet())
+    return query.options(
         joinedload(Game.home_team, innerjoin=True), joinedload(Game.away_team, innerjoin=True)
     )
 
 
-async def _slate(session: AsyncSession, query: Select[Game, float | None]) -> Slate:
+async def _slate(session: AsyncSession, query: Select[Any], user_id: int | None) -> Slate:
     games: list[Game] = []
     predictions: dict[int, float] = {}
-    for game, probability in (await session.execute(query)).all():
+    bets: dict[int, Bet] = {}
+    viewer = {} if user_id is None else {"viewer": user_id}
+    for row in (await session.execute(query, viewer)).all():
+        game, probability = row[0], row[1]
         games.append(game)
         if probability is not None:
             predictions[game.id] = float(probability)
-    return Slate(games, predictions)
+        if user_id is not None and row[2] is not None:
+            bets[game.id] = row[2]
+    return Slate(games, predictions, bets if user_id is not None else None)
 
 
 async def games_between(
@@ -71,22 +103,27 @@ async def games_between(
     *,
     limit: int,
     team_id: int | None = None,
+    user_id: int | None = None,
 ) -> Slate:
-    """Games starting in `[start, end)` (of one team, if given), in tip-off order."""
+    """Games starting in `[start, end)` (of one team, if given), in tip-off order; with
+    `user_id`, that user's bet on each."""
     query = (
-        _slate_query()
+        _slate_query(user_id is not None)
         .where(Game.start_time >= start, Game.start_time < end)
         .order_by(Game.start_time, Game.id)
         .limit(limit)
     )
     if team_id is not None:
         query = query.where(or_(Game.home_team_id == team_id, Game.away_team_id == team_id))
-    return await _slate(session, query)
+    return await _slate(session, query, user_id)
 
 
-async def game_slate(session: AsyncSession, game_id: int) -> Slate:
-    """One game (404 if unknown) as a slate of one: its teams and newest prediction."""
-    slate = await _slate(session, _slate_query().where(Game.id == game_id))
+async def game_slate(session: AsyncSession, game_id: int, user_id: int | None = None) -> Slate:
+    """One game (404 if unknown) as a slate of one: its teams and newest prediction (and
+    with `user_id`, that user's bet on it)."""
+    slate = await _slate(
+        session, _slate_query(user_id is not None).where(Game.id == game_id), user_id
+    )
     if not slate.games:
         raise NotFound("game", game_id)
     return slate

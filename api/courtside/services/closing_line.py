@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,21 @@ from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
-from courtside.services.markets import Market, best_price
+from courtside.services.markets import Market, Quote, best_price
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRow:
+    """A quote as a page reads it (`shown_markets`, `closing_markets`): the columns of the
+    snapshot, no ORM object (issue 23: building ~100 of them was most of a board's markets
+    read)."""
+
+    id: int
+    game_id: int
+    bookmaker: str
+    home_odds: int
+    away_odds: int
+    recorded_at: datetime
 
 
 def has_started(game: Game, now: datetime) -> bool:
@@ -25,7 +40,7 @@ def has_started(game: Game, now: datetime) -> bool:
     return game.status != GameStatus.SCHEDULED.value or game.start_time <= now
 
 
-def _market(quotes: list[OddsSnapshot], *, started: bool) -> Market:
+def _market(quotes: Sequence[Quote], *, started: bool) -> Market:
     """Best prices as `betting.markets` (ties: the newer quote, then the bookmaker by name)
     or, after tip-off, by the bookmaker's name."""
     by_bookmaker = sorted(quotes, key=lambda quote: quote.bookmaker)
@@ -37,7 +52,7 @@ def _market(quotes: list[OddsSnapshot], *, started: bool) -> Market:
     )
 
 
-def _newest_first(quotes: list[OddsSnapshot]) -> list[OddsSnapshot]:
+def _newest_first(quotes: list[Quote]) -> list[Quote]:
     return sorted(quotes, key=lambda quote: quote.recorded_at, reverse=True)  # stable
 
 
@@ -85,12 +100,16 @@ def closing_ranked(game_ids: Any) -> Subquery:
 
 
 def _ranked(game_ids: Any, within: Any) -> Subquery:
-    """The quotes of the games `game_ids` that meet `within`, ranked newest first per game
-    and bookmaker (rank 1: each bookmaker's newest such quote)."""
+    """The quotes of the games `game_ids` that meet `within` (their columns), ranked newest
+    first per game and bookmaker (rank 1: each bookmaker's newest such quote)."""
     return (
         select(
             OddsSnapshot.id,
             OddsSnapshot.game_id,
+            OddsSnapshot.bookmaker,
+            OddsSnapshot.home_odds,
+            OddsSnapshot.away_odds,
+            OddsSnapshot.recorded_at,
             func.row_number()
             .over(
                 partition_by=(OddsSnapshot.game_id, OddsSnapshot.bookmaker),
@@ -104,7 +123,7 @@ def _ranked(game_ids: Any, within: Any) -> Subquery:
     )
 
 
-def closing_market(quotes: list[OddsSnapshot]) -> Market | None:
+def closing_market(quotes: Sequence[Quote]) -> Market | None:
     """A game's closing line from its bookmakers' closing quotes (rank 1 of
     `closing_ranked`); None without any."""
     return _market(quotes, started=True) if quotes else None
@@ -120,15 +139,16 @@ async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[
     return {game_id: _market(quotes, started=True) for game_id, quotes in by_game.items()}
 
 
-async def _newest_by_game(session: AsyncSession, ranked: Subquery) -> dict[int, list[OddsSnapshot]]:
-    """Rank 1 of `ranked` (each bookmaker's newest quote), grouped by game, by bookmaker."""
-    rows = await session.scalars(
-        select(OddsSnapshot)
-        .join(ranked, OddsSnapshot.id == ranked.c.id)
-        .where(ranked.c.rank == 1)
-        .order_by(OddsSnapshot.game_id, OddsSnapshot.bookmaker)
+async def _newest_by_game(session: AsyncSession, ranked: Subquery) -> dict[int, list[Quote]]:
+    """Rank 1 of `ranked` (each bookmaker's newest quote), grouped by game, by bookmaker:
+    plain rows from the ranked columns (no join back to the snapshots, no ORM objects)."""
+    c = ranked.c
+    rows = await session.execute(
+        select(c.id, c.game_id, c.bookmaker, c.home_odds, c.away_odds, c.recorded_at)
+        .where(c.rank == 1)
+        .order_by(c.game_id, c.bookmaker)
     )
-    by_game: dict[int, list[OddsSnapshot]] = defaultdict(list)
+    by_game: dict[int, list[Quote]] = defaultdict(list)
     for row in rows:
-        by_game[row.game_id].append(row)
+        by_game[row[1]].append(QuoteRow(*row))
     return by_game

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,22 @@ from courtside.odds import is_valid_american
 STALE_QUOTE = timedelta(hours=24)
 """A bookmaker's newest quote counts only if it is at most this much older than the game's
 newest quote from any bookmaker (a book that stopped quoting does not set the best price)."""
+
+
+class Quote(Protocol):
+    """One bookmaker's moneyline at one moment: an `OddsSnapshot`, or the plain row a page
+    reads (`closing_line.QuoteRow`, no ORM object to build)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def bookmaker(self) -> str: ...
+    @property
+    def home_odds(self) -> int: ...
+    @property
+    def away_odds(self) -> int: ...
+    @property
+    def recorded_at(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
@@ -33,7 +50,7 @@ class Price:
 class Market:
     """Every bookmaker's newest moneyline for a game, and the best price on each side."""
 
-    quotes: list[OddsSnapshot]
+    quotes: Sequence[Quote]
     """Newest snapshot per bookmaker, by bookmaker name (stale ones included)."""
     home: Price | None
     away: Price | None
@@ -42,7 +59,7 @@ class Market:
         return self.home if side == BetSide.HOME.value else self.away
 
 
-def best_price(quotes: Sequence[OddsSnapshot], side: BetSide) -> Price | None:
+def best_price(quotes: Sequence[Quote], side: BetSide) -> Price | None:
     newest = max(quote.recorded_at for quote in quotes)
     best: Price | None = None
     for quote in quotes:

@@ -25,6 +25,7 @@ from courtside.settings import get_app_settings
 from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web import bet_flash
 from courtside.web.board_days import group_by_day, started_heading
+from courtside.web.card_html import CardHtml
 from courtside.web.cards import FormState, cards_for
 from courtside.web.formatting import Formatter
 from courtside.web.query_params import BoardDay
@@ -72,14 +73,19 @@ async def board_context(
     all_teams = await reference_data.teams(session)
     chosen = next((t for t in all_teams if t.abbreviation == team), None)
     slate = await board.games_between(
-        session, start, end, limit=MAX_GAMES, team_id=chosen.id if chosen else None
+        session,
+        start,
+        end,
+        limit=MAX_GAMES,
+        team_id=chosen.id if chosen else None,
+        user_id=user.id if user else None,
     )
     betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
     cards = await cards_for(
         session,
         slate.games,
-        user,
         predictions=slate.predictions,
+        bets=slate.bets,
         betting_open=betting_open,
         form=form,
         notice=notice,
@@ -100,11 +106,12 @@ async def board_context(
         "single_day": day is not None,
         "today": today,
         "nav": _day_links(first, chosen.abbreviation if chosen else ""),
-        "stake_rule": STAKE_RULE,
         "upcoming_days": UPCOMING_DAYS,
     }
-    if user is not None:
-        context["bankroll"] = format_units(viewer_wallet(request)[0])
+    bankroll = None if user is None else format_units(viewer_wallet(request)[0])
+    if bankroll is not None:
+        context["bankroll"] = bankroll
+    context["card_html"] = CardHtml(fmt, user is not None, bankroll, STAKE_RULE, back="board")
     return context
 
 

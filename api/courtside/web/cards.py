@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from courtside.auth.deps import AuthUser
 from courtside.models import Bet, BetStatus, Game, GameStatus, Team, utcnow
 from courtside.odds import implied_probability
-from courtside.services import bet_record, flags
+from courtside.services import flags
 from courtside.services.closing_line import has_started, shown_markets
 from courtside.services.markets import Market
 from courtside.web.stakes import Payout, payout, typed_stake_cents
@@ -140,25 +139,25 @@ def _no_live_bet(bet: Bet | None) -> bool:
 async def cards_for(
     session: AsyncSession,
     games: list[Game],
-    user: AuthUser | None,
     *,
     predictions: Mapping[int, float],
     markets: Mapping[int, Market] | None = None,
     betting_open: bool | None = None,
     form: FormState | None = None,
     notice: tuple[int, str] | None = None,
+    bets: Mapping[int, Bet] | None = None,
 ) -> list[GameCard]:
     """A card per game: best prices, prediction, the viewer's bet, whether they may bet.
-    `predictions` (home win probability per game) come with the games (`board.Slate`);
-    `markets` and `betting_open` too when the page has them already (else one statement,
-    `shown_markets`, and one cache read)."""
-    ids = [game.id for game in games]
+    `predictions` (home win probability per game) and the viewer's `bets` come with the games
+    (`board.Slate`, read for the viewer); `markets` and `betting_open` too
+    when the page has them already (else one statement, `shown_markets`, and one cache
+    read)."""
     now = utcnow()
     if markets is None:
         markets = await shown_markets(session, games, now)
     if betting_open is None:
         betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
-    mine = await bet_record.user_bets_by_game(session, user.id, ids) if user else {}
+    mine: Mapping[int, Bet] = bets or {}
     cards = []
     for game in games:
         market = markets.get(game.id)

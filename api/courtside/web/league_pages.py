@@ -23,6 +23,7 @@ from courtside.services.standings import standings_for
 from courtside.unit_of_work import SessionDep
 from courtside.web import bet_flash
 from courtside.web.board_pages import placed_message
+from courtside.web.card_html import CardHtml
 from courtside.web.cards import FormState, cards_for, has_started
 from courtside.web.charts import odds_chart
 from courtside.web.session import PageOptionalUser, formatter, viewer_wallet
@@ -62,7 +63,7 @@ async def game_page_context(
     form: FormState | None = None,
     notice: str | None = None,
 ) -> dict[str, Any]:
-    slate = await board.game_slate(session, game_id)
+    slate = await board.game_slate(session, game_id, user.id if user else None)
     game = slate.games[0]
     now = utcnow()
     history = await board.odds_history(session, game.id)
@@ -71,8 +72,8 @@ async def game_page_context(
         await cards_for(
             session,
             [game],
-            user,
             predictions=slate.predictions,
+            bets=slate.bets,
             markets={game.id: found} if found else {},
             form=form,
             notice=(game.id, notice) if notice else None,
@@ -90,12 +91,12 @@ async def game_page_context(
         "best": found,
         "odds": odds_chart(history, fmt.zone, home=game.home_team.abbreviation),
         "statistics": statistics,
-        "back": "game",
         "started": has_started(game, now),
-        "stake_rule": STAKE_RULE,
     }
-    if user is not None:
-        context["bankroll"] = format_units(viewer_wallet(request)[0])
+    bankroll = None if user is None else format_units(viewer_wallet(request)[0])
+    if bankroll is not None:
+        context["bankroll"] = bankroll
+    context["card_html"] = CardHtml(fmt, user is not None, bankroll, STAKE_RULE, back="game")
     return context
 
 

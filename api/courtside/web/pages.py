@@ -45,6 +45,7 @@ from courtside.web.query_params import (
     SortQuery,
     ToDay,
 )
+from courtside.web.record_rows import RecordRows
 from courtside.web.session import PageUser, formatter, viewer_unit, viewer_wallet
 from courtside.web.templating import render
 
@@ -200,6 +201,7 @@ async def _record_page(
             "statuses": ("open", "won", "lost", "refunded", "cancelled"),
             "sorts": {"newest": "Newest", "oldest": "Oldest", "stake": "Stake", "profit": "Profit"},
             "messages": messages,
+            "record_rows": RecordRows(fmt),
             "cancellable": {
                 bet.id
                 for bet in bets.items

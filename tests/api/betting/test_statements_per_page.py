@@ -27,11 +27,14 @@ from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, make_slate, sign_in
 from tests.helpers import both_dialects, make_odds, make_prediction
 
-PAGE_STATEMENTS = {"board": 4, "record": 4, "game page": 4, "admin users": 4}
-"""The record's analytics section (issue 25) first made it 7 (the decided bets with their
-games, their closing lines, the user's unit); they are folded into its own reads now: the
-unit comes with the viewer read, and one read of the user's bets with their games, the team
-backed and the closing quotes serves the summary, the chart and the analytics
+PAGE_STATEMENTS = {"board": 3, "record": 4, "game page": 3, "admin users": 2}
+"""The board and the game page: the viewer (with the wallet), the games with their teams, newest
+prediction and the viewer's bet on each (`board.Slate`; the bets were a fourth statement until
+issue 23's round), and the markets (the game page: its odds history). Admin users: the viewer
+and the page of users. The record's analytics section (issue 25) first made it 7 (the decided
+bets with their games, their closing lines, the user's unit); they are folded into its own
+reads now: the unit comes with the viewer read, and one read of the user's bets with their
+games, the team backed and the closing quotes serves the summary, the chart and the analytics
 (`record_reads.record_read`). The other two are the bankroll resets and the page of bets."""
 
 
@@ -92,3 +95,5 @@ async def test_statements_per_signed_in_page(
         response = await client.get(url, headers=HTML)
     assert response.status_code == 200, response.text
     assert len(statements) <= PAGE_STATEMENTS[page], "\n".join(statements)
+    if page == "board":  # the viewer's bets come with the games: all three still shown
+        assert response.text.count('data-testid="my-bet"') == 3
