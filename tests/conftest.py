@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 
 os.environ.setdefault("ENVIRONMENT", "local")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The cheapest Argon2id the settings accept (their own lower bounds, t=1, m=8 MiB): ~5 ms of
+# CPU a hash or verification instead of ~27 ms at the defaults (t=2, m=19 MiB). Counted
+# 2026-12-06: tests/api/auth, tests/api/betting and tests/browser/test_web_flow.py hash or
+# verify 193 times (`make_user` reuses one hash), so ~4 s of CPU there. Only the parameters
+# change: the same Argon2id code runs, rehashing on a parameter change is still tested
+# (tests/api/auth/test_passwords.py), and a deployment never reads this file.
+os.environ.setdefault("PASSWORD_HASH_TIME_COST", "1")
+os.environ.setdefault("PASSWORD_HASH_MEMORY_KIB", "8192")
 for _name in ("DATABASE_URL", "REDIS_URL", "REDIS_HOST", "DATABASE_SECRET_ARN"):
     os.environ.pop(_name, None)
 
