@@ -8,6 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
+
+# Python writes and reuses its bytecode (__pycache__/, ignored by git) for everything the targets
+# run. Some machines set PYTHONDONTWRITEBYTECODE=1 (this project's dev machines do): then no
+# .pyc is ever written and every process compiles each module it imports from source, again:
+# ~10 s of each pytest worker's collection and ~1-3 s of every server, CLI and `cdk synth` the
+# suite starts (hundreds of them). The Lambda image compiles its own at build time (compileall).
+unexport PYTHONDONTWRITEBYTECODE
 .PHONY: help run test lint migrate create-admin demo-data simulate bench bench-deps browser-deps screenshots clean lock
 
 help: ## List the targets
