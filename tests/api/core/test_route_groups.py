@@ -149,9 +149,9 @@ NOT_ON_THE_PUBLIC_COLD_PATH = (
 )
 
 
-@pytest.mark.parametrize("database", ["sqlite"])
-def test_a_cold_public_request_imports_only_the_public_api(tmp_path, database):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}"
+def _modules_after_a_cold_request(child: str, url: str, function_name: str) -> set[str]:
+    """The modules a new Lambda-like process (`child`, on a migrated database at `url`) has
+    imported once it answered its first request."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -161,19 +161,25 @@ def test_a_cold_public_request_imports_only_the_public_api(tmp_path, database):
         PYTHONPATH=f"{REPO / 'api'}{os.pathsep}{REPO}",
         DATABASE_URL=url,
         ENVIRONMENT="local",
-        AWS_LAMBDA_FUNCTION_NAME="courtside-test",
+        AWS_LAMBDA_FUNCTION_NAME=function_name,
     )
     subprocess.run(
         [sys.executable, "-m", "courtside", "migrate"], env=env, check=True, capture_output=True
     )
     completed = subprocess.run(
-        [sys.executable, "-c", COLD_CHILD, str(EVENT)],
+        [sys.executable, "-c", child, str(EVENT)],
         env=env,
         check=True,
         capture_output=True,
         text=True,
     )
-    modules = set(json.loads(completed.stdout.strip().splitlines()[-1]))
+    return set(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("database", ["sqlite"])
+def test_a_cold_public_request_imports_only_the_public_api(tmp_path, database):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}"
+    modules = _modules_after_a_cold_request(COLD_CHILD, url, "courtside-test")
     loaded = sorted(
         name
         for name in modules
@@ -217,28 +223,8 @@ NOT_ON_THE_WEB_SERVICES_FIRST_PAGE = (
 
 
 def test_a_cold_web_service_registers_only_the_boards_group_for_its_first_page(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_", "REDIS_", "OTEL_"))
-    }
-    env.update(
-        PYTHONPATH=f"{REPO / 'api'}{os.pathsep}{REPO}",
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}",
-        ENVIRONMENT="local",
-        AWS_LAMBDA_FUNCTION_NAME="courtside-test-web",
-    )
-    subprocess.run(
-        [sys.executable, "-m", "courtside", "migrate"], env=env, check=True, capture_output=True
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", WEB_COLD_CHILD, str(EVENT)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    modules = set(json.loads(completed.stdout.strip().splitlines()[-1]))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}"
+    modules = _modules_after_a_cold_request(WEB_COLD_CHILD, url, "courtside-test-web")
     assert "courtside.web.board_pages" in modules
     assert sorted(modules.intersection(NOT_ON_THE_WEB_SERVICES_FIRST_PAGE)) == []
 
