@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 from courtside.models import AuditEvent, Bet, Game, Notification, OddsSnapshot, User
 from courtside.services import placing
 from courtside.unit_of_work import unit_of_work
-from scripts.demo_data import GAME_LENGTH, generate_season, load_season
+from scripts.demo_data import GAME_LENGTH, DemoSeason, generate_season, load_season
 from scripts.demo_refresh import is_stale, refresh, simulate
 
 LOADED = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 LATER = LOADED + timedelta(days=3)
+EVENING = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+"""A moment with games in progress (at LOADED, 10:00 in New York, none are)."""
 
 
 async def test_a_stale_season_is_refreshed_once(session, cache):
@@ -60,8 +62,15 @@ async def test_a_stale_season_is_refreshed_once(session, cache):
 
 
 async def test_simulate_finalises_what_has_tipped_off(session, cache):
-    await load_season(generate_season(seed=3, now=LOADED))
+    full = generate_season(seed=3, now=EVENING)
+    # What the simulation reads: the games and the model's predictions (its odds of each
+    # result); the 16,000 odds snapshots and the rosters are not read, so not loaded.
+    season = DemoSeason(
+        season=full.season, teams=full.teams, games=full.games, predictions=full.predictions
+    )
+    await load_season(season)
     live = await session.scalar(select(func.count(Game.id)).where(Game.status == "live"))
-    games, _settled = await simulate(now=LOADED)
+    assert live > 0
+    games, _settled = await simulate(now=EVENING)
     assert games == live
     assert await session.scalar(select(func.count(Game.id)).where(Game.status == "live")) == 0

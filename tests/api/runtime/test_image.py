@@ -228,19 +228,78 @@ def unmet_requirements(target: Path) -> list[str]:
     return unmet
 
 
-def _install_for_lambda(lock: Path, platform: str, target: Path) -> None:
-    """The build stage's install, for the Lambda target from any machine: `pip install
-    --target --require-hashes --no-deps` of `lock` for CPython 3.12, manylinux wheels only. It
-    fails if a wheel's hash is not in the lock; that every dependency is locked is checked by
-    `pip check` in test_slimmed_dependencies_still_migrate_and_answer (this interpreter's
-    markers would not be the target's)."""
+LAMBDA_PLATFORMS = ("x86_64", "aarch64")
+HOST = "host"
+"""The wheelhouse's name for this interpreter's own platform (the slimmed trees that run)."""
+
+LOCKED = ("--only-binary=:all:", "--require-hashes", "--no-deps")
+"""The Dockerfile's install flags (test_image_installs_only_the_runtime_locks_...): wheels only,
+every one checked against the lock's hashes, nothing resolved again. Its install also passes
+`--no-compile` (the image compiles the bytecode itself, after slimming)."""
+
+
+def _pip(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "pip", *arguments, "--quiet", "--disable-pip-version-check"]
+
+
+def _target_flags(platform: str) -> list[str]:
+    """pip's flags for the Lambda target (CPython 3.12, manylinux wheels of `platform`), from
+    any machine; none for this interpreter (`HOST`)."""
+    if platform == HOST:
+        return []
+    return [
+        *("--implementation=cp", "--python-version=3.12", "--abi=cp312"),
+        f"--platform=manylinux2014_{platform}",
+        f"--platform=manylinux_2_28_{platform}",
+    ]
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheels of the tracing lock, fetched once for this module from the index the image
+    builds from, for the Lambda target on both architectures and for this interpreter (one
+    directory each). That lock is the runtime lock plus tracing at the same versions (`make
+    lock` writes it with the runtime lock as constraints), so its wheels serve both locks.
+
+    The download is pip's own finder with the Dockerfile's flags, hashes required, so a locked
+    package without a wheel for a target, or a wheel whose hash the lock lacks, fails here; each
+    install from the wheelhouse then checks every wheel against its own lock's hashes again.
+    Fetched once rather than by each of the six installs (each went back to the index for every
+    package: ~15 s of waiting and ~5 s of CPU an install), the three side by side."""
+    root = tmp_path_factory.mktemp("wheelhouse")
+    downloads = {
+        platform: subprocess.Popen(
+            [
+                *_pip("download", *LOCKED),
+                *_target_flags(platform),
+                *("--dest", str(root / platform), "-r", str(OTEL_LOCK)),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for platform in (*LAMBDA_PLATFORMS, HOST)
+    }
+    failures = []
+    for platform, download in downloads.items():
+        _stdout, stderr = download.communicate(timeout=300)
+        if download.returncode != 0:
+            failures.append(f"{platform}: {stderr}")
+    assert not failures, failures
+    return root
+
+
+def install_locked(lock: Path, platform: str, target: Path, wheelhouse: Path) -> None:
+    """The build stage's install into `target`: `pip install --target` of `lock` with the
+    Dockerfile's flags, for the Lambda target on `platform` or for this interpreter (`HOST`),
+    from the wheelhouse alone (`--no-index`). It fails if a wheel's hash is not in `lock`;
+    that every dependency is locked is checked by `unmet_requirements` in `install_slimmed`
+    (this interpreter's markers would not be the Lambda target's)."""
     completed = subprocess.run(
         [
-            *(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
-            *("--no-compile", "--only-binary=:all:", "--require-hashes", "--no-deps"),
-            *("--implementation=cp", "--python-version=3.12", "--abi=cp312"),
-            f"--platform=manylinux2014_{platform}",
-            f"--platform=manylinux_2_28_{platform}",
+            *_pip("install", "--no-compile", *LOCKED),
+            *("--no-index", "--find-links", str(wheelhouse / platform)),
+            *_target_flags(platform),
             *("--target", str(target), "-r", str(lock)),
         ],
         capture_output=True,
@@ -251,45 +310,34 @@ def _install_for_lambda(lock: Path, platform: str, target: Path) -> None:
     assert completed.returncode == 0, completed.stderr
 
 
-@pytest.mark.parametrize("platform", ["x86_64", "aarch64"])
-def test_runtime_lock_installs_under_the_size_budget(tmp_path, platform, capsys):
+@pytest.mark.parametrize("platform", LAMBDA_PLATFORMS)
+def test_runtime_lock_installs_under_the_size_budget(tmp_path, platform, wheelhouse, capsys):
     """The runtime lock installed for the Lambda target, so the figure is the image's and every
     locked package has a wheel, with its hash locked, for both architectures. Bytecode is not
     counted here: docs/runtime.md ("The image") has the figure with it."""
     target = tmp_path / "target"
-    _install_for_lambda(RUNTIME_LOCK, platform, target)
+    install_locked(RUNTIME_LOCK, platform, target, wheelhouse)
     size = sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
     with capsys.disabled():
         print(f"\n[runtime requirements, {platform}, cp312] {size / 1024 / 1024:.1f} MiB")
     assert 10 * 1024 * 1024 < size < SIZE_BUDGET_BYTES
 
 
-@pytest.mark.parametrize("platform", ["x86_64", "aarch64"])
-def test_tracing_lock_installs_for_the_lambda_target(tmp_path, platform):
+@pytest.mark.parametrize("platform", LAMBDA_PLATFORMS)
+def test_tracing_lock_installs_for_the_lambda_target(tmp_path, platform, wheelhouse):
     """The image built with WITH_OTEL=true installs this lock instead: hashes and wheels for
     both architectures, and the SDK and exporter the tracing needs are in it."""
     target = tmp_path / "target"
-    _install_for_lambda(OTEL_LOCK, platform, target)
+    install_locked(OTEL_LOCK, platform, target, wheelhouse)
     assert (target / "opentelemetry" / "sdk").is_dir()
     assert (target / "opentelemetry" / "exporter" / "otlp" / "proto" / "common").is_dir()
     assert (target / "urllib3").is_dir()
 
 
-def install_slimmed(lock: Path, target: Path) -> None:
+def install_slimmed(lock: Path, target: Path, wheelhouse: Path) -> None:
     """`lock` installed for this interpreter as the image's build stage installs it (hashes,
     no resolution, every requirement met), then slimmed by slim_dependencies.py."""
-    installed = subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
-            *("--no-compile", "--only-binary=:all:", "--require-hashes", "--no-deps"),
-            *("--target", str(target), "-r", str(lock)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert installed.returncode == 0, installed.stderr
+    install_locked(lock, HOST, target, wheelhouse)
     assert unmet_requirements(target) == []
     slimmed = subprocess.run(
         [sys.executable, str(API_DIR / "slim_dependencies.py"), str(target)],
@@ -300,12 +348,12 @@ def install_slimmed(lock: Path, target: Path) -> None:
     assert "MiB ->" in slimmed.stdout
 
 
-def test_slimmed_dependencies_still_migrate_and_answer(tmp_path):
+def test_slimmed_dependencies_still_migrate_and_answer(tmp_path, wheelhouse):
     """The runtime lock installed for this interpreter, slimmed as the image slims it
     (slim_dependencies.py), then used alone (`python -S`: no other site-packages) to migrate a
     database and answer an event."""
     target = tmp_path / "target"
-    install_slimmed(RUNTIME_LOCK, target)
+    install_slimmed(RUNTIME_LOCK, target, wheelhouse)
     assert not (target / "sqlalchemy" / "dialects" / "mysql").exists()
     assert not (target / "aws_lambda_powertools" / "event_handler").exists()
     assert not (target / "aws_lambda_powertools" / "utilities" / "data_classes").exists()
@@ -377,7 +425,7 @@ def lambda_base_image_sdk(directory: Path) -> Path:
     return directory
 
 
-def test_the_tracing_image_starts_traces_and_exports(tmp_path):
+def test_the_tracing_image_starts_traces_and_exports(tmp_path, wheelhouse):
     """A function with OTEL_ENABLED=true, in the dependencies the WITH_OTEL=true image installs
     (requirements-otel.lock, slimmed) and the base image's SDK, nothing else (`python -S`):
     its init sets tracing up (the SDK, the OTLP exporter, the SigV4 signer and botocore), an
@@ -385,7 +433,7 @@ def test_the_tracing_image_starts_traces_and_exports(tmp_path):
     from tests.otlp_receiver import AwsCredentials, OtlpReceiver
 
     target = tmp_path / "target"
-    install_slimmed(OTEL_LOCK, target)
+    install_slimmed(OTEL_LOCK, target, wheelhouse)
     runtime = lambda_base_image_sdk(tmp_path / "runtime")
     script = (
         "import json, sys\n"
