@@ -89,7 +89,7 @@ class CfnLint:
 
 def _run_once(args: list[str]) -> dict[str, object]:
     """cfn-lint's command line with `args`, as the `cfn-lint` script runs it."""
-    from cfnlint.runner import main
+    from cfnlint.runner import main  # lazy: only the child imports cfn-lint, not pytest
 
     out, err = io.StringIO(), io.StringIO()
     returncode = 0
