@@ -133,10 +133,15 @@ def live_app(live_workdir: Path) -> Iterator[str]:
             process.wait()
 
 
-@pytest.fixture
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Function-scoped on purpose: while Playwright's sync API is open its event loop counts
-    as running in this thread, which would break every async test that runs after it."""
+    """One Chromium for the browser tests, which run one after another (this directory is one
+    work unit of `tests.distribution`): starting Playwright's driver and Chromium took ~1.5 s
+    of CPU a test. Package-scoped, not session-scoped: while Playwright's sync API is open its
+    event loop counts as running in this thread, which would break every async test that runs
+    after it, and pytest closes a package's fixtures as soon as the next test is outside the
+    package. Each test opens its own contexts (cookies, storage and cache of their own), and
+    `_close_contexts` closes any a test leaves open, so each starts on an empty browser."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -145,6 +150,15 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts(browser: Any) -> Iterator[None]:
+    """After each test (every test here drives the browser): close the contexts it left open
+    (a test that fails half-way leaves its own), so the next test's browser has none."""
+    yield
+    for context in browser.contexts:
+        context.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from aws_cdk.assertions import Template
 
 from infra.application import Deployment, build, new_app
 from infra.config import ENVIRONMENT_NAMES
+from tests.infra.cfn_lint import CfnLint
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -113,6 +115,15 @@ def synthesize_env(tmp_path_factory: pytest.TempPathFactory):
         return synthesize(name, tmp_path_factory.mktemp(f"cdk-{name}"), context=context, nag=nag)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def cfn_lint() -> Iterator[CfnLint]:
+    """`cfn_lint(*args)`: the pinned cfn-lint's command line, one process for the session
+    (see tests/infra/cfn_lint.py)."""
+    linter = CfnLint()
+    yield linter
+    linter.close()
 
 
 @pytest.fixture(params=ENVIRONMENT_NAMES)

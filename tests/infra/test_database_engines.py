@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from typing import Any
 
 import pytest
 
 from infra import connection_budget
 from infra.config import CONTEXT_KEY, ConfigError, load_config
-from tests.infra.conftest import ROOT, Synth, read_cli_context
-from tests.infra.test_infra_validators import CFN_LINT, CFN_LINT_CONFIG
+from tests.infra.cfn_lint import CFN_LINT_CONFIG, CfnLint
+from tests.infra.conftest import Synth, read_cli_context
 
 AURORA_DEV = {
     "db_engine": "aurora-serverless-v2",
@@ -116,7 +115,9 @@ def rds_replica(synthesize_env: Any) -> Synth:
     return synthesize_env("staging", _context("staging", {"db_readers": 2}))
 
 
-def test_rds_read_replicas_serve_the_public_functions(rds_replica: Synth) -> None:
+def test_rds_read_replicas_serve_the_public_functions(
+    rds_replica: Synth, cfn_lint: CfnLint
+) -> None:
     instances = rds_replica.resources("AWS::RDS::DBInstance")
     replica_ids = sorted(
         n for n, r in instances.items() if "SourceDBInstanceIdentifier" in r["Properties"]
@@ -150,10 +151,9 @@ def test_rds_read_replicas_serve_the_public_functions(rds_replica: Synth) -> Non
     # No endpoint spreads them: any one replica may get every public connection.
     assert reader.demand == (public.reserved_concurrency or 0) + connection_budget.OVERHEAD
     templates = [str(p) for p in sorted(rds_replica.outdir.glob("*.template.json"))]
-    result = subprocess.run(
-        [str(CFN_LINT), "--config-file", str(CFN_LINT_CONFIG), "--format", "json",
-         "--regions", "eu-west-1", "us-east-1", "--", *templates],
-        capture_output=True, text=True, check=False, timeout=120, cwd=ROOT,
+    result = cfn_lint(
+        "--config-file", str(CFN_LINT_CONFIG), "--format", "json",
+        "--regions", "eu-west-1", "us-east-1", "--", *templates,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr or result.stdout
 
@@ -165,12 +165,13 @@ def test_the_committed_rds_environments_get_no_reader(synths: dict[str, Synth]) 
         assert "DatabaseReaderEndpoint" not in synth.main_json["Outputs"]
 
 
-def test_cfn_lint_finds_nothing_in_the_aurora_templates(aurora: dict[str, Synth]) -> None:
+def test_cfn_lint_finds_nothing_in_the_aurora_templates(
+    aurora: dict[str, Synth], cfn_lint: CfnLint
+) -> None:
     templates = [str(p) for s in aurora.values() for p in sorted(s.outdir.glob("*.template.json"))]
-    result = subprocess.run(
-        [str(CFN_LINT), "--config-file", str(CFN_LINT_CONFIG), "--format", "json",
-         "--regions", "eu-west-1", "us-east-1", "--", *templates],
-        capture_output=True, text=True, check=False, timeout=120, cwd=ROOT,
+    result = cfn_lint(
+        "--config-file", str(CFN_LINT_CONFIG), "--format", "json",
+        "--regions", "eu-west-1", "us-east-1", "--", *templates,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr or result.stdout
     assert json.loads(result.stdout or "[]") == []

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # cfn-lint depends on PyYAML
 
+from tests.infra.cfn_lint import CFN_LINT_CONFIG
+
 ROOT = Path(__file__).resolve().parents[2]
 CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
-CFN_LINT = Path(sys.executable).parent / "cfn-lint"  # the pinned one, next to this Python
-CFN_LINT_CONFIG = ROOT / ".cfnlintrc.yaml"
 
 
 def test_cfn_lint_ignores_only_the_two_deliberate_warnings():
@@ -23,7 +22,7 @@ def test_cfn_lint_ignores_only_the_two_deliberate_warnings():
     assert {"eu-west-1", "us-east-1"} <= set(config["regions"])
 
 
-def test_cfn_lint_finds_nothing_in_any_template(synths):
+def test_cfn_lint_finds_nothing_in_any_template(synths, cfn_lint):
     templates = [
         str(path)
         for synth in synths.values()
@@ -32,29 +31,16 @@ def test_cfn_lint_finds_nothing_in_any_template(synths):
     regions = sorted({s.deployment.config.region for s in synths.values()} | {"us-east-1"})
     assert len(templates) >= 3 * 2
 
-    result = subprocess.run(
-        [
-            str(CFN_LINT),
-            "--config-file",
-            str(CFN_LINT_CONFIG),
-            "--format",
-            "json",
-            "--regions",
-            *regions,
-            "--",
-            *templates,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = cfn_lint(
+        "--config-file", str(CFN_LINT_CONFIG), "--format", "json", "--regions", *regions,
+        "--", *templates,
+    )  # fmt: skip
 
     assert result.returncode == 0, result.stderr or result.stdout  # 2: errors, 4: warnings
     assert json.loads(result.stdout or "[]") == []
 
 
-def test_cfn_lint_would_catch_a_deprecated_engine(synths, tmp_path):
+def test_cfn_lint_would_catch_a_deprecated_engine(synths, tmp_path, cfn_lint):
     """The check above has teeth: a deprecated engine version (W3691, docs/architecture.md) is
     flagged."""
     template = json.loads(
@@ -68,13 +54,7 @@ def test_cfn_lint_would_catch_a_deprecated_engine(synths, tmp_path):
     path = tmp_path / "deprecated.template.json"
     path.write_text(json.dumps(template))
 
-    result = subprocess.run(
-        [str(CFN_LINT), "--config-file", str(CFN_LINT_CONFIG), "--format", "json", "--", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = cfn_lint("--config-file", str(CFN_LINT_CONFIG), "--format", "json", "--", str(path))
 
     assert "W3691" in {f["Rule"]["Id"] for f in json.loads(result.stdout)}
 

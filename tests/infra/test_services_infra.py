@@ -15,9 +15,7 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,11 +35,10 @@ from infra.routing import host_paths
 from infra.stacks import function_id
 from tests.api.access_rules import MOUNT_SAMPLE_PATHS, SAMPLE_PATH_VALUES
 from tests.api.auth.routes import app_routes
+from tests.infra.cfn_lint import CFN_LINT_CONFIG
 from tests.infra.conftest import Synth, read_cli_context
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-CFN_LINT = Path(sys.executable).parent / "cfn-lint"
-CFN_LINT_CONFIG = Path(__file__).resolve().parents[2] / ".cfnlintrc.yaml"
 
 
 def _ids(synth: Synth) -> dict[str, str]:
@@ -323,7 +320,7 @@ def test_the_variants_pass_cdk_nag(variants):
         assert plugin["conclusion"] == "success", plugin["violations"]
 
 
-def test_the_variants_pass_cfn_lint(variants):
+def test_the_variants_pass_cfn_lint(variants, cfn_lint):
     """The split variant's main and edge templates: every resource SES and the host names add
     (the all-in-one variant's are of the same kinds; edge alarms are the committed ones')."""
     templates = [
@@ -332,21 +329,7 @@ def test_the_variants_pass_cfn_lint(variants):
         if not p.name.endswith("-EdgeAlarms.template.json")
     ]
     assert len(templates) == 2
-    result = subprocess.run(
-        [
-            str(CFN_LINT),
-            "--config-file",
-            str(CFN_LINT_CONFIG),
-            "--format",
-            "json",
-            "--",
-            *templates,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = cfn_lint("--config-file", str(CFN_LINT_CONFIG), "--format", "json", "--", *templates)
     assert result.returncode == 0, result.stdout or result.stderr
     assert json.loads(result.stdout or "[]") == []
 

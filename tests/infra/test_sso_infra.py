@@ -4,7 +4,6 @@ environment's own, or any issuer by URL. Both variants are synthesized with cdk-
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import Any
 
 import pytest
@@ -12,8 +11,8 @@ from aws_cdk.assertions import Match
 
 from infra.config import CONTEXT_KEY, ConfigError, load_config
 
+from .cfn_lint import CFN_LINT_CONFIG
 from .conftest import Synth, read_cli_context
-from .test_infra_validators import CFN_LINT, CFN_LINT_CONFIG
 
 CALLBACK = "https://api.dev.example.com/login/sso/callback"
 ISSUER = "https://login.example.org/realms/staff"
@@ -183,26 +182,12 @@ def test_a_bad_sso_object_is_refused_with_its_key(sso, message):
         load_config(context, "dev")
 
 
-def test_both_variants_pass_cfn_lint(sso_variants):
+def test_both_variants_pass_cfn_lint(sso_variants, cfn_lint):
     """The main templates, where everything SSO adds lives."""
     templates = [
         str(synth.outdir / f"{synth.deployment.main.artifact_id}.template.json")
         for synth in sso_variants.values()
     ]
-    result = subprocess.run(
-        [
-            str(CFN_LINT),
-            "--config-file",
-            str(CFN_LINT_CONFIG),
-            "--format",
-            "json",
-            "--",
-            *templates,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = cfn_lint("--config-file", str(CFN_LINT_CONFIG), "--format", "json", "--", *templates)
     assert result.returncode == 0, result.stdout or result.stderr
     assert json.loads(result.stdout or "[]") == []

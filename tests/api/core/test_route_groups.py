@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -149,9 +150,7 @@ NOT_ON_THE_PUBLIC_COLD_PATH = (
 )
 
 
-def _modules_after_a_cold_request(child: str, url: str, function_name: str) -> set[str]:
-    """The modules a new Lambda-like process (`child`, on a migrated database at `url`) has
-    imported once it answered its first request."""
+def _child_env(url: str, function_name: str = "courtside-test") -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -163,12 +162,33 @@ def _modules_after_a_cold_request(child: str, url: str, function_name: str) -> s
         ENVIRONMENT="local",
         AWS_LAMBDA_FUNCTION_NAME=function_name,
     )
+    return env
+
+
+@pytest.fixture(scope="module")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once (by `python -m courtside migrate`, as before each
+    cold child until 2026-12-06: ~1 s of CPU each); each test's child gets its own copy."""
+    path = tmp_path_factory.mktemp("cold") / "migrated.db"
     subprocess.run(
-        [sys.executable, "-m", "courtside", "migrate"], env=env, check=True, capture_output=True
+        [sys.executable, "-m", "courtside", "migrate"],
+        env=_child_env(f"sqlite+aiosqlite:///{path}"),
+        check=True,
+        capture_output=True,
     )
+    return path
+
+
+def _modules_after_a_cold_request(
+    child: str, migrated: Path, tmp_path: Path, function_name: str
+) -> set[str]:
+    """The modules a new Lambda-like process (`child`, on a copy of the migrated SQLite file
+    `migrated`) has imported once it answered its first request."""
+    database = tmp_path / "cold.db"
+    shutil.copyfile(migrated, database)
     completed = subprocess.run(
         [sys.executable, "-c", child, str(EVENT)],
-        env=env,
+        env=_child_env(f"sqlite+aiosqlite:///{database}", function_name),
         check=True,
         capture_output=True,
         text=True,
@@ -177,9 +197,8 @@ def _modules_after_a_cold_request(child: str, url: str, function_name: str) -> s
 
 
 @pytest.mark.parametrize("database", ["sqlite"])
-def test_a_cold_public_request_imports_only_the_public_api(tmp_path, database):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}"
-    modules = _modules_after_a_cold_request(COLD_CHILD, url, "courtside-test")
+def test_a_cold_public_request_imports_only_the_public_api(tmp_path, database, migrated_sqlite):
+    modules = _modules_after_a_cold_request(COLD_CHILD, migrated_sqlite, tmp_path, "courtside-test")
     loaded = sorted(
         name
         for name in modules
@@ -222,9 +241,12 @@ NOT_ON_THE_WEB_SERVICES_FIRST_PAGE = (
 """The board's group only (`web`): the league, account and admin pages are groups of their own."""
 
 
-def test_a_cold_web_service_registers_only_the_boards_group_for_its_first_page(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}"
-    modules = _modules_after_a_cold_request(WEB_COLD_CHILD, url, "courtside-test-web")
+def test_a_cold_web_service_registers_only_the_boards_group_for_its_first_page(
+    tmp_path, migrated_sqlite
+):
+    modules = _modules_after_a_cold_request(
+        WEB_COLD_CHILD, migrated_sqlite, tmp_path, "courtside-test-web"
+    )
     assert "courtside.web.board_pages" in modules
     assert sorted(modules.intersection(NOT_ON_THE_WEB_SERVICES_FIRST_PAGE)) == []
 
