@@ -2,6 +2,8 @@
 
 Autoescaping is on for every template. `render(request, name, context)` adds what every
 page needs (the request, the signed-in user, the CSRF token, the league time zone).
+Templates compiled at build time are read when the image has them
+(`courtside.web.template_bytecode`); otherwise they compile from their sources at first use.
 """
 
 from __future__ import annotations
@@ -31,22 +33,46 @@ def add_context_hook(hook: ContextHook) -> None:
         _context_hooks.append(hook)
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
+_TRIM_BLOCKS = True
+_LSTRIP_BLOCKS = True
+_AUTOESCAPE_DEFAULT = True  # every template, whatever its extension, and strings
+OPTIONS_FINGERPRINT = repr(("FileSystemLoader", _TRIM_BLOCKS, _LSTRIP_BLOCKS, _AUTOESCAPE_DEFAULT))
+"""What, besides a template's source, decides its compiled code: part of each precompiled
+template's key, so a change here can never load code compiled under the old options."""
+
+
+def build_environment(*, compiled_into: Path | None = None) -> Environment:
+    """The site's environment; `compiled_into`: the build writing compiled templates there."""
     # lazy: Jinja2 (~40 ms) loads on the first page, not with the API
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+    from courtside.web import template_bytecode
+
+    if compiled_into is None:
+        cache = template_bytecode.precompiled(OPTIONS_FINGERPRINT)
+    else:
+        cache = template_bytecode.PrecompiledTemplates(
+            compiled_into, OPTIONS_FINGERPRINT, writable=True
+        )
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
+        autoescape=select_autoescape(
+            default=_AUTOESCAPE_DEFAULT, default_for_string=_AUTOESCAPE_DEFAULT
+        ),
+        trim_blocks=_TRIM_BLOCKS,
+        lstrip_blocks=_LSTRIP_BLOCKS,
         # Templates ship with the code: no stat() of the file at every `get_template`, which a
         # board did twice per game card (its `{% include %}`s).
         auto_reload=False,
+        bytecode_cache=cache,
     )
     env.globals["static_url"] = static_url  # content-hashed /static/ URLs
     return env
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    return build_environment()
 
 
 def render(
@@ -63,3 +89,20 @@ def render(
     values.update(context or {})
     html = environment().get_template(template).render(values)
     return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m courtside.web.templating [DIR]`: compile every template into DIR (the
+    image's build step; default `template_bytecode.COMPILED_DIR`)."""
+    from courtside.web import template_bytecode
+
+    directory = Path(argv[0]) if argv else template_bytecode.COMPILED_DIR
+    names = template_bytecode.compile_all(build_environment(compiled_into=directory), directory)
+    print(f"{len(names)} templates compiled into {directory}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

@@ -240,3 +240,70 @@ def test_what_the_issuer_writes_is_still_accepted():
     header = json.loads(base64.urlsafe_b64decode(issued.token.split(".")[0] + "=="))
     assert header == {"alg": "HS256", "typ": "JWT"}
     assert decode_token(issued.token).user_id == 3
+
+
+def test_tokens_are_byte_identical_to_python_joses():
+    """The hand-written HS256 writes what python-jose wrote: tokens issued before the switch
+    stay valid, and the format is unchanged for every client."""
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    issued = issue_token(user_id=42, role="Admin", token_version=3, now=now)
+    claims = _unverified(issued.token)
+    assert issued.token == jwt.encode(claims, jwt_secret(), algorithm="HS256")
+
+
+def test_a_token_python_jose_signed_is_accepted():
+    token = jwt.encode(_claims(sub="9", ver=4), jwt_secret(), algorithm="HS256")
+    claims = decode_token(token)
+    assert (claims.user_id, claims.version) == (9, 4)
+
+
+def test_signed_with_another_secret_rejected():
+    token = jwt.encode(_claims(), "another-secret-that-is-long-enough-1234", algorithm="HS256")
+    with pytest.raises(InvalidToken):
+        decode_token(token)
+
+
+def test_claims_changed_under_the_real_signature_rejected():
+    """The signature covers the claims: a promoted role under the real token's MAC fails."""
+    real = jwt.encode(_claims(role="Consumer"), jwt_secret(), algorithm="HS256")
+    head, _payload, signature = real.split(".")
+    forged = f"{head}.{_b64(_claims(role='Admin'))}.{signature}"
+    with pytest.raises(InvalidToken):
+        decode_token(forged)
+
+
+def test_hs256_header_with_the_secret_as_an_rs256_key_is_rejected():
+    """Key confusion the other way round: an RS256 header whose "signature" is the HMAC of
+    the signing input under the secret (what a verifier trusting `alg` would accept)."""
+    import hashlib
+    import hmac
+
+    signing_input = f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{_b64(_claims())}"
+    mac = hmac.new(jwt_secret().encode(), signing_input.encode(), hashlib.sha256).digest()
+    token = f"{signing_input}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    with pytest.raises(InvalidToken):
+        decode_token(token)
+
+
+def test_expiry_is_exp_before_now_to_the_second():
+    """python-jose's rule: valid while `exp >= now` (whole seconds), no leeway."""
+    now = int(datetime.now(UTC).timestamp())
+    assert decode_token(jwt.encode(_claims(exp=now + 2), jwt_secret(), algorithm="HS256"))
+    for exp in (now - 1, now - 3600, 0):
+        token = jwt.encode(_claims(exp=exp), jwt_secret(), algorithm="HS256")
+        with pytest.raises(InvalidToken):
+            decode_token(token)
+
+
+@pytest.mark.parametrize("payload", ["[]", '"x"', "1", "null", "{", "\\udcff"])
+def test_a_signed_payload_that_is_not_a_json_object_is_rejected(payload):
+    import hashlib
+    import hmac
+
+    head = _b64({"alg": "HS256", "typ": "JWT"})
+    body = base64.urlsafe_b64encode(payload.encode("utf-8", "surrogatepass")).decode().rstrip("=")
+    signing_input = f"{head}.{body}"
+    mac = hmac.new(jwt_secret().encode(), signing_input.encode(), hashlib.sha256).digest()
+    token = f"{signing_input}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    with pytest.raises(InvalidToken):
+        decode_token(token)

@@ -251,6 +251,48 @@ def test_a_cold_web_service_registers_only_the_boards_group_for_its_first_page(
     assert sorted(modules.intersection(NOT_ON_THE_WEB_SERVICES_FIRST_PAGE)) == []
 
 
+SIGNED_IN_WEB_COLD_CHILD = """
+import json, sys
+import courtside.auth.tokens as tokens
+from courtside.settings import get_auth_settings
+decoded = []
+real_decode = tokens.decode_token
+def counting_decode(token):
+    decoded.append(token)
+    return real_decode(token)
+tokens.decode_token = counting_decode  # before the routes import it
+from courtside.lambda_services.web import handler
+event = json.load(open(sys.argv[1]))
+event["rawPath"] = event["requestContext"]["http"]["path"] = "/"
+event["rawQueryString"] = ""
+event["headers"]["accept"] = "text/html"
+issued = tokens.issue_token(user_id=1, role="Consumer", token_version=0)
+event["cookies"] = [f"__Host-{get_auth_settings().session_cookie_name}={issued.token}"]
+class Context:
+    aws_request_id = "cold"
+response = handler(event, Context())
+assert response["statusCode"] in (200, 303), response["statusCode"]
+assert decoded == [issued.token], decoded
+print(json.dumps(sorted(sys.modules)))
+"""
+
+NOT_ON_A_SIGNED_IN_COLD_PATH = ("jose", "ecdsa", "rsa", "pyasn1", "cryptography")
+"""Session tokens are HS256 (`hmac`): python-jose and its key backends are for OIDC only."""
+
+
+def test_a_cold_signed_in_web_request_imports_no_jwt_library_or_key_backend(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}"
+    modules = _modules_after_a_cold_request(SIGNED_IN_WEB_COLD_CHILD, url, "courtside-test-web")
+    loaded = sorted(
+        name
+        for name in modules
+        for forbidden in NOT_ON_A_SIGNED_IN_COLD_PATH
+        if name == forbidden or name.startswith(forbidden + ".")
+    )
+    assert loaded == []
+    assert "courtside.auth.tokens" in modules
+
+
 def test_fastapi_still_refuses_a_pydantic_v1_model_once_one_exists():
     """`courtside.main` answers FastAPI's v1 check without importing pydantic.v1; a v1 model
     can only exist once it is imported, and then FastAPI's own check answers."""

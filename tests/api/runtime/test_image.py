@@ -491,3 +491,20 @@ def test_the_tracing_image_starts_traces_and_exports(tmp_path, wheelhouse):
     assert len(server) == 1
     assert any(s.parent_span_id == server[0].span_id for s in spans)  # its statements
     assert server[0].resource["service.name"] == "courtside-image-test"
+
+
+def test_the_image_compiles_the_templates_after_the_code_into_the_directory_read_at_run_time():
+    """The build writes Jinja's bytecode where `template_bytecode.COMPILED_DIR` points, with
+    the image's own Python (its version is part of each entry), after the code is copied."""
+    from courtside.web import template_bytecode
+
+    steps = instructions()
+    runs = [arguments for keyword, arguments in steps if keyword == "RUN"]
+    (compile_step,) = [run for run in runs if "courtside.web.templating" in run]
+    target = template_bytecode.COMPILED_DIR.relative_to(API_DIR)
+    assert compile_step.endswith(f'"${{LAMBDA_TASK_ROOT}}/{target.as_posix()}"')
+    assert "PYTHONDONTWRITEBYTECODE=1" in compile_step  # compileall's bytecode stays as is
+    position = steps.index(("RUN", compile_step))
+    code_copy = steps.index(("COPY", "courtside/ ${LAMBDA_TASK_ROOT}/courtside/"))
+    assert code_copy < position
+    assert "FROM" not in [keyword for keyword, _ in steps[code_copy:position]]
