@@ -70,7 +70,7 @@ def _json_scalar(value: Any) -> str | None:
     str, bool, int and finite float; None for anything else (and for None)."""
     kind = type(value)
     if kind is str:
-        return _json_string(value)  # type: ignore[no-any-return]
+        return _json_string(value)
     if kind is bool:
         return "true" if value else "false"
     if kind is int:

@@ -130,14 +130,14 @@ def fast_parameters(dependant: Dependant) -> FastParameters | None:
         or dependant.security_scopes_param_name
     ):
         return None
-    path = tuple(_parameter(field) for field in dependant.path_params)
-    query = tuple(_parameter(field) for field in dependant.query_params)
-    if any(parameter is None for parameter in (*path, *query)):
+    path = [_parameter(field) for field in dependant.path_params]
+    query = [_parameter(field) for field in dependant.query_params]
+    known_path = tuple(parameter for parameter in path if parameter is not None)
+    known_query = tuple(parameter for parameter in query if parameter is not None)
+    if len(known_path) < len(path) or len(known_query) < len(query):
         return None
     return FastParameters(
-        request_name=dependant.request_param_name,
-        path=path,  # type: ignore[arg-type]  (None excluded above)
-        query=query,  # type: ignore[arg-type]
+        request_name=dependant.request_param_name, path=known_path, query=known_query
     )
 
 

@@ -290,7 +290,7 @@ async def test_proxy_headers_under_an_asgi_server(monkeypatch, connection, cache
         ({"method": "POST", "path": "/token", "status": 401, "note": None}, {}, "ctx-2", None),
         ({"status": 503}, {"aws_request_id": "rt-3"}, None, "Root=1-6741c5a1-0123;Parent=9"),
         ({"status": 200, "path": "/v1/ñ"}, {"aws_request_id": ""}, None, None),
-        # the short way writes these itself: escapes, a bool, a float, an int subclass
+        # the short way writes these itself: escapes, bools, floats, a big int
         (
             {
                 "status": 201,
