@@ -17,11 +17,14 @@ from courtside.routers.public import (
     reference_data,
     search_data,
 )
+from courtside.routers.public_route import PublicRoute
 from courtside.schemas.common import Limit, Offset, Page, PageParams, error_responses
 from courtside.schemas.league import PlayerDetail, PlayerRead, TeamRead
 from courtside.services import league
 
-router = APIRouter(prefix="/v1", tags=["league"], responses=error_responses(422))
+router = APIRouter(
+    prefix="/v1", tags=["league"], responses=error_responses(422), route_class=PublicRoute
+)
 
 
 @router.get("/teams", response_model=Page[TeamRead])

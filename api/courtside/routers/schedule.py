@@ -18,6 +18,7 @@ from courtside.routers.public import (
     resolve_day,
     schedule_data,
 )
+from courtside.routers.public_route import PublicRoute
 from courtside.schemas.common import Limit, Offset, Page, PageParams, error_responses
 from courtside.schemas.league import (
     ConferenceStandings,
@@ -33,7 +34,9 @@ from courtside.services import league, seasons
 from courtside.services.standings import compute_standings
 from courtside.settings import get_app_settings
 
-router = APIRouter(prefix="/v1", tags=["league"], responses=error_responses(422))
+router = APIRouter(
+    prefix="/v1", tags=["league"], responses=error_responses(422), route_class=PublicRoute
+)
 
 GameStatusQuery = Annotated[GameStatus | None, Query(description="Game status.")]
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http
 import json
 import logging
 import re
@@ -289,6 +290,24 @@ async def test_proxy_headers_under_an_asgi_server(monkeypatch, connection, cache
         ({"method": "POST", "path": "/token", "status": 401, "note": None}, {}, "ctx-2", None),
         ({"status": 503}, {"aws_request_id": "rt-3"}, None, "Root=1-6741c5a1-0123;Parent=9"),
         ({"status": 200, "path": "/v1/ñ"}, {"aws_request_id": ""}, None, None),
+        # the short way writes these itself: escapes, bools, floats, a big int
+        (
+            {
+                "status": 201,
+                "path": '/v1/"a"\\b\n\x01\u2028',
+                "ok": True,
+                "ms": 1e-07,
+                "big": 10**20,
+            },
+            {},
+            "id-\u00e9",
+            None,
+        ),
+        ({"status": 200, "flag": False, "ratio": 2.0, "count": -3}, {}, None, None),
+        # a type it does not write itself (a list, NaN, an int subclass): the entry's way
+        ({"status": 200, "items": [1, "x"]}, {}, None, None),
+        ({"status": 200, "ms": float("nan")}, {}, None, None),
+        ({"status": http.HTTPStatus.OK}, {}, None, None),
     ],
 )
 def test_the_request_lines_short_way_writes_what_powertools_writes(

@@ -1,0 +1,116 @@
+"""The public routes' own parameter reading (`courtside.routers.public_route`): a valid
+request skips FastAPI's parameter solving, and every answer, valid or not, is the one
+FastAPI's own handler gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fastapi.routing
+from fastapi import Depends, Header, Query
+from fastapi.dependencies.utils import get_dependant
+from starlette.requests import Request
+
+from courtside.routers import public_route
+
+QUERIES = {
+    "/v1/teams": [
+        "",
+        "limit=5",
+        "limit=5&offset=1",
+        "limit=05",
+        "limit=+5",
+        "limit= 5",
+        "limit=5.0",
+        "limit=5.5",
+        "limit=0",
+        "limit=201",
+        "limit=",
+        "limit=x",
+        "limit=\u0665",
+        "limit=1&limit=3",
+        "limit=3&limit=0",
+        "offset=-1",
+        "offset=1e2",
+        "other=1",
+    ],
+    "/v1/players": [
+        "team=bos",
+        "team=B",
+        "team=BOS1",
+        "q=%20JAYSON%20%20tatum%20",
+        "q=",
+        "position=g-f",
+        "position=X",
+        "team=nyk&position=G&limit=2",
+    ],
+    "/v1/games": [
+        "date=2026-11-23",
+        "date=2026-11-23&status=final",
+        "date=2026-11-24&team=lal",
+        "date=2026-11-24&status=unknown",
+        "date=23/11/2026",
+        "date=0",
+        "date=2026-11-23T00:00",
+        "date=",
+    ],
+    "/v1/odds": ["date=2026-11-24", "date=2026-02-30"],
+    "/v1/predictions": ["date=2026-11-24&limit=1"],
+    "/v1/standings": ["", "season=2026", "season=1900", "season=abc", "season=2026.0"],
+    "/v1/teams/bos": ["", "limit=1"],
+    "/v1/teams/b0s": [""],
+    "/v1/teams/BOS/players": ["limit=1", "limit=0"],
+    "/v1/players/0": [""],
+    "/v1/players/abc": [""],
+    "/v1/players/99999999999": [""],
+    "/v1/games/1": [""],
+}
+
+
+async def test_every_answer_is_fastapis(client, world, monkeypatch):
+    compared = 0
+    for path, queries in QUERIES.items():
+        for query in queries:
+            url = f"{path}?{query}" if query else path
+            ours = await client.get(url)
+            with monkeypatch.context() as patch:  # every request through FastAPI's handler
+                patch.setattr(public_route.FastParameters, "values", lambda _self, _request: None)
+                theirs = await client.get(url)
+            assert (ours.status_code, ours.json()) == (theirs.status_code, theirs.json()), url
+            assert ours.headers.get("etag") == theirs.headers.get("etag"), url
+            compared += 1
+    assert compared > 50
+
+
+async def test_a_valid_request_skips_fastapis_parameter_solving(client, world, monkeypatch):
+    solved: list[str] = []
+    solve = fastapi.routing.solve_dependencies  # type: ignore[attr-defined]
+
+    async def counting(**kwargs: Any) -> Any:
+        solved.append(kwargs["request"].url.path)
+        return await solve(**kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
+    for url in ("/v1/teams?limit=5", "/v1/games?date=2026-11-23", "/v1/standings", "/v1/teams/bos"):
+        assert (await client.get(url)).status_code == 200, url
+    assert solved == []
+    invalid = await client.get("/v1/teams?limit=0")
+    assert invalid.status_code == 422
+    assert solved == ["/v1/teams"]  # FastAPI's handler answered it
+
+
+def test_routes_that_need_fastapis_handler_keep_it():
+    async def with_header(request: Request, x_thing: str | None = Header(None)) -> None: ...
+    async def with_dependency(request: Request, value: int = Depends(lambda: 1)) -> None: ...
+    async def with_list(request: Request, ids: list[int] = Query([])) -> None: ...
+    async def without_request(limit: int = 5) -> None: ...
+    async def plain(request: Request, limit: int = 5) -> None: ...
+
+    def fast(call: Any) -> object:
+        return public_route.fast_parameters(get_dependant(path="/x", call=call))
+
+    assert fast(with_header) is None
+    assert fast(with_dependency) is None
+    assert fast(with_list) is None
+    assert fast(without_request) is None
+    assert fast(plain) is not None
