@@ -24,6 +24,8 @@ handler (`fast_parameters` answers None for it).
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -141,6 +143,20 @@ def fast_parameters(dependant: Dependant) -> FastParameters | None:
     )
 
 
+def _answers_a_response(endpoint: Callable[..., Any]) -> bool:
+    """Whether `endpoint` is a coroutine function annotated to return a `Response`: the fast
+    handler awaits it and hands its value to Starlette as is, so an endpoint returning a
+    model (FastAPI serialises it) or a plain function (FastAPI runs it in a thread) keeps
+    FastAPI's handler instead of failing at its first request."""
+    if not inspect.iscoroutinefunction(endpoint):
+        return False
+    try:
+        returned = typing.get_type_hints(endpoint).get("return")
+    except (NameError, TypeError):
+        return False
+    return isinstance(returned, type) and issubclass(returned, Response)
+
+
 class PublicRoute(APIRoute):
     """An `APIRoute` whose valid requests skip FastAPI's parameter solving (module docstring)."""
 
@@ -148,7 +164,7 @@ class PublicRoute(APIRoute):
         standard: Handler = super().get_route_handler()
         fast = fast_parameters(self.dependant)
         endpoint = self.dependant.call
-        if fast is None or endpoint is None:
+        if fast is None or endpoint is None or not _answers_a_response(endpoint):
             return standard
 
         async def handler(request: Request) -> Response:

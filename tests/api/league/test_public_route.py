@@ -7,8 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import fastapi.routing
-from fastapi import Depends, Header, Query
+import httpx
+from fastapi import APIRouter, Depends, FastAPI, Header, Query
 from fastapi.dependencies.utils import get_dependant
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.requests import Request
 
 from courtside.routers import public_route
@@ -114,3 +117,36 @@ def test_routes_that_need_fastapis_handler_keep_it():
     assert fast(with_list) is None
     assert fast(without_request) is None
     assert fast(plain) is not None
+
+
+async def test_endpoints_that_do_not_answer_a_response_keep_fastapis_handler():
+    """The fast handler hands the endpoint's value to Starlette as is: an endpoint returning
+    a model or a dict, or a plain function, must keep FastAPI's handler (which serialises the
+    value, or runs the function in a thread) rather than fail at its first request."""
+    router = APIRouter(route_class=public_route.PublicRoute)
+
+    @router.get("/model")
+    async def model(request: Request, limit: int = 5) -> dict[str, int]:
+        return {"limit": limit}
+
+    @router.get("/plain")
+    def plain(request: Request, limit: int = 5) -> JSONResponse:
+        return JSONResponse({"limit": limit})
+
+    @router.get("/fast")
+    async def fast(request: Request, limit: int = 5) -> JSONResponse:
+        return JSONResponse({"limit": limit})
+
+    app = FastAPI()
+    app.include_router(router)
+    handlers = {route.path: route for route in router.routes if isinstance(route, APIRoute)}
+    standard = APIRoute("/x", fast).get_route_handler()
+    assert handlers["/fast"].get_route_handler().__qualname__ != standard.__qualname__
+    for path in ("/model", "/plain"):
+        assert handlers[path].get_route_handler().__qualname__ == standard.__qualname__
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as plain_client:
+        for path in ("/model", "/plain", "/fast"):
+            answer = await plain_client.get(f"{path}?limit=7")
+            assert (answer.status_code, answer.json()) == (200, {"limit": 7}), path
