@@ -33,6 +33,7 @@ from courtside.services import (
 from courtside.services.bet_export import bets_csv
 from courtside.services.reference_data import TeamRef
 from courtside.unit_of_work import SessionDep, UnitOfWorkDep
+from courtside.web.analytics_html import RecordAnalytics
 from courtside.web.analytics_view import analytics_view
 from courtside.web.charts import profit_chart
 from courtside.web.formatting import Formatter
@@ -190,8 +191,9 @@ async def _record_page(
         {
             "summary": read.summary,
             "resets": resets,
-            "chart": profit_chart(read.series, fmt.zone),
-            "analytics": analytics_view(stats, fmt),
+            "record_analytics": RecordAnalytics(
+                fmt, analytics_view(stats, fmt), profit_chart(read.series, fmt.zone)
+            ),
             "bets": bets.items,
             "total": bets.total,
             "page": query.page,
