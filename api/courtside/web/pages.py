@@ -27,6 +27,7 @@ from courtside.services import (
     bankroll,
     bet_record,
     placing,
+    record_lines,
     record_reads,
     reference_data,
 )
@@ -171,11 +172,11 @@ async def _record_page(
     stats = analytics.stats_of(read.decided, viewer_unit(request), zone=fmt.zone)  # issue 25
     resets = await bankroll.resets(session, user.id)
     range_error = _check_range(query)
-    bets = await bet_record.list_bets(
+    bets = await record_lines.bet_lines(
         session,
         user.id,
         PageParams(limit=RECORD_PAGE_SIZE, offset=(query.page - 1) * RECORD_PAGE_SIZE),
-        filters=_filters(query, fmt, teams),
+        _filters(query, fmt, teams),
     )
     pages = max(1, -(-bets.total // RECORD_PAGE_SIZE))
     messages = []
@@ -208,8 +209,8 @@ async def _record_page(
                 bet.id
                 for bet in bets.items
                 if bet.status == BetStatus.OPEN.value
-                and bet.game.status == GameStatus.SCHEDULED.value
-                and bet.game.start_time > now
+                and bet.game_status == GameStatus.SCHEDULED.value
+                and bet.start_time > now
             },
         },
         status_code=status,
