@@ -32,7 +32,7 @@ SPANS = (timedelta(0), timedelta(hours=5), timedelta(days=9), timedelta(days=60)
 ODDS = (-400, -150, -110, 100, 120, 250, 900)
 
 
-def _environment() -> Environment:
+def replaced_environment() -> Environment:
     """As `web.templating.environment`, loading the replaced templates."""
     return Environment(
         loader=FileSystemLoader(REPLACED),
@@ -103,7 +103,7 @@ def test_the_analytics_section_is_what_the_templates_drew(
     token = rng.choice(("plain-token", "<&\"'>token"))
 
     drawn = (
-        _environment()
+        replaced_environment()
         .get_template("_record_analytics.html")
         .render(analytics=view, chart=chart, fmt=fmt, csrf_token=token)
     )

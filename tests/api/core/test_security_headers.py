@@ -17,7 +17,7 @@ TEMPLATES = Path(__file__).resolve().parents[3] / "api" / "courtside" / "templat
 # analytics, issue 23), held to the same policy as the templates.
 MARKUP_MODULES = [
     TEMPLATES.parent / "web" / name
-    for name in ("card_html.py", "record_rows.py", "analytics_html.py")
+    for name in ("card_html.py", "record_rows.py", "analytics_html.py", "chart_html.py")
 ]
 EXPECTED = {
     "x-content-type-options": "nosniff",
