@@ -22,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import BindParameter, Integer, Select, and_, bindparam, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -280,15 +281,16 @@ class BetRow:
 DECIDED = (BetStatus.WON.value, BetStatus.LOST.value)
 
 
-async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -> list[BetRow]:
-    """The user's bets (only the won and lost ones if `decided_only`) with the tip-off of
-    their game, the team backed and, for the decided ones, their game's closing quotes
-    (`closing_line.closing_ranked`, rank 1) left-joined: one statement, a row per bet and
-    closing quote, grouped back here. The closing price is the one `closing_markets` gives."""
+@cache
+def _bet_rows_query(decided_only: bool) -> Select[Any]:
+    """`bet_rows`' statement, built once per shape (issue 23: building it, its two aliases and
+    the ranked subquery, then its cache key, cost more than running it); the user's id is the
+    `user` parameter."""
     decided = Bet.status.in_(DECIDED)
     mine = aliased(Bet)
+    user: BindParameter[int] = bindparam("user", type_=Integer)
     ranked = closing_line.closing_ranked(
-        select(mine.game_id).where(mine.user_id == user_id, mine.status.in_(DECIDED))
+        select(mine.game_id).where(mine.user_id == user, mine.status.in_(DECIDED))
     )
     backed = aliased(Team)
     statement = (
@@ -316,14 +318,21 @@ async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -
             == case((Bet.side == BetSide.HOME.value, Game.home_team_id), else_=Game.away_team_id),
         )
         .outerjoin(ranked, and_(ranked.c.game_id == Bet.game_id, ranked.c.rank == 1, decided))
-        .where(Bet.user_id == user_id)
+        .where(Bet.user_id == user)
         .order_by(Bet.id, ranked.c.bookmaker)
     )
-    if decided_only:
-        statement = statement.where(decided)
+    return statement.where(decided) if decided_only else statement
+
+
+async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -> list[BetRow]:
+    """The user's bets (only the won and lost ones if `decided_only`) with the tip-off of
+    their game, the team backed and, for the decided ones, their game's closing quotes
+    (`closing_line.closing_ranked`, rank 1) left-joined: one statement, a row per bet and
+    closing quote, grouped back here. The closing price is the one `closing_markets` gives."""
+    statement = _bet_rows_query(decided_only)
     first: dict[int, Any] = {}
     quotes: dict[int, list[QuoteRow]] = {}
-    for row in (await session.execute(statement)).all():
+    for row in (await session.execute(statement, {"user": user_id})).all():
         first.setdefault(row[0], row)
         bet_quotes = quotes.setdefault(row[0], [])
         if row[9] is not None:  # the closing quote's columns (no ORM object: issue 23)

@@ -13,8 +13,9 @@ placed at the same moment (which locks the wallet too) is either seen or placed 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.domain_errors import Conflict
@@ -69,12 +70,17 @@ async def reset_bankroll(
     return record
 
 
+@cache
+def _resets_query() -> Select[BankrollReset]:
+    """Built once (issue 23: the record page reads it on every request); the user's id is
+    the `user` parameter."""
+    return (
+        select(BankrollReset)
+        .where(BankrollReset.user_id == bindparam("user", type_=Integer))
+        .order_by(BankrollReset.reset_at.desc(), BankrollReset.id.desc())
+    )
+
+
 async def resets(session: AsyncSession, user_id: int) -> list[BankrollReset]:
     """The user's bankroll resets, newest first."""
-    return list(
-        await session.scalars(
-            select(BankrollReset)
-            .where(BankrollReset.user_id == user_id)
-            .order_by(BankrollReset.reset_at.desc(), BankrollReset.id.desc())
-        )
-    )
+    return list(await session.scalars(_resets_query(), {"user": user_id}))

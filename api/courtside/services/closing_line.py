@@ -9,12 +9,13 @@ the game, even if a pipeline keeps sending in-play quotes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Subquery, func, or_, select
+from sqlalchemy import Select, Subquery, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
@@ -64,13 +65,15 @@ async def shown_markets(
     before tip-off, as the closing line). Games without a quote to show are absent."""
     if not games:
         return {}
-    open_ids = [game.id for game in games if not has_started(game, now)]
-    ranked = _ranked(
-        [game.id for game in games],
-        or_(OddsSnapshot.game_id.in_(open_ids), OddsSnapshot.recorded_at <= Game.start_time),
-    )
-    by_game = await _newest_by_game(session, ranked)
     started = {game.id for game in games if has_started(game, now)}
+    rows = await session.execute(
+        _shown_query(),
+        {
+            "games": [game.id for game in games],
+            "open": [g.id for g in games if g.id not in started],
+        },
+    )
+    by_game = _grouped(rows)
     return {
         game_id: _market(quotes, started=game_id in started) for game_id, quotes in by_game.items()
     }
@@ -90,6 +93,22 @@ def market_from_history(
         if kept is None or (quote.recorded_at, quote.id) > (kept.recorded_at, kept.id):
             newest[quote.bookmaker] = quote
     return _market(list(newest.values()), started=started) if newest else None
+
+
+@cache
+def _shown_query() -> Select[Any]:
+    """`shown_markets`' statement, built once (issue 23: building it, the ranked subquery
+    and its cache key per request cost more than the round trip); the games are the
+    expanding parameter `games`, those still open `open`."""
+    return _rank_one(
+        _ranked(
+            bindparam("games", expanding=True),
+            or_(
+                OddsSnapshot.game_id.in_(bindparam("open", expanding=True)),
+                OddsSnapshot.recorded_at <= Game.start_time,
+            ),
+        )
+    )
 
 
 def closing_ranked(game_ids: Any) -> Subquery:
@@ -142,12 +161,20 @@ async def closing_markets(session: AsyncSession, games: Sequence[Game]) -> dict[
 async def _newest_by_game(session: AsyncSession, ranked: Subquery) -> dict[int, list[Quote]]:
     """Rank 1 of `ranked` (each bookmaker's newest quote), grouped by game, by bookmaker:
     plain rows from the ranked columns (no join back to the snapshots, no ORM objects)."""
+    return _grouped(await session.execute(_rank_one(ranked)))
+
+
+def _rank_one(ranked: Subquery) -> Select[Any]:
     c = ranked.c
-    rows = await session.execute(
+    return (
         select(c.id, c.game_id, c.bookmaker, c.home_odds, c.away_odds, c.recorded_at)
         .where(c.rank == 1)
         .order_by(c.game_id, c.bookmaker)
     )
+
+
+def _grouped(rows: Iterable[Any]) -> dict[int, list[Quote]]:
+    """Quote rows (`_rank_one`'s columns) by game."""
     by_game: dict[int, list[Quote]] = defaultdict(list)
     for row in rows:
         by_game[row[1]].append(QuoteRow(*row))

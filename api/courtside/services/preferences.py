@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Integer, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.domain_errors import Conflict, Invalid
@@ -108,26 +110,30 @@ async def update_preferences(
     return await get_preferences(session, user_id)
 
 
-async def viewer(session: AsyncSession, user_id: int) -> Viewer:
+@cache
+def _viewer_query() -> Select[Any]:
+    """`viewer`'s statement, built once (issue 23: it runs on every signed-in page, and
+    building it, its subquery and its cache key cost more than running it); the user's id
+    is the `user` parameter."""
+    user: BindParameter[int] = bindparam("user", type_=Integer)
     unread = (
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .where(Notification.user_id == user, Notification.read_at.is_(None))
         .scalar_subquery()
     )
-    row = (
-        await session.execute(
-            select(
-                User.time_zone,
-                unread,
-                Wallet.balance_cents,
-                Wallet.starting_cents,
-                Wallet.unit_cents,
-            )
-            .outerjoin(Wallet, Wallet.user_id == User.id)
-            .where(User.id == user_id)
-        )
-    ).first()
+    columns: tuple[Any, ...] = (
+        User.time_zone,
+        unread,
+        Wallet.balance_cents,
+        Wallet.starting_cents,
+        Wallet.unit_cents,
+    )
+    return select(*columns).outerjoin(Wallet, Wallet.user_id == User.id).where(User.id == user)
+
+
+async def viewer(session: AsyncSession, user_id: int) -> Viewer:
+    row = (await session.execute(_viewer_query(), {"user": user_id})).first()
     if row is None:
         return Viewer(None, 0)
     return Viewer(row[0], int(row[1] or 0), row[2], row[3], row[4])

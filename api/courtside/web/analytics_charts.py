@@ -2,7 +2,7 @@
 on demand): the running closing line value beside the profit chart, and the calibration
 chart of the track record (forecast decile against observed rate, model and market).
 
-The templates `_clv_chart.html` and `_calibration_chart.html` draw them.
+`web.analytics_html` draws the first (the record page), `_calibration_chart.html` the second.
 """
 
 from __future__ import annotations

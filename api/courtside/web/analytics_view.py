@@ -1,4 +1,4 @@
-"""What the record page's analytics section shows (`_record_analytics.html`): the bettor's
+"""What the record page's analytics section shows (`web.analytics_html`): the bettor's
 figures from `services.analytics` in the viewer's zone, the running-CLV chart beside the
 profit chart, and the breakdown tables in the order the page lists them."""
 

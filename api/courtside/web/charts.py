@@ -1,7 +1,7 @@
 """Server-rendered SVG charts (no JavaScript, no library): cumulative profit, odds movement.
 
-`profit_chart(points)` and `odds_chart(snapshots)` return geometry; the templates
-`_profit_chart.html` and `_odds_chart.html` draw it.
+`profit_chart(points)` and `odds_chart(snapshots)` return geometry; `web.analytics_html`
+and the template `_odds_chart.html` draw it.
 
 **Text is never scaled.** A chart drawn in a fixed viewBox and scaled to the page shrinks
 its text with it: on a 360 px phone a 640-unit-wide chart drew its labels at about 8 px.

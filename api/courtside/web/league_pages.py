@@ -25,6 +25,7 @@ from courtside.web import bet_flash
 from courtside.web.board_pages import placed_message
 from courtside.web.card_html import CardHtml
 from courtside.web.cards import FormState, cards_for, has_started
+from courtside.web.chart_html import odds_chart_html
 from courtside.web.charts import odds_chart
 from courtside.web.session import PageOptionalUser, formatter, viewer_wallet
 from courtside.web.stakes import STAKE_RULE
@@ -90,6 +91,7 @@ async def game_page_context(
         "quotes": found.quotes if found else [],
         "best": found,
         "odds": odds_chart(history, fmt.zone, home=game.home_team.abbreviation),
+        "odds_chart_html": odds_chart_html,  # issue 23: the chart as a string, not a template
         "statistics": statistics,
         "started": has_started(game, now),
     }

@@ -27,12 +27,14 @@ from courtside.services import (
     bankroll,
     bet_record,
     placing,
+    record_lines,
     record_reads,
     reference_data,
 )
 from courtside.services.bet_export import bets_csv
 from courtside.services.reference_data import TeamRef
 from courtside.unit_of_work import SessionDep, UnitOfWorkDep
+from courtside.web.analytics_html import RecordAnalytics
 from courtside.web.analytics_view import analytics_view
 from courtside.web.charts import profit_chart
 from courtside.web.formatting import Formatter
@@ -170,11 +172,11 @@ async def _record_page(
     stats = analytics.stats_of(read.decided, viewer_unit(request), zone=fmt.zone)  # issue 25
     resets = await bankroll.resets(session, user.id)
     range_error = _check_range(query)
-    bets = await bet_record.list_bets(
+    bets = await record_lines.bet_lines(
         session,
         user.id,
         PageParams(limit=RECORD_PAGE_SIZE, offset=(query.page - 1) * RECORD_PAGE_SIZE),
-        filters=_filters(query, fmt, teams),
+        _filters(query, fmt, teams),
     )
     pages = max(1, -(-bets.total // RECORD_PAGE_SIZE))
     messages = []
@@ -190,8 +192,9 @@ async def _record_page(
         {
             "summary": read.summary,
             "resets": resets,
-            "chart": profit_chart(read.series, fmt.zone),
-            "analytics": analytics_view(stats, fmt),
+            "record_analytics": RecordAnalytics(
+                fmt, analytics_view(stats, fmt), profit_chart(read.series, fmt.zone)
+            ),
             "bets": bets.items,
             "total": bets.total,
             "page": query.page,
@@ -206,8 +209,8 @@ async def _record_page(
                 bet.id
                 for bet in bets.items
                 if bet.status == BetStatus.OPEN.value
-                and bet.game.status == GameStatus.SCHEDULED.value
-                and bet.game.start_time > now
+                and bet.game_status == GameStatus.SCHEDULED.value
+                and bet.start_time > now
             },
         },
         status_code=status,

@@ -2,8 +2,9 @@
 
 Like the game cards (`card_html`): through Jinja each of a row's dozen values was an
 attribute look-up through the environment, an escape and a generator step, the largest part
-of the record's rendering (issue 23). The same markup from the bets with their games and
-teams; every text from the data is escaped as autoescaping did. `record.html` calls it:
+of the record's rendering (issue 23). The same markup from the bets with what they show of
+their games (`services.record_lines`, rows: no ORM objects); every text from the data is
+escaped as autoescaping did. `record.html` calls it:
 `{{ record_rows(bets, cancellable, csrf_token) }}`.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from courtside.models import Bet
+from courtside.services.record_lines import BetLine
 from courtside.web.formatting import DASH, Formatter
 
 
@@ -27,17 +28,16 @@ class RecordRows:
     fmt: Formatter
 
     def __call__(
-        self, bets: Sequence[Bet], cancellable: Collection[int], csrf_token: object
+        self, bets: Sequence[BetLine], cancellable: Collection[int], csrf_token: object
     ) -> Markup:
         fmt = self.fmt
         token = _e(csrf_token)
         rows = []
         for bet in bets:
-            game = bet.game
-            home, away = _e(game.home_team.abbreviation), _e(game.away_team.abbreviation)
+            home, away = _e(bet.home), _e(bet.away)
             score = (
-                f'<span class="muted small">{game.away_score}{DASH}{game.home_score}</span>'
-                if game.status == "final"
+                f'<span class="muted small">{bet.away_score}{DASH}{bet.home_score}</span>'
+                if bet.game_status == "final"
                 else ""
             )
             status = _e(bet.display_status)
@@ -65,7 +65,8 @@ class RecordRows:
             rows.append(
                 f'      <tr>\n        <td data-label="Placed"><time datetime="'
                 f'{fmt.iso(bet.placed_at)}">{_e(fmt.when(bet.placed_at))}</time></td>\n'
-                f'        <td data-label="Game"><a href="/games/{game.id}">{away} @ {home}</a>\n'
+                f'        <td data-label="Game"><a href="/games/{bet.game_id}">'
+                f"{away} @ {home}</a>\n"
                 f"{score}</td>\n"
                 f'        <td data-label="Side">{home if bet.side == "home" else away}</td>\n'
                 f'        <td data-label="Odds" class="num">{_e(fmt.american(bet.odds))} '

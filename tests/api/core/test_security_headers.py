@@ -13,9 +13,12 @@ from courtside.edge import Edge
 from tests.api.auth.helpers import make_user, user_headers
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "api" / "courtside" / "templates"
-# Markup built in Python rather than in a template (the game cards, issue 23), held to the same
-# policy as the templates.
-MARKUP_MODULES = [TEMPLATES.parent / "web" / name for name in ("card_html.py", "record_rows.py")]
+# Markup built in Python rather than in a template (the game cards, the record's rows and its
+# analytics, issue 23), held to the same policy as the templates.
+MARKUP_MODULES = [
+    TEMPLATES.parent / "web" / name
+    for name in ("card_html.py", "record_rows.py", "analytics_html.py", "chart_html.py")
+]
 EXPECTED = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
