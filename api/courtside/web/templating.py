@@ -94,6 +94,7 @@ def render(
 def main(argv: list[str]) -> int:
     """`python -m courtside.web.templating [DIR]`: compile every template into DIR (the
     image's build step; default `template_bytecode.COMPILED_DIR`)."""
+    # lazy: template_bytecode imports Jinja2, which API-only processes never load
     from courtside.web import template_bytecode
 
     directory = Path(argv[0]) if argv else template_bytecode.COMPILED_DIR

@@ -280,9 +280,12 @@ NOT_ON_A_SIGNED_IN_COLD_PATH = ("jose", "ecdsa", "rsa", "pyasn1", "cryptography"
 """Session tokens are HS256 (`hmac`): python-jose and its key backends are for OIDC only."""
 
 
-def test_a_cold_signed_in_web_request_imports_no_jwt_library_or_key_backend(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}"
-    modules = _modules_after_a_cold_request(SIGNED_IN_WEB_COLD_CHILD, url, "courtside-test-web")
+def test_a_cold_signed_in_web_request_imports_no_jwt_library_or_key_backend(
+    tmp_path, migrated_sqlite
+):
+    modules = _modules_after_a_cold_request(
+        SIGNED_IN_WEB_COLD_CHILD, migrated_sqlite, tmp_path, "courtside-test-web"
+    )
     loaded = sorted(
         name
         for name in modules
