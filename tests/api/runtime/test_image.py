@@ -5,13 +5,16 @@ both arches) as the image's build stage installs them, their size measured."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -254,39 +257,70 @@ def _target_flags(platform: str) -> list[str]:
     ]
 
 
+WHEELHOUSES = Path(sys.prefix) / "test-wheelhouses"
+"""Where the wheelhouse is kept between runs: in the venv running the suite (a warm .venv keeps
+it, a fresh clone fetches it), one directory per lock content and download command."""
+
+
 @pytest.fixture(scope="module")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheels of the tracing lock, fetched once for this module from the index the image
-    builds from, for the Lambda target on both architectures and for this interpreter (one
-    directory each). That lock is the runtime lock plus tracing at the same versions (`make
-    lock` writes it with the runtime lock as constraints), so its wheels serve both locks.
+def wheelhouse() -> Path:
+    """The wheels of the tracing lock, fetched from the index the image builds from, for the
+    Lambda target on both architectures and for this interpreter (one directory each). That
+    lock is the runtime lock plus tracing at the same versions (`make lock` writes it with the
+    runtime lock as constraints), so its wheels serve both locks.
 
     The download is pip's own finder with the Dockerfile's flags, hashes required, so a locked
     package without a wheel for a target, or a wheel whose hash the lock lacks, fails here; each
     install from the wheelhouse then checks every wheel against its own lock's hashes again.
     Fetched once rather than by each of the six installs (each went back to the index for every
-    package: ~15 s of waiting and ~5 s of CPU an install), the three side by side."""
-    root = tmp_path_factory.mktemp("wheelhouse")
+    package: ~15 s of waiting and ~5 s of CPU an install), the three side by side.
+
+    Kept in the venv under the SHA-256 of the lock and of the download commands: a lock pins
+    every file by its hash, so the same lock can only ever fetch the same wheels, and any
+    change to the lock or the flags fetches again (the ~40 s of network waits, otherwise
+    paid by every run of the suite)."""
+    commands = {
+        platform: [
+            *_pip("download", *LOCKED),
+            *_target_flags(platform),
+            *("-r", str(OTEL_LOCK.relative_to(REPO))),
+        ]
+        for platform in (*LAMBDA_PLATFORMS, HOST)
+    }
+    key = hashlib.sha256(OTEL_LOCK.read_bytes())
+    key.update(json.dumps({name: command[1:] for name, command in commands.items()}).encode())
+    root = WHEELHOUSES / key.hexdigest()[:16]
+    if root.is_dir():
+        return root
+    partial = Path(tempfile.mkdtemp(prefix="partial-", dir=_made(WHEELHOUSES)))
     downloads = {
         platform: subprocess.Popen(
-            [
-                *_pip("download", *LOCKED),
-                *_target_flags(platform),
-                *("--dest", str(root / platform), "-r", str(OTEL_LOCK)),
-            ],
+            [*command, "--dest", str(partial / platform)],
+            cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for platform in (*LAMBDA_PLATFORMS, HOST)
+        for platform, command in commands.items()
     }
     failures = []
     for platform, download in downloads.items():
         _stdout, stderr = download.communicate(timeout=300)
         if download.returncode != 0:
             failures.append(f"{platform}: {stderr}")
+    if failures:
+        shutil.rmtree(partial)
     assert not failures, failures
+    partial.rename(root)  # whole or absent: a failed or interrupted fetch is never reused
+    for stale in WHEELHOUSES.iterdir():  # earlier locks' wheels, and interrupted fetches
+        if stale != root:
+            shutil.rmtree(stale)
     return root
+
+
+def _made(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def install_locked(lock: Path, platform: str, target: Path, wheelhouse: Path) -> None:
