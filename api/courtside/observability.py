@@ -38,6 +38,11 @@ _RECORD_FIELDS = frozenset(
 )
 
 
+_ENCODE = json.JSONEncoder(default=str).encode
+"""`json.dumps(entry, default=str)` without building a `JSONEncoder` per line (`dumps` only
+reuses its shared encoder when called without options): the same text, one line per request."""
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record. `newline` for handlers that expect it (the Lambda runtime's)."""
 
@@ -69,7 +74,7 @@ class JsonFormatter(logging.Formatter):
                     entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str) + self._end
+        return _ENCODE(entry) + self._end
 
 
 class _StdoutHandler(logging.Handler):
