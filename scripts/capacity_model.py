@@ -419,15 +419,21 @@ def load_figures() -> dict[str, Any]:
     return data
 
 
+def write_document() -> Path:
+    """Rewrite docs/capacity.md from the figures file: `make bench` and `load_run.py
+    --refresh` call it after writing new figures, so the page never disagrees with them."""
+    DOCUMENT.write_text(render(load_figures()))
+    return DOCUMENT
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="rewrite docs/capacity.md")
     args = parser.parse_args()
-    text = render(load_figures())
     if args.write:
-        DOCUMENT.write_text(text)
+        write_document()
     else:
-        print(text, end="")
+        print(render(load_figures()), end="")
     return 0
 
 

@@ -63,8 +63,11 @@ class StatementClock:
 
 
 async def _seed(url: str, bettors: int) -> tuple[list[dict[str, str]], list[int], str]:
-    """Teams, twenty games later today with lines, `bettors` users; their bearer headers,
-    the games' ids and the day (a user may bet once per game: each placement is a new pair)."""
+    """Teams, twenty games six hours from now with lines, `bettors` users; their bearer
+    headers, the games' ids and the league day of the first game (a user may bet once per
+    game: each placement is a new pair). The day is the games', not today: in the league's
+    evening six hours later is tomorrow, and a day without the games made the public miss
+    read an empty page (2 statements instead of 1 from 18:00 New York time)."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from courtside import db
@@ -90,7 +93,8 @@ async def _seed(url: str, bettors: int) -> tuple[list[dict[str, str]], list[int]
                 games.append(game)
             users = [await make_user(session) for _ in range(bettors)]
             await session.commit()
-            return [user_headers(u) for u in users], [g.id for g in games], today.isoformat()
+            day = games[0].start_time.astimezone(zone).date()
+            return [user_headers(u) for u in users], [g.id for g in games], day.isoformat()
     finally:
         await engine.dispose()
 

@@ -429,8 +429,7 @@ def main() -> int:
     if args.refresh:
         from scripts import capacity_model
 
-        capacity_model.DOCUMENT.write_text(capacity_model.render(capacity_model.load_figures()))
-        print(f"written: {capacity_model.DOCUMENT}")
+        print(f"written: {capacity_model.write_document()}")
     return 0
 
 

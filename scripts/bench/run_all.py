@@ -41,6 +41,8 @@ import throughput
 import tracing_cost
 from common import Figure, load_average
 
+from scripts import capacity_model
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -85,6 +87,9 @@ def main() -> int:
         print(f"{title} ...", flush=True)
         figures = run()
         sections.append((title, figures, before, load_average()))
+    # The last two sections wrote new figures: the page built from them follows (its test
+    # fails whenever the two disagree).
+    print(f"written: {capacity_model.write_document()}")
     print()
     print(f"{'':48s} {'floor':>16s} {'project':>16s} {'ratio':>7s}")
     for title, figures, before, after in sections:
