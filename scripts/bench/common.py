@@ -191,9 +191,18 @@ def postgres_demo(*, scale: int = 1) -> Iterator[str]:
     try:
         url = _admin_url(server, name)
         load_demo(url, scale=scale)
+        analyze(url)
         yield url
     finally:
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def analyze(url: str) -> None:
+    """`ANALYZE` the database at `url`: the planner's statistics of a database in use.
+    Measured right after a bulk load, the planner would still see the empty tables of the
+    migrations (autovacuum analyzes within a minute or so, after the bench has begun): a
+    signed-in page's statement took 36 ms un-analysed against 7-19 ms analysed."""
+    asyncio.run(_admin(url, "ANALYZE"))
 
 
 def redis_url() -> str:

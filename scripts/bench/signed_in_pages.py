@@ -37,6 +37,7 @@ from common import (
     EVENT,
     FLOOR_IMPORT,
     Figure,
+    analyze,
     child_env,
     load_average,
     median,
@@ -250,6 +251,7 @@ def measure(cold_runs: int, invocations: int, *, warm_only: bool = False) -> lis
         write_same_work_floors(directory)
         print("  demo-user's bet history ...", flush=True)
         _load_bets(url)
+        analyze(url)  # the bets too: the pages' statements are planned on them
         game, day = _sample_game_and_day(url)
         prefix = f"bench-{uuid.uuid4().hex}"
         env = child_env(url, directory, REDIS_URL=redis_url(), CACHE_PREFIX=prefix)
