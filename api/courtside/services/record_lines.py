@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, Select, String, bindparam, func, select
+from sqlalchemy import Integer, Select, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -103,9 +103,9 @@ def _statements(
         either = (Game.home_team_id == team_id) | (Game.away_team_id == team_id)
         query = query.where(Bet.game_id.in_(select(Game.id).where(either)))
     if since:
-        query = query.where(Bet.placed_at >= bindparam("since", type_=DateTime(timezone=True)))
+        query = query.where(Bet.placed_at >= bindparam("since", type_=Bet.placed_at.type))
     if until:
-        query = query.where(Bet.placed_at < bindparam("until", type_=DateTime(timezone=True)))
+        query = query.where(Bet.placed_at < bindparam("until", type_=Bet.placed_at.type))
     count: Select[Any] = select(func.count()).select_from(query.subquery())
     page = (
         query.order_by(*SORTS[sort])

@@ -6,7 +6,8 @@ the end page; another user's bets never show."""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,7 +77,14 @@ def _expected(bet: Bet) -> tuple[object, ...]:
 @both_dialects
 async def test_the_lines_are_list_bets_as_rows(session: AsyncSession) -> None:
     user_id, teams = await _history(session)
-    ranges = ((None, None), (utc(2026, 11, 2), utc(2026, 11, 5, 12)))
+    # The page builds a viewer's range in their zone: New York's midnights are 05:00 UTC, and
+    # bets fall within those five hours (on SQLite the bound must reach UTC first).
+    new_york = ZoneInfo("America/New_York")
+    ranges = (
+        (None, None),
+        (utc(2026, 11, 2), utc(2026, 11, 5, 12)),
+        (datetime(2026, 11, 2, tzinfo=new_york), datetime(2026, 11, 5, tzinfo=new_york)),
+    )
     checked = 0
     for status, team, (since, until), sort in itertools.product(
         STATUSES, (None, teams["BOS"]), ranges, (*SORTS, "unknown")
