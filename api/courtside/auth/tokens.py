@@ -139,7 +139,9 @@ def _segments(token: str) -> tuple[bytes, bytes, bytes]:
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
         value = json.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # JSONDecodeError is a ValueError; a header of 2,000 nested brackets (under the
+        # length cap, read before any signature check) is a RecursionError
         raise InvalidToken(f"bad {what}") from exc
     if not isinstance(value, dict):
         raise InvalidToken(f"bad {what}")
@@ -167,7 +169,7 @@ def decode_token(token: str) -> TokenClaims:
     if set(claims) != set(REQUIRED_CLAIMS):
         raise InvalidToken("claims not as issued")
     sub, role, version, jti = claims["sub"], claims["role"], claims["ver"], claims["jti"]
-    if not (isinstance(sub, str) and sub.isdigit() and len(sub) < 19):
+    if not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) < 19):
         raise InvalidToken("bad sub")
     if not isinstance(role, str) or not isinstance(jti, str):
         raise InvalidToken("bad claims")

@@ -307,3 +307,21 @@ def test_a_signed_payload_that_is_not_a_json_object_is_rejected(payload):
     token = f"{signing_input}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
     with pytest.raises(InvalidToken):
         decode_token(token)
+
+
+def test_a_deeply_nested_header_is_refused_before_any_signature():
+    """The header is parsed before the signature is checked: 2,000 nested brackets (under
+    the length cap) must be an invalid token, not a RecursionError (a 500), without the secret."""
+    nested = base64.urlsafe_b64encode(b"[" * 2000).decode().rstrip("=")
+    token = f"{nested}.{_b64({})}.{base64.urlsafe_b64encode(b'x' * 32).decode().rstrip('=')}"
+    assert len(token) < 4096
+    with pytest.raises(InvalidToken):
+        decode_token(token)
+
+
+def test_a_sub_of_other_digits_than_ascii_is_refused():
+    """`str.isdigit` accepts '²' and Arabic-Indic digits; `int('²')` would raise (a 500)."""
+    for sub in ("²", "١٢"):
+        token = jwt.encode(_claims(sub=sub), jwt_secret(), algorithm="HS256")
+        with pytest.raises(InvalidToken):
+            decode_token(token)
