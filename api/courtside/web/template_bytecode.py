@@ -17,6 +17,7 @@ templates compile from their sources at first use, as they always did.
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 COMPILED_DIR = Path(__file__).resolve().parents[1] / "templates_compiled"
 SUFFIX = ".jinja-bytecode"
+_LOGGER = logging.getLogger(__name__)
 
 
 class PrecompiledTemplates(BytecodeCache):
@@ -53,6 +55,11 @@ class PrecompiledTemplates(BytecodeCache):
                 bucket.load_bytecode(file)  # resets the bucket on another checksum or version
         except FileNotFoundError:
             return
+        except Exception:  # unreadable or truncated entry: compile from source
+            # Jinja catches a bad code section itself but not a bad checksum section (pickle)
+            # nor an OSError: a damaged entry must cost a compilation, never every page a 500.
+            _LOGGER.warning("compiled template %s unreadable: compiled from source", bucket.key)
+            bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         if self.writable:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from jinja2 import Environment, FileSystemLoader
+from jinja2.bccache import bc_magic
 
 from courtside.web import template_bytecode, templating
 from courtside.web.template_bytecode import SUFFIX, PrecompiledTemplates, compile_all
@@ -141,3 +142,16 @@ def test_the_build_step_writes_an_entry_per_template(tmp_path):
     )
     names = templating.build_environment().list_templates()
     assert len(list(target.glob(f"*{SUFFIX}"))) == len(names)
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00" * 3, b"garbage that is no pickle"])
+def test_a_damaged_entry_is_compiled_from_source_not_a_500(tmp_path, damage):
+    sources = _site(tmp_path)
+    directory = tmp_path / "compiled"
+    directory.mkdir()
+    _env(sources, PrecompiledTemplates(directory, "f", writable=True)).get_template("page.html")
+    (entry,) = directory.iterdir()
+    good = entry.read_bytes()
+    entry.write_bytes(good[: len(bc_magic)] + damage)  # the magic, a broken checksum section
+    env = _env(sources, PrecompiledTemplates(directory, "f"))
+    assert env.get_template("page.html").render(value=1) == "old 1"
