@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import params
+from fastapi._compat import field_annotation_is_scalar
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.requests import Request
@@ -98,10 +99,10 @@ def _parameter(field: Any) -> _Parameter | None:
         or info.validate_default
     ):
         return None
-    annotation = info.annotation
-    origin = getattr(annotation, "__origin__", None)
-    if origin in (list, tuple, set, frozenset) or annotation in (list, tuple, set, frozenset):
-        return None  # a sequence: FastAPI reads every value of the key
+    if not field_annotation_is_scalar(info.annotation):
+        # FastAPI's own test: a sequence, also inside a union (`str | list[str]`: every value
+        # of the key), or a model (its fields are read as parameters): FastAPI's handler
+        return None
     if info.is_required():
         default: Any = _MISSING
     elif isinstance(field.default, _IMMUTABLE_DEFAULTS):

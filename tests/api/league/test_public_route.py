@@ -4,7 +4,7 @@ FastAPI's own handler gives."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import fastapi.routing
 import httpx
@@ -12,9 +12,16 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query
 from fastapi.dependencies.utils import get_dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.requests import Request
 
 from courtside.routers import public_route
+
+
+class Filters(BaseModel):
+    a: int
+    b: str
+
 
 QUERIES = {
     "/v1/teams": [
@@ -106,6 +113,10 @@ def test_routes_that_need_fastapis_handler_keep_it():
     async def with_header(request: Request, x_thing: str | None = Header(None)) -> None: ...
     async def with_dependency(request: Request, value: int = Depends(lambda: 1)) -> None: ...
     async def with_list(request: Request, ids: list[int] = Query([])) -> None: ...
+    async def with_list_in_a_union(request: Request, v: str | list[str] | None = None) -> None: ...
+    async def with_a_model(
+        request: Request, f: Annotated[Filters | None, Query()] = None
+    ) -> None: ...
     async def without_request(limit: int = 5) -> None: ...
     async def plain(request: Request, limit: int = 5) -> None: ...
 
@@ -115,6 +126,8 @@ def test_routes_that_need_fastapis_handler_keep_it():
     assert fast(with_header) is None
     assert fast(with_dependency) is None
     assert fast(with_list) is None
+    assert fast(with_list_in_a_union) is None  # FastAPI reads every value of the key
+    assert fast(with_a_model) is None  # FastAPI reads the model's fields as parameters
     assert fast(without_request) is None
     assert fast(plain) is not None
 
