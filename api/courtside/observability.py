@@ -19,14 +19,13 @@ import logging
 import re
 import sys
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.types import Scope
 
 from courtside.log_fields import FIELDS as FIELDS
 from courtside.log_fields import request_id_var as request_id_var
-from courtside.log_fields import trace_id_var
+from courtside.log_fields import trace_id_var, utc_milliseconds
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -52,9 +51,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "timestamp": utc_milliseconds(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

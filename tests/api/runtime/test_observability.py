@@ -356,3 +356,51 @@ def test_records_the_short_way_would_write_differently_go_powertools_way(message
     second = _record("courtside.request", message, *args, **{FIELDS: dict(fields)})
     second.created, second.msecs = first.created, first.msecs
     assert formatter.format(first) == formatter.powertools_line(second)
+
+
+def _timestamps() -> list[float]:
+    """Now, random instants over 1970-2096, and the edges of a second and of a millisecond
+    (where rounding to the microsecond carries, or lands half-way)."""
+    import random
+    import time
+
+    chance = random.Random(23)
+    found = [0.0, 1.0, time.time()]
+    for _ in range(3000):
+        whole = float(chance.randrange(0, 4_000_000_000))
+        found += [whole + chance.random(), whole + chance.randrange(1_000_000) / 1e6]
+        found += [whole + edge for edge in (0.9999995, 0.99999949, 0.0000005, 0.0000015, 0.9995)]
+        found += [whole + 0.999, whole - 1e-7, whole + chance.randrange(1000) / 1e3 + 5e-7]
+    return found
+
+
+def test_the_timestamp_is_datetimes_text_to_the_millisecond():
+    """`utc_milliseconds` keeps the date and time of the last second it wrote; its text must
+    be `datetime`'s, rounding and carry included, whatever order the instants come in."""
+    from datetime import UTC, datetime
+
+    from courtside.log_fields import utc_milliseconds
+
+    instants = _timestamps()
+    for created in [*instants, *sorted(instants)]:
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert utc_milliseconds(created) == expected, repr(created)
+
+
+def test_the_request_lines_timestamp_is_powertools_own():
+    """Both formatters write `utc_milliseconds`: the Lambda line as Powertools' `formatTime`,
+    the local line as before (`datetime.isoformat`)."""
+    from datetime import UTC, datetime
+
+    from courtside.lambda_logging import LambdaFormatter
+    from courtside.observability import FIELDS
+
+    formatter = LambdaFormatter(service="courtside")
+    local = JsonFormatter()
+    for created in _timestamps()[::50]:
+        record = _record("courtside.request", "GET / %s", 200, **{FIELDS: {"status": 200}})
+        record.created = created
+        short = json.loads(formatter.format(record))["timestamp"]
+        assert short == formatter.formatTime(record), repr(created)
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert json.loads(local.format(record))["timestamp"] == expected, repr(created)
