@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from time import perf_counter
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,6 +41,8 @@ _REQUEST_LOGGER = logging.getLogger("courtside.request")
 _ERROR_LOGGER = logging.getLogger("courtside.edge")
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 _PRIVATE = (b"cache-control", b"private, no-store")
+_BODYLESS = ("GET", "HEAD")
+"""Methods whose request without a Content-Length has no body (the server frames it)."""
 
 
 class Edge:
@@ -72,7 +74,7 @@ class Edge:
             return
         if self.behind_cloudfront:
             scope = rewrite_scope(scope)
-        started = time.perf_counter()
+        started = perf_counter()
         request_id = request_id_for(scope)
         token = request_id_var.set(request_id)
         request_id_header = (_REQUEST_ID, request_id.encode())
@@ -83,9 +85,11 @@ class Edge:
             nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = _response_headers(scope, list(message.get("headers", ())))
-                headers.append(request_id_header)
-                message = {**message, "headers": headers}
+                headers = message.get("headers", ())
+                await send(
+                    {**message, "headers": _response_headers(scope, headers, request_id_header)}
+                )
+                return
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 answered = True
@@ -93,11 +97,17 @@ class Edge:
         span = tracing.start_server_span(scope, request_id) if tracing.enabled() else None
         trace_token = trace_id_var.set(tracing.trace_id(span)) if span is not None else None
         try:
+            declared = _content_length(scope)
+            if declared is None and scope["method"] in _BODYLESS:
+                # The common case, a GET or HEAD without a body: nothing to limit.
+                call = self.app(scope, receive, send_with_headers)
+            else:
+                call = self._limited(scope, receive, send_with_headers, declared)
             if span is None:
-                await self._limited(scope, receive, send_with_headers)
+                await call
             else:
                 with tracing.activate(span):
-                    await self._limited(scope, receive, send_with_headers)
+                    await call
         except Exception:
             if not answered:
                 raise
@@ -111,11 +121,13 @@ class Edge:
                 trace_id_var.reset(trace_token)
             request_id_var.reset(token)
 
-    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Call the app, unless the body is over the path's limit (413)."""
+    async def _limited(
+        self, scope: Scope, receive: Receive, send: Send, declared: int | None
+    ) -> None:
+        """Call the app, unless the body is over the path's limit (413). `declared`: the
+        request's Content-Length."""
         limit = self.body_limit(scope["path"])
-        declared = _content_length(scope)
-        if declared is not None or scope["method"] in ("GET", "HEAD"):
+        if declared is not None or scope["method"] in _BODYLESS:
             # The server frames the body by Content-Length, so the header is the whole truth.
             if declared is not None and declared > limit:
                 await _too_large(send, limit)
@@ -145,14 +157,20 @@ class Edge:
 
 
 def _response_headers(
-    scope: Scope, headers: list[tuple[bytes, bytes]]
+    scope: Scope,
+    headers: Iterable[tuple[bytes, bytes]],
+    request_id_header: tuple[bytes, bytes],
 ) -> list[tuple[bytes, bytes]]:
+    """The response's headers (a new list), the security headers and the private marking
+    added, then the anonymous CSRF cookie and `X-Request-ID`."""
+    if type(headers) is not list and type(headers) is not tuple:
+        headers = list(headers)  # ASGI allows any iterable; it is read twice below
     # Starlette's header names are lower-case already.
     own = [name for name, _ in headers if name in SECURITY_HEADER_NAMES]
     if own:
-        headers.extend(item for item in SECURITY_HEADERS if item[0] not in own)
+        headers = [*headers, *(item for item in SECURITY_HEADERS if item[0] not in own)]
     else:
-        headers.extend(SECURITY_HEADERS)
+        headers = [*headers, *SECURITY_HEADERS]
     state = scope.get("state")
     if state:
         if not request_state.PRIVATE_KEYS.isdisjoint(key for key, value in state.items() if value):
@@ -163,6 +181,7 @@ def _response_headers(
             from courtside.auth.cookies import anonymous_csrf_cookie
 
             headers.append((b"set-cookie", anonymous_csrf_cookie(scope, anonymous)))
+    headers.append(request_id_header)
     return headers
 
 
@@ -218,7 +237,7 @@ def _log_request(scope: Scope, status: int, request_id: str, started: float) -> 
                 "method": scope["method"],
                 "path": scope["path"],
                 "status": status,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+                "latency_ms": round((perf_counter() - started) * 1000, 3),
             }
         },
     )

@@ -111,6 +111,34 @@ async def test_a_header_the_route_set_is_kept():
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
 
 
+@pytest.mark.parametrize("kind", [list, tuple, iter])
+async def test_the_apps_headers_are_copied_never_changed_and_read_from_any_iterable(kind):
+    """ASGI allows any iterable of headers: the edge copies them once (a generator cannot be
+    read twice) and leaves the app's own list as it was (a response may be sent again)."""
+    own = [(b"content-type", b"text/plain"), (b"x-frame-options", b"SAMEORIGIN")]
+    sent: list[dict[str, object]] = []
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": kind(own)})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    await Edge(inner, max_body_bytes=1024)(scope, receive, send)
+    headers = sent[0]["headers"]
+    assert isinstance(headers, list)
+    assert headers[:2] == own
+    assert [name for name, _ in headers].count(b"x-frame-options") == 1
+    assert headers[-1][0] == b"x-request-id"
+    assert {name for name, _ in headers} >= {b"content-security-policy", b"referrer-policy"}
+    assert own == [(b"content-type", b"text/plain"), (b"x-frame-options", b"SAMEORIGIN")]
+
+
 async def test_websocket_and_lifespan_scopes_pass_through():
     seen: list[str] = []
     sent: list[object] = []
