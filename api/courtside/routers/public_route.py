@@ -15,6 +15,10 @@ path parameters, answers with a handler that:
 - on anything else (a value that fails validation, a required parameter that is missing)
   hands the request to FastAPI's own handler, which answers it as before: the 422 and its
   body are FastAPI's.
+- remembers the values of each raw query string (and path values) it has read: the same
+  text always validates to the same values, so a repeated request (most public requests)
+  neither parses the query string nor validates again (`FastParameters.values`; bounded,
+  immutable values only).
 
 The endpoint must return a `Response` (the public routes do: `http_cache.cached_json`);
 one that returns a model would skip FastAPI's response serialisation, so a route with
@@ -27,8 +31,12 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from fastapi import params
 from fastapi._compat import field_annotation_is_scalar
@@ -52,6 +60,13 @@ class _Parameter:
     loc: tuple[str, ...]
 
 
+MEMO_SIZE = 512
+"""Parameter sets a route remembers (`FastParameters.values`); at this size it starts over."""
+
+_IMMUTABLE_VALUES = (type(None), int, str, bool, float, date, datetime, time, Decimal, UUID, Enum)
+"""What a remembered value may be: one object shared by every request with the same raw text."""
+
+
 @dataclass(frozen=True, slots=True)
 class FastParameters:
     """How to read one route's parameters without FastAPI's handler."""
@@ -59,10 +74,35 @@ class FastParameters:
     request_name: str
     path: tuple[_Parameter, ...]
     query: tuple[_Parameter, ...]
+    memo: dict[Any, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
+    """Validated parameters by their raw text (the query string, the path's values)."""
 
     def values(self, request: Request) -> dict[str, Any] | None:
-        """The endpoint's keyword arguments, or None when FastAPI's handler must answer."""
-        values: dict[str, Any] = {self.request_name: request}
+        """The endpoint's keyword arguments, or None when FastAPI's handler must answer.
+
+        The same raw text always validates to the same values (the validators are pure, the
+        defaults immutable), so the values of a query string (and path) already read are
+        remembered: a repeated request, the common case of a public route, skips parsing
+        the query string and validating (~0.045 M instructions of a Redis hit). Only valid
+        parameter sets whose values are all immutable are kept, at most `MEMO_SIZE`."""
+        scope = request.scope
+        key: Any = scope["query_string"]
+        if self.path:
+            key = (key, *request.path_params.values())
+        known = self.memo.get(key)
+        if known is None:
+            known = self.read(request)
+            if known is None:
+                return None
+            if all(isinstance(value, _IMMUTABLE_VALUES) for value in known.values()):
+                if len(self.memo) >= MEMO_SIZE:
+                    self.memo.clear()
+                self.memo[key] = known
+        return {self.request_name: request, **known}
+
+    def read(self, request: Request) -> dict[str, Any] | None:
+        """The parameters read and validated from `request`, or None (FastAPI's handler)."""
+        values: dict[str, Any] = {}
         if self.path and not _read(self.path, request.path_params, values):
             return None
         if self.query and not _read(self.query, request.query_params, values):

@@ -12,10 +12,13 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query
 from fastapi.dependencies.utils import get_dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 from starlette.requests import Request
 
 from courtside.routers import public_route
+
+Listed = Annotated[str, AfterValidator(lambda text: [text])]
+"""A scalar parameter whose validated value is a list (mutable)."""
 
 
 class Filters(BaseModel):
@@ -83,11 +86,14 @@ async def test_every_answer_is_fastapis(client, world, monkeypatch):
         for query in queries:
             url = f"{path}?{query}" if query else path
             ours = await client.get(url)
+            remembered = await client.get(url)  # the second time, from the route's memo
             with monkeypatch.context() as patch:  # every request through FastAPI's handler
                 patch.setattr(public_route.FastParameters, "values", lambda _self, _request: None)
                 theirs = await client.get(url)
             assert (ours.status_code, ours.json()) == (theirs.status_code, theirs.json()), url
             assert ours.headers.get("etag") == theirs.headers.get("etag"), url
+            assert (remembered.status_code, remembered.json()) == (ours.status_code, ours.json())
+            assert remembered.headers.get("etag") == ours.headers.get("etag"), url
             compared += 1
     assert compared > 50
 
@@ -107,6 +113,69 @@ async def test_a_valid_request_skips_fastapis_parameter_solving(client, world, m
     invalid = await client.get("/v1/teams?limit=0")
     assert invalid.status_code == 422
     assert solved == ["/v1/teams"]  # FastAPI's handler answered it
+
+
+async def test_a_repeated_query_is_read_and_validated_once(client, world, monkeypatch):
+    """The same raw query (and path) always gives the same values: the route remembers them."""
+    read: list[str] = []
+    original = public_route._read
+
+    def counting(parameters: Any, received: Any, values: dict[str, Any]) -> bool:
+        read.append(",".join(parameter.alias for parameter in parameters))
+        return original(parameters, received, values)
+
+    monkeypatch.setattr(public_route, "_read", counting)
+    # A query no other test sends: the routes (and their memos) are the routers' own,
+    # shared by every app of the test session.
+    teams, team = "/v1/teams?limit=7&memo=test", "/v1/teams/bos?memo=test"
+    urls = [teams, teams, team, team]
+    answers = [await client.get(url) for url in urls]
+    assert [answer.status_code for answer in answers] == [200] * 4
+    assert answers[0].json() == answers[1].json()
+    assert answers[2].json() == answers[3].json()
+    assert read == ["limit,offset", "abbr"]  # once each
+    another_path = await client.get("/v1/teams/nyk?memo=test")
+    assert another_path.json()["abbreviation"] == "NYK"
+    another_query = await client.get("/v1/teams?limit=6&memo=test")
+    assert another_query.json()["limit"] == 6
+    assert read == ["limit,offset", "abbr", "abbr", "limit,offset"]
+
+
+def _request(query: bytes, path_params: dict[str, Any] | None = None) -> Request:
+    scope = {"type": "http", "query_string": query, "path_params": path_params or {}}
+    return Request(scope)
+
+
+def test_the_memo_is_bounded_and_keeps_only_valid_immutable_values():
+    async def endpoint(request: Request, limit: int = 5) -> None: ...
+    async def listing(request: Request, v: Listed = "x") -> None: ...
+
+    fast = public_route.fast_parameters(get_dependant(path="/x", call=endpoint))
+    assert fast is not None
+    for number in range(public_route.MEMO_SIZE + 10):
+        values = fast.values(_request(f"limit={number + 1}".encode()))
+        assert values is not None and values["limit"] == number + 1
+        assert len(fast.memo) <= public_route.MEMO_SIZE
+    assert fast.values(_request(b"limit=x")) is None  # invalid: FastAPI's handler answers
+    assert b"limit=x" not in fast.memo
+    mutable = public_route.fast_parameters(get_dependant(path="/x", call=listing))
+    assert mutable is not None
+    first, second = mutable.values(_request(b"v=a")), mutable.values(_request(b"v=a"))
+    assert first is not None and second is not None
+    assert first["v"] == second["v"] == ["a"]
+    assert first["v"] is not second["v"]  # a list is never shared between requests
+    assert not mutable.memo
+    within = public_route.fast_parameters(
+        get_dependant(path="/x/{abbr}", call=public_route_endpoint_with_path)
+    )
+    assert within is not None
+    one = within.values(_request(b"", {"abbr": "bos"}))
+    other = within.values(_request(b"", {"abbr": "nyk"}))
+    assert one is not None and other is not None
+    assert (one["abbr"], other["abbr"]) == ("bos", "nyk")  # the path is part of the key
+
+
+async def public_route_endpoint_with_path(request: Request, abbr: str) -> None: ...
 
 
 def test_routes_that_need_fastapis_handler_keep_it():
