@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
-import uuid
 from typing import Any
 
 from starlette.types import Scope
@@ -143,4 +143,16 @@ def request_id_for(scope: Scope) -> str:
         candidate = incoming.decode("latin-1")
         if _REQUEST_ID_PATTERN.fullmatch(candidate):
             return candidate
-    return uuid.uuid4().hex
+    return new_request_id()
+
+
+_UUID4_CLEAR = ~(0xC000 << 48) & ~(0xF000 << 64)
+_UUID4_SET = (0x8000 << 48) | (4 << 76)
+
+
+def new_request_id() -> str:
+    """`uuid.uuid4().hex` without building the `UUID` (a third of the cost, on every request
+    that brings no id): 16 random bytes with the version (4) and variant bits set as
+    `uuid.UUID(bytes=..., version=4)` sets them, in 32 lower-case hex digits."""
+    value = int.from_bytes(os.urandom(16), "big")
+    return f"{value & _UUID4_CLEAR | _UUID4_SET:032x}"

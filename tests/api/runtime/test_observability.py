@@ -404,3 +404,25 @@ def test_the_request_lines_timestamp_is_powertools_own():
         assert short == formatter.formatTime(record), repr(created)
         expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
         assert json.loads(local.format(record))["timestamp"] == expected, repr(created)
+
+
+def test_a_new_request_id_is_a_random_uuid4_in_hex():
+    import uuid
+
+    from courtside.observability import new_request_id
+
+    seen = set()
+    for _ in range(2000):
+        text = new_request_id()
+        assert re.fullmatch(r"[0-9a-f]{32}", text)
+        parsed = uuid.UUID(hex=text)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert parsed.hex == text
+        seen.add(text)
+    assert len(seen) == 2000
+    # every other bit is random: each position takes both values over 2000 ids
+    fixed = {48 + 14, 48 + 15, 76, 77, 78, 79}  # variant 10, version 0100 (bit numbers)
+    bits = [int(text, 16) for text in seen]
+    for bit in range(128):
+        values = {value >> bit & 1 for value in bits}
+        assert len(values) == (1 if bit in fixed else 2), bit
