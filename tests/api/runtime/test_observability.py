@@ -426,3 +426,69 @@ def test_a_new_request_id_is_a_random_uuid4_in_hex():
     for bit in range(128):
         values = {value >> bit & 1 for value in bits}
         assert len(values) == (1 if bit in fixed else 2), bit
+
+
+@pytest.mark.parametrize("source", [True, False], ids=["caller found", "no caller (Lambda)"])
+def test_the_request_record_is_the_one_info_makes(monkeypatch, source):
+    """`edge._log_request` makes the record itself (the caller found once): every attribute
+    a handler sees is the one `Logger.info` gives, the line aside (it points into
+    `_log_request`)."""
+    import time
+
+    from courtside import edge
+    from courtside.observability import FIELDS
+
+    if not source:
+        monkeypatch.setattr(logging, "_srcfile", None)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign, assignment]
+    logger = logging.getLogger("courtside.request")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)  # (and clears the logger's cache of enabled levels)
+    scope = {"method": "GET", "path": "/v1/teams"}
+    try:
+        for _ in range(2):  # the first call finds the caller, the second reuses it
+            edge._log_request(scope, 200, "request-1", time.perf_counter())
+
+        def _log_request() -> None:  # the old way, from a function of the same name
+            logger.info(
+                "%s %s %s",
+                "GET",
+                "/v1/teams",
+                200,
+                extra={FIELDS: dict(records[0].__dict__[FIELDS])},
+            )
+
+        _log_request()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    ours, again, theirs = (dict(record.__dict__) for record in records)
+    timing = ("created", "msecs", "relativeCreated", "lineno", "pathname", "filename", "module")
+    for key in timing:
+        ours.pop(key), again.pop(key), theirs.pop(key)
+    again[FIELDS] = ours[FIELDS] = theirs[FIELDS] = {
+        key: value for key, value in ours[FIELDS].items() if key != "latency_ms"
+    }
+    assert ours == theirs == again
+    first = records[0]
+    if source:
+        assert (first.pathname, first.module, first.funcName) == (
+            edge.__file__,
+            "edge",
+            "_log_request",
+        )
+        code = edge._log_request.__code__
+        assert (
+            code.co_firstlineno < first.lineno <= max(line for *_, line in code.co_lines() if line)
+        )
+        assert records[1].lineno == first.lineno
+    else:
+        assert (first.pathname, first.lineno, first.funcName) == (
+            "(unknown file)",
+            0,
+            "(unknown function)",
+        )
+        assert (records[2].pathname, records[2].lineno) == ("(unknown file)", 0)
