@@ -62,6 +62,8 @@ class _Parameter:
 
 MEMO_SIZE = 512
 """Parameter sets a route remembers (`FastParameters.values`); at this size it starts over."""
+MEMO_QUERY_BYTES = 256
+"""The longest query string remembered: a route's memo holds at most ~128 KB of keys."""
 
 _IMMUTABLE_VALUES = (type(None), int, str, bool, float, date, datetime, time, Decimal, UUID, Enum)
 """What a remembered value may be: one object shared by every request with the same raw text."""
@@ -84,7 +86,8 @@ class FastParameters:
         defaults immutable), so the values of a query string (and path) already read are
         remembered: a repeated request, the common case of a public route, skips parsing
         the query string and validating (~0.045 M instructions of a Redis hit). Only valid
-        parameter sets whose values are all immutable are kept, at most `MEMO_SIZE`."""
+        parameter sets whose values are all immutable are kept, at most `MEMO_SIZE`, for
+        query strings of at most `MEMO_QUERY_BYTES` (the public routes' are a few dozen)."""
         scope = request.scope
         key: Any = scope["query_string"]
         if self.path:
@@ -94,7 +97,9 @@ class FastParameters:
             known = self.read(request)
             if known is None:
                 return None
-            if all(isinstance(value, _IMMUTABLE_VALUES) for value in known.values()):
+            if len(scope["query_string"]) <= MEMO_QUERY_BYTES and all(
+                isinstance(value, _IMMUTABLE_VALUES) for value in known.values()
+            ):
                 if len(self.memo) >= MEMO_SIZE:
                     self.memo.clear()
                 self.memo[key] = known

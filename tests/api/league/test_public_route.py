@@ -158,6 +158,11 @@ def test_the_memo_is_bounded_and_keeps_only_valid_immutable_values():
         assert len(fast.memo) <= public_route.MEMO_SIZE
     assert fast.values(_request(b"limit=x")) is None  # invalid: FastAPI's handler answers
     assert b"limit=x" not in fast.memo
+    fast.memo.clear()
+    long = b"limit=3&" + b"x" * public_route.MEMO_QUERY_BYTES
+    long_values = fast.values(_request(long))
+    assert long_values is not None and long_values["limit"] == 3  # read, not remembered
+    assert not fast.memo
     mutable = public_route.fast_parameters(get_dependant(path="/x", call=listing))
     assert mutable is not None
     first, second = mutable.values(_request(b"v=a")), mutable.values(_request(b"v=a"))
