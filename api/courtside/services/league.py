@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 from courtside.domain_errors import NotFound
 from courtside.prepared import Prepared, fetch
 from courtside.schemas.common import PageParams
+from courtside.services.league_json import game_item, page_json, team_item
 from courtside.services.league_rows import (
     LINE_COLUMNS,
     PREDICTION_COLUMNS,
@@ -86,10 +87,21 @@ TEAMS_PAGE = Prepared(
 )
 
 
-async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Row]:
+async def _teams_rows(connection: AsyncConnection, page: PageParams) -> PageOf[Any]:
     rows = await fetch(connection, TEAMS_PAGE, limit=page.limit, offset=page.offset)
     rows, total = await from_last_column(rows, lambda: count_rows(connection, select(teams.c.id)))
-    return PageOf(items=[team_row(row) for row in rows], total=total)
+    return PageOf(items=rows, total=total)
+
+
+async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Row]:
+    result = await _teams_rows(connection, page)
+    return PageOf(items=[team_row(row) for row in result.items], total=result.total)
+
+
+async def teams_page_json(connection: AsyncConnection, page: PageParams) -> bytes:
+    """`list_teams` as the JSON of `Page[TeamRead]`, written from the rows (`league_json`)."""
+    result = await _teams_rows(connection, page)
+    return page_json([team_item(row) for row in result.items], result.total, page)
 
 
 async def get_team(connection: AsyncConnection, abbreviation: str) -> Row:
@@ -270,16 +282,16 @@ GAMES_PAGES = {
 }
 
 
-async def list_games(
+async def _games_rows(
     connection: AsyncConnection,
     page: PageParams,
     *,
     day: date,
     zone: ZoneInfo,
-    team: str | None = None,
-    status: str | None = None,
-) -> PageOf[Row]:
-    """The games of one day by tip-off, with both teams; 404 for an unknown team."""
+    team: str | None,
+    status: str | None,
+) -> PageOf[Any]:
+    """A day's page of game rows (read by position: `game_at`) and the total."""
     start, end = local_day_bounds(day, zone)
     rows = await fetch(
         connection,
@@ -302,7 +314,35 @@ async def list_games(
         return await count_rows(connection, join_teams(select(games.c.id)).where(*conditions))
 
     rows, total = await from_last_column(rows, count)
-    return PageOf(items=[game_at(row) for row in rows], total=total)
+    return PageOf(items=rows, total=total)
+
+
+async def list_games(
+    connection: AsyncConnection,
+    page: PageParams,
+    *,
+    day: date,
+    zone: ZoneInfo,
+    team: str | None = None,
+    status: str | None = None,
+) -> PageOf[Row]:
+    """The games of one day by tip-off, with both teams; 404 for an unknown team."""
+    result = await _games_rows(connection, page, day=day, zone=zone, team=team, status=status)
+    return PageOf(items=[game_at(row) for row in result.items], total=result.total)
+
+
+async def games_page_json(
+    connection: AsyncConnection,
+    page: PageParams,
+    *,
+    day: date,
+    zone: ZoneInfo,
+    team: str | None = None,
+    status: str | None = None,
+) -> bytes:
+    """`list_games` as the JSON of `Page[GameRead]`, written from the rows (`league_json`)."""
+    result = await _games_rows(connection, page, day=day, zone=zone, team=team, status=status)
+    return page_json([game_item(row) for row in result.items], result.total, page)
 
 
 def _with_latest_lines(game_rows: Any, order: Sequence[Any]) -> Select[Any]:
