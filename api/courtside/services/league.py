@@ -1,28 +1,25 @@
 """Read-side queries of the public league API: one statement per request, plain rows.
 
 Every function takes a read connection (`courtside.db.read`) and returns dicts shaped like the
-response schemas (`courtside.schemas.league`), built from Core rows: no ORM objects, no
-lazy loads, and joins instead of follow-up look-ups (a game comes with both teams, the day's
-odds come with each game's latest lines). List totals come in the same statement: a window
-count (`pagination.from_window`), or for the unfiltered player list the row count the
-database keeps (a window over every player would read them all).
-What costs a second statement only happens off the common path: an empty page (its total,
-or the 404 of an unknown team).
+response schemas (`courtside.schemas.league`; the teams and games pages also as their JSON,
+`league_json`), built from Core rows: no ORM objects, no lazy loads, and joins instead of
+follow-up look-ups (a game comes with both teams, the day's odds with each game's latest lines).
+List totals come in the same statement: a window count (`pagination.from_window`), or for the
+unfiltered player list the row count the database keeps (a window over every player would
+read them all). What costs a second statement only happens off the common path: an empty
+page (its total, or the 404 of an unknown team).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, bindparam, exists, func, literal_column, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-if TYPE_CHECKING:
-    pass
 
 from courtside.domain_errors import NotFound
 from courtside.prepared import Prepared, fetch
