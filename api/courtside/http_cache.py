@@ -74,9 +74,10 @@ async def cached_json(
     namespace: str,
     key: str,
     ttl_seconds: int,
-    build: Callable[[AsyncConnection], Awaitable[BaseModel]],
+    build: Callable[[AsyncConnection], Awaitable[BaseModel | bytes]],
 ) -> Response:
     """Serve `build(connection)`'s JSON from the cache when present, else build, cache, serve.
+    `build` returns a model, or its JSON already written (bytes: served as they are).
 
     A database connection is taken only on a miss, so a hit costs none; a miss reads a
     replica that has replayed past the entry's version when one is configured, else the
@@ -88,7 +89,8 @@ async def cached_json(
     """
 
     async def build_entry(version: bytes | None) -> bytes:
-        body = (await read_replica.read_public(build, version)).model_dump_json().encode()
+        built = await read_replica.read_public(build, version)
+        body = built if isinstance(built, bytes) else built.model_dump_json().encode()
         return etag_for(body).encode() + _ETAG_SEPARATOR + body
 
     entry, hit = await get_cache().get_or_fill(namespace, key, ttl_seconds, build_entry)

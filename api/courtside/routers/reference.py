@@ -32,8 +32,8 @@ async def list_teams(request: Request, limit: Limit = 50, offset: Offset = 0) ->
     """The 30 franchises, by abbreviation."""
     page = PageParams(limit, offset)
 
-    async def build(connection: AsyncConnection) -> Page[TeamRead]:
-        return public_page(TeamRead, await league.list_teams(connection, page), page)
+    async def build(connection: AsyncConnection) -> bytes:
+        return await league.teams_page_json(connection, page)
 
     return await reference_data(request, cache_key("teams", limit=limit, offset=offset), build)
 

@@ -54,8 +54,8 @@ async def list_games(
     page = PageParams(limit, offset)
     resolved = resolve_day(day)
 
-    async def build(connection: AsyncConnection) -> Page[GameRead]:
-        result = await league.list_games(
+    async def build(connection: AsyncConnection) -> bytes:
+        return await league.games_page_json(
             connection,
             page,
             day=resolved,
@@ -63,7 +63,6 @@ async def list_games(
             team=team,
             status=status.value if status else None,
         )
-        return public_page(GameRead, result, page)
 
     key = cache_key(
         "games",

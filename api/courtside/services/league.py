@@ -1,32 +1,30 @@
 """Read-side queries of the public league API: one statement per request, plain rows.
 
 Every function takes a read connection (`courtside.db.read`) and returns dicts shaped like the
-response schemas (`courtside.schemas.league`), built from Core rows: no ORM objects, no
-lazy loads, and joins instead of follow-up look-ups (a game comes with both teams, the day's
-odds come with each game's latest lines). List totals come in the same statement: a window
-count (`pagination.from_window`), or for the unfiltered player list the row count the
-database keeps (a window over every player would read them all).
-What costs a second statement only happens off the common path: an empty page (its total,
-or the 404 of an unknown team).
+response schemas (`courtside.schemas.league`; the teams and games pages also as their JSON,
+`league_json`), built from Core rows: no ORM objects, no lazy loads, and joins instead of
+follow-up look-ups (a game comes with both teams, the day's odds with each game's latest lines).
+List totals come in the same statement: a window count (`pagination.from_window`), or for the
+unfiltered player list the row count the database keeps (a window over every player would
+read them all). What costs a second statement only happens off the common path: an empty
+page (its total, or the 404 of an unknown team).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, bindparam, exists, func, literal_column, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-if TYPE_CHECKING:
-    pass
-
 from courtside.domain_errors import NotFound
 from courtside.prepared import Prepared, fetch
 from courtside.schemas.common import PageParams
+from courtside.services.league_json import game_item, page_json, team_item
 from courtside.services.league_rows import (
     LINE_COLUMNS,
     PREDICTION_COLUMNS,
@@ -86,10 +84,21 @@ TEAMS_PAGE = Prepared(
 )
 
 
-async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Row]:
+async def _teams_rows(connection: AsyncConnection, page: PageParams) -> PageOf[Any]:
     rows = await fetch(connection, TEAMS_PAGE, limit=page.limit, offset=page.offset)
     rows, total = await from_last_column(rows, lambda: count_rows(connection, select(teams.c.id)))
-    return PageOf(items=[team_row(row) for row in rows], total=total)
+    return PageOf(items=rows, total=total)
+
+
+async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Row]:
+    result = await _teams_rows(connection, page)
+    return PageOf(items=[team_row(row) for row in result.items], total=result.total)
+
+
+async def teams_page_json(connection: AsyncConnection, page: PageParams) -> bytes:
+    """`list_teams` as the JSON of `Page[TeamRead]`, written from the rows (`league_json`)."""
+    result = await _teams_rows(connection, page)
+    return page_json([team_item(row) for row in result.items], result.total, page)
 
 
 async def get_team(connection: AsyncConnection, abbreviation: str) -> Row:
@@ -270,16 +279,16 @@ GAMES_PAGES = {
 }
 
 
-async def list_games(
+async def _games_rows(
     connection: AsyncConnection,
     page: PageParams,
     *,
     day: date,
     zone: ZoneInfo,
-    team: str | None = None,
-    status: str | None = None,
-) -> PageOf[Row]:
-    """The games of one day by tip-off, with both teams; 404 for an unknown team."""
+    team: str | None,
+    status: str | None,
+) -> PageOf[Any]:
+    """A day's page of game rows (read by position: `game_at`) and the total."""
     start, end = local_day_bounds(day, zone)
     rows = await fetch(
         connection,
@@ -302,7 +311,35 @@ async def list_games(
         return await count_rows(connection, join_teams(select(games.c.id)).where(*conditions))
 
     rows, total = await from_last_column(rows, count)
-    return PageOf(items=[game_at(row) for row in rows], total=total)
+    return PageOf(items=rows, total=total)
+
+
+async def list_games(
+    connection: AsyncConnection,
+    page: PageParams,
+    *,
+    day: date,
+    zone: ZoneInfo,
+    team: str | None = None,
+    status: str | None = None,
+) -> PageOf[Row]:
+    """The games of one day by tip-off, with both teams; 404 for an unknown team."""
+    result = await _games_rows(connection, page, day=day, zone=zone, team=team, status=status)
+    return PageOf(items=[game_at(row) for row in result.items], total=result.total)
+
+
+async def games_page_json(
+    connection: AsyncConnection,
+    page: PageParams,
+    *,
+    day: date,
+    zone: ZoneInfo,
+    team: str | None = None,
+    status: str | None = None,
+) -> bytes:
+    """`list_games` as the JSON of `Page[GameRead]`, written from the rows (`league_json`)."""
+    result = await _games_rows(connection, page, day=day, zone=zone, team=team, status=status)
+    return page_json([game_item(row) for row in result.items], result.total, page)
 
 
 def _with_latest_lines(game_rows: Any, order: Sequence[Any]) -> Select[Any]:
