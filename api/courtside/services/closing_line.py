@@ -15,7 +15,16 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Subquery, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnExpressionArgument,
+    FromClause,
+    Select,
+    Subquery,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
@@ -139,6 +148,40 @@ def _ranked(game_ids: Any, within: Any) -> Subquery:
         .join(Game, Game.id == OddsSnapshot.game_id)
         .where(OddsSnapshot.game_id.in_(game_ids), within)
         .subquery()
+    )
+
+
+def closing_lateral(
+    game_id: ColumnExpressionArgument[int],
+    tip_off: ColumnExpressionArgument[datetime],
+    *,
+    when: ColumnExpressionArgument[bool],
+) -> FromClause:
+    """PostgreSQL only: each bookmaker's closing quote (its newest at or before `tip_off`) of
+    the game `game_id`, both columns of the enclosing statement, and only where `when` holds;
+    the same rows as rank 1 of `closing_ranked` (the unique constraint on `(game_id,
+    bookmaker, recorded_at)` leaves no ties for the window's `id` to break).
+
+    Issue 23: the window sorted every pre-game quote of the games (~1,800 rows for the demo's
+    40 bets, 4.7 of the statement's 6.5 ms in `EXPLAIN ANALYZE`); this reads each game's
+    quotes backwards along that constraint's index, already in `DISTINCT ON`'s order, so
+    nothing is sorted (1.2 ms). Join it with `.outerjoin(lateral, true())`."""
+    from sqlalchemy.dialects.postgresql import distinct_on  # the PostgreSQL path only
+
+    snapshot = OddsSnapshot
+    return (
+        select(
+            snapshot.id,
+            snapshot.game_id,
+            snapshot.bookmaker,
+            snapshot.home_odds,
+            snapshot.away_odds,
+            snapshot.recorded_at,
+        )
+        .ext(distinct_on(snapshot.bookmaker))
+        .where(snapshot.game_id == game_id, snapshot.recorded_at <= tip_off, when)
+        .order_by(snapshot.bookmaker.desc(), snapshot.recorded_at.desc())
+        .lateral("closing")
     )
 
 
