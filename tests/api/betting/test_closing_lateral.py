@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet, Game, OddsSnapshot, Team
-from courtside.services import analytics
+from courtside.services import analytics, closing_line
 from scripts.demo_bets import seed_bet_history
 from scripts.demo_data import generate_season, load_season
 from tests.api.auth.helpers import make_user
@@ -140,3 +140,46 @@ async def test_lateral_and_window_give_the_same_rows(session: AsyncSession, cach
             assert lateral == window, (user_id, decided_only)
             compared += sum(row[9] is not None for row in window)
     assert compared > 200  # the demo's 40 decided bets' quotes (3 books each), twice
+
+
+async def _shown(session: AsyncSession, games: list[int], open_: list[int], lateral: bool) -> Any:
+    statement = closing_line._shown_query(lateral)
+    return (await session.execute(statement, {"games": games, "open": open_})).all()
+
+
+@both_dialects
+async def test_the_shown_quotes_are_the_newest_or_the_closing_ones(session: AsyncSession) -> None:
+    """The board's markets (`shown_markets`): an open game's newest quote per book, a started
+    game's newest at or before tip-off, computed here in Python from every snapshot."""
+    await _edge_cases(session)
+    lateral = session.get_bind().dialect.name == "postgresql"
+    games = list(await session.scalars(select(Game).order_by(Game.id)))
+    snapshots = list(await session.scalars(select(OddsSnapshot)))
+    ids = [game.id for game in games]
+    for open_ in ([], ids[::2], ids):
+        expected = []
+        for game in games:
+            cut = game.start_time if game.id not in open_ else datetime.max.replace(tzinfo=UTC)
+            expected += _closing(snapshots, Game(id=game.id, start_time=cut))
+        got = [tuple(row) for row in await _shown(session, ids, open_, lateral)]
+        assert got == expected, open_
+        assert len(got) > 5
+
+
+async def test_the_shown_quotes_lateral_and_window_give_the_same_rows(
+    session: AsyncSession, cache: object
+) -> None:
+    """PostgreSQL: the board's two statements, row for row, over the demo season's games
+    (a board's worth at a time, some open, some started) and the edge cases."""
+    await load_season(generate_season(seed=3, now=NOW))
+    await _edge_cases(session)
+    ids = list(await session.scalars(select(Game.id).order_by(Game.start_time, Game.id)))
+    compared = 0
+    for start in range(0, len(ids), 27):
+        board = ids[start : start + 27]
+        for open_ in ([], board[::3], board):
+            window = await _shown(session, board, open_, lateral=False)
+            lateral = await _shown(session, board, open_, lateral=True)
+            assert lateral == window, (board, open_)
+            compared += len(window)
+    assert compared > 2_000
