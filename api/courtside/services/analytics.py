@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -78,8 +78,10 @@ class DecidedBet:
     def won(self) -> bool:
         return self.profit_cents >= 0
 
-    @property
+    @cached_property
     def clv(self) -> float | None:
+        """Computed once a bet (issue 23: the record's averages, series and breakdowns asked
+        for it ~5 times a bet, each two `implied_probability` calls)."""
         if self.closing_odds is None:
             return None
         return implied_probability(self.closing_odds) - implied_probability(self.odds)
