@@ -196,7 +196,8 @@ def _newest_lateral(
     """PostgreSQL only: each bookmaker's newest quote that meets `within` of the game
     `game_id` (a column of the enclosing statement), by bookmaker, read in the order of the
     unique index on `(game_id, bookmaker, recorded_at)` (backwards): `DISTINCT ON`, no sort."""
-    from sqlalchemy.dialects.postgresql import distinct_on  # the PostgreSQL path only
+    # lazy: the PostgreSQL statements only; SQLite (make run) never builds them
+    from sqlalchemy.dialects.postgresql import distinct_on
 
     snapshot = OddsSnapshot
     return (
