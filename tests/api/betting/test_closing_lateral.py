@@ -183,3 +183,45 @@ async def test_the_shown_quotes_lateral_and_window_give_the_same_rows(
             assert lateral == window, (board, open_)
             compared += len(window)
     assert compared > 2_000
+
+
+async def _closing_rows(session: AsyncSession, games: list[int], lateral: bool) -> Any:
+    statement = closing_line._closing_query(lateral)
+    return (await session.execute(statement, {"games": games})).all()
+
+
+@both_dialects
+async def test_the_closing_markets_are_each_books_newest_at_or_before_tip_off(
+    session: AsyncSession,
+) -> None:
+    """`closing_markets` (the track record's and the CSV's closing lines) on both dialects,
+    against the quotes computed here in Python."""
+    await _edge_cases(session)
+    games = list(await session.scalars(select(Game).order_by(Game.id)))
+    snapshots = list(await session.scalars(select(OddsSnapshot)))
+    markets = await closing_line.closing_markets(session, games)
+    got = {}
+    for game_id, market in markets.items():
+        rows = [quote for quote in market.quotes if isinstance(quote, closing_line.QuoteRow)]
+        assert len(rows) == len(market.quotes)  # plain rows, no ORM snapshot
+        got[game_id] = [(q.id, q.game_id, q.bookmaker, q.home_odds, q.away_odds, q.recorded_at)
+                        for q in rows]  # fmt: skip
+    expected = {game.id: quotes for game in games if (quotes := _closing(snapshots, game))}
+    assert got == expected
+    assert len(got) >= 3
+
+
+async def test_the_closing_markets_lateral_and_window_give_the_same_rows(
+    session: AsyncSession, cache: object
+) -> None:
+    """PostgreSQL: `closing_markets`' two statements, row for row, over every game of the
+    demo season (the track record reads all the final ones at once) and the edge cases."""
+    await load_season(generate_season(seed=3, now=NOW))
+    await _edge_cases(session)
+    ids = list(await session.scalars(select(Game.id).order_by(Game.id)))
+    compared = 0
+    for games in (ids, ids[::7], ids[-5:]):
+        window = await _closing_rows(session, games, lateral=False)
+        assert await _closing_rows(session, games, lateral=True) == window, len(games)
+        compared += len(window)
+    assert compared > 1_000
