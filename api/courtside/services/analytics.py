@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import BindParameter, Integer, Select, and_, bindparam, case, select
+from sqlalchemy import BindParameter, Integer, Select, and_, bindparam, case, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -78,8 +78,10 @@ class DecidedBet:
     def won(self) -> bool:
         return self.profit_cents >= 0
 
-    @property
+    @cached_property
     def clv(self) -> float | None:
+        """Computed once a bet (issue 23: the record's averages, series and breakdowns asked
+        for it ~5 times a bet, each two `implied_probability` calls)."""
         if self.closing_odds is None:
             return None
         return implied_probability(self.closing_odds) - implied_probability(self.odds)
@@ -282,17 +284,25 @@ DECIDED = (BetStatus.WON.value, BetStatus.LOST.value)
 
 
 @cache
-def _bet_rows_query(decided_only: bool) -> Select[Any]:
+def _bet_rows_query(decided_only: bool, postgresql: bool) -> Select[Any]:
     """`bet_rows`' statement, built once per shape (issue 23: building it, its two aliases and
-    the ranked subquery, then its cache key, cost more than running it); the user's id is the
-    `user` parameter."""
+    the closing quotes' subquery, then its cache key, cost more than running it); the user's
+    id is the `user` parameter. On PostgreSQL the closing quotes are a `LATERAL` read of each
+    decided bet's game in index order (`closing_line.closing_lateral`); elsewhere (SQLite
+    has no `LATERAL`) the quotes of the user's decided games ranked by a window
+    (`closing_line.closing_ranked`): the same rows, `test_closing_lateral.py` compares them."""
     decided = Bet.status.in_(DECIDED)
-    mine = aliased(Bet)
     user: BindParameter[int] = bindparam("user", type_=Integer)
-    ranked = closing_line.closing_ranked(
-        select(mine.game_id).where(mine.user_id == user, mine.status.in_(DECIDED))
-    )
     backed = aliased(Team)
+    if postgresql:
+        closing: Any = closing_line.closing_lateral(Bet.game_id, Game.start_time, when=decided)
+        on: Any = true()
+    else:
+        mine = aliased(Bet)
+        closing = closing_line.closing_ranked(
+            select(mine.game_id).where(mine.user_id == user, mine.status.in_(DECIDED))
+        )
+        on = and_(closing.c.game_id == Bet.game_id, closing.c.rank == 1, decided)
     statement = (
         select(
             Bet.id,
@@ -304,12 +314,12 @@ def _bet_rows_query(decided_only: bool) -> Select[Any]:
             Bet.settled_at,
             Game.start_time,
             backed.abbreviation,
-            ranked.c.id,
-            ranked.c.game_id,
-            ranked.c.bookmaker,
-            ranked.c.home_odds,
-            ranked.c.away_odds,
-            ranked.c.recorded_at,
+            closing.c.id,
+            closing.c.game_id,
+            closing.c.bookmaker,
+            closing.c.home_odds,
+            closing.c.away_odds,
+            closing.c.recorded_at,
         )
         .join(Game, Game.id == Bet.game_id)
         .join(
@@ -317,9 +327,9 @@ def _bet_rows_query(decided_only: bool) -> Select[Any]:
             backed.id
             == case((Bet.side == BetSide.HOME.value, Game.home_team_id), else_=Game.away_team_id),
         )
-        .outerjoin(ranked, and_(ranked.c.game_id == Bet.game_id, ranked.c.rank == 1, decided))
+        .outerjoin(closing, on)
         .where(Bet.user_id == user)
-        .order_by(Bet.id, ranked.c.bookmaker)
+        .order_by(Bet.id, closing.c.bookmaker)
     )
     return statement.where(decided) if decided_only else statement
 
@@ -329,7 +339,7 @@ async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -
     their game, the team backed and, for the decided ones, their game's closing quotes
     (`closing_line.closing_ranked`, rank 1) left-joined: one statement, a row per bet and
     closing quote, grouped back here. The closing price is the one `closing_markets` gives."""
-    statement = _bet_rows_query(decided_only)
+    statement = _bet_rows_query(decided_only, session.get_bind().dialect.name == "postgresql")
     first: dict[int, Any] = {}
     quotes: dict[int, list[QuoteRow]] = {}
     for row in (await session.execute(statement, {"user": user_id})).all():

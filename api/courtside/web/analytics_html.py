@@ -15,16 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from courtside.web.analytics_view import AnalyticsView
 from courtside.web.chart_html import clv_chart_html, profit_chart_html
 from courtside.web.charts import ProfitChart
 from courtside.web.formatting import DASH, Formatter
-
-
-def _e(value: object) -> str:
-    return str(escape(value))
+from courtside.web.html_escape import escape_text as _e
 
 
 def _win_loss(cents: int) -> str:

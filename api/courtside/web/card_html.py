@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from courtside.web.cards import GameCard, Side
 from courtside.web.formatting import DASH, Formatter
+from courtside.web.html_escape import escape_text as _e
 
 HEAD = (
     '  <table class="line">\n    <thead><tr><th scope="col">Team</th><th scope="col" '
@@ -24,10 +25,6 @@ HEAD = (
     'class="num">Model</th></tr></thead>\n    <tbody>\n'
 )
 HOME_MARK = ' <span class="home-mark" title="Home team">H</span>'
-
-
-def _e(value: object) -> str:
-    return str(escape(value))
 
 
 def _pct(value: float | None) -> str:

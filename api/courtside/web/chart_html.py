@@ -11,14 +11,11 @@ newline, as an `{% include %}` of a template did.
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from courtside.web.analytics_charts import ClvChart
 from courtside.web.charts import OddsChart, Point, ProfitChart, Tick
-
-
-def _e(value: object) -> str:
-    return str(escape(value))
+from courtside.web.html_escape import escape_text as _e
 
 
 def _y_axis(height: int, ticks: list[Tick]) -> str:

@@ -13,14 +13,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from courtside.services.record_lines import BetLine
 from courtside.web.formatting import DASH, Formatter
-
-
-def _e(value: object) -> str:
-    return str(escape(value))
+from courtside.web.html_escape import escape_text as _e
 
 
 @dataclass(frozen=True)
