@@ -72,7 +72,7 @@ async def _seed(url: str, bettors: int) -> tuple[list[dict[str, str]], list[int]
 
     from courtside import db
     from courtside.models import utcnow
-    from courtside.services.league import league_today, local_day_bounds
+    from courtside.services.league_calendar import league_today, local_day_bounds
     from courtside.settings import get_app_settings, get_database_settings
     from tests.api.auth.helpers import make_user, user_headers
     from tests.helpers import make_game, make_odds, make_teams

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from courtside.http_cache import REFERENCE, SCHEDULE, cached_json
 from courtside.schemas.common import Page, PageParams, Schema
 from courtside.schemas.strict import IsoDate
-from courtside.services.league import league_today
+from courtside.services.league_calendar import league_today
 from courtside.services.pagination import PageOf
 from courtside.settings import get_app_settings, get_cache_settings
 

@@ -6,14 +6,15 @@ response schemas (`courtside.schemas.league`; the teams and games pages also as 
 follow-up look-ups (a game comes with both teams, the day's odds with each game's latest lines).
 List totals come in the same statement: a window count (`pagination.from_window`), or for the
 unfiltered player list the row count the database keeps (a window over every player would
-read them all). What costs a second statement only happens off the common path: an empty
-page (its total, or the 404 of an unknown team).
+read them all). What costs a second statement only happens off the common path: a page
+past the end (its total), an unknown team (its 404).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from courtside.domain_errors import NotFound
 from courtside.prepared import Prepared, fetch
 from courtside.schemas.common import PageParams
+from courtside.services.league_calendar import local_day_bounds
 from courtside.services.league_json import game_item, page_json, team_item
 from courtside.services.league_rows import (
     LINE_COLUMNS,
@@ -60,17 +62,6 @@ PLAYER_NAME = func.lower(players.c.first_name + literal_column("' '") + players.
 """The searched name; exactly the expression of the trigram index (migration 0008)."""
 
 
-def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants where `day` starts and ends in the league's time zone."""
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def league_today(zone: ZoneInfo, now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(zone).date()
-
-
 # --- teams and players ----------------------------------------------------------------------
 
 
@@ -86,7 +77,8 @@ TEAMS_PAGE = Prepared(
 
 async def _teams_rows(connection: AsyncConnection, page: PageParams) -> PageOf[Any]:
     rows = await fetch(connection, TEAMS_PAGE, limit=page.limit, offset=page.offset)
-    rows, total = await from_last_column(rows, lambda: count_rows(connection, select(teams.c.id)))
+    count = partial(count_rows, connection, select(teams.c.id))
+    rows, total = await from_last_column(rows, count, page.offset)
     return PageOf(items=rows, total=total)
 
 
@@ -174,15 +166,19 @@ async def list_players(
     ordered = query.order_by(players.c.last_name, players.c.first_name, players.c.id)
     rows = (await connection.execute(ordered.limit(page.limit).offset(page.offset))).all()
 
-    async def count() -> int:
-        if team is not None and not rows:
+    async def check() -> None:
+        if team is not None:
             await require_team(connection, team)
+
+    async def count() -> int:
+        if not rows:
+            await check()
         if not conditions:
             return int(await connection.scalar(select(_counted_players())) or 0)
         return await count_rows(connection, _players().where(*conditions))
 
     if total_column:
-        rows, total = await from_window(rows, count)
+        rows, total = await from_window(rows, count, page.offset, check)
     else:
         total = await count()
     return PageOf(items=[_player(row._mapping) for row in rows], total=total)
@@ -310,7 +306,8 @@ async def _games_rows(
             conditions.append(games.c.status == status)
         return await count_rows(connection, join_teams(select(games.c.id)).where(*conditions))
 
-    rows, total = await from_last_column(rows, count)
+    check = partial(require_team, connection, team) if team is not None else None
+    rows, total = await from_last_column(rows, count, page.offset, check)
     return PageOf(items=rows, total=total)
 
 
@@ -409,6 +406,7 @@ async def list_odds(
     rows, total = await from_window(
         (await connection.execute(query)).all(),
         lambda: count_rows(connection, select(games.c.id).where(condition)),
+        page.offset,
     )
     return PageOf(
         items=[{"game": game_row(row), "odds": lines} for row, lines in _group_lines(rows)],
@@ -440,6 +438,7 @@ async def list_predictions(
     rows, total = await from_window(
         (await connection.execute(query)).all(),
         lambda: count_rows(connection, select(games.c.id).where(condition, has_prediction)),
+        page.offset,
     )
     return PageOf(
         items=[

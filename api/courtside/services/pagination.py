@@ -8,7 +8,9 @@ Two ways to count, chosen by the caller for what its query returns:
 - `paginate`: the page, then a separate `count(*)`. For large sets where computing the window
   over every row would cost more than a second, index-only count (every player, the audit log).
 
-Either way an empty page (an offset past the end) still reports the true total.
+Either way an empty page past the end still reports the true total. An empty *first* page
+is an empty result: its total is 0 without a second statement (every day without games of
+`/v1/games`), after the caller's `check` (the 404 of an unknown team).
 """
 
 from __future__ import annotations
@@ -40,24 +42,36 @@ def window_total() -> Any:
     return func.count().over().label(TOTAL)
 
 
+Count = Callable[[], Awaitable[int]]
+Check = Callable[[], Awaitable[object]]
+
+
 async def from_window(
-    rows: Sequence[Row[Any]], count: Callable[[], Awaitable[int]]
+    rows: Sequence[Row[Any]], count: Count, offset: int, check: Check | None = None
 ) -> tuple[Sequence[Row[Any]], int]:
     """The page's rows and the total: from the rows' window column, or, when the page is
-    empty (an offset past the end, nothing matches), from `count()`."""
+    empty, 0 at `offset` 0 (nothing matches: after `check()`) or `count()` past the end."""
     if rows:
         return rows, int(rows[0]._mapping[TOTAL])
-    return rows, await count()
+    return rows, await _empty_total(count, offset, check)
 
 
 async def from_last_column(
-    rows: Sequence[Any], count: Callable[[], Awaitable[int]]
+    rows: Sequence[Any], count: Count, offset: int, check: Check | None = None
 ) -> tuple[Sequence[Any], int]:
     """`from_window` for rows read by position (`courtside.prepared.fetch`): the window
     count is the statement's last column."""
     if rows:
         return rows, int(rows[0][-1])
-    return rows, await count()
+    return rows, await _empty_total(count, offset, check)
+
+
+async def _empty_total(count: Count, offset: int, check: Check | None) -> int:
+    if offset > 0:
+        return await count()  # past the end of a result that may not be empty
+    if check is not None:
+        await check()
+    return 0
 
 
 async def paginate(session: AsyncSession, query: Select[Any], page: PageParams) -> PageOf[Any]:

@@ -20,7 +20,7 @@ from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser
 from courtside.models import Bet, utcnow
 from courtside.odds import format_units
-from courtside.services import bet_record, board, flags, league, placing, reference_data
+from courtside.services import bet_record, board, flags, league_calendar, placing, reference_data
 from courtside.settings import get_app_settings
 from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web import bet_flash
@@ -65,11 +65,11 @@ async def board_context(
     fmt = formatter(request)
     zone = fmt.zone
     now = utcnow()
-    today = league.league_today(zone, now)
+    today = league_calendar.league_today(zone, now)
     first = day or today
     last = first + timedelta(days=0 if day else UPCOMING_DAYS)
-    start, _ = league.local_day_bounds(first, zone)
-    _, end = league.local_day_bounds(last, zone)
+    start, _ = league_calendar.local_day_bounds(first, zone)
+    _, end = league_calendar.local_day_bounds(last, zone)
     all_teams = await reference_data.teams(session)
     chosen = next((t for t in all_teams if t.abbreviation == team), None)
     slate = await board.games_between(
@@ -228,5 +228,5 @@ async def board_day(
     zone = zone or get_app_settings().zone
     game = await board.game(session, game_id)
     day = game.start_time.astimezone(zone).date()
-    today = league.league_today(zone, utcnow())
+    today = league_calendar.league_today(zone, utcnow())
     return None if today <= day <= today + timedelta(days=UPCOMING_DAYS) else day

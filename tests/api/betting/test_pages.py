@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.models import Bet, Game, utcnow
 from courtside.services import placing, settlement
 from courtside.services.flags import BETTING_OPEN
-from courtside.services.league import league_today
+from courtside.services.league_calendar import league_today
 from courtside.settings import get_app_settings
 from courtside.web.static_files import static_url
 from tests.api.auth.helpers import make_user

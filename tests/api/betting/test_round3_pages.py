@@ -15,7 +15,7 @@ from courtside.models import Game, utcnow
 from courtside.odds import win_profit_cents
 from courtside.services import placing, settlement
 from courtside.services.flags import BETTING_OPEN
-from courtside.services.league import league_today
+from courtside.services.league_calendar import league_today
 from courtside.settings import get_app_settings
 from courtside.web.bet_flash import COOKIE
 from tests.api.auth.helpers import make_user

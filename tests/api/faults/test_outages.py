@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside import db
 from courtside.models import utcnow
-from courtside.services.league import league_today, local_day_bounds
+from courtside.services.league_calendar import league_today, local_day_bounds
 from courtside.settings import (
     CacheSettings,
     DatabaseSettings,

@@ -41,8 +41,23 @@ STATEMENTS_ON_A_MISS = {
     "/v1/games/{g1}/odds?type=7d_deviation": 1,
     "/health/ready": 1,
 }
-"""The common path of each endpoint. An empty page (its total) or an unknown team (the 404)
-costs one more statement, off the common path."""
+"""The common path of each endpoint. A page past the end (its total) or an unknown team (the
+404) costs one more statement, off the common path."""
+
+EMPTY_PAGES = {
+    # A day without games (every off-day): its first page is its whole answer, no count.
+    "/v1/games?date=2026-07-01": (1, 0),
+    "/v1/odds?date=2026-07-01": (1, 0),
+    "/v1/predictions?date=2026-07-01": (1, 0),
+    "/v1/players?q=zzzz": (1, 0),
+    # A known team's empty day: the team is looked up (an unknown one is a 404), not counted.
+    "/v1/games?date=2026-07-01&team=BOS": (2, 0),
+    "/v1/players?team=BOS&q=zzzz": (2, 0),
+    # Past the end of a result that is not empty: the true total takes a count.
+    "/v1/teams?offset=200": (2, "teams"),
+    "/v1/games?date=2026-11-23&offset=200": (2, "today_games"),
+}
+"""Statements and the total of an empty page: a number, or the size of that part of `world`."""
 
 
 @contextmanager
@@ -73,6 +88,26 @@ async def test_statements_per_endpoint_on_a_miss(client, world, engine, template
     assert response.status_code == 200, response.text
     assert response.headers.get("x-cache") in (None, "miss")
     assert len(statements) == STATEMENTS_ON_A_MISS[template], statements
+
+
+@both_dialects
+@pytest.mark.parametrize("url", sorted(EMPTY_PAGES))
+async def test_an_empty_page_counts_only_past_the_end(client, world, engine, url):
+    statements_expected, total = EMPTY_PAGES[url]
+    if isinstance(total, str):
+        total = len(getattr(world, total))
+    with counting(engine) as statements:
+        response = await client.get(url)
+    assert response.status_code == 200, response.text
+    assert (response.json()["items"], response.json()["total"]) == ([], total)
+    assert len(statements) == statements_expected, statements
+
+
+@both_dialects
+@pytest.mark.parametrize("url", ["/v1/games?date=2026-07-01&team=XYZ", "/v1/players?team=XYZ"])
+async def test_an_unknown_team_is_a_404_on_an_empty_first_page(client, world, url):
+    response = await client.get(url)
+    assert response.status_code == 404, response.text
 
 
 @both_dialects
