@@ -26,7 +26,7 @@ from courtside.domain_errors import NotFound
 from courtside.prepared import Prepared, fetch
 from courtside.schemas.common import PageParams
 from courtside.services.league_calendar import local_day_bounds
-from courtside.services.league_json import game_item, page_json, team_item
+from courtside.services.league_json import page_json
 from courtside.services.league_rows import (
     LINE_COLUMNS,
     PREDICTION_COLUMNS,
@@ -90,7 +90,7 @@ async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Ro
 async def teams_page_json(connection: AsyncConnection, page: PageParams) -> bytes:
     """`list_teams` as the JSON of `Page[TeamRead]`, written from the rows (`league_json`)."""
     result = await _teams_rows(connection, page)
-    return page_json([team_item(row) for row in result.items], result.total, page)
+    return page_json([team_row(row) for row in result.items], result.total, page)
 
 
 async def get_team(connection: AsyncConnection, abbreviation: str) -> Row:
@@ -336,7 +336,7 @@ async def games_page_json(
 ) -> bytes:
     """`list_games` as the JSON of `Page[GameRead]`, written from the rows (`league_json`)."""
     result = await _games_rows(connection, page, day=day, zone=zone, team=team, status=status)
-    return page_json([game_item(row) for row in result.items], result.total, page)
+    return page_json([game_at(row) for row in result.items], result.total, page)
 
 
 def _with_latest_lines(game_rows: Any, order: Sequence[Any]) -> Select[Any]:

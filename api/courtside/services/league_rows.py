@@ -36,10 +36,18 @@ selecting it would cost a column and a time-zone conversion per row for nothing)
 
 def team_row(row: Sequence[Any]) -> Row:
     """A team from a row whose first columns are `TEAM_COLUMNS` (by position: no key look-ups
-    on the list endpoints' hot path)."""
-    team = dict(zip(TEAM_FIELDS, row, strict=False))
-    team["full_name"] = f"{team['city']} {team['name']}"
-    return team
+    on the list endpoints' hot path), its keys in `TeamRead`'s field order: the teams page
+    writes these dicts as its JSON as they are (`league_json`)."""
+    id_, abbreviation, city, name, conference, division = row[:6]
+    return {
+        "id": id_,
+        "abbreviation": abbreviation,
+        "city": city,
+        "name": name,
+        "full_name": f"{city} {name}",
+        "conference": conference,
+        "division": division,
+    }
 
 
 def team_ref(row: RowMapping, prefix: str) -> Row | None:
@@ -92,7 +100,8 @@ def game_row(row: RowMapping) -> Row:
 
 def game_at(row: Sequence[Any]) -> Row:
     """`game_row` for a row read by position: `GAME_COLUMNS`, then both teams' `ref_columns`
-    (`games_with_teams`)."""
+    (`games_with_teams`); its keys in `GameRead`'s field order: the games page writes these
+    dicts as its JSON as they are (`league_json`)."""
     (
         id_,
         external_id,
@@ -111,12 +120,12 @@ def game_at(row: Sequence[Any]) -> Row:
         "season": season,
         "start_time": start_time,
         "status": status,
+        "home_team": _ref_at(teams_[:4]),
+        "away_team": _ref_at(teams_[4:]),
         "home_score": home_score,
         "away_score": away_score,
         "period": period,
         "clock_seconds": clock_seconds,
-        "home_team": _ref_at(teams_[:4]),
-        "away_team": _ref_at(teams_[4:]),
     }
 
 
