@@ -265,9 +265,10 @@ NOT_ON_THE_WEB_SERVICES_FIRST_PAGE = (
     "courtside.web.analytics_html",
     "courtside.web.charts",
     "courtside.services.analytics",
+    "courtside.models.credentials",
 )
 """The board's group only (`web`): the record, league, account and admin pages are groups of
-their own."""
+their own; API keys and e-mailed account links are mapped in a model module of their own."""
 
 
 def test_a_cold_web_service_registers_only_the_boards_group_for_its_first_page(
