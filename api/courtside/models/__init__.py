@@ -66,9 +66,11 @@ MODULES = ("accounts", "betting", "caching", "core", "credentials", "league", "s
 
 
 def load_all() -> None:
-    """Import every model module, so `Base.metadata` holds every table."""
+    """Import every model module, so `Base.metadata` holds every table and index (the live
+    bets' partial index too: `betting.declare_live_bet_index`)."""
     for module in MODULES:
         importlib.import_module(f"courtside.models.{module}")
+    importlib.import_module("courtside.models.betting").declare_live_bet_index()
 
 
 @cache
