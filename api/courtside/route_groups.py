@@ -116,7 +116,7 @@ def _web() -> Routes:
 def _web_record() -> Routes:
     """My record (its page, CSV and unit), cancelling a bet, the site icon. Not the board's
     group: the record's analytics, charts and reads (`courtside.web.pages` and what it
-    imports) cost a cold `GET /` ~160 M instructions of 3.41 G, for routes it never runs."""
+    imports) cost a cold `GET /` ~165 M instructions of 3.37 G, for routes it never runs."""
     # lazy: a service imports only the route groups it serves
     from courtside.web import pages, record_unit
 
