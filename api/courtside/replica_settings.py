@@ -9,14 +9,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings
 
 from courtside.settings import _CONFIG
+from courtside.settings_source import EnvSettings
 
 _POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg")
 
 
-class ReplicaSettings(BaseSettings):
+class ReplicaSettings(EnvSettings):
     """Read replicas: public cache misses read a replica that has caught up, else the writer."""
 
     model_config = _CONFIG.copy() | {"hide_input_in_errors": True}  # URLs hold passwords

@@ -86,7 +86,16 @@ PUBLIC = Service(
 )
 WEB = Service(
     name="web",
-    groups=("docs", "account", "admin-api", "web", "web-league", "web-account", "web-admin"),
+    groups=(
+        "docs",
+        "account",
+        "admin-api",
+        "web",
+        "web-record",
+        "web-league",
+        "web-account",
+        "web-admin",
+    ),
     database_role="courtside_web",
     handler="courtside.lambda_services.web.handler",
     signs_people_in=True,

@@ -15,9 +15,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from courtside.database_urls import async_url
+from courtside.settings_source import EnvSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED_DATABASE_PATH = REPO_ROOT / "var" / "courtside.db"
@@ -52,7 +53,7 @@ def _lambda_pool_size() -> int:
     return 1 if os.environ.get("REDIS_URL") or os.environ.get("REDIS_HOST") else 2
 
 
-class AppSettings(BaseSettings):
+class AppSettings(EnvSettings):
     """Where and how the app runs."""
 
     model_config = _CONFIG
@@ -99,7 +100,7 @@ class AppSettings(BaseSettings):
         return ZoneInfo(self.league_timezone)
 
 
-class DatabaseSettings(BaseSettings):
+class DatabaseSettings(EnvSettings):
     """The store: an embedded SQLite file by default, PostgreSQL anywhere that matters."""
 
     model_config = SettingsConfigDict(**_CONFIG, hide_input_in_errors=True)  # URLs hold passwords
@@ -196,7 +197,7 @@ class DatabaseSettings(BaseSettings):
         )
 
 
-class CacheSettings(BaseSettings):
+class CacheSettings(EnvSettings):
     """Redis when configured, an in-process cache otherwise. The cache is only an optimisation."""
 
     model_config = _CONFIG
@@ -246,7 +247,7 @@ DEV_JWT_SECRET = "local-dev-only-insecure-jwt-secret-do-not-deploy"  # noqa: S10
 MIN_JWT_SECRET_LENGTH = 32
 
 
-class AuthSettings(BaseSettings):
+class AuthSettings(EnvSettings):
     """Passwords, tokens, sessions, login limits and sign-up.
 
     Outside `local` the app refuses to start unless `JWT_SECRET_ARN` is set or `JWT_SECRET`
@@ -317,7 +318,7 @@ class AuthSettings(BaseSettings):
     csrf_cookie_name: str = Field(default="courtside_csrf", description="CSRF cookie.")
 
 
-class BettingSettings(BaseSettings):
+class BettingSettings(EnvSettings):
     """Simulated betting. Money is in cents; 1 unit = 100 cents."""
 
     model_config = _CONFIG
@@ -340,7 +341,7 @@ class EmailBackend(StrEnum):
     SES = "ses"
 
 
-class NotificationSettings(BaseSettings):
+class NotificationSettings(EnvSettings):
     """E-mail for users who ask to be told when a bet settles (sent after the commit)."""
 
     model_config = _CONFIG
@@ -364,7 +365,7 @@ class NotificationSettings(BaseSettings):
     )
 
 
-class IngestSettings(BaseSettings):
+class IngestSettings(EnvSettings):
     """The ingestion API (`POST /v1/ingest/{dataset}`) used by the data pipeline."""
 
     model_config = _CONFIG

@@ -10,10 +10,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from courtside.settings_source import EnvSettings
 
 
-class SsoSettings(BaseSettings):
+class SsoSettings(EnvSettings):
     """Sign-in with an OpenID Connect provider (off unless OIDC_ISSUER is set)."""
 
     model_config = SettingsConfigDict(

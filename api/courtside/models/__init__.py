@@ -18,9 +18,6 @@ from typing import TYPE_CHECKING, Any
 # import sorter would split each into a statement of its own, hence its noqa.
 if TYPE_CHECKING:
     from courtside.models.accounts import (  # noqa: I001
-        AccountToken as AccountToken,
-        AccountTokenPurpose as AccountTokenPurpose,
-        ApiKey as ApiKey,
         ApiScope as ApiScope,
         RevokedToken as RevokedToken,
         Role as Role,
@@ -41,6 +38,11 @@ if TYPE_CHECKING:
         Wallet as Wallet,
     )
     from courtside.models.caching import CacheVersion as CacheVersion
+    from courtside.models.credentials import (
+        AccountToken as AccountToken,
+        AccountTokenPurpose as AccountTokenPurpose,
+        ApiKey as ApiKey,
+    )
     from courtside.models.core import (
         AuditEvent as AuditEvent,
         FeatureFlag as FeatureFlag,
@@ -59,14 +61,16 @@ if TYPE_CHECKING:
     )
     from courtside.models.sso import SsoLink as SsoLink
 
-MODULES = ("accounts", "betting", "caching", "core", "league", "sso")
+MODULES = ("accounts", "betting", "caching", "core", "credentials", "league", "sso")
 """Every module that defines tables."""
 
 
 def load_all() -> None:
-    """Import every model module, so `Base.metadata` holds every table."""
+    """Import every model module, so `Base.metadata` holds every table and index (the live
+    bets' partial index too: `betting.declare_live_bet_index`)."""
     for module in MODULES:
         importlib.import_module(f"courtside.models.{module}")
+    importlib.import_module("courtside.models.betting").declare_live_bet_index()
 
 
 @cache

@@ -11,9 +11,9 @@ import re
 from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings
 
 from courtside.settings import _CONFIG
+from courtside.settings_source import EnvSettings
 
 XRAY_SERVICE = "xray"
 """The SigV4 service name of X-Ray's OTLP endpoint (`https://xray.<region>.amazonaws.com`)."""
@@ -28,7 +28,7 @@ def xray_region(endpoint: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-class TracingSettings(BaseSettings):
+class TracingSettings(EnvSettings):
     """OpenTelemetry tracing: where the spans of each request are sent (OTEL_ENABLED=true)."""
 
     model_config = _CONFIG

@@ -78,6 +78,7 @@ def test_the_public_read_api_is_its_own_service():
         "account",
         "admin-api",
         "web",
+        "web-record",
         "web-league",
         "web-account",
         "web-admin",

@@ -8,6 +8,7 @@ from courtside.settings import (
     DatabaseSettings,
     Environment,
 )
+from courtside.settings_source import EnvSettings
 
 
 def test_defaults_need_nothing_installed(monkeypatch):
@@ -157,3 +158,59 @@ async def test_the_app_serves_requests_on_each_common_url_form(
         db.use_engine(engine)
         monkeypatch.delenv("DATABASE_URL")
         reset_settings()
+
+
+# --- the `.env` source, consulted only when it holds values (courtside.settings_source) ---
+
+
+def test_a_dotenv_file_is_still_read(monkeypatch, tmp_path):
+    monkeypatch.delenv("CACHE_TTL_SECONDS", raising=False)
+    monkeypatch.delenv("LEAGUE_TIMEZONE", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("CACHE_TTL_SECONDS=17\nLEAGUE_TIMEZONE=America/Chicago\n")
+    assert CacheSettings(_env_file=env_file).cache_ttl_seconds == 17
+    assert AppSettings(_env_file=env_file).league_timezone == "America/Chicago"
+    monkeypatch.chdir(tmp_path)  # the default `.env`, relative to the working directory
+    assert CacheSettings().cache_ttl_seconds == 17
+    monkeypatch.setenv("CACHE_TTL_SECONDS", "18")  # the environment still wins
+    assert CacheSettings().cache_ttl_seconds == 18
+
+
+def test_without_a_dotenv_file_its_source_is_not_walked(monkeypatch, tmp_path):
+    """The `.env` source walks every field even with no file; with no values it is left out
+    (the cold start's saving), and the settings are the same as with it."""
+    from pydantic_settings import DotEnvSettingsSource
+
+    monkeypatch.chdir(tmp_path)  # no `.env` here
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("CACHE_TTL_SECONDS", "21")
+    monkeypatch.setenv("ENVIRONMENT", "dev")
+    monkeypatch.setenv("DB_SCHEMA", "analytics")
+    classes = (AppSettings, DatabaseSettings, CacheSettings)
+    with_the_source = [_with_every_source(cls)().model_dump() for cls in classes]
+    walked = []
+    real_call = DotEnvSettingsSource.__call__
+
+    def counting_call(self):
+        walked.append(type(self))
+        return real_call(self)
+
+    monkeypatch.setattr(DotEnvSettingsSource, "__call__", counting_call)
+    built = [cls() for cls in classes]
+    assert walked == []
+    assert all(issubclass(cls, EnvSettings) for cls in classes)
+    assert [b.model_dump() for b in built] == with_the_source
+    (tmp_path / ".env").write_text("REDIS_URL=redis://localhost:6379/3\n")
+    assert CacheSettings().redis_url == "redis://localhost:6379/3"
+    assert walked == [DotEnvSettingsSource]
+
+
+def _with_every_source(cls: type[EnvSettings]) -> type[EnvSettings]:
+    """`cls` reading its `.env` source whatever it holds (pydantic-settings' default)."""
+
+    def every_source(
+        _cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
+
+    return type("EverySource", (cls,), {"settings_customise_sources": classmethod(every_source)})
