@@ -31,6 +31,7 @@ from courtside.models import (
     Prediction,
     Team,
 )
+from courtside.services.closing_line import QuoteRow
 
 
 @dataclass(frozen=True)
@@ -154,15 +155,22 @@ async def game(session: AsyncSession, game_id: int) -> Game:
     return found
 
 
-async def odds_history(session: AsyncSession, game_id: int) -> list[OddsSnapshot]:
-    """Every snapshot of a game's moneyline, oldest first."""
-    return list(
-        await session.scalars(
-            select(OddsSnapshot)
-            .where(OddsSnapshot.game_id == game_id)
-            .order_by(OddsSnapshot.recorded_at, OddsSnapshot.bookmaker)
-        )
+@cache
+def _history_query() -> Select[int, int, str, int, int, datetime]:
+    """`odds_history`'s statement, built once; the game is the `game` parameter."""
+    s = OddsSnapshot
+    return (
+        select(s.id, s.game_id, s.bookmaker, s.home_odds, s.away_odds, s.recorded_at)
+        .where(s.game_id == bindparam("game"))
+        .order_by(s.recorded_at, s.bookmaker)
     )
+
+
+async def odds_history(session: AsyncSession, game_id: int) -> list[QuoteRow]:
+    """Every snapshot of a game's moneyline, oldest first, as plain rows (issue 23: the
+    game page only reads them; ~50 `OddsSnapshot` objects a page were built and tracked by
+    the session for its chart, market and statistics)."""
+    return [QuoteRow(*row) for row in await session.execute(_history_query(), {"game": game_id})]
 
 
 async def team_games(session: AsyncSession, team_id: int, season: int | None) -> list[Game]:

@@ -90,13 +90,11 @@ async def shown_markets(
     }
 
 
-def market_from_history(
-    game: Game, history: Sequence[OddsSnapshot], now: datetime
-) -> Market | None:
+def market_from_history(game: Game, history: Sequence[Quote], now: datetime) -> Market | None:
     """`shown_markets` for one game, from its odds history already read (the game page reads
     every snapshot for its chart; no second statement for the market)."""
     started = has_started(game, now)
-    newest: dict[str, OddsSnapshot] = {}
+    newest: dict[str, Quote] = {}
     for quote in history:
         if started and quote.recorded_at > game.start_time:
             continue
