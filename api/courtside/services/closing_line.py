@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
+from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market, Quote, best_price
 
 
@@ -47,7 +48,7 @@ class QuoteRow:
     recorded_at: datetime
 
 
-def has_started(game: Game, now: datetime) -> bool:
+def has_started(game: Game | GameRow, now: datetime) -> bool:
     """Not open any more: under way, finished or postponed, or past its tip-off."""
     return game.status != GameStatus.SCHEDULED.value or game.start_time <= now
 
@@ -69,7 +70,7 @@ def _newest_first(quotes: list[Quote]) -> list[Quote]:
 
 
 async def shown_markets(
-    session: AsyncSession, games: Sequence[Game], now: datetime
+    session: AsyncSession, games: Sequence[GameRow], now: datetime
 ) -> dict[int, Market]:
     """The market a page shows per game, in one statement: the current one before tip-off
     (`betting.markets`: every bookmaker's newest quote), the closing line after (newest at or
@@ -90,7 +91,7 @@ async def shown_markets(
     }
 
 
-def market_from_history(game: Game, history: Sequence[Quote], now: datetime) -> Market | None:
+def market_from_history(game: GameRow, history: Sequence[Quote], now: datetime) -> Market | None:
     """`shown_markets` for one game, from its odds history already read (the game page reads
     every snapshot for its chart; no second statement for the market)."""
     started = has_started(game, now)

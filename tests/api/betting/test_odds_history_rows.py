@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.models import Game, OddsSnapshot
 from courtside.services import board
 from courtside.services.closing_line import market_from_history
+from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market, Quote
 from courtside.services.odds_windows import window_statistic
 from courtside.web.chart_html import odds_chart_html
@@ -52,7 +53,7 @@ async def _orm_history(session: AsyncSession, game_id: int) -> list[OddsSnapshot
     )
 
 
-async def _compare(session: AsyncSession, games: list[Game]) -> int:
+async def _compare(session: AsyncSession, games: list[GameRow]) -> int:
     """Asserts rows and objects give the same page pieces for each game; the quotes seen."""
     seen = 0
     for game in games:
@@ -77,7 +78,7 @@ async def _compare(session: AsyncSession, games: list[Game]) -> int:
     return seen
 
 
-async def _games(session: AsyncSession) -> list[Game]:
+async def _games(session: AsyncSession) -> list[GameRow]:
     return [slate.games[0] for slate in [await board.game_slate(session, game_id) for game_id in
             await session.scalars(select(Game.id).order_by(Game.id))]]  # fmt: skip
 
