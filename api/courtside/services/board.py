@@ -34,6 +34,7 @@ from courtside.models import (
 from courtside.services import game_rows
 from courtside.services.closing_line import QuoteRow
 from courtside.services.game_rows import GameRow, game_row
+from courtside.services.page_reads import read_columns
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,9 @@ async def odds_history(session: AsyncSession, game_id: int) -> list[QuoteRow]:
     """Every snapshot of a game's moneyline, oldest first, as plain rows (issue 23: the
     game page only reads them; ~50 `OddsSnapshot` objects a page were built and tracked by
     the session for its chart, market and statistics)."""
-    return [QuoteRow(*row) for row in await session.execute(_history_query(), {"game": game_id})]
+    return [
+        QuoteRow(*row) for row in await read_columns(session, _history_query(), {"game": game_id})
+    ]
 
 
 async def team_games(session: AsyncSession, team_id: int, season: int | None) -> list[Game]:

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
 from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market, Quote, best_price
+from courtside.services.page_reads import read_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,8 @@ async def shown_markets(
     if not games:
         return {}
     started = {game.id for game in games if has_started(game, now)}
-    rows = await session.execute(
+    rows = await read_columns(
+        session,
         _shown_query(session.get_bind().dialect.name == "postgresql"),
         {
             "games": [game.id for game in games],
