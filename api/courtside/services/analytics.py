@@ -34,6 +34,7 @@ from courtside.models import Bet, BetSide, BetStatus, Game, Team, User
 from courtside.odds import implied_probability
 from courtside.services import closing_line
 from courtside.services.closing_line import QuoteRow, closing_markets
+from courtside.services.page_reads import read_columns
 from courtside.services.units import Unit, unit_of
 from courtside.settings import get_app_settings
 
@@ -342,7 +343,7 @@ async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -
     statement = _bet_rows_query(decided_only, session.get_bind().dialect.name == "postgresql")
     first: dict[int, Any] = {}
     quotes: dict[int, list[QuoteRow]] = {}
-    for row in (await session.execute(statement, {"user": user_id})).all():
+    for row in (await read_columns(session, statement, {"user": user_id})).all():
         first.setdefault(row[0], row)
         bet_quotes = quotes.setdefault(row[0], [])
         if row[9] is not None:  # the closing quote's columns (no ORM object: issue 23)

@@ -31,14 +31,18 @@ from courtside.models import (
     Prediction,
     Team,
 )
+from courtside.services import game_rows
+from courtside.services.closing_line import QuoteRow
+from courtside.services.game_rows import GameRow, game_row
+from courtside.services.page_reads import read_columns
 
 
 @dataclass(frozen=True)
 class Slate:
-    """Games with their teams loaded, and each one's newest home win probability (games
-    without a prediction are absent)."""
+    """Games with their teams, as rows (`game_rows.GameRow`), and each one's newest home win
+    probability (games without a prediction are absent)."""
 
-    games: list[Game]
+    games: list[GameRow]
     predictions: dict[int, float]
     bets: dict[int, Bet] | None = None
     """The viewer's bet per game (`_viewer_bet`), when read for a viewer."""
@@ -72,27 +76,33 @@ def _viewer_bet() -> Any:
 @cache
 def _slate_query(viewing: bool) -> Select[Any]:
     """Built once per shape (issue 23: building it, its options and the viewer's subquery was
-    a good part of the read's time); the viewer's id is the `viewer` parameter."""
-    query: Select[Any] = select(Game, _newest_probability())
+    a good part of the read's time); the viewer's id is the `viewer` parameter. The games and
+    their teams are read as columns (`game_rows`), the viewer's bet as a `Bet`."""
+    query: Select[Any] = (
+        select(*game_rows.COLUMNS, _newest_probability())
+        .select_from(Game)
+        .join(game_rows.HOME, game_rows.HOME.id == Game.home_team_id)
+        .join(game_rows.AWAY, game_rows.AWAY.id == Game.away_team_id)
+    )
     if viewing:
         query = query.add_columns(Bet).outerjoin(Bet, Bet.id == _viewer_bet())
-    return query.options(
-        joinedload(Game.home_team, innerjoin=True), joinedload(Game.away_team, innerjoin=True)
-    )
+    return query
 
 
 async def _slate(session: AsyncSession, query: Select[Any], user_id: int | None) -> Slate:
-    games: list[Game] = []
+    games: list[GameRow] = []
     predictions: dict[int, float] = {}
     bets: dict[int, Bet] = {}
     viewer = {} if user_id is None else {"viewer": user_id}
-    for row in (await session.execute(query, viewer)).all():
-        game, probability = row[0], row[1]
+    width = game_rows.WIDTH
+    for row in await session.execute(query, viewer):
+        game = game_row(row)
         games.append(game)
+        probability = row[width]
         if probability is not None:
             predictions[game.id] = float(probability)
-        if user_id is not None and row[2] is not None:
-            bets[game.id] = row[2]
+        if user_id is not None and row[width + 1] is not None:
+            bets[game.id] = row[width + 1]
     return Slate(games, predictions, bets if user_id is not None else None)
 
 
@@ -154,15 +164,24 @@ async def game(session: AsyncSession, game_id: int) -> Game:
     return found
 
 
-async def odds_history(session: AsyncSession, game_id: int) -> list[OddsSnapshot]:
-    """Every snapshot of a game's moneyline, oldest first."""
-    return list(
-        await session.scalars(
-            select(OddsSnapshot)
-            .where(OddsSnapshot.game_id == game_id)
-            .order_by(OddsSnapshot.recorded_at, OddsSnapshot.bookmaker)
-        )
+@cache
+def _history_query() -> Select[int, int, str, int, int, datetime]:
+    """`odds_history`'s statement, built once; the game is the `game` parameter."""
+    s = OddsSnapshot
+    return (
+        select(s.id, s.game_id, s.bookmaker, s.home_odds, s.away_odds, s.recorded_at)
+        .where(s.game_id == bindparam("game"))
+        .order_by(s.recorded_at, s.bookmaker)
     )
+
+
+async def odds_history(session: AsyncSession, game_id: int) -> list[QuoteRow]:
+    """Every snapshot of a game's moneyline, oldest first, as plain rows (issue 23: the
+    game page only reads them; ~50 `OddsSnapshot` objects a page were built and tracked by
+    the session for its chart, market and statistics)."""
+    return [
+        QuoteRow(*row) for row in await read_columns(session, _history_query(), {"game": game_id})
+    ]
 
 
 async def team_games(session: AsyncSession, team_id: int, season: int | None) -> list[Game]:

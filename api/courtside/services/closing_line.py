@@ -30,7 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
+from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market, Quote, best_price
+from courtside.services.page_reads import read_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,7 @@ class QuoteRow:
     recorded_at: datetime
 
 
-def has_started(game: Game, now: datetime) -> bool:
+def has_started(game: Game | GameRow, now: datetime) -> bool:
     """Not open any more: under way, finished or postponed, or past its tip-off."""
     return game.status != GameStatus.SCHEDULED.value or game.start_time <= now
 
@@ -69,7 +71,7 @@ def _newest_first(quotes: list[Quote]) -> list[Quote]:
 
 
 async def shown_markets(
-    session: AsyncSession, games: Sequence[Game], now: datetime
+    session: AsyncSession, games: Sequence[GameRow], now: datetime
 ) -> dict[int, Market]:
     """The market a page shows per game, in one statement: the current one before tip-off
     (`betting.markets`: every bookmaker's newest quote), the closing line after (newest at or
@@ -77,7 +79,8 @@ async def shown_markets(
     if not games:
         return {}
     started = {game.id for game in games if has_started(game, now)}
-    rows = await session.execute(
+    rows = await read_columns(
+        session,
         _shown_query(session.get_bind().dialect.name == "postgresql"),
         {
             "games": [game.id for game in games],
@@ -90,13 +93,11 @@ async def shown_markets(
     }
 
 
-def market_from_history(
-    game: Game, history: Sequence[OddsSnapshot], now: datetime
-) -> Market | None:
+def market_from_history(game: GameRow, history: Sequence[Quote], now: datetime) -> Market | None:
     """`shown_markets` for one game, from its odds history already read (the game page reads
     every snapshot for its chart; no second statement for the market)."""
     started = has_started(game, now)
-    newest: dict[str, OddsSnapshot] = {}
+    newest: dict[str, Quote] = {}
     for quote in history:
         if started and quote.recorded_at > game.start_time:
             continue

@@ -14,8 +14,8 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from courtside.models import OddsSnapshot
 from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
+from courtside.services.markets import Quote
 from courtside.services.odds_movement import DEVIATIONS, WINDOWS, _aggregate, _empty
 
 
@@ -24,7 +24,7 @@ def _implied(odds: float) -> float:
     return -odds / (100.0 - odds) if odds < 0 else 100.0 / (odds + 100.0)
 
 
-def _columns(snapshots: Sequence[OddsSnapshot]) -> list[list[float]]:
+def _columns(snapshots: Sequence[Quote]) -> list[list[float]]:
     home = [float(s.home_odds) for s in snapshots]
     away = [float(s.away_odds) for s in snapshots]
     return [home, away, [_implied(o) for o in home], [_implied(o) for o in away]]
@@ -37,13 +37,13 @@ def _statistic(values: list[float], deviation: bool) -> float:
     return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
 
 
-def _of(bookmaker: str | None, rows: Sequence[OddsSnapshot], deviation: bool) -> OddsAggregate:
+def _of(bookmaker: str | None, rows: Sequence[Quote], deviation: bool) -> OddsAggregate:
     stats = [_statistic(column, deviation) for column in _columns(rows)]
     return _aggregate(bookmaker, len(rows), stats)
 
 
 def window_statistic(
-    history: Iterable[OddsSnapshot], kind: OddsAggregateType, now: datetime
+    history: Iterable[Quote], kind: OddsAggregateType, now: datetime
 ) -> tuple[OddsAggregate, list[OddsAggregate]]:
     """(overall, per bookmaker by name) of one windowed statistic over `history`."""
     start = now - WINDOWS[kind]
@@ -51,7 +51,7 @@ def window_statistic(
     rows = [s for s in history if start < s.recorded_at <= now]
     if not rows:
         return _empty(), []
-    by_bookmaker: dict[str, list[OddsSnapshot]] = {}
+    by_bookmaker: dict[str, list[Quote]] = {}
     for row in rows:
         by_bookmaker.setdefault(row.bookmaker, []).append(row)
     bookmakers = [_of(name, by_bookmaker[name], deviation) for name in sorted(by_bookmaker)]

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.domain_errors import Conflict, Invalid
 from courtside.models import Notification, User, Wallet
 from courtside.services import audit
+from courtside.services.page_reads import read_columns
 from courtside.services.users import get_user
 
 DISPLAY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{1,30}[A-Za-z0-9]$")
@@ -133,7 +134,7 @@ def _viewer_query() -> Select[Any]:
 
 
 async def viewer(session: AsyncSession, user_id: int) -> Viewer:
-    row = (await session.execute(_viewer_query(), {"user": user_id})).first()
+    row = (await read_columns(session, _viewer_query(), {"user": user_id})).first()
     if row is None:
         return Viewer(None, 0)
     return Viewer(row[0], int(row[1] or 0), row[2], row[3], row[4])

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from courtside.models import Bet, BetStatus, Game, Team
 from courtside.schemas.common import PageParams
 from courtside.services.bet_record import SORTS, BetFilters
+from courtside.services.page_reads import read_columns
 from courtside.services.pagination import PageOf
 
 
@@ -138,10 +139,12 @@ async def bet_lines(
     if filters.placed_to is not None:
         values["until"] = filters.placed_to
     rows = (
-        await session.execute(statement, {**values, "limit": page.limit, "offset": page.offset})
+        await read_columns(
+            session, statement, {**values, "limit": page.limit, "offset": page.offset}
+        )
     ).all()
     lines = [BetLine(*row) for row in rows]
     if page.offset == 0 and len(lines) < page.limit:
         return PageOf(items=lines, total=len(lines))  # the whole result fits this page
-    total = await session.scalar(count, values)
+    total = (await read_columns(session, count, values)).scalar()
     return PageOf(items=lines, total=int(total or 0))

@@ -37,6 +37,7 @@ from courtside.web.session import (
     viewer_zone,
 )
 from courtside.web.stakes import STAKE_RULE, StakeRefused, parse_stake, payout
+from courtside.web.team_options import team_options
 from courtside.web.templating import render
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ async def board_context(
         "own_days": viewer_zone(request) is not None,
         "user": user,
         "teams": all_teams,
+        "team_options": team_options,
         "team": chosen.abbreviation if chosen else "",
         "day": first,
         "single_day": day is not None,

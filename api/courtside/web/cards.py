@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from courtside.models import Bet, BetStatus, Game, GameStatus, Team, utcnow
+from courtside.models import Bet, BetStatus, GameStatus, utcnow
 from courtside.odds import implied_probability
 from courtside.services import flags
 from courtside.services.closing_line import has_started, shown_markets
+from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market
+from courtside.services.reference_data import TeamRef
 from courtside.web.stakes import Payout, payout, typed_stake_cents
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ EXAMPLE_STAKE_CENTS = 10_000
 @dataclass(frozen=True)
 class Side:
     key: str
-    team: Team
+    team: TeamRef
     odds: int | None
     bookmaker: str | None
     implied_pct: float | None
@@ -45,7 +47,7 @@ class Side:
 
 @dataclass
 class GameCard:
-    game: Game
+    game: GameRow
     home: Side
     away: Side
     can_bet: bool
@@ -83,7 +85,7 @@ class FormState:
     stake: str
 
 
-def _side(key: str, game: Game, market: Market | None, probability: float | None) -> Side:
+def _side(key: str, game: GameRow, market: Market | None, probability: float | None) -> Side:
     """`probability`: the newest prediction's home win probability."""
     team = game.home_team if key == "home" else game.away_team
     price = None if market is None else market.best(key)
@@ -104,7 +106,7 @@ def _side(key: str, game: Game, market: Market | None, probability: float | None
 PERIODS = {1: "Q1", 2: "Q2", 3: "Q3", 4: "Q4", 5: "OT"}
 
 
-def live_state(game: Game) -> str:
+def live_state(game: GameRow) -> str:
     """`Live · Q3 5:12`, `Live · 2OT 0:45`, or `Live` when the pipeline sent no period."""
     if game.period is None:
         return "Live"
@@ -116,7 +118,7 @@ def live_state(game: Game) -> str:
 
 
 def _closed_reason(
-    game: Game, market: Market | None, betting_open: bool, now: datetime
+    game: GameRow, market: Market | None, betting_open: bool, now: datetime
 ) -> str | None:
     if game.status == GameStatus.LIVE.value:
         return live_state(game)
@@ -138,7 +140,7 @@ def _no_live_bet(bet: Bet | None) -> bool:
 
 async def cards_for(
     session: AsyncSession,
-    games: list[Game],
+    games: list[GameRow],
     *,
     predictions: Mapping[int, float],
     markets: Mapping[int, Market] | None = None,

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from courtside.models import OddsSnapshot
 from courtside.odds import format_american, format_units, implied_probability, is_valid_american
 from courtside.services.bet_record import ProfitPoint
+from courtside.services.markets import Quote
 
 HEIGHT = 240
 PAD_TOP = 16
@@ -294,7 +294,7 @@ class OddsChart:
     home: str
 
 
-def odds_chart(snapshots: Sequence[OddsSnapshot], zone: ZoneInfo, *, home: str) -> OddsChart | None:
+def odds_chart(snapshots: Sequence[Quote], zone: ZoneInfo, *, home: str) -> OddsChart | None:
     """The implied home-win probability of each bookmaker's line over time, or None when
     there are fewer than two snapshots (nothing moved yet)."""
     usable = [s for s in snapshots if s.home_odds is not None and is_valid_american(s.home_odds)]

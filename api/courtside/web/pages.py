@@ -49,6 +49,7 @@ from courtside.web.query_params import (
 )
 from courtside.web.record_rows import RecordRows
 from courtside.web.session import PageUser, formatter, viewer_unit, viewer_wallet
+from courtside.web.team_options import team_options
 from courtside.web.templating import render
 
 if TYPE_CHECKING:
@@ -201,6 +202,7 @@ async def _record_page(
             "pages": pages,
             "q": query,
             "teams": teams,
+            "team_options": team_options,
             "statuses": ("open", "won", "lost", "refunded", "cancelled"),
             "sorts": {"newest": "Newest", "oldest": "Oldest", "stake": "Stake", "profit": "Profit"},
             "messages": messages,

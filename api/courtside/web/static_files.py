@@ -40,8 +40,13 @@ def content_hash(relative_path: str) -> str:
     return hashlib.sha256((STATIC_DIR / relative_path).read_bytes()).hexdigest()[:HASH_LENGTH]
 
 
+@lru_cache(maxsize=256)
 def static_url(relative_path: str) -> str:
-    """``/static/<name>.<hash>.<ext>`` for a file under `STATIC_DIR` (a Jinja global)."""
+    """``/static/<name>.<hash>.<ext>`` for a file under `STATIC_DIR` (a Jinja global).
+
+    Kept per name like the hash it is made of (`content_hash`, read once per process):
+    every page asks for the stylesheet's, and building it through `pathlib` each time was
+    ~1 % of a warm game page in cProfile (issue 23)."""
     path = Path(relative_path)
     hashed = path.with_name(f"{path.stem}.{content_hash(relative_path)}{path.suffix}")
     return STATIC_PREFIX + hashed.as_posix()

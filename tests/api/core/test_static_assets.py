@@ -26,6 +26,21 @@ def test_static_url_carries_the_files_content_hash():
     assert static_url("docs/swagger-init.js").startswith("/static/docs/swagger-init.")
 
 
+def test_static_url_is_kept_per_file_and_is_each_files_hash() -> None:
+    """Every static file's URL, asked twice (the second time from `static_url`'s cache, issue
+    23), carries the hash of its bytes as they are on disk."""
+    files = [path for path in STATIC_DIR.rglob("*") if path.is_file()]
+    assert len(files) >= 3
+    for path in files:
+        name = path.relative_to(STATIC_DIR).as_posix()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        expected = f"/static/{name.removesuffix(path.suffix)}.{digest}{path.suffix}"
+        assert static_url(name) == expected
+        hits = static_url.cache_info().hits
+        assert static_url(name) == expected
+        assert static_url.cache_info().hits == hits + 1
+
+
 async def test_pages_link_the_hashed_stylesheet(client: httpx.AsyncClient) -> None:
     page = (await client.get("/login", headers=HTML)).text
 

@@ -1,0 +1,77 @@
+"""The pages' column reads sent on the session's connection (`page_reads.read_columns`,
+issue 23) give the rows `AsyncSession.execute` gives, values and types, for every statement
+moved there (the viewer's, the board's markets, the game page's history, the record's bets
+and its page of bets with its count), on both dialects; and with changes pending in the
+session they are still read through `execute`, which flushes them first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.models import Game, Notification, User
+from courtside.services import analytics, board, closing_line, preferences, record_lines
+from courtside.services.page_reads import read_columns
+from scripts.demo_bets import seed_bet_history
+from scripts.demo_data import generate_season, load_season
+from tests.helpers import both_dialects
+
+NOW = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+
+
+def _typed(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
+    return [(*row, *map(type, row)) for row in rows]
+
+
+async def _same(session: AsyncSession, statement: Any, params: dict[str, Any]) -> int:
+    expected = (await session.execute(statement, params)).all()
+    got = (await read_columns(session, statement, params)).all()
+    assert _typed(got) == _typed(expected)
+    return len(got)
+
+
+async def _statements(session: AsyncSession, user_id: int) -> list[tuple[Any, dict[str, Any]]]:
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    games = list(await session.scalars(select(Game.id).order_by(Game.start_time).limit(60)))
+    found: list[tuple[Any, dict[str, Any]]] = [
+        (preferences._viewer_query(), {"user": user_id}),
+        (closing_line._shown_query(postgresql), {"games": games, "open": games[::2]}),
+        (analytics._bet_rows_query(False, postgresql), {"user": user_id}),
+        (analytics._bet_rows_query(True, postgresql), {"user": user_id}),
+    ]
+    found += [(board._history_query(), {"game": game}) for game in games[::7]]
+    for sort in ("newest", "profit"):
+        page, count = record_lines._statements(sort, None, False, False, False)
+        found += [(page, {"user": user_id, "limit": 25, "offset": 0}), (count, {"user": user_id})]
+    return found
+
+
+@both_dialects
+async def test_the_connection_reads_the_rows_the_session_reads(
+    session: AsyncSession, cache: object
+) -> None:
+    await load_season(generate_season(seed=3, now=NOW))
+    assert await seed_bet_history(session, username="demo-user", games=40, now=NOW) == 40
+    user_id = await session.scalar(select(User.id).where(User.username == "demo-user"))
+    assert user_id is not None
+    rows = 0
+    for statement, params in await _statements(session, user_id):
+        rows += await _same(session, statement, params)
+    assert rows > 500
+
+
+@both_dialects
+async def test_pending_changes_are_flushed_first(session: AsyncSession, cache: object) -> None:
+    """A notification added but not flushed yet counts in the viewer's unread, as it did
+    through `execute`'s autoflush."""
+    await load_season(generate_season(seed=3, now=NOW))
+    await seed_bet_history(session, username="demo-user", games=3, now=NOW)
+    user_id = await session.scalar(select(User.id).where(User.username == "demo-user"))
+    assert user_id is not None
+    before = (await preferences.viewer(session, user_id)).unread
+    session.add(Notification(user_id=user_id, bet_id=None, kind="bet_settled", message="x"))
+    assert (await preferences.viewer(session, user_id)).unread == before + 1
