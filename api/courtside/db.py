@@ -140,7 +140,9 @@ class EngineReads:
         # all the option changes on asyncpg (no BEGIN before a statement; its rollback has no
         # transaction to end), and setting it does no I/O. It is put back to the pool's
         # default before the connection goes back, whatever `work` did, so a writer's session
-        # never gets it in autocommit.
+        # never gets it in autocommit. The `autocommit` setter is SQLAlchemy's asyncpg adapter's,
+        # not a public API: tests/api/db/test_read_autocommit.py pins what it must do (no BEGIN
+        # on a read, BEGIN again on the next session) for the next SQLAlchemy upgrade.
         try:
             sync = connection.sync_connection
             assert sync is not None  # started

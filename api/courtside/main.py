@@ -186,7 +186,7 @@ def _html_error_page(request: Request, status_code: int, message: str) -> Respon
     if isinstance(app, CourtsideApp):
         app.load_group("web")
     # lazy: the pages (Jinja2) load only when an HTML error is rendered
-    from courtside.web.pages import html_error_page
+    from courtside.web.site_pages import html_error_page
 
     return html_error_page(request, status_code, message)
 

@@ -107,14 +107,14 @@ def _web() -> Routes:
     `web-admin`), so a cold web service registers a few of the site's routes for it, not all
     53 (FastAPI analyses each route's parameters as it is added)."""
     # lazy: a service imports only the route groups it serves
-    from courtside.web import board_pages
+    from courtside.web import board_pages, site_pages
     from courtside.web.static_files import static_files
 
-    return _pages(board_pages.router, static_files())
+    return _pages(board_pages.router, site_pages.router, static_files())
 
 
 def _web_record() -> Routes:
-    """My record (its page, CSV and unit), cancelling a bet, the site icon. Not the board's
+    """My record (its page, CSV and unit), cancelling a bet. Not the board's
     group: the record's analytics, charts and reads (`courtside.web.pages` and what it
     imports) cost a cold `GET /` ~165 M instructions of 3.37 G, for routes it never runs."""
     # lazy: a service imports only the route groups it serves
@@ -175,8 +175,13 @@ GROUPS: tuple[RouteGroup, ...] = (
     RouteGroup(name="ingest", prefixes=("/v1/ingest/",), load=_ingest),
     # `/bets/` is both groups': `GET /bets/` redirects to the board's `/bets` (Starlette's
     # trailing-slash redirect), so it must load the board's group whichever loads first.
-    RouteGroup(name="web", prefixes=("/static",), paths=("/", "/bets", "/bets/"), load=_web),
-    RouteGroup(name="web-record", prefixes=("/bets/", "/record", "/favicon.ico"), load=_web_record),
+    RouteGroup(
+        name="web",
+        prefixes=("/static", "/favicon.ico"),
+        paths=("/", "/bets", "/bets/"),
+        load=_web,
+    ),
+    RouteGroup(name="web-record", prefixes=("/bets/", "/record"), load=_web_record),
     RouteGroup(
         name="web-league",
         prefixes=("/games/", "/standings", "/teams/", "/players/", "/track-record"),

@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
+    """Take the metadata from `courtside.models` (`Base`, which runs `load_all`), never from
+    here: `load_all` also declares the live bets' partial unique index
+    (`betting.declare_live_bet_index`), which the models leave out of import."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 

@@ -1,9 +1,9 @@
-"""The betting pages: cancelling a bet, my record (and its CSV), the error page, the icon.
+"""The betting pages: cancelling a bet, my record (and its CSV).
 
-The board and placing a bet are `board_pages`. Server-rendered, no JavaScript needed.
-Every form POST is CSRF-protected and answered with a redirect (post/redirect/get), so a
-reload never re-submits. The record's filter form is a GET form whose empty fields mean
-"any" (`query_params`); the same filters download as CSV.
+The board and placing a bet are `board_pages`; the error page and the icon `site_pages`.
+Server-rendered, no JavaScript needed. Every form POST is CSRF-protected and answered with a
+redirect (post/redirect/get), so a reload never re-submits. The record's filter form is a GET
+form whose empty fields mean "any" (`query_params`); the same filters download as CSV.
 """
 
 from __future__ import annotations
@@ -60,16 +60,6 @@ router = APIRouter(include_in_schema=False)
 RECORD_PAGE_SIZE = 50
 BetId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 TeamQuery = Annotated[str, Query(max_length=3, pattern=r"^[A-Za-z]{0,3}$")]
-
-
-def html_error_page(request: Request, status_code: int, message: str) -> Response:
-    """`app.state.html_error_renderer`: errors on HTML pages use the site's layout."""
-    return render(
-        request,
-        "error.html",
-        {"status_code": status_code, "message": message},
-        status_code=status_code,
-    )
 
 
 @router.post("/bets/{bet_id}/cancel")
@@ -272,20 +262,4 @@ async def record_csv(
         body,
         media_type="text/csv; charset=utf-8",
         headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-# --- the icon --------------------------------------------------------------------------
-
-
-@router.get("/favicon.ico")
-async def favicon() -> Response:
-    """The site icon (browsers ask for it at this path whatever the page says)."""
-    # lazy: the icon's bytes are read only when a browser asks for it
-    from courtside.web.static_files import favicon_bytes
-
-    return Response(
-        favicon_bytes(),
-        media_type="image/x-icon",
-        headers={"Cache-Control": "public, max-age=86400"},
     )

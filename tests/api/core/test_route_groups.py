@@ -281,6 +281,38 @@ def test_a_cold_web_service_registers_only_the_boards_group_for_its_first_page(
     assert sorted(modules.intersection(NOT_ON_THE_WEB_SERVICES_FIRST_PAGE)) == []
 
 
+WEB_FIRST_PAGE_AND_ICON_CHILD = """
+import json, sys
+from courtside.lambda_services.web import handler
+template = json.load(open(sys.argv[1]))
+class Context:
+    aws_request_id = "cold"
+def get(path, expected):
+    event = json.loads(json.dumps(template))
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = ""
+    event["headers"]["accept"] = "text/html"
+    response = handler(event, Context())
+    assert response["statusCode"] in expected, (path, response["statusCode"])
+    return response
+get("/", (200, 303))
+assert get("/favicon.ico", (200,))["headers"]["content-type"] == "image/x-icon"
+assert "<html" in get("/no-such-page", (404,))["body"]
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_icon_and_an_html_error_page_load_no_other_pages_group(tmp_path, migrated_sqlite):
+    """A browser asks for `/favicon.ico` right after its first page, and an HTML error can be
+    any instance's first answer: both are the board's group's (`web.site_pages`), so neither
+    loads the record's pages the first `GET /` was spared."""
+    modules = _modules_after_a_cold_request(
+        WEB_FIRST_PAGE_AND_ICON_CHILD, migrated_sqlite, tmp_path, "courtside-test-web"
+    )
+    assert "courtside.web.site_pages" in modules
+    assert sorted(modules.intersection(NOT_ON_THE_WEB_SERVICES_FIRST_PAGE)) == []
+
+
 SIGNED_IN_WEB_COLD_CHILD = """
 import json, sys
 import courtside.auth.tokens as tokens
