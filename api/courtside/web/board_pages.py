@@ -9,7 +9,7 @@ outcome, a refused one to the same card with the reason and the form as it was s
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser
-from courtside.models import Bet, utcnow
+from courtside.models import Bet, GameStatus, utcnow
 from courtside.odds import format_units
 from courtside.services import bet_record, board, flags, league_calendar, placing, reference_data
 from courtside.settings import get_app_settings
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from courtside.services.game_rows import GameRow
+
 router = APIRouter(include_in_schema=False)
 
 UPCOMING_DAYS = 3
@@ -69,7 +71,9 @@ async def board_context(
     today = league_calendar.league_today(zone, now)
     first = day or today
     last = first + timedelta(days=0 if day else UPCOMING_DAYS)
-    start, _ = league_calendar.local_day_bounds(first, zone)
+    # The default board also reads the day before, for its games still in progress.
+    since = first if day else today - timedelta(days=1)
+    start, _ = league_calendar.local_day_bounds(since, zone)
     _, end = league_calendar.local_day_bounds(last, zone)
     all_teams = await reference_data.teams(session)
     chosen = next((t for t in all_teams if t.abbreviation == team), None)
@@ -81,10 +85,11 @@ async def board_context(
         team_id=chosen.id if chosen else None,
         user_id=user.id if user else None,
     )
+    games = slate.games if day else carried_over(slate.games, today, zone, now)
     betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
     cards = await cards_for(
         session,
-        slate.games,
+        games,
         predictions=slate.predictions,
         bets=slate.bets,
         betting_open=betting_open,
@@ -115,6 +120,20 @@ async def board_context(
         context["bankroll"] = bankroll
     context["card_html"] = CardHtml(fmt, user is not None, bankroll, STAKE_RULE, back="board")
     return context
+
+
+def carried_over(games: list[GameRow], today: date, zone: ZoneInfo, now: datetime) -> list[GameRow]:
+    """The default board's games: today's and later, and the day before's still in progress.
+
+    A game that tipped off at 22:30 is live past midnight: the board must not drop it then
+    (the day before's finished and postponed games are off the board, as before)."""
+    return [
+        game
+        for game in games
+        if game.start_time.astimezone(zone).date() >= today
+        or game.status == GameStatus.LIVE.value
+        or (game.status == GameStatus.SCHEDULED.value and game.start_time <= now)
+    ]
 
 
 def _day_links(day: date, team: str) -> dict[str, str]:

@@ -278,6 +278,44 @@ async def test_the_started_section_follows_the_open_games_on_the_default_board(
     assert board.index('id="started"') > board.index(f'id="game-{upcoming.id}"')
 
 
+async def test_the_default_board_keeps_the_day_befores_games_still_in_progress(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Past midnight, a game that tipped off late the evening before is still live: the
+    default board (today on) keeps it in the started section. The day before's finished
+    games are off it; `?date=` that day still shows all of them."""
+    zone = get_app_settings().zone
+    today = league_today(zone)
+    yesterday = today - timedelta(days=1)
+
+    def at(day, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=zone)
+
+    teams = await make_teams(session)
+    late = await make_game(
+        session, teams["BOS"], teams["NYK"], at(yesterday, 23, 30), status="live"
+    )
+    unreported = await make_game(session, teams["LAL"], teams["DEN"], at(yesterday, 22))
+    finished = await make_game(
+        session,
+        teams["NYK"],
+        teams["BOS"],
+        at(yesterday, 19),
+        status="final",
+        home_score=101,
+        away_score=99,
+    )
+    upcoming = await make_game(
+        session, teams["DEN"], teams["LAL"], at(today + timedelta(days=1), 19)
+    )
+    await session.commit()
+    board = (await client.get("/", headers=HTML)).text
+    assert _ids(board) == [upcoming.id, unreported.id, late.id]
+    assert board.index('id="started"') > board.index(f'id="game-{upcoming.id}"')
+    that_day = (await client.get(f"/?date={yesterday.isoformat()}", headers=HTML)).text
+    assert sorted(_ids(that_day)) == sorted([late.id, unreported.id, finished.id])
+
+
 # --- 10. the payout of the stake, and "to win" ---------------------------------------------
 
 
