@@ -7,25 +7,17 @@ from __future__ import annotations
 
 import html
 import logging
+import sys
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import (
-    DataError,
-    DBAPIError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    SQLAlchemyError,
-    StatementError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from courtside.database_failures import DatabaseFailure, cause_is_unavailable
 from courtside.domain_errors import (
     BadRequest,
     Conflict,
@@ -44,42 +36,33 @@ API_PREFIXES = ("/v1/", "/v1", "/token", "/health", "/openapi.json", "/docs")
 RETRY_AFTER_SECONDS = 5
 """What a 503 asks the client to wait (a restart or an overloaded database passes in seconds)."""
 
-UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57", "58"})
-"""Connection exception, insufficient resources, operator intervention (shutdown, restart,
-statement timeout, query cancelled), system error: the database cannot answer right now."""
-UNAVAILABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "25006"})
-"""Serialization failure, deadlock, lock not available: transient, a retry succeeds; a write
-refused by a server in recovery (a failover under way: `courtside.db` drops the pool)."""
-
-
-def _sqlstate(error: object) -> str:
-    return str(getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or "")
-
 
 def is_unavailable(exc: BaseException) -> bool:
     """The database could not answer now (down, restarting, overloaded, too slow): a 503.
 
     Covers SQLAlchemy's pool timeout, disconnects, the driver's connection errors (asyncpg's
     own exceptions may arrive unwrapped, e.g. "another operation is in progress"), timeouts,
-    and the SQLSTATEs above.
+    and the SQLSTATEs of `courtside.database_failures`.
     """
-    if isinstance(exc, PoolTimeoutError | OSError | TimeoutError):
+    if isinstance(exc, OSError | TimeoutError):
         return True
-    if isinstance(exc, DBAPIError) and (
-        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-    ):
-        return True
-    cause = exc.orig if isinstance(exc, StatementError) else exc
-    if cause is None:
-        return False
-    if isinstance(cause, OSError | TimeoutError):
-        return True
-    sqlstate = _sqlstate(cause)
-    if sqlstate:
-        return sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in UNAVAILABLE_SQLSTATES
-    # asyncpg's errors without a SQLSTATE are about the connection itself (its client-side
-    # data errors are ValueErrors: the client's input, not an outage).
-    return type(cause).__module__.startswith("asyncpg") and not isinstance(cause, ValueError)
+    failure = database_failure(exc)
+    if failure is not None:
+        return failure is DatabaseFailure.UNAVAILABLE
+    return cause_is_unavailable(exc)
+
+
+def database_failure(exc: BaseException) -> DatabaseFailure | None:
+    """What a SQLAlchemy error means (`courtside.database_errors`); None for any other.
+    SQLAlchemy's classes are looked at only once SQLAlchemy is loaded: a process that has
+    not imported it cannot have raised its errors, and a cold start answered from the cache
+    never imports it (issue 23)."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    # lazy: SQLAlchemy's classes only in a process that already loaded SQLAlchemy
+    from courtside.database_errors import failure_of
+
+    return failure_of(exc)
 
 
 class ApiError(Exception):
@@ -211,6 +194,12 @@ def unavailable_response(request: Request) -> Response:
     )
 
 
+def unavailable_answer(request: Request, exc: BaseException) -> Response:
+    """The 503 of a backing service that cannot answer now, logged."""
+    log.error("backing service unavailable on %s: %s", request.url.path, exc)
+    return unavailable_response(request)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -244,64 +233,61 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OSError)
     @app.exception_handler(TimeoutError)
-    @app.exception_handler(PoolTimeoutError)
     async def _unavailable(request: Request, exc: Exception) -> Response:
-        log.error("backing service unavailable on %s: %s", request.url.path, exc)
-        return unavailable_response(request)
+        return unavailable_answer(request, exc)
 
-    @app.exception_handler(DBAPIError)
-    async def _database_error(request: Request, exc: DBAPIError) -> Response:
-        """Unavailable (see `is_unavailable`): 503. SQLSTATE class 22 (data exception: a NUL
-        character, a number out of range, …) is the client's bad value that validation let
-        through: 422. Anything else is ours."""
-        if is_unavailable(exc):
-            return await _unavailable(request, exc)
-        sqlstate = _sqlstate(exc.orig)
-        if isinstance(exc, DataError) or sqlstate.startswith("22"):
-            log.warning("data error on %s: %s", request.url.path, exc.orig)
-            return error_response(
-                request,
-                422,
-                "invalid_input",
-                "The request contains a value that cannot be stored or compared "
-                "(for example a NUL character or a number out of range).",
-            )
-        return await _unexpected(request, exc)
-
-    @app.exception_handler(StatementError)
     @app.exception_handler(OverflowError)
     async def _unrepresentable(request: Request, exc: Exception) -> Response:
-        """A value that fits the schema but not the database's types (a date beyond year
-        9999 once in UTC, say) fails while SQL parameters are bound: the client's input."""
-        cause = exc.orig if isinstance(exc, StatementError) else exc
-        if not isinstance(cause, OverflowError | ValueError):
-            return await _unexpected(request, exc)
-        log.warning("unrepresentable value on %s: %s", request.url.path, cause)
+        return unrepresentable_response(request, exc) or await _unexpected(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        """Whatever no handler above knows by class, SQLAlchemy's errors included: they are
+        answered here (`courtside.database_errors`), so that installing the handlers imports
+        no SQLAlchemy. (Starlette's error middleware, which runs this handler, re-raises once
+        the response is sent; `courtside.edge` stops it there.)"""
+        failure = database_failure(exc)
+        if failure is not None:
+            answer = _database_answer(request, exc, failure)
+            if answer is not None:
+                return answer
+        elif is_unavailable(exc):  # a driver error no handler above knows by class
+            return await _unavailable(request, exc)
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal_error", "Something went wrong on our side.")
+
+
+def unrepresentable_response(request: Request, exc: BaseException) -> Response | None:
+    """A value that fits the schema but not the database's types (a date beyond year 9999
+    once in UTC, say) fails while SQL parameters are bound: the client's input, a 422.
+    None when `exc` is not that."""
+    if not isinstance(exc, OverflowError | ValueError):
+        return None
+    log.warning("unrepresentable value on %s: %s", request.url.path, exc)
+    return error_response(
+        request, 422, "invalid_input", "The request contains a value out of the supported range."
+    )
+
+
+def _database_answer(request: Request, exc: Exception, failure: DatabaseFailure) -> Response | None:
+    """The answer to a SQLAlchemy error; None: it is ours (a 500)."""
+    if failure is DatabaseFailure.UNAVAILABLE:
+        return unavailable_answer(request, exc)
+    cause = getattr(exc, "orig", None)
+    if failure is DatabaseFailure.CONFLICT:
+        log.warning("integrity error on %s: %s", request.url.path, cause)
+        return error_response(
+            request, 409, "conflict", "The request conflicts with the current state of the data."
+        )
+    if failure is DatabaseFailure.BAD_VALUE:
+        log.warning("data error on %s: %s", request.url.path, cause)
         return error_response(
             request,
             422,
             "invalid_input",
-            "The request contains a value out of the supported range.",
+            "The request contains a value that cannot be stored or compared "
+            "(for example a NUL character or a number out of range).",
         )
-
-    @app.exception_handler(IntegrityError)
-    async def _conflict(request: Request, exc: IntegrityError) -> Response:
-        if is_unavailable(exc):
-            return await _unavailable(request, exc)
-        log.warning("integrity error on %s: %s", request.url.path, exc.orig)
-        return error_response(
-            request, 409, "conflict", "The request conflicts with the current state of the data."
-        )
-
-    @app.exception_handler(SQLAlchemyError)
-    async def _sqlalchemy_error(request: Request, exc: SQLAlchemyError) -> Response:
-        if is_unavailable(exc):
-            return await _unavailable(request, exc)
-        return await _unexpected(request, exc)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        if is_unavailable(exc):  # a driver error no handler above knows by class
-            return await _unavailable(request, exc)
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "internal_error", "Something went wrong on our side.")
+    if failure is DatabaseFailure.UNREPRESENTABLE and cause is not None:
+        return unrepresentable_response(request, cause)
+    return None
