@@ -331,6 +331,15 @@ def _token() -> bytes:
     return secrets.token_hex(8).encode()
 
 
+async def _replica_aware_token() -> bytes:
+    """`read_replica.new_version`, imported when a version is first made (a namespace's first
+    fill, an invalidation): it loads the database layer, which a hit never needs (issue 23)."""
+    # lazy: see the docstring
+    from courtside.read_replica import new_version
+
+    return await new_version()
+
+
 _cache: Cache | None = None
 
 
@@ -356,10 +365,7 @@ def build_cache(settings: CacheSettings) -> Cache:
 
         versions = DatabaseVersions()
     else:  # tokens carry the writer's position when a replica is configured
-        # lazy: read_replica imports the database engine; a cache without Redis does not need it
-        from courtside.read_replica import new_version
-
-        new_token = new_version
+        new_token = _replica_aware_token
     return Cache(
         backend,
         prefix=settings.cache_prefix,

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from courtside import read_replica
 from courtside.cache import get_cache
 from courtside.settings import get_cache_settings
+
+if TYPE_CHECKING:  # the database layer loads on the first miss (`cached_json`)
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 REFERENCE = "reference"
 """Namespace of teams, players and injuries: changes when the pipeline sends rosters."""
@@ -85,10 +87,14 @@ async def cached_json(
     must capture every input of `build` and nothing else: it is built from the route's
     *validated* parameters (resolved defaults included, e.g. today's date), never from the
     raw query string, so parameters a route does not read can neither bypass the cache nor
-    fill it.
+    fill it. Nothing of the database layer is imported before the first miss.
     """
 
     async def build_entry(version: bytes | None) -> bytes:
+        # lazy: the database layer (SQLAlchemy, the driver, the engine) loads on the first
+        # miss, so a cold start the cache answers imports none of it (issue 23)
+        from courtside import read_replica
+
         built = await read_replica.read_public(build, version)
         body = built if isinstance(built, bytes) else built.model_dump_json().encode()
         return etag_for(body).encode() + _ETAG_SEPARATOR + body

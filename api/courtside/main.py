@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from courtside import cache, db, services_registry, tracing
+from courtside import cache, services_registry, tracing
 from courtside.auth.config import check_auth_settings
 from courtside.edge import Edge
 from courtside.errors import install_error_handlers
@@ -45,7 +45,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Under uvicorn: release connections on shutdown and export the last spans. (Lambda runs
     with lifespan off, and flushes spans after each invocation.)"""
     yield
-    await db.dispose_engine()
+    db = sys.modules.get("courtside.db")  # never loaded by a process the cache answered
+    if db is not None:
+        await db.dispose_engine()
     await cache.get_cache().close()
     cache.use_cache(None)
     tracing.shutdown()

@@ -12,15 +12,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Mapped, relationship
 
+from courtside.league_statuses import GameStatus, InjuryStatus
 from courtside.models import tables
 from courtside.models.base import Base
-from courtside.models.tables import (
-    CONFERENCES,
-    DIVISIONS,
-    POSTGRES_ONLY_INDEXES,
-    GameStatus,
-    InjuryStatus,
-)
+from courtside.models.tables import CONFERENCES, DIVISIONS, POSTGRES_ONLY_INDEXES
 
 __all__ = [
     "CONFERENCES",

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.schema import SchemaItem
 
+from courtside.league_statuses import GameStatus, InjuryStatus
 from courtside.models.base import Base, UTCDateTime, utcnow
 
 CONFERENCES = ("East", "West")
@@ -49,21 +50,6 @@ POSTGRES_ONLY_INDEXES = frozenset({"ix_players_name_trgm"})
 """Indexes a migration creates on PostgreSQL only and the models leave out: the trigram index
 of the name search (migration 0008), an expression index with an operator class that
 autogenerate cannot compare."""
-
-
-class GameStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    LIVE = "live"
-    FINAL = "final"
-    POSTPONED = "postponed"
-
-
-class InjuryStatus(StrEnum):
-    OUT = "out"
-    DOUBTFUL = "doubtful"
-    QUESTIONABLE = "questionable"
-    PROBABLE = "probable"
-    DAY_TO_DAY = "day-to-day"
 
 
 def _in(column: str, values: tuple[str, ...] | type[StrEnum]) -> str:

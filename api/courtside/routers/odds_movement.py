@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from courtside.errors import ApiError
@@ -16,8 +15,10 @@ from courtside.schemas.odds_movement import (
     OddsAggregateType,
     OddsMovementRead,
 )
-from courtside.services.odds_movement import odds_movement
 from courtside.settings import get_cache_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 router = APIRouter(prefix="/v1", tags=["league"], responses=error_responses(404, 422))
 
@@ -55,6 +56,9 @@ async def game_odds_movement(
     resolved = parse_type(kind)
 
     async def build(connection: AsyncConnection) -> OddsMovementRead:
+        # lazy: on a cache miss only; a process the cache answers loads no database layer
+        from courtside.services.odds_movement import odds_movement
+
         return await odds_movement(connection, game_id, resolved)
 
     return await cached_json(

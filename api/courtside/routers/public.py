@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Path, Query, Request
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from courtside.http_cache import REFERENCE, SCHEDULE, cached_json
 from courtside.schemas.common import Page, PageParams, Schema
 from courtside.schemas.strict import IsoDate
 from courtside.services.league_calendar import league_today
-from courtside.services.pagination import PageOf
 from courtside.settings import get_app_settings, get_cache_settings
+
+if TYPE_CHECKING:  # the database layer loads on a cache miss only (`http_cache`)
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from courtside.services.pagination import PageOf
 
 TeamAbbr = Annotated[str, Path(min_length=2, max_length=4, pattern=r"^[A-Za-z]+$")]
 TeamQuery = Annotated[
@@ -33,7 +36,7 @@ DateQuery = Annotated[
 ]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
-Build = Callable[[AsyncConnection], Awaitable[BaseModel | bytes]]
+Build = Callable[["AsyncConnection"], Awaitable[BaseModel | bytes]]
 """A response body's model, or its JSON already written (`services.league_json`)."""
 S = TypeVar("S", bound=Schema)
 

@@ -1,11 +1,14 @@
-"""The public read API's reference data: teams, rosters, players (cached long)."""
+"""The public read API's reference data: teams, rosters, players (cached long).
+
+Each route's `build` imports the league service itself: it runs on a cache miss only, and
+a process the cache answers never loads the database layer (`http_cache`, issue 23).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from courtside.routers.public import (
@@ -20,7 +23,9 @@ from courtside.routers.public import (
 from courtside.routers.public_route import PublicRoute
 from courtside.schemas.common import Limit, Offset, Page, PageParams, error_responses
 from courtside.schemas.league import PlayerDetail, PlayerRead, TeamRead
-from courtside.services import league
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 router = APIRouter(
     prefix="/v1", tags=["league"], responses=error_responses(422), route_class=PublicRoute
@@ -33,6 +38,8 @@ async def list_teams(request: Request, limit: Limit = 50, offset: Offset = 0) ->
     page = PageParams(limit, offset)
 
     async def build(connection: AsyncConnection) -> bytes:
+        from courtside.services import league  # lazy: on a miss (module docstring)
+
         return await league.teams_page_json(connection, page)
 
     return await reference_data(request, cache_key("teams", limit=limit, offset=offset), build)
@@ -43,6 +50,8 @@ async def get_team(request: Request, abbr: TeamAbbr) -> Response:
     """One team by abbreviation (case-insensitive)."""
 
     async def build(connection: AsyncConnection) -> TeamRead:
+        from courtside.services import league  # lazy: on a miss (module docstring)
+
         return TeamRead.model_validate(await league.get_team(connection, abbr))
 
     return await reference_data(request, cache_key("team", abbr=abbr.upper()), build)
@@ -58,6 +67,8 @@ async def list_team_players(
     page = PageParams(limit, offset)
 
     async def build(connection: AsyncConnection) -> Page[PlayerRead]:
+        from courtside.services import league  # lazy: on a miss (module docstring)
+
         return public_page(PlayerRead, await league.list_players(connection, page, team=abbr), page)
 
     key = cache_key("roster", abbr=abbr.upper(), limit=limit, offset=offset)
@@ -81,6 +92,8 @@ async def list_players(
     name = " ".join(q.split()).lower() if q else None
 
     async def build(connection: AsyncConnection) -> Page[PlayerRead]:
+        from courtside.services import league  # lazy: on a miss (module docstring)
+
         result = await league.list_players(connection, page, team=team, q=name, position=position)
         return public_page(PlayerRead, result, page)
 
@@ -102,6 +115,8 @@ async def get_player(request: Request, player_id: Id) -> Response:
     """One player with per-season stats and injury reports."""
 
     async def build(connection: AsyncConnection) -> PlayerDetail:
+        from courtside.services import league  # lazy: on a miss (module docstring)
+
         return PlayerDetail.model_validate(await league.get_player(connection, player_id))
 
     return await reference_data(request, cache_key("player", id=player_id), build)

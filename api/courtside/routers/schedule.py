@@ -1,14 +1,17 @@
-"""The public read API's schedule data: games, odds, predictions, standings (cached briefly)."""
+"""The public read API's schedule data: games, odds, predictions, standings (cached briefly).
+
+Each route's `build` imports its services itself: it runs on a cache miss only, and a
+process the cache answers never loads the database layer (`http_cache`, issue 23).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from courtside.models.tables import GameStatus
+from courtside.league_statuses import GameStatus
 from courtside.routers.public import (
     DateQuery,
     Id,
@@ -30,9 +33,10 @@ from courtside.schemas.league import (
     StandingsRead,
     TeamRef,
 )
-from courtside.services import league, seasons
-from courtside.services.standings import compute_standings
 from courtside.settings import get_app_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 router = APIRouter(
     prefix="/v1", tags=["league"], responses=error_responses(422), route_class=PublicRoute
@@ -55,6 +59,8 @@ async def list_games(
     resolved = resolve_day(day)
 
     async def build(connection: AsyncConnection) -> bytes:
+        from courtside.services import league  # lazy: on a miss (module docstring)
+
         return await league.games_page_json(
             connection,
             page,
@@ -80,6 +86,8 @@ async def get_game(request: Request, game_id: Id) -> Response:
     """One game with each bookmaker's latest moneyline and the latest prediction."""
 
     async def build(connection: AsyncConnection) -> GameDetail:
+        from courtside.services import league  # lazy: on a miss (module docstring)
+
         return GameDetail.model_validate(await league.get_game(connection, game_id))
 
     return await schedule_data(request, cache_key("game", id=game_id), build)
@@ -94,6 +102,8 @@ async def list_odds(
     resolved = resolve_day(day)
 
     async def build(connection: AsyncConnection) -> Page[GameOdds]:
+        from courtside.services import league  # lazy: on a miss (module docstring)
+
         zone = get_app_settings().zone
         return public_page(
             GameOdds, await league.list_odds(connection, page, day=resolved, zone=zone), page
@@ -112,6 +122,8 @@ async def list_predictions(
     resolved = resolve_day(day)
 
     async def build(connection: AsyncConnection) -> Page[GamePrediction]:
+        from courtside.services import league  # lazy: on a miss (module docstring)
+
         zone = get_app_settings().zone
         result = await league.list_predictions(connection, page, day=resolved, zone=zone)
         return public_page(GamePrediction, result, page)
@@ -130,6 +142,9 @@ async def standings(
     """Per-conference standings from final games: W, L, win %, games behind, streak, last 10."""
 
     async def build(connection: AsyncConnection) -> StandingsRead:
+        from courtside.services import seasons  # lazy: on a miss (module docstring)
+        from courtside.services.standings import compute_standings  # lazy: as above
+
         results = await seasons.season_results(connection, season)
         if results.season is None:
             return StandingsRead(season=None, conferences=[])

@@ -6,14 +6,18 @@ takes no query parameter, so the CDN's allow-list for `/v1/predictions*` covers 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Request
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.responses import Response
 
 from courtside.routers.public import cache_key, schedule_data
 from courtside.schemas.analytics import TrackRecordRead
 from courtside.schemas.common import error_responses
 from courtside.settings import get_app_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 router = APIRouter(prefix="/v1", tags=["league"], responses=error_responses(422))
 
@@ -27,6 +31,8 @@ async def track_record(request: Request) -> Response:
     async def build(connection: AsyncConnection) -> TrackRecordRead:
         # lazy: on a cache miss only: it brings the ORM and the betting service, which the
         # schedule group's other routes (and their cold start) do without.
+        from sqlalchemy.ext.asyncio import AsyncSession
+
         from courtside.services.track_record import model_track_record
 
         async with AsyncSession(bind=connection) as session:

@@ -184,20 +184,6 @@ def _child_env(url: str, function_name: str = "courtside-test") -> dict[str, str
     return env
 
 
-@pytest.fixture(scope="module")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated to head once (by `python -m courtside migrate`, as before each
-    cold child until 2026-12-06: ~1 s of CPU each); each test's child gets its own copy."""
-    path = tmp_path_factory.mktemp("cold") / "migrated.db"
-    subprocess.run(
-        [sys.executable, "-m", "courtside", "migrate"],
-        env=_child_env(f"sqlite+aiosqlite:///{path}"),
-        check=True,
-        capture_output=True,
-    )
-    return path
-
-
 def _modules_after_a_cold_request(
     child: str, migrated: Path, tmp_path: Path, function_name: str
 ) -> set[str]:
