@@ -11,7 +11,8 @@ capacity (per-request app and database time for the capacity model, docs/capacit
 load_run (the app under uvicorn driven from another process: CPU of the app and PostgreSQL,
 statements and Redis commands per request, latencies; also for docs/capacity.md),
 signed_in_pages (floors doing the same work: one redis-py GET, the same SQL on raw asyncpg, a
-FastAPI+Mangum+asyncpg cold start; the signed-in pages warm with their SQL statements).
+FastAPI+Mangum+asyncpg cold start, a FastAPI+Mangum+redis-py cold start against the public
+service's answered from Redis; the signed-in pages warm with their SQL statements).
 Needs this machine's PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and `wrk`.
 `--quick` runs fewer iterations and the 10x scale (a few minutes instead of ~15).
 The load average is printed before and after each section: a busy machine makes every

@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench/signed_in_pages.py [--cold-runs 7] [--warm-invocations 3000]
         [--warm-only]  (a) and (b) only: the public request path
+        [--cold-only]  (c) only (with what it needs: the misses' SQL, the Redis entry)
 
 On PostgreSQL (BENCH_DATABASE_URL's server, a database of its own with the demo season, the
 demo accounts and demo-user's bet history) and Redis (BENCH_REDIS_URL, a prefix of its own):
@@ -13,7 +14,10 @@ demo accounts and demo-user's bet history) and Redis (BENCH_REDIS_URL, a prefix 
 (c) Cold start to the first response, WITHOUT the interpreter's teardown (`os._exit` in
     both arms; Lambda never pays it): the public service's `GET /v1/teams` and the web
     service's first signed-in `GET /` against a FastAPI+Mangum+asyncpg process answering
-    the teams query.
+    the teams query; and the public service's `GET /v1/teams` answered from Redis (the
+    common cold start in production: ElastiCache is shared by every Lambda, so a new one
+    finds the entry there) against a FastAPI+Mangum process doing one redis-py GET of the
+    same body, started cold.
 (d) Signed-in pages warm (the board, my record, a game page, the admin's users): median per
     page, its ratio to the constant-answer floor (bare FastAPI+Mangum), and the SQL statements
     each sends (a `before_cursor_execute` listener, one request after the warm-up).
@@ -81,6 +85,9 @@ if sys.argv[4]:
     + """
 response = handler(event, Context())
 assert response["statusCode"] == 200, response
+if len(sys.argv) > 5 and sys.argv[5]:  # the cache's answer this arm is meant to measure
+    served = response["headers"].get("x-cache")
+    assert served == sys.argv[5], ("x-cache", served, "expected", sys.argv[5], response["headers"])
 RESULT.write("{{}}\\n")
 RESULT.close()
 os._exit(0)  # no interpreter teardown: Lambda never pays it
@@ -134,6 +141,28 @@ for name, path, query, cookie in requests:
 print(json.dumps(results), file=RESULT)
 """
 )
+
+REDIS_ENTRY = (
+    """
+import json, sys
+from courtside.lambda_services.public import handler
+event = json.load(open(sys.argv[1]))
+event["rawPath"] = event["requestContext"]["http"]["path"] = "/v1/teams"
+event["rawQueryString"] = "limit=50"
+"""
+    + CONTEXT
+    + """
+served = []
+for _ in range(2):
+    response = handler(event, Context())
+    assert response["statusCode"] == 200, response
+    served.append(response["headers"].get("x-cache"))
+print(json.dumps({"x_cache": served}), file=RESULT)
+"""
+)
+"""The public service's `GET /v1/teams?limit=50` twice in one process: the first fills the
+Redis entry if it is absent or stale, the second must then be a hit (Redis is the only tier
+when REDIS_URL is set), which also proves the public service reads the key that is filled."""
 
 TOKENS = """
 import asyncio, json
@@ -242,7 +271,20 @@ def _load_bets(url: str) -> None:
     )
 
 
-def measure(cold_runs: int, invocations: int, *, warm_only: bool = False) -> list[Figure]:
+def _fresh_redis_entry(env: dict[str, str]) -> None:
+    """Make sure the public service's Redis entry of `GET /v1/teams?limit=50` under `env`'s
+    CACHE_PREFIX is present and fresh before the cold rounds: a cold "hit" child that missed
+    would measure a miss on PostgreSQL (each cold child checks its `x-cache` too)."""
+    served = run_child(REDIS_ENTRY, [str(EVENT)], env)[1]["x_cache"]
+    if served[-1] != "hit":
+        raise SystemExit(f"the public service never hit its Redis entry (x-cache {served})")
+    if served[0] != "hit":
+        print(f"  (the Redis entry was absent or stale: refilled, x-cache {served})", flush=True)
+
+
+def measure(
+    cold_runs: int, invocations: int, *, warm_only: bool = False, cold_only: bool = False
+) -> list[Figure]:
     import tempfile
 
     figures: list[Figure] = []
@@ -258,38 +300,41 @@ def measure(cold_runs: int, invocations: int, *, warm_only: bool = False) -> lis
         miss_env = child_env(url, directory, **MISS_ENV)
         constant = (FLOOR_IMPORT, env, [["/v1/teams", "/v1/teams", "", ""]])
 
-        print(f"  Redis hit vs one redis-py GET ({load_average()}) ...", flush=True)
+        # teams_body's request fills the Redis entry of GET /v1/teams?limit=50 under `prefix`
         redis_env = redis_floor_env(env, teams_body(env), redis_url(), prefix)
-        hit_request = [["teams", "/v1/teams", "limit=50", ""]]
-        f, a, _ = warm_rounds(
-            (REDIS_FLOOR_IMPORT, redis_env, hit_request),
-            ("from courtside.lambda_handler import handler", env, hit_request),
-            invocations,
-            3,
-        )
-        figures.append(
-            _ratio_figure("Redis hit GET /v1/teams vs one redis-py GET", f["teams"],
-                          a["teams"], 1.2)
-        )  # fmt: skip
+        if not cold_only:
+            print(f"  Redis hit vs one redis-py GET ({load_average()}) ...", flush=True)
+            hit_request = [["teams", "/v1/teams", "limit=50", ""]]
+            f, a, _ = warm_rounds(
+                (REDIS_FLOOR_IMPORT, redis_env, hit_request),
+                ("from courtside.lambda_handler import handler", env, hit_request),
+                invocations,
+                3,
+            )
+            figures.append(
+                _ratio_figure("Redis hit GET /v1/teams vs one redis-py GET", f["teams"],
+                              a["teams"], 1.2)
+            )  # fmt: skip
 
-        print(f"  misses vs raw asyncpg, same SQL ({load_average()}) ...", flush=True)
         misses = [
             ("teams", "/v1/teams", "limit=50"),
             ("games", "/v1/games", f"date={day}"),
             ("standings", "/v1/standings", ""),
         ]
         sql = capture_sql(miss_env, [(path, query) for _, path, query in misses], directory)
-        miss_requests = [[name, path, query, ""] for name, path, query in misses]
-        f, a, _ = warm_rounds(
-            (SQL_FLOOR_IMPORT, sql_floor_env(miss_env, sql, url), miss_requests),
-            ("from courtside.lambda_handler import handler", miss_env, miss_requests),
-            max(invocations // 2, 600),
-            3,
-        )
-        for name, _, _ in misses:
-            figures.append(
-                _ratio_figure(f"miss {name} vs raw asyncpg, same SQL", f[name], a[name], 1.5)
+        if not cold_only:
+            print(f"  misses vs raw asyncpg, same SQL ({load_average()}) ...", flush=True)
+            miss_requests = [[name, path, query, ""] for name, path, query in misses]
+            f, a, _ = warm_rounds(
+                (SQL_FLOOR_IMPORT, sql_floor_env(miss_env, sql, url), miss_requests),
+                ("from courtside.lambda_handler import handler", miss_env, miss_requests),
+                max(invocations // 2, 600),
+                3,
             )
+            for name, _, _ in misses:
+                figures.append(
+                    _ratio_figure(f"miss {name} vs raw asyncpg, same SQL", f[name], a[name], 1.5)
+                )
 
         if warm_only:  # the public request path only (issue 23's warm arms)
             return figures
@@ -297,7 +342,10 @@ def measure(cold_runs: int, invocations: int, *, warm_only: bool = False) -> lis
         cookies = run_child(TOKENS, [], env)[1]
         cold_env = child_env(url, directory)  # the in-process cache: empty in a new process
         floor_env = sql_floor_env(cold_env, sql, url)
-        figures += _cold(cold_runs, cold_env, floor_env, cookies["demo-user"])
+        _fresh_redis_entry(env)
+        figures += _cold(cold_runs, cold_env, floor_env, cookies["demo-user"], env, redis_env)
+        if cold_only:
+            return figures
 
         print(f"  signed-in pages, warm ({load_average()}) ...", flush=True)
         user, admin = cookies["demo-user"], cookies["demo-admin"]
@@ -334,16 +382,25 @@ def measure(cold_runs: int, invocations: int, *, warm_only: bool = False) -> lis
     return figures
 
 
-def _cold(runs: int, env: dict[str, str], floor_env: dict[str, str], cookie: str) -> list[Figure]:
-    """Cold starts to the first response without teardown, interleaved run by run."""
+def _cold(
+    runs: int,
+    env: dict[str, str],
+    floor_env: dict[str, str],
+    cookie: str,
+    hit_env: dict[str, str],
+    redis_floor: dict[str, str],
+) -> list[Figure]:
+    """Cold starts to the first response without teardown, interleaved run by run. `env`:
+    the in-process cache (a miss on PostgreSQL); `hit_env`: Redis, whose entry of the teams
+    page is filled (the `public-redis` child asserts `x-cache: hit`); `redis_floor`: the
+    Redis floor's, its key holding the same body."""
+    public = "from courtside.lambda_services.public import handler"
     children = {
         "floor": (SQL_FLOOR_IMPORT, floor_env, ["/v1/teams", "limit=50", ""]),
-        "public": (
-            "from courtside.lambda_services.public import handler",
-            env,
-            ["/v1/teams", "limit=50", ""],
-        ),
+        "public": (public, env, ["/v1/teams", "limit=50", ""]),
         "web": ("from courtside.lambda_services.web import handler", env, ["/", "", cookie]),
+        "floor-redis": (REDIS_FLOOR_IMPORT, redis_floor, ["/v1/teams", "limit=50", ""]),
+        "public-redis": (public, hit_env, ["/v1/teams", "limit=50", "", "hit"]),
     }
     totals: dict[str, list[float]] = {name: [] for name in children}
     # The templates compiled as the image's build compiles them (api/Dockerfile), into the
@@ -358,12 +415,18 @@ def _cold(runs: int, env: dict[str, str], floor_env: dict[str, str], cookie: str
             total, _ = run_child(COLD_NO_TEARDOWN.format(import_line=line), [str(EVENT), *args],
                                  child)  # fmt: skip
             totals[name].append(total)
-    floor = median(totals["floor"])
+    sql_note = "to the first response, no teardown; floor: FastAPI+Mangum+asyncpg, the same query"
+    redis_note = (
+        "to the first response, no teardown; floor: FastAPI+Mangum+redis-py, one GET of the "
+        "same body"
+    )
     figures = []
-    for name, label, goal in (
-        ("public", "cold, public service, GET /v1/teams", 1.5),
-        ("web", "cold, web service, first signed-in GET /", 2.0),
+    for name, floor_name, label, goal, note in (
+        ("public", "floor", "cold, public service, GET /v1/teams", 1.5, sql_note),
+        ("web", "floor", "cold, web service, first signed-in GET /", 2.0, sql_note),
+        ("public-redis", "floor-redis", "cold, public service, Redis hit", 1.5, redis_note),
     ):
+        floor = median(totals[floor_name])
         project = median(totals[name])
         figures.append(
             Figure(
@@ -374,8 +437,7 @@ def _cold(runs: int, env: dict[str, str], floor_env: dict[str, str], cookie: str
                 goal=f"<= {goal:g}x",
                 ratio=project / floor,
                 met=project / floor <= goal,
-                note="to the first response, no teardown; floor: FastAPI+Mangum+asyncpg, "
-                "the same query",
+                note=note,
             )
         )
     return figures
@@ -385,12 +447,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold-runs", type=int, default=7)
     parser.add_argument("--warm-invocations", type=int, default=3000)
-    parser.add_argument(
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
         "--warm-only", action="store_true", help="the Redis hit and the misses only (a and b)"
+    )
+    only.add_argument(
+        "--cold-only", action="store_true", help="the cold starts only (c): no warm arm measured"
     )
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}; {load_average()}")
-    for figure in measure(args.cold_runs, args.warm_invocations, warm_only=args.warm_only):
+    figures = measure(
+        args.cold_runs, args.warm_invocations, warm_only=args.warm_only, cold_only=args.cold_only
+    )
+    for figure in figures:
         print(figure.line())
     print(load_average())
     return 0
