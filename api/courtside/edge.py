@@ -13,10 +13,11 @@ same headers), and in one pass:
 - marks per-visitor responses `Cache-Control: private, no-store` and sets the anonymous
   CSRF cookie a page asked for (`request_state`);
 - keeps the connection when an error was already answered: Starlette's error middleware
-  sends the error response (a 500, or a 503 for a driver error no handler knows by class)
-  and then re-raises, and uvicorn closes a keep-alive connection on any exception that
-  follows a started response, so the client's next request on it failed. Once the whole
-  response has been sent, the exception (already logged by the handler) stops here.
+  sends the catch-all handler's response (a 500; a 503 for a driver error no handler knows
+  by class; SQLAlchemy's errors, answered there: 503, 409 or 422) and then re-raises, and
+  uvicorn closes a keep-alive connection on any exception that follows a started response,
+  so the client's next request on it failed. Once the whole response has been sent, the
+  exception (already logged by the handler) stops here.
 
 One layer instead of five: each pure-ASGI layer costs a coroutine call and a `send`
 wrapper per message on every request (see docs/performance.md).

@@ -121,11 +121,16 @@ def start_server_span(scope: Scope, request_id: str) -> Span:
 
 
 def activate(span: Span) -> Any:
-    """A context manager making `span` the parent of the spans opened inside it."""
+    """A context manager making `span` the parent of the spans opened inside it.
+
+    An exception passing through it neither marks the span nor is recorded on it: Starlette's
+    error middleware re-raises what its handler already answered (a conflict's 409, a bad
+    value's 422, whose SQLAlchemy message holds the statement's parameters), and the span's
+    status is the answer's (`end_server_span`: an error from 500 up)."""
     # lazy: OpenTelemetry loads only when tracing is on
     from opentelemetry.trace import use_span
 
-    return use_span(span, end_on_exit=False)
+    return use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False)
 
 
 def end_server_span(span: Span, scope: Scope, status: int) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.core.test_route_groups import _child_env
+from tests.api.core.cold import child_env
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cold") / "migrated.db"
     subprocess.run(
         [sys.executable, "-m", "courtside", "migrate"],
-        env=_child_env(f"sqlite+aiosqlite:///{path}"),
+        env=child_env(f"sqlite+aiosqlite:///{path}"),
         check=True,
         capture_output=True,
     )

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.api.core.test_route_groups import EVENT, _child_env, _within
+from tests.api.core.cold import EVENT, child_env, within
 from tests.conftest import REDIS_PREFIX, REDIS_URL
 
 CHILD = """
@@ -62,7 +62,7 @@ FIRST_REQUESTS = ["/v1/teams?limit=50", "/v1/standings"]
 
 
 def _cold_process(targets: list[str], database_url: str, prefix: str) -> list[dict[str, Any]]:
-    env = _child_env(database_url, "courtside-public")
+    env = child_env(database_url, "courtside-public")
     env.update(REDIS_URL=REDIS_URL, CACHE_PREFIX=prefix)
     completed = subprocess.run(
         [sys.executable, "-c", CHILD, str(EVENT), json.dumps(targets)],
@@ -91,23 +91,27 @@ def test_a_cold_start_answered_from_redis_imports_no_database_layer(tmp_path, mi
     hits, miss = answered[:2], answered[2]
     assert [(a["status"], a["cache"]) for a in hits] == [(200, "hit"), (200, "hit")]
     assert [a["body"] for a in hits] == [a["body"] for a in filled]
-    assert _within(set(hits[-1]["modules"]), DATABASE_LAYER) == []
+    assert within(set(hits[-1]["modules"]), DATABASE_LAYER) == []
     # the first miss of the process loads the database layer and answers from it
     assert (miss["status"], miss["cache"]) == (200, "miss")
     assert "courtside.db" in miss["modules"]
 
 
 def test_a_first_miss_on_a_database_that_cannot_answer_is_a_503(tmp_path, migrated_sqlite):
-    """The miss that loads the database layer is answered as any database failure: the app's
-    handlers for SQLAlchemy's errors were not installed when the process began."""
+    """The miss that loads the database layer is answered as any database failure, though
+    the process began with no SQLAlchemy loaded: on a file without our tables SQLAlchemy
+    raises its `OperationalError` (`database_errors.failure_of`: unavailable), on a port
+    nobody listens on the driver's `ConnectionRefusedError` (an `OSError`)."""
     prefix = f"{REDIS_PREFIX}:cold-{uuid.uuid4().hex[:8]}"
     filled = _cold_process(FIRST_REQUESTS[:1], _sqlite_copy(migrated_sqlite, tmp_path), prefix)
     assert filled[0]["cache"] == "miss"
+    tableless = f"sqlite+aiosqlite:///{tmp_path / 'tableless.db'}"
     nowhere = "postgresql+asyncpg://postgres@127.0.0.1:9/courtside"  # the discard port
-    answered = _cold_process([*FIRST_REQUESTS, "/v1/teams?limit=50"], nowhere, prefix)
-    hit, miss, hit_again = answered
-    assert (hit["status"], hit["cache"]) == (200, "hit")
-    assert miss["status"] == 503, miss
-    assert miss["retry_after"] is not None
-    assert json.loads(miss["body"])["error"]["code"] == "service_unavailable"
-    assert (hit_again["status"], hit_again["cache"]) == (200, "hit")
+    for broken in (tableless, nowhere):
+        answered = _cold_process([*FIRST_REQUESTS, "/v1/teams?limit=50"], broken, prefix)
+        hit, miss, hit_again = answered
+        assert (hit["status"], hit["cache"]) == (200, "hit")
+        assert miss["status"] == 503, (broken, miss)
+        assert miss["retry_after"] is not None
+        assert json.loads(miss["body"])["error"]["code"] == "service_unavailable"
+        assert (hit_again["status"], hit_again["cache"]) == (200, "hit")

@@ -7,7 +7,6 @@ public read API only (no web pages, templates, JWT library, admin, auth or inges
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,9 +17,7 @@ import pytest
 from courtside.main import create_app
 from courtside.route_groups import GROUPS
 from tests.api.auth.routes import app_routes
-
-REPO = Path(__file__).resolve().parents[3]
-EVENT = REPO / "tests" / "api" / "runtime" / "events" / "function_url_teams.json"
+from tests.api.core.cold import EVENT, child_env, within
 
 BUILT_IN = {("GET", "/openapi.json")}
 """FastAPI's own route, registered with the app."""
@@ -169,21 +166,6 @@ NOT_ON_THE_PUBLIC_COLD_PATH = (
 )
 
 
-def _child_env(url: str, function_name: str = "courtside-test") -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_", "REDIS_", "OTEL_"))
-    }
-    env.update(
-        PYTHONPATH=f"{REPO / 'api'}{os.pathsep}{REPO}",
-        DATABASE_URL=url,
-        ENVIRONMENT="local",
-        AWS_LAMBDA_FUNCTION_NAME=function_name,
-    )
-    return env
-
-
 def _modules_after_a_cold_request(
     child: str, migrated: Path, tmp_path: Path, function_name: str
 ) -> set[str]:
@@ -193,7 +175,7 @@ def _modules_after_a_cold_request(
     shutil.copyfile(migrated, database)
     completed = subprocess.run(
         [sys.executable, "-c", child, str(EVENT)],
-        env=_child_env(f"sqlite+aiosqlite:///{database}", function_name),
+        env=child_env(f"sqlite+aiosqlite:///{database}", function_name),
         check=True,
         capture_output=True,
         text=True,
@@ -201,20 +183,10 @@ def _modules_after_a_cold_request(
     return set(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
-def _within(modules: set[str], packages: tuple[str, ...]) -> list[str]:
-    """The modules of `modules` that are one of `packages` or inside one, sorted."""
-    return sorted(
-        name
-        for name in modules
-        for package in packages
-        if name == package or name.startswith(package + ".")
-    )
-
-
 @pytest.mark.parametrize("database", ["sqlite"])
 def test_a_cold_public_request_imports_only_the_public_api(tmp_path, database, migrated_sqlite):
     modules = _modules_after_a_cold_request(COLD_CHILD, migrated_sqlite, tmp_path, "courtside-test")
-    assert _within(modules, NOT_ON_THE_PUBLIC_COLD_PATH) == []
+    assert within(modules, NOT_ON_THE_PUBLIC_COLD_PATH) == []
     assert "courtside.routers.reference" in modules
 
 
@@ -334,7 +306,7 @@ def test_a_cold_signed_in_web_request_imports_no_jwt_library_or_key_backend(
     modules = _modules_after_a_cold_request(
         SIGNED_IN_WEB_COLD_CHILD, migrated_sqlite, tmp_path, "courtside-test-web"
     )
-    assert _within(modules, NOT_ON_A_SIGNED_IN_COLD_PATH) == []
+    assert within(modules, NOT_ON_A_SIGNED_IN_COLD_PATH) == []
     assert sorted(modules.intersection(NOT_ON_THE_WEB_SERVICES_FIRST_PAGE)) == []
     assert "courtside.auth.tokens" in modules
 

@@ -274,3 +274,34 @@ def test_a_refusal_is_logged_with_what_the_endpoint_said(caplog):
     assert OtlpHttpSpanExporter(None, timeout_seconds=1).endpoint == (
         "http://localhost:4318/v1/traces"
     )
+
+
+async def test_an_answered_database_error_leaves_the_server_span_as_its_status_says(spans):
+    """A conflict is answered 409 by the catch-all handler, which Starlette re-raises after
+    the answer: the server span must not turn into an error span carrying SQLAlchemy's
+    message (the statement's parameters); a 500 still marks it."""
+    import httpx
+    from sqlalchemy.exc import IntegrityError
+
+    from courtside.main import create_app
+
+    secret = "someone@example.com"
+    app = create_app()
+
+    async def conflict() -> None:
+        raise IntegrityError("INSERT INTO users (email) VALUES ($1)", (secret,), Exception("dup"))
+
+    async def crash() -> None:
+        raise RuntimeError("boom")
+
+    app.add_api_route("/v1/test-conflict", conflict)
+    app.add_api_route("/v1/test-crash", crash)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.get("/v1/test-conflict")).status_code == 409
+        assert (await client.get("/v1/test-crash")).status_code == 500
+    servers = {s.name: s for s in finished(spans) if s.kind is SpanKind.SERVER}
+    conflict_span, crash_span = servers["GET /v1/test-conflict"], servers["GET /v1/test-crash"]
+    assert conflict_span.status.status_code is not StatusCode.ERROR
+    assert secret not in repr(conflict_span.status) + repr(conflict_span.events)
+    assert crash_span.status.status_code is StatusCode.ERROR
