@@ -108,8 +108,12 @@ class Bet(Base):
 
     @property
     def display_status(self) -> str:
-        """`cancelled` for a bet its user cancelled, else the status."""
-        return "cancelled" if self.cancelled_at is not None else self.status
+        return shown_status(self.status, self.cancelled_at)
+
+
+def shown_status(status: str, cancelled_at: datetime | None) -> str:
+    """The status a page shows: `cancelled` for a bet its user cancelled, else the status."""
+    return "cancelled" if cancelled_at is not None else status
 
 
 LIVE_BET_INDEX = "uq_bets_user_id_game_id_live"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import Select, bindparam, or_, select
@@ -31,10 +31,36 @@ from courtside.models import (
     Prediction,
     Team,
 )
+from courtside.models.betting import shown_status
+from courtside.prepared import Prepared
 from courtside.services import game_rows
 from courtside.services.closing_line import QuoteRow
 from courtside.services.game_rows import GameRow, game_row
-from courtside.services.page_reads import read_columns
+from courtside.services.page_reads import read_columns, read_prepared
+
+
+@dataclass(frozen=True, slots=True)
+class ViewerBet:
+    """The viewer's bet on a game of a slate, as the cards read it (`Bet`'s names)."""
+
+    id: int
+    user_id: int
+    game_id: int
+    side: str
+    stake_cents: int
+    odds: int
+    bookmaker: str
+    status: str
+    profit_cents: int | None
+    cancelled_at: datetime | None
+
+    @property
+    def display_status(self) -> str:
+        return shown_status(self.status, self.cancelled_at)
+
+
+VIEWER_BET_COLUMNS = tuple(getattr(Bet, name) for name in ViewerBet.__slots__)
+"""What a viewer's slate selects of their bet, in `ViewerBet`'s order."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +70,7 @@ class Slate:
 
     games: list[GameRow]
     predictions: dict[int, float]
-    bets: dict[int, Bet] | None = None
+    bets: dict[int, ViewerBet] | None = None
     """The viewer's bet per game (`_viewer_bet`), when read for a viewer."""
 
 
@@ -73,11 +99,9 @@ def _viewer_bet() -> Any:
     )
 
 
-@cache
 def _slate_query(viewing: bool) -> Select[Any]:
-    """Built once per shape (issue 23: building it, its options and the viewer's subquery was
-    a good part of the read's time); the viewer's id is the `viewer` parameter. The games and
-    their teams are read as columns (`game_rows`), the viewer's bet as a `Bet`."""
+    """The games with their teams as columns (`game_rows`), the newest prediction, and for a
+    viewer (the `viewer` parameter) their bet's columns (`ViewerBet`)."""
     query: Select[Any] = (
         select(*game_rows.COLUMNS, _newest_probability())
         .select_from(Game)
@@ -85,24 +109,60 @@ def _slate_query(viewing: bool) -> Select[Any]:
         .join(game_rows.AWAY, game_rows.AWAY.id == Game.away_team_id)
     )
     if viewing:
-        query = query.add_columns(Bet).outerjoin(Bet, Bet.id == _viewer_bet())
+        query = query.add_columns(*VIEWER_BET_COLUMNS).outerjoin(Bet, Bet.id == _viewer_bet())
     return query
 
 
-async def _slate(session: AsyncSession, query: Select[Any], user_id: int | None) -> Slate:
+def _between(viewing: bool, one_team: bool) -> Select[Any]:
+    """Games starting in `[:start, :end)`, of team `:team` if `one_team`, in tip-off order,
+    at most `:limit`."""
+    query = (
+        _slate_query(viewing)
+        .where(Game.start_time >= bindparam("start"), Game.start_time < bindparam("end"))
+        .order_by(Game.start_time, Game.id)
+        .limit(bindparam("limit"))
+    )
+    if one_team:
+        team: Any = bindparam("team")
+        query = query.where(or_(Game.home_team_id == team, Game.away_team_id == team))
+    return query
+
+
+SLATES = {
+    (viewing, one_team): Prepared(partial(_between, viewing, one_team))
+    for viewing in (False, True)
+    for one_team in (False, True)
+}
+"""`games_between`'s statements by (viewer, team filter): built and compiled once each, the
+values as parameters (issue 23: a statement built per request cost its cache key, and the
+viewer's bet as an ORM entity its loading, ~15 % of a board's CPU)."""
+
+
+def _one_game(viewing: bool) -> Select[Any]:
+    return _slate_query(viewing).where(Game.id == bindparam("game"))
+
+
+GAME_SLATES = {viewing: Prepared(partial(_one_game, viewing)) for viewing in (False, True)}
+"""`game_slate`'s statements, with and without a viewer."""
+
+
+async def _slate(
+    session: AsyncSession, statement: Prepared, params: dict[str, Any], user_id: int | None
+) -> Slate:
     games: list[GameRow] = []
     predictions: dict[int, float] = {}
-    bets: dict[int, Bet] = {}
-    viewer = {} if user_id is None else {"viewer": user_id}
+    bets: dict[int, ViewerBet] = {}
+    if user_id is not None:
+        params["viewer"] = user_id
     width = game_rows.WIDTH
-    for row in await session.execute(query, viewer):
+    for row in await read_prepared(session, statement, params):
         game = game_row(row)
         games.append(game)
         probability = row[width]
         if probability is not None:
             predictions[game.id] = float(probability)
         if user_id is not None and row[width + 1] is not None:
-            bets[game.id] = row[width + 1]
+            bets[game.id] = ViewerBet(*row[width + 1 :])
     return Slate(games, predictions, bets if user_id is not None else None)
 
 
@@ -117,23 +177,17 @@ async def games_between(
 ) -> Slate:
     """Games starting in `[start, end)` (of one team, if given), in tip-off order; with
     `user_id`, that user's bet on each."""
-    query = (
-        _slate_query(user_id is not None)
-        .where(Game.start_time >= start, Game.start_time < end)
-        .order_by(Game.start_time, Game.id)
-        .limit(limit)
-    )
+    params: dict[str, Any] = {"start": start, "end": end, "limit": limit}
     if team_id is not None:
-        query = query.where(or_(Game.home_team_id == team_id, Game.away_team_id == team_id))
-    return await _slate(session, query, user_id)
+        params["team"] = team_id
+    statement = SLATES[user_id is not None, team_id is not None]
+    return await _slate(session, statement, params, user_id)
 
 
 async def game_slate(session: AsyncSession, game_id: int, user_id: int | None = None) -> Slate:
     """One game (404 if unknown) as a slate of one: its teams and newest prediction (and
     with `user_id`, that user's bet on it)."""
-    slate = await _slate(
-        session, _slate_query(user_id is not None).where(Game.id == game_id), user_id
-    )
+    slate = await _slate(session, GAME_SLATES[user_id is not None], {"game": game_id}, user_id)
     if not slate.games:
         raise NotFound("game", game_id)
     return slate

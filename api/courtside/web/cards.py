@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from courtside.models import Bet, BetStatus, GameStatus, utcnow
+from courtside.models import BetStatus, GameStatus, utcnow
 from courtside.odds import implied_probability
 from courtside.services import flags
 from courtside.services.closing_line import has_started, shown_markets
@@ -23,6 +23,8 @@ from courtside.web.stakes import Payout, payout, typed_stake_cents
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from courtside.services.board import ViewerBet
 
 EXAMPLE_STAKE_CENTS = 10_000
 
@@ -52,7 +54,7 @@ class GameCard:
     away: Side
     can_bet: bool
     closed_reason: str | None
-    my_bet: Bet | None
+    my_bet: ViewerBet | None
     notice: str | None = None
     error: str | None = None
     chosen_side: str = ""
@@ -133,7 +135,7 @@ def _closed_reason(
     return None
 
 
-def _no_live_bet(bet: Bet | None) -> bool:
+def _no_live_bet(bet: ViewerBet | None) -> bool:
     """A refunded bet (postponed game, or cancelled) leaves the user free to bet again."""
     return bet is None or bet.status == BetStatus.REFUNDED.value
 
@@ -147,7 +149,7 @@ async def cards_for(
     betting_open: bool | None = None,
     form: FormState | None = None,
     notice: tuple[int, str] | None = None,
-    bets: Mapping[int, Bet] | None = None,
+    bets: Mapping[int, ViewerBet] | None = None,
 ) -> list[GameCard]:
     """A card per game: best prices, prediction, the viewer's bet, whether they may bet.
     `predictions` (home win probability per game) and the viewer's `bets` come with the games
@@ -159,7 +161,7 @@ async def cards_for(
         markets = await shown_markets(session, games, now)
     if betting_open is None:
         betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
-    mine: Mapping[int, Bet] = bets or {}
+    mine: Mapping[int, ViewerBet] = bets or {}
     cards = []
     for game in games:
         market = markets.get(game.id)
