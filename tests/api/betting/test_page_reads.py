@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Game, Notification, User
-from courtside.services import analytics, board, closing_line, preferences, record_lines
-from courtside.services.page_reads import read_columns
+from courtside.services import analytics, board, closing_line, game_rows, preferences, record_lines
+from courtside.services.page_reads import read_columns, read_prepared
 from scripts.demo_bets import seed_bet_history
 from scripts.demo_data import generate_season, load_season
 from tests.helpers import both_dialects
@@ -75,3 +75,42 @@ async def test_pending_changes_are_flushed_first(session: AsyncSession, cache: o
     before = (await preferences.viewer(session, user_id)).unread
     session.add(Notification(user_id=user_id, bet_id=None, kind="bet_settled", message="x"))
     assert (await preferences.viewer(session, user_id)).unread == before + 1
+
+
+@both_dialects
+async def test_the_prepared_slates_read_the_rows_the_session_reads(
+    session: AsyncSession, cache: object
+) -> None:
+    """Every shape of `board.SLATES` / `board.GAME_SLATES`, sent by `read_prepared` (on
+    PostgreSQL the SQL compiled once, on the driver's connection), gives `execute`'s rows
+    of the same statement, values and types; with a change pending it flushes it first."""
+    await load_season(generate_season(seed=3, now=NOW))
+    assert await seed_bet_history(session, username="demo-user", games=30, now=NOW) == 30
+    user_id = await session.scalar(select(User.id).where(User.username == "demo-user"))
+    games = list(await session.scalars(select(Game).order_by(Game.start_time.desc()).limit(60)))
+    games.reverse()
+    assert user_id is not None and games
+    first = await session.scalar(select(Game.start_time).order_by(Game.start_time).limit(1))
+    assert first is not None
+    start, end = first, games[-1].start_time  # the demo-user's bets, and the games to come
+    rows = bets = 0
+    for (viewing, one_team), statement in board.SLATES.items():
+        params: dict[str, Any] = {"start": start, "end": end, "limit": 2000}
+        params |= {"viewer": user_id} if viewing else {}
+        params |= {"team": games[0].home_team_id} if one_team else {}
+        expected = (await session.execute(statement.statement, params)).all()
+        got = await read_prepared(session, statement, params)
+        assert _typed(got) == _typed(expected)
+        rows += len(got)
+        bets += sum(1 for row in got if viewing and row[game_rows.WIDTH + 1] is not None)
+    for viewing, statement in board.GAME_SLATES.items():
+        for game in games[::9]:
+            params = {"game": game.id} | ({"viewer": user_id} if viewing else {})
+            expected = (await session.execute(statement.statement, params)).all()
+            assert _typed(await read_prepared(session, statement, params)) == _typed(expected)
+    assert rows > 500 and bets >= 30
+
+    game = next(g for g in reversed(games) if g.status == "scheduled")
+    assert (await board.game_slate(session, game.id)).games[0].status == "scheduled"
+    game.status = "postponed"  # pending: read_prepared must flush it first
+    assert (await board.game_slate(session, game.id)).games[0].status == "postponed"
