@@ -12,8 +12,10 @@ the order of its parameters; `fetch` then sends it:
   returns asyncpg's records as they are. The engine's `before_cursor_execute` and
   `after_cursor_execute` listeners still see every statement (the statement counts of
   `tests/api/league/test_round_trips.py`, the query-plan tests, tracing's spans).
-- **on SQLite, or in a session** (the signed-in pages): through SQLAlchemy, the same
-  statement with the same parameters (`AsyncConnection.execute`).
+- **on SQLite, or through an `AsyncSession`**: through SQLAlchemy, the same statement with
+  the same parameters. (A signed-in page's statements that select columns only are sent on
+  the session's connection, `page_reads.read_prepared`, and so on the driver's too; there a
+  failed connection is not resent, see `fetch`.)
 
 Either way the rows are read **by position** (an asyncpg record and a SQLAlchemy row both
 index that way), in the order of the statement's columns.
@@ -89,9 +91,15 @@ class _Compiled:
         return tuple(values)
 
 
-async def fetch(executor: Executor, prepared: Prepared, **params: Any) -> Sequence[Any]:
+async def fetch(
+    executor: Executor, prepared: Prepared, *, resend: bool = True, **params: Any
+) -> Sequence[Any]:
     """The rows of `prepared` with `params` (by position), on the driver's connection when
-    it is asyncpg's; see the module docstring."""
+    it is asyncpg's; see the module docstring. `resend=False` (a session's connection,
+    `page_reads.read_prepared`) sends the statement again through SQLAlchemy only when the
+    connection is closed: a client-side timeout or a half-closed connection is raised as the
+    driver raised it (a 503, `courtside.errors`), not sent twice into a transaction that the
+    failure may have aborted."""
     if isinstance(executor, AsyncSession) or executor.dialect.driver != "asyncpg":
         return (await executor.execute(prepared.statement, params)).all()
     sync = executor.sync_connection
@@ -107,6 +115,8 @@ async def fetch(executor: Executor, prepared: Prepared, **params: Any) -> Sequen
     except Exception as error:
         if getattr(error, "sqlstate", None) and not driver.is_closed():  # the server answered
             raise exc.DBAPIError.instance(compiled.sql, arguments, error, Exception) from error
+        if not resend and not driver.is_closed():
+            raise
         # the connection failed: SQLAlchemy's own handling (invalidation, `db.read`'s retry)
         return (await executor.execute(prepared.statement, params)).all()
     for after in dispatch.after_cursor_execute:

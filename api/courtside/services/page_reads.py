@@ -4,9 +4,13 @@ the ORM session's execution path.
 Issue 23: a statement that selects only columns (no entity to load, nothing for the
 identity map) still went through `AsyncSession.execute`: the ORM's execution options and
 events, its compile state, the autoflush check, the ORM result wrapping. Sending the same
-statement on `session.connection()` (the session's own connection and transaction: the same
-snapshot, the same round trip) returns the same rows for ~90 us less CPU a statement on this
-machine (260 -> 170 us for the viewer's read, 1,000 reads, 3 alternations).
+statement on `session.connection()` (the session's own connection, the same round trip)
+returns the same rows for ~90 us less CPU a statement on this machine (260 -> 170 us for
+the viewer's read, 1,000 reads, 3 alternations). A `Prepared` statement sent there goes on
+asyncpg's own connection (`read_prepared`), which SQLAlchemy's adapter has not necessarily
+begun a transaction on yet (it sends BEGIN before its own first statement): a page's first
+read may run outside the transaction its later ones share. Under READ COMMITTED, the
+pages' level, every statement takes its own snapshot either way.
 
 Only for statements that select columns and rely on no ORM loader option (`read_columns`; a
 `Prepared` one with `read_prepared`). A session with
@@ -42,4 +46,4 @@ async def read_prepared(
     no cache key computed per request); its rows, read by position."""
     if session.new or session.dirty or session.deleted:
         return (await session.execute(statement.statement, params)).all()  # autoflushes
-    return await fetch(await session.connection(), statement, **params)
+    return await fetch(await session.connection(), statement, resend=False, **params)

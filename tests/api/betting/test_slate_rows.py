@@ -1,9 +1,10 @@
-"""The board's and the game page's games read as rows (`board._slate_query` selects
-`game_rows.COLUMNS`, issue 23) instead of `Game` objects with their teams eager-loaded: every
-field a page reads, both teams (and their `full_name`), the newest prediction and the viewer's
-bet equal to what the ORM read gives, for games of every state (scheduled, live with and
-without a clock, final, postponed; with and without a prediction, a bet, a refunded bet), a
-team filter and a viewer or none, on both dialects."""
+"""The board's and the game page's games read as rows (`board.SLATES` and `GAME_SLATES`
+select `game_rows.COLUMNS`, issue 23) instead of `Game` objects with their teams
+eager-loaded: every field a page reads, both teams (and their `full_name`), the newest
+prediction and the viewer's bet (every column a card reads, `display_status` included)
+equal to what the ORM read gives, for games of every state (scheduled, live with and without
+a clock, final, postponed; with and without a prediction, a bet, a refunded bet, a cancelled
+one), a team filter and a viewer or none, on both dialects."""
 
 from __future__ import annotations
 
@@ -60,10 +61,11 @@ async def _seed(session: AsyncSession) -> tuple[int, int, set[int], dict[int, st
                    placed_at=game.start_time - timedelta(minutes=minutes),
                    settled_at=game.start_time if status == "refunded" else None)  # fmt: skip
 
+    cancelled = bet(user.id, games[5], "refunded", 30)
+    cancelled.cancelled_at = games[5].start_time - timedelta(minutes=10)
     session.add_all([
         bet(user.id, games[0], "open", 60), bet(user.id, games[1], "refunded", 90),
-        bet(user.id, games[1], "open", 120), bet(user.id, games[5], "refunded", 30),
-        bet(other.id, games[6], "open", 30),
+        bet(user.id, games[1], "open", 120), cancelled, bet(other.id, games[6], "open", 30),
     ])  # fmt: skip
     await session.flush()
     predicted = {game.id for game in games[::2]}
@@ -83,6 +85,7 @@ async def test_the_slate_rows_are_the_games_and_teams(session: AsyncSession) -> 
     user_id, team_id, predicted, mine = await _seed(session)
     start, end = utc(2026, 12, 1), utc(2026, 12, 9)
     compared = 0
+    shown_statuses: set[str] = set()
     for team in (None, team_id):
         expected = await _orm(session, team)
         for viewer in (None, user_id):
@@ -99,7 +102,16 @@ async def test_the_slate_rows_are_the_games_and_teams(session: AsyncSession) -> 
                 assert slate.bets is not None
                 got = {game: (bet.status, bet.user_id) for game, bet in slate.bets.items()}
                 assert got == {g: (s, user_id) for g, s in mine.items() if g in shown}
+                for game_id, bet in slate.bets.items():  # every column the cards read
+                    orm = await session.get(Bet, bet.id)
+                    assert orm is not None and orm.game_id == game_id
+                    assert [getattr(bet, name) for name in type(bet).__slots__] == [
+                        getattr(orm, name) for name in type(bet).__slots__
+                    ]
+                    assert bet.display_status == orm.display_status
+                    shown_statuses.add(bet.display_status)
     for game in await _orm(session, None):
         one = await board.game_slate(session, game.id, user_id)
         assert [_game(g) for g in one.games] == [_game(game)]
     assert compared >= 14
+    assert shown_statuses == {"open", "cancelled"}
