@@ -1,14 +1,18 @@
 """the name search's trigram index takes each insert at once (`fastupdate = off`)
 
-A GIN index buffers new entries in a pending list by default, merged only by VACUUM (or
-when the list passes `gin_pending_list_limit`). After a roster load, until autovacuum
-came by, the planner priced `ix_players_name_trgm` with its pending list (201 pages after
-the 10x demo load) and chose a sequential scan: `/v1/players?q=` read every player
-(2.1 ms against 0.06 ms at 4,500 players, `EXPLAIN ANALYZE`; `make bench`'s 10x row
-3.75x). With `fastupdate = off` an insert or upsert writes its trigrams into the index
-itself: rosters change rarely and in small batches, so that cost is small, and the
-search's plan no longer depends on when autovacuum last ran. The pending list already
-there is merged now. PostgreSQL only (SQLite has no such index).
+A GIN index buffers new entries in a pending list by default, merged only by VACUUM or
+autoanalyze (or when the list passes `gin_pending_list_limit`). After a roster load, until
+autovacuum came by, the planner priced `ix_players_name_trgm` with its pending list (201
+pages after the 10x demo load) and chose a sequential scan: `/v1/players?q=` read every
+player (2.1 ms against 0.06 ms at 4,500 players, `EXPLAIN ANALYZE`; `make bench`'s 10x
+row 3.75x). With `fastupdate = off` an insert or upsert writes its trigrams into the index
+itself, ~25-70 us more per new or changed player (a 450-player roster ~10 ms more, a
+batch of the ingest maximum, 5,000 new players, ~0.3 s more; unchanged rows, which the
+upsert skips, nothing), and the search's plan no longer depends on when autovacuum last
+ran. The pending list already there is merged now. Both statements take the index's
+exclusive lock until the migration commits (a moment: the list is bounded), so reads of
+`players` wait that long; they need the index's owner, the role that runs migrations.
+PostgreSQL only (SQLite has no such index).
 
 Revision ID: 0017_name_search_index
 Revises: 0016_bettor_analytics
