@@ -1,8 +1,9 @@
 """What a signed-in page costs the database: counted, not timed (issue 23).
 
 Each page a signed-in person waits for (the board, my record, a game page, the admin's users)
-sends at most `PAGE_STATEMENTS[page]` SQL statements once warm (the flags and the team list
-come from the cache), counted with SQLAlchemy's `before_cursor_execute` on both dialects.
+sends at most `PAGE_STATEMENTS[page]` SQL statements once warm (the flags, the team list and
+the board's markets come from the cache), counted with SQLAlchemy's `before_cursor_execute` on
+both dialects.
 The world has what makes pages send more: games open and started today (the closing line),
 predictions, odds from two bookmakers, an open bet, settled bets (the chart) and a bankroll
 reset. The test harness's own SAVEPOINTs are not the page's and are not counted.
@@ -27,13 +28,14 @@ from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, make_slate, sign_in
 from tests.helpers import both_dialects, make_odds, make_prediction
 
-PAGE_STATEMENTS = {"board": 3, "record": 4, "game page": 3, "admin users": 2}
+PAGE_STATEMENTS = {"board": 2, "record": 4, "game page": 3, "admin users": 2}
 """The board and the game page: the viewer (with the wallet), the games with their teams, newest
 prediction and the viewer's bet on each (`board.Slate`; the bets were a fourth statement until
-issue 23's round), and the markets (the game page: its odds history). Admin users: the viewer
-and the page of users. The record's analytics section (issue 25) first made it 7 (the decided
-bets with their games, their closing lines, the user's unit); they are folded into its own
-reads now: the unit comes with the viewer read, and one read of the user's bets with their
+issue 23's round), and the game page its odds history; the board's markets come from the cache
+once read (`closing_line.shown_markets`, a third statement until the sixth pass). Admin users:
+the viewer and the page of users. The record's analytics section (issue 25) first made it 7 (the
+decided bets with their games, their closing lines, the user's unit); they are folded into its
+own reads now: the unit comes with the viewer read, and one read of the user's bets with their
 games, the team backed and the closing quotes serves the summary, the chart and the analytics
 (`record_reads.record_read`). The other two are the bankroll resets and the page of bets."""
 

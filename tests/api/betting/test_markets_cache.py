@@ -1,0 +1,86 @@
+"""The markets a page shows (`closing_line.shown_markets`) come from the cache once read: the
+same for every viewer of the same games, filed in the schedule's namespace, which every write
+of odds, games or teams invalidates (`ingest.NAMESPACES`); which games are still open is part
+of the key, so a game that tips off is read afresh (its closing line, not its last quote)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from courtside.cache import get_cache
+from courtside.http_cache import SCHEDULE
+from courtside.models import utcnow
+from courtside.schemas.ingest import Dataset
+from courtside.services import board
+from courtside.services.closing_line import shown_markets
+from courtside.services.ingest import NAMESPACES
+from tests.api.betting.factories import make_slate
+from tests.helpers import both_dialects, make_odds
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "SAVEPOINT" not in statement.upper():
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def _shown(markets: dict[int, Any]) -> dict[int, Any]:
+    return {
+        game: ([(q.id, q.bookmaker, q.home_odds, q.recorded_at) for q in m.quotes], m.home, m.away)
+        for game, m in markets.items()
+    }
+
+
+@both_dialects
+async def test_markets_read_once_then_from_the_cache_until_the_schedule_changes(
+    session: AsyncSession, engine: AsyncEngine, cache: object
+) -> None:
+    now = utcnow()
+    made = await make_slate(session, games=3, starts_in=timedelta(hours=2), now=now)
+    games = (await board.games_between(session, now, now + timedelta(days=1), limit=10)).games
+    with counting(engine) as first:
+        read = await shown_markets(session, games, now)
+    with counting(engine) as second:
+        again = await shown_markets(session, games, now)
+    assert len(first) == 1 and second == []
+    assert _shown(again) == _shown(read) and len(read) == 3
+
+    game = made.games[0]
+    await make_odds(session, game, -300, 250, now - timedelta(minutes=5))  # a newer line
+    assert _shown(await shown_markets(session, games, now)) == _shown(read)  # still cached
+    assert SCHEDULE in NAMESPACES[Dataset.ODDS]  # what an odds ingest invalidates
+    await get_cache().invalidate(SCHEDULE)
+    fresh = await shown_markets(session, games, now)
+    assert [q.home_odds for q in fresh[game.id].quotes] == [-300]
+    assert _shown(fresh) != _shown(read)
+
+
+@both_dialects
+async def test_a_game_that_tips_off_is_read_afresh_for_its_closing_line(
+    session: AsyncSession, cache: object
+) -> None:
+    now = utcnow()
+    made = await make_slate(session, games=1, starts_in=timedelta(hours=2), now=now)
+    game = made.games[0]
+    tip_off = game.start_time
+    await make_odds(session, game, -400, 300, tip_off + timedelta(minutes=10))  # in-play
+    games = (await board.games_between(session, now, now + timedelta(days=1), limit=10)).games
+    before = await shown_markets(session, games, tip_off - timedelta(minutes=1))
+    after = await shown_markets(session, games, tip_off + timedelta(minutes=20))
+    assert [q.home_odds for q in before[game.id].quotes] == [-400]  # open: the newest
+    assert [q.home_odds for q in after[game.id].quotes] == [-150]  # started: the closing line
