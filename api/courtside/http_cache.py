@@ -22,6 +22,9 @@ REFERENCE = "reference"
 """Namespace of teams, players and injuries: changes when the pipeline sends rosters."""
 SCHEDULE = "schedule"
 """Namespace of games, odds, predictions and standings: changes with every result or line."""
+MARKETS_NAMESPACE = "markets"
+"""Namespace of the pages' markets (`closing_line.shown_markets`, not a public GET): changes
+with every line, and with a game's tip-off time (the closing line's cut-off)."""
 
 _ETAG_SEPARATOR = b"\n"
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
-from courtside.http_cache import SCHEDULE
+from courtside.http_cache import MARKETS_NAMESPACE
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
 from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market, Quote, best_price
@@ -82,10 +82,11 @@ async def shown_markets(
     before tip-off, as the closing line). Games without a quote to show are absent.
 
     The quotes are the same for every viewer of the same games (which of them are open is
-    part of the key), so they are cached with the schedule (`http_cache.SCHEDULE`: a write of
-    odds, games or teams invalidates them, as it does the public API's): a board that the
-    cache answers reads its markets without the statement (issue 23: 0.7 ms of a 5 ms board
-    was this round trip)."""
+    part of the key), so they are cached in `MARKETS_NAMESPACE`, which a write of odds or
+    games invalidates (`ingest.NAMESPACES`): a board that the cache answers reads its markets
+    without the statement (issue 23: 0.7 ms of a 5 ms board was this round trip). A namespace
+    of its own: a crawler paging the board through every day and team fills it, not the
+    public API's entry budget (`cache_max_entries_per_namespace`)."""
     if not games:
         return {}
     started = {game.id for game in games if has_started(game, now)}
@@ -100,9 +101,9 @@ async def shown_markets(
         )
         return _quotes_json(rows)
 
-    key = f"shown-markets|{','.join(map(str, ids))}|{','.join(map(str, open_ids))}"
+    key = f"{','.join(map(str, sorted(ids)))}|{','.join(map(str, sorted(open_ids)))}"
     ttl = get_cache_settings().cache_ttl_seconds
-    raw, _hit = await get_cache().get_or_build(SCHEDULE, key, ttl, build)
+    raw, _hit = await get_cache().get_or_build(MARKETS_NAMESPACE, key, ttl, build)
     by_game = _grouped(_quotes_from_json(raw))
     return {
         game_id: _market(quotes, started=game_id in started) for game_id, quotes in by_game.items()

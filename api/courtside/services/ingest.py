@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.domain_errors import Conflict, TooLarge
-from courtside.http_cache import REFERENCE, SCHEDULE
+from courtside.http_cache import MARKETS_NAMESPACE, REFERENCE, SCHEDULE
 from courtside.schemas.ingest import (
     RECORD_MODELS,
     Dataset,
@@ -42,8 +42,8 @@ NAMESPACES: dict[Dataset, tuple[str, ...]] = {
     Dataset.TEAMS: (REFERENCE, SCHEDULE),  # games and standings embed team names
     Dataset.PLAYERS: (REFERENCE,),
     Dataset.INJURIES: (REFERENCE,),
-    Dataset.GAMES: (SCHEDULE,),
-    Dataset.ODDS: (SCHEDULE,),
+    Dataset.GAMES: (SCHEDULE, MARKETS_NAMESPACE),  # the closing line's cut-off is tip-off
+    Dataset.ODDS: (SCHEDULE, MARKETS_NAMESPACE),
     Dataset.PREDICTIONS: (SCHEDULE,),
 }
 """Cache namespaces whose entries a write to each dataset makes stale."""

@@ -1,7 +1,7 @@
 """The markets a page shows (`closing_line.shown_markets`) come from the cache once read: the
-same for every viewer of the same games, filed in the schedule's namespace, which every write
-of odds, games or teams invalidates (`ingest.NAMESPACES`); which games are still open is part
-of the key, so a game that tips off is read afresh (its closing line, not its last quote)."""
+same for every viewer of the same games, filed in a namespace of their own, which every write
+of odds or games invalidates (`ingest.NAMESPACES`); which games are still open is part of the
+key, so a game that tips off is read afresh (its closing line, not its last quote)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from courtside.cache import get_cache
-from courtside.http_cache import SCHEDULE
+from courtside.http_cache import MARKETS_NAMESPACE
 from courtside.models import utcnow
 from courtside.schemas.ingest import Dataset
-from courtside.services import board
+from courtside.services import board, closing_line
 from courtside.services.closing_line import shown_markets
 from courtside.services.ingest import NAMESPACES
 from tests.api.betting.factories import make_slate
@@ -59,12 +59,24 @@ async def test_markets_read_once_then_from_the_cache_until_the_schedule_changes(
         again = await shown_markets(session, games, now)
     assert len(first) == 1 and second == []
     assert _shown(again) == _shown(read) and len(read) == 3
+    ids = [game.id for game in games]  # the cached quotes are the statement's rows
+    rows = await closing_line.read_columns(
+        session,
+        closing_line._shown_query(session.get_bind().dialect.name == "postgresql"),
+        {"games": ids, "open": ids},
+    )
+    direct = {
+        game_id: closing_line._market(quotes, started=False)
+        for game_id, quotes in closing_line._grouped(rows).items()
+    }
+    assert _shown(direct) == _shown(read)
 
     game = made.games[0]
     await make_odds(session, game, -300, 250, now - timedelta(minutes=5))  # a newer line
     assert _shown(await shown_markets(session, games, now)) == _shown(read)  # still cached
-    assert SCHEDULE in NAMESPACES[Dataset.ODDS]  # what an odds ingest invalidates
-    await get_cache().invalidate(SCHEDULE)
+    for dataset in (Dataset.ODDS, Dataset.GAMES):  # a line; a tip-off time (the cut-off)
+        assert MARKETS_NAMESPACE in NAMESPACES[dataset]
+    await get_cache().invalidate(MARKETS_NAMESPACE)
     fresh = await shown_markets(session, games, now)
     assert [q.home_odds for q in fresh[game.id].quotes] == [-300]
     assert _shown(fresh) != _shown(read)
