@@ -20,6 +20,7 @@ from courtside.schemas.ingest import Dataset
 from courtside.services import board, closing_line
 from courtside.services.closing_line import shown_markets
 from courtside.services.ingest import NAMESPACES
+from courtside.services.page_reads import read_columns
 from tests.api.betting.factories import make_slate
 from tests.helpers import both_dialects, make_odds
 
@@ -60,7 +61,7 @@ async def test_markets_read_once_then_from_the_cache_until_the_schedule_changes(
     assert len(first) == 1 and second == []
     assert _shown(again) == _shown(read) and len(read) == 3
     ids = [game.id for game in games]  # the cached quotes are the statement's rows
-    rows = await closing_line.read_columns(
+    rows = await read_columns(
         session,
         closing_line._shown_query(session.get_bind().dialect.name == "postgresql"),
         {"games": ids, "open": ids},
