@@ -4,19 +4,19 @@ The page reads a game's whole odds history for its chart; the four statistics it
 (average and deviation over 24 hours and 7 days) are the same figures as the public
 `/v1/games/{id}/odds?type=...` (`services.odds_movement`) computed in Python over those rows,
 instead of four more statements. Same definitions: the window is `(now - w, now]`, the
-deviation the population standard deviation (one snapshot: 0), values rounded as there,
-bookmakers by name, and an empty window gives an overall row with no values.
+deviation the population standard deviation (one snapshot: 0), values rounded as there, and
+an empty window gives an overall row with no values. The page shows the overall figures only
+(over all bookmakers); `web.odds_section` picks each window's snapshots and remembers them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 
-from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
+from courtside.schemas.odds_movement import OddsAggregate
 from courtside.services.markets import Quote
-from courtside.services.odds_movement import DEVIATIONS, WINDOWS, _aggregate, _empty
+from courtside.services.odds_movement import _aggregate, _empty
 
 
 def _implied(odds: float) -> float:
@@ -37,22 +37,9 @@ def _statistic(values: list[float], deviation: bool) -> float:
     return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
 
 
-def _of(bookmaker: str | None, rows: Sequence[Quote], deviation: bool) -> OddsAggregate:
-    stats = [_statistic(column, deviation) for column in _columns(rows)]
-    return _aggregate(bookmaker, len(rows), stats)
-
-
-def window_statistic(
-    history: Iterable[Quote], kind: OddsAggregateType, now: datetime
-) -> tuple[OddsAggregate, list[OddsAggregate]]:
-    """(overall, per bookmaker by name) of one windowed statistic over `history`."""
-    start = now - WINDOWS[kind]
-    deviation = kind in DEVIATIONS
-    rows = [s for s in history if start < s.recorded_at <= now]
+def overall_statistic(rows: Sequence[Quote], *, deviation: bool) -> OddsAggregate:
+    """The overall figure (all bookmakers) of the snapshots a window holds: the average, or
+    with `deviation` the population deviation; an empty window has no values."""
     if not rows:
-        return _empty(), []
-    by_bookmaker: dict[str, list[Quote]] = {}
-    for row in rows:
-        by_bookmaker.setdefault(row.bookmaker, []).append(row)
-    bookmakers = [_of(name, by_bookmaker[name], deviation) for name in sorted(by_bookmaker)]
-    return _of(None, rows, deviation), bookmakers
+        return _empty()
+    return _aggregate(None, len(rows), [_statistic(c, deviation) for c in _columns(rows)])

@@ -15,18 +15,15 @@ from starlette.responses import Response
 from courtside.auth.deps import AuthUser
 from courtside.models import Game, GameStatus, utcnow
 from courtside.odds import format_units
-from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
 from courtside.services import bet_record, board, reference_data, seasons
 from courtside.services.closing_line import market_from_history
-from courtside.services.odds_windows import window_statistic
 from courtside.services.standings import standings_for
 from courtside.unit_of_work import SessionDep
 from courtside.web import bet_flash
 from courtside.web.board_pages import placed_message
 from courtside.web.card_html import CardHtml
 from courtside.web.cards import FormState, cards_for, has_started
-from courtside.web.chart_html import odds_chart_html
-from courtside.web.charts import odds_chart
+from courtside.web.odds_section import odds_section
 from courtside.web.session import PageOptionalUser, formatter, viewer_wallet
 from courtside.web.stakes import STAKE_RULE
 from courtside.web.templating import render
@@ -39,20 +36,6 @@ router = APIRouter(include_in_schema=False)
 GameId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 PlayerId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 TeamAbbr = Annotated[str, Path(min_length=2, max_length=3, pattern=r"^[A-Za-z]{2,3}$")]
-
-STATISTICS = (
-    ("24 h average", OddsAggregateType.AVERAGE_24H),
-    ("24 h deviation", OddsAggregateType.DEVIATION_24H),
-    ("7 d average", OddsAggregateType.AVERAGE_7D),
-    ("7 d deviation", OddsAggregateType.DEVIATION_7D),
-)
-
-
-@dataclass(frozen=True)
-class Statistic:
-    label: str
-    overall: OddsAggregate
-    bookmakers: list[OddsAggregate]
 
 
 async def game_page_context(
@@ -80,19 +63,16 @@ async def game_page_context(
             notice=(game.id, notice) if notice else None,
         )
     )[0]
-    statistics = [
-        Statistic(label, *window_statistic(history, kind, now)) for label, kind in STATISTICS
-    ]
     fmt = formatter(request)
+    section = odds_section(history, fmt.zone, home=game.home_team.abbreviation, now=now)
     context: dict[str, Any] = {
         "game": game,
         "card": card,
         "user": user,
         "quotes": found.quotes if found else [],
         "best": found,
-        "odds": odds_chart(history, fmt.zone, home=game.home_team.abbreviation),
-        "odds_chart_html": odds_chart_html,  # issue 23: the chart as a string, not a template
-        "statistics": statistics,
+        "odds_chart": section.chart,  # issue 23: a string, remembered (web.odds_section)
+        "statistics": section.statistics,
         "started": has_started(game, now),
     }
     bankroll = None if user is None else format_units(viewer_wallet(request)[0])

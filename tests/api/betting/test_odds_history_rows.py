@@ -19,10 +19,11 @@ from courtside.services import board
 from courtside.services.closing_line import market_from_history
 from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market, Quote
-from courtside.services.odds_windows import window_statistic
+from courtside.services.odds_movement import DEVIATIONS, WINDOWS
+from courtside.services.odds_windows import overall_statistic
 from courtside.web.chart_html import odds_chart_html
 from courtside.web.charts import odds_chart
-from courtside.web.league_pages import STATISTICS
+from courtside.web.odds_section import STATISTICS
 from scripts.demo_data import generate_season, load_season
 from tests.api.betting.test_closing_lateral import NOW, _edge_cases
 from tests.helpers import both_dialects, make_odds
@@ -67,7 +68,12 @@ async def _compare(session: AsyncSession, games: list[GameRow]) -> int:
                 market_from_history(game, objects, now)
             ), (game.id, now)
             for _, kind in STATISTICS:
-                assert window_statistic(rows, kind, now) == window_statistic(objects, kind, now)
+                start, deviation = now - WINDOWS[kind], kind in DEVIATIONS
+                windowed = [[q for q in quotes if start < q.recorded_at <= now]
+                            for quotes in (rows, objects)]  # fmt: skip
+                assert overall_statistic(windowed[0], deviation=deviation) == overall_statistic(
+                    windowed[1], deviation=deviation
+                )
         for zone in ZONES:
             chart = odds_chart(rows, zone, home=game.home_team.abbreviation)
             assert chart == odds_chart(objects, zone, home=game.home_team.abbreviation)
