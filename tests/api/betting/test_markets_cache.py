@@ -97,3 +97,24 @@ async def test_a_game_that_tips_off_is_read_afresh_for_its_closing_line(
     after = await shown_markets(session, games, tip_off + timedelta(minutes=20))
     assert [q.home_odds for q in before[game.id].quotes] == [-400]  # open: the newest
     assert [q.home_odds for q in after[game.id].quotes] == [-150]  # started: the closing line
+
+
+async def test_an_entry_is_decoded_once_and_each_caller_gets_a_dict_of_its_own(
+    session: AsyncSession, cache: object
+) -> None:
+    """The markets of a cache entry are decoded once per process (`_markets_of`, keyed by
+    the entry's key and bytes: a new entry is new bytes, see the test above)."""
+    closing_line._decoded.clear()
+    now = utcnow()
+    await make_slate(session, games=2, starts_in=timedelta(hours=2), now=now)
+    games = (await board.games_between(session, now, now + timedelta(days=1), limit=10)).games
+    first = await shown_markets(session, games, now)
+    second = await shown_markets(session, games, now)
+    assert len(first) == 2 and second == first and second is not first
+    assert all(second[game] is first[game] for game in first)  # decoded once
+    second.clear()
+    assert await shown_markets(session, games, now) == first
+    for n in range(closing_line.MARKETS_KEPT + 1):
+        closing_line._markets_of(f"{n}|", b"[]", set())
+    assert len(closing_line._decoded) == closing_line.MARKETS_KEPT
+    assert all(key[0] != "0|" for key in closing_line._decoded)  # the oldest dropped
