@@ -3,6 +3,7 @@
     .venv/bin/python scripts/bench/signed_in_pages.py [--cold-runs 7] [--warm-invocations 3000]
         [--warm-only]  (a) and (b) only: the public request path
         [--cold-only]  (c) only (with what it needs: the misses' SQL, the Redis entry)
+        [--pages-only] (d) only
 
 On PostgreSQL (BENCH_DATABASE_URL's server, a database of its own with the demo season, the
 demo accounts and demo-user's bet history) and Redis (BENCH_REDIS_URL, a prefix of its own):
@@ -283,7 +284,12 @@ def _fresh_redis_entry(env: dict[str, str]) -> None:
 
 
 def measure(
-    cold_runs: int, invocations: int, *, warm_only: bool = False, cold_only: bool = False
+    cold_runs: int,
+    invocations: int,
+    *,
+    warm_only: bool = False,
+    cold_only: bool = False,
+    pages_only: bool = False,
 ) -> list[Figure]:
     import tempfile
 
@@ -302,7 +308,7 @@ def measure(
 
         # teams_body's request fills the Redis entry of GET /v1/teams?limit=50 under `prefix`
         redis_env = redis_floor_env(env, teams_body(env), redis_url(), prefix)
-        if not cold_only:
+        if not (cold_only or pages_only):
             print(f"  Redis hit vs one redis-py GET ({load_average()}) ...", flush=True)
             hit_request = [["teams", "/v1/teams", "limit=50", ""]]
             f, a, _ = warm_rounds(
@@ -322,7 +328,7 @@ def measure(
             ("standings", "/v1/standings", ""),
         ]
         sql = capture_sql(miss_env, [(path, query) for _, path, query in misses], directory)
-        if not cold_only:
+        if not (cold_only or pages_only):
             print(f"  misses vs raw asyncpg, same SQL ({load_average()}) ...", flush=True)
             miss_requests = [[name, path, query, ""] for name, path, query in misses]
             f, a, _ = warm_rounds(
@@ -338,12 +344,13 @@ def measure(
 
         if warm_only:  # the public request path only (issue 23's warm arms)
             return figures
-        print(f"  cold starts to the first response ({load_average()}) ...", flush=True)
         cookies = run_child(TOKENS, [], env)[1]
-        cold_env = child_env(url, directory)  # the in-process cache: empty in a new process
-        floor_env = sql_floor_env(cold_env, sql, url)
-        _fresh_redis_entry(env)
-        figures += _cold(cold_runs, cold_env, floor_env, cookies["demo-user"], env, redis_env)
+        if not pages_only:
+            print(f"  cold starts to the first response ({load_average()}) ...", flush=True)
+            cold_env = child_env(url, directory)  # the in-process cache: empty in a new process
+            floor_env = sql_floor_env(cold_env, sql, url)
+            _fresh_redis_entry(env)
+            figures += _cold(cold_runs, cold_env, floor_env, cookies["demo-user"], env, redis_env)
         if cold_only:
             return figures
 
@@ -454,10 +461,15 @@ def main() -> int:
     only.add_argument(
         "--cold-only", action="store_true", help="the cold starts only (c): no warm arm measured"
     )
+    only.add_argument("--pages-only", action="store_true", help="the signed-in pages only (d)")
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}; {load_average()}")
     figures = measure(
-        args.cold_runs, args.warm_invocations, warm_only=args.warm_only, cold_only=args.cold_only
+        args.cold_runs,
+        args.warm_invocations,
+        warm_only=args.warm_only,
+        cold_only=args.cold_only,
+        pages_only=args.pages_only,
     )
     for figure in figures:
         print(figure.line())
