@@ -307,7 +307,7 @@ def measure(
         constant = (FLOOR_IMPORT, env, [["/v1/teams", "/v1/teams", "", ""]])
 
         # teams_body's request fills the Redis entry of GET /v1/teams?limit=50 under `prefix`
-        redis_env = redis_floor_env(env, teams_body(env), redis_url(), prefix)
+        redis_env = {} if pages_only else redis_floor_env(env, teams_body(env), redis_url(), prefix)
         if not (cold_only or pages_only):
             print(f"  Redis hit vs one redis-py GET ({load_average()}) ...", flush=True)
             hit_request = [["teams", "/v1/teams", "limit=50", ""]]
@@ -327,8 +327,10 @@ def measure(
             ("games", "/v1/games", f"date={day}"),
             ("standings", "/v1/standings", ""),
         ]
-        sql = capture_sql(miss_env, [(path, query) for _, path, query in misses], directory)
-        if not (cold_only or pages_only):
+        sql = None
+        if not pages_only:
+            sql = capture_sql(miss_env, [(path, query) for _, path, query in misses], directory)
+        if sql is not None and not cold_only:
             print(f"  misses vs raw asyncpg, same SQL ({load_average()}) ...", flush=True)
             miss_requests = [[name, path, query, ""] for name, path, query in misses]
             f, a, _ = warm_rounds(
@@ -345,7 +347,7 @@ def measure(
         if warm_only:  # the public request path only (issue 23's warm arms)
             return figures
         cookies = run_child(TOKENS, [], env)[1]
-        if not pages_only:
+        if sql is not None:
             print(f"  cold starts to the first response ({load_average()}) ...", flush=True)
             cold_env = child_env(url, directory)  # the in-process cache: empty in a new process
             floor_env = sql_floor_env(cold_env, sql, url)
@@ -353,6 +355,8 @@ def measure(
             figures += _cold(cold_runs, cold_env, floor_env, cookies["demo-user"], env, redis_env)
         if cold_only:
             return figures
+        if pages_only:  # the templates compiled as in a full run (there `_cold` compiles them)
+            _compile_templates(env)
 
         print(f"  signed-in pages, warm ({load_average()}) ...", flush=True)
         user, admin = cookies["demo-user"], cookies["demo-admin"]
@@ -389,6 +393,14 @@ def measure(
     return figures
 
 
+def _compile_templates(env: dict[str, str]) -> None:
+    """The templates compiled as the image's build compiles them (api/Dockerfile), into the
+    tree's git-ignored courtside/templates_compiled: a template that differs from its entry
+    is compiled from source, so the directory can never serve a stale page."""
+    subprocess.run([sys.executable, "-m", "courtside.web.templating"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+
+
 def _cold(
     runs: int,
     env: dict[str, str],
@@ -410,11 +422,7 @@ def _cold(
         "public-redis": (public, hit_env, ["/v1/teams", "limit=50", "", "hit"]),
     }
     totals: dict[str, list[float]] = {name: [] for name in children}
-    # The templates compiled as the image's build compiles them (api/Dockerfile), into the
-    # tree's git-ignored courtside/templates_compiled: a template that differs from its entry
-    # is compiled from source, so the directory can never serve a stale page.
-    subprocess.run([sys.executable, "-m", "courtside.web.templating"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    _compile_templates(env)
     for line, child, args in children.values():  # bytecode written (common.child_env), files read
         run_child(COLD_NO_TEARDOWN.format(import_line=line), [str(EVENT), *args], child)
     for _ in range(runs):

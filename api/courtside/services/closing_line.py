@@ -104,7 +104,7 @@ async def shown_markets(
     key = f"{','.join(map(str, sorted(ids)))}|{','.join(map(str, sorted(open_ids)))}"
     ttl = get_cache_settings().cache_ttl_seconds
     raw, _hit = await get_cache().get_or_build(MARKETS_NAMESPACE, key, ttl, build)
-    return _markets_of(key, raw, started)
+    return _markets_of(key, raw)
 
 
 MARKETS_KEPT = 64
@@ -113,22 +113,25 @@ MARKETS_KEPT = 64
 _decoded: OrderedDict[tuple[str, bytes], dict[int, Market]] = OrderedDict()
 
 
-def _markets_of(key: str, raw: bytes, started: set[int]) -> dict[int, Market]:
-    """The markets of the cache entry `raw` filed under `key`, decoded once per process
-    (issue 23: the JSON, each quote's time and each game's best prices were ~11 % of a warm
-    board's CPU, the same for every viewer of the same games). The entry's bytes and its key
-    (which of its games are open, hence `started`) are everything the markets are computed
-    from, so a remembered decoding is served only for exactly that entry and cannot be
-    stale: a new entry after an odds write is new bytes. The markets are immutable; each call
-    gets a dict of its own."""
+def _markets_of(key: str, raw: bytes) -> dict[int, Market]:
+    """The markets of the cache entry `raw` filed under `key` (`games|open games`, sorted
+    ids), decoded once per process (issue 23: the JSON, each quote's time and each game's
+    best prices were ~11 % of a warm board's CPU, the same for every viewer of the same
+    games). The entry's bytes and its key (which of its games have started) are everything
+    the markets are computed from, so a remembered decoding is served only for exactly that
+    entry and cannot be stale: a new entry after an odds write is new bytes. The markets are
+    immutable; each call gets a dict of its own."""
     remembered = (key, raw)
     markets = _decoded.get(remembered)
     if markets is not None:
         _decoded.move_to_end(remembered)
         return dict(markets)
+    games, _, still_open = key.partition("|")
+    started = set(games.split(",")) - set(still_open.split(","))
     by_game = _grouped(_quotes_from_json(raw))
     markets = {
-        game_id: _market(quotes, started=game_id in started) for game_id, quotes in by_game.items()
+        game_id: _market(quotes, started=str(game_id) in started)
+        for game_id, quotes in by_game.items()
     }
     _decoded[remembered] = markets
     if len(_decoded) > MARKETS_KEPT:

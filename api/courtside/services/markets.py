@@ -50,7 +50,7 @@ class Price:
 class Market:
     """Every bookmaker's newest moneyline for a game, and the best price on each side."""
 
-    quotes: Sequence[Quote]
+    quotes: tuple[Quote, ...]
     """Newest snapshot per bookmaker, by bookmaker name (stale ones included)."""
     home: Price | None
     away: Price | None
@@ -102,7 +102,7 @@ async def markets(session: AsyncSession, game_ids: Collection[int]) -> dict[int,
         by_game[row.game_id].append(row)
     return {
         game_id: Market(
-            quotes=sorted(quotes, key=lambda quote: quote.bookmaker),
+            quotes=tuple(sorted(quotes, key=lambda quote: quote.bookmaker)),
             home=best_price(quotes, BetSide.HOME),
             away=best_price(quotes, BetSide.AWAY),
         )

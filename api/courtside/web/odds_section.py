@@ -10,13 +10,14 @@ The key is everything a section is computed from, never a time or a version: eve
 snapshot's columns, the zone, the home team and which snapshots each window holds. A
 section is served only for exactly the input it was built from, so it cannot be stale: a
 new snapshot, a corrected price or a snapshot leaving the 24 h window as time passes is a
-new key, built afresh. At most `SECTIONS_KEPT` are kept, the least recently served dropped.
+new key, built afresh. At most `SECTIONS_KEPT` are kept, the least recently served dropped,
+and none of a history longer than `REMEMBERED_SNAPSHOTS_MAX` (memory).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -40,7 +41,13 @@ STATISTICS = (
 overall figures (`services.odds_movement`), over all bookmakers."""
 
 SECTIONS_KEPT = 64
-"""Sections a process remembers: a chart is ~10-20 kB, so at most ~1 MB."""
+"""Sections a process remembers, the least recently served dropped first."""
+
+REMEMBERED_SNAPSHOTS_MAX = 400
+"""A game with a longer history has its section built on each request, not remembered: the
+key holds every snapshot (~330 B each), so the 64 sections stay within ~10 MB of keys and
+charts however long histories grow (the demo's ~50 snapshots a game: ~17 kB of key and
+10-20 kB of chart, ~2 MB in all)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,23 @@ class OddsSection:
     """The chart and its legend; None with fewer than two snapshots (nothing moved yet)."""
 
 
-_built: OrderedDict[Hashable, OddsSection] = OrderedDict()
+class _Key(list[object]):
+    """The input as a key whose hash is computed once, as `functools`' `_HashedSeq`: a
+    tuple's is computed at each look-up, so `get` and `move_to_end` would hash every
+    snapshot twice."""
+
+    __slots__ = ("hash_value",)
+
+    def __init__(self, parts: tuple[object, ...]) -> None:
+        super().__init__(parts)
+        self.hash_value = hash(parts)
+
+    # A list is unhashable (its `__hash__` is None); this key is, by its parts' hash.
+    def __hash__(self) -> int:  # type: ignore[override]
+        return self.hash_value
+
+
+_built: OrderedDict[_Key, OddsSection] = OrderedDict()
 
 
 def odds_section(
@@ -69,10 +92,12 @@ def odds_section(
         tuple(start < at <= now for at in times)
         for start in (now - WINDOWS[kind] for _, kind in STATISTICS)
     )
+    if len(history) > REMEMBERED_SNAPSHOTS_MAX:
+        return _build(history, zone, home, windows)
     columns = tuple(
         (q.id, q.game_id, q.bookmaker, q.home_odds, q.away_odds, q.recorded_at) for q in history
     )
-    key = (columns, zone, home, windows)
+    key = _Key((columns, zone, home, windows))
     section = _built.get(key)
     if section is not None:
         _built.move_to_end(key)

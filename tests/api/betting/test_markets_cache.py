@@ -115,6 +115,20 @@ async def test_an_entry_is_decoded_once_and_each_caller_gets_a_dict_of_its_own(
     second.clear()
     assert await shown_markets(session, games, now) == first
     for n in range(closing_line.MARKETS_KEPT + 1):
-        closing_line._markets_of(f"{n}|", b"[]", set())
+        closing_line._markets_of(f"{n}|", b"[]")
     assert len(closing_line._decoded) == closing_line.MARKETS_KEPT
     assert all(key[0] != "0|" for key in closing_line._decoded)  # the oldest dropped
+
+
+def test_which_games_have_started_comes_from_the_entrys_key() -> None:
+    """A tie on the best price goes to the newer quote while a game is open, to the bookmaker
+    first by name once it has started (`_market`): the key's open games decide which."""
+    closing_line._decoded.clear()
+    at = utcnow()
+    raw = closing_line._quotes_json(
+        [(1, 7, "alpha", -110, 120, at - timedelta(minutes=5)), (2, 7, "beta", -110, 120, at)]
+    )
+    open_market = closing_line._markets_of("7|7", raw)[7]
+    started_market = closing_line._markets_of("7|", raw)[7]
+    assert open_market.home is not None and open_market.home.bookmaker == "beta"
+    assert started_market.home is not None and started_market.home.bookmaker == "alpha"

@@ -102,6 +102,18 @@ def test_at_most_sections_kept_the_least_recently_served_dropped() -> None:
     assert odds_section(histories[1], NEW_YORK, home="BOS", now=NOW) is not sections[1]
 
 
+def test_a_longer_history_is_built_each_time_not_remembered() -> None:
+    """The key holds every snapshot: past `REMEMBERED_SNAPSHOTS_MAX` the section is built on
+    each request and kept nowhere (the memory stays bounded)."""
+    long = _history(memo.REMEMBERED_SNAPSHOTS_MAX + 1)
+    first = odds_section(long, NEW_YORK, home="BOS", now=NOW)
+    again = odds_section(_copy(long), NEW_YORK, home="BOS", now=NOW)
+    assert again == first and again is not first and not memo._built
+    assert odds_section(long[1:], NEW_YORK, home="BOS", now=NOW) is odds_section(
+        long[1:], NEW_YORK, home="BOS", now=NOW
+    )
+
+
 @both_dialects
 async def test_the_statistics_are_the_public_endpoints_figures(session: AsyncSession) -> None:
     """The four figures the page shows equal `/v1/games/{id}/odds?type=`'s overall ones
@@ -148,4 +160,5 @@ async def test_the_page_shows_new_odds_at_once(
     await session.commit()
     page = await client.get(f"/games/{game.id}", headers=HTML)
     assert _shown_snapshots(page.text) == [3, 3, 3, 3]
-    assert page.text.count('data-testid="odds-series"') == 1 and "-160" in page.text
+    assert page.text.count('data-testid="odds-series"') == 1
+    assert "3 snapshots from 1 bookmakers." in page.text  # the chart's own description
