@@ -9,7 +9,7 @@ the game, even if a pipeline keeps sending in-play quotes.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.cache import get_cache
 from courtside.http_cache import MARKETS_NAMESPACE
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
+from courtside.remembered import Remembered
 from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market, Quote, best_price
 from courtside.services.page_reads import read_columns
@@ -110,7 +111,7 @@ async def shown_markets(
 MARKETS_KEPT = 64
 """Decoded cache entries a process remembers (`_markets_of`): a board's is ~30 markets."""
 
-_decoded: OrderedDict[tuple[str, bytes], dict[int, Market]] = OrderedDict()
+_decoded: Remembered[tuple[str, bytes], dict[int, Market]] = Remembered(MARKETS_KEPT)
 
 
 def _markets_of(key: str, raw: bytes) -> dict[int, Market]:
@@ -124,7 +125,6 @@ def _markets_of(key: str, raw: bytes) -> dict[int, Market]:
     remembered = (key, raw)
     markets = _decoded.get(remembered)
     if markets is not None:
-        _decoded.move_to_end(remembered)
         return dict(markets)
     games, _, still_open = key.partition("|")
     started = set(games.split(",")) - set(still_open.split(","))
@@ -133,10 +133,7 @@ def _markets_of(key: str, raw: bytes) -> dict[int, Market]:
         game_id: _market(quotes, started=str(game_id) in started)
         for game_id, quotes in by_game.items()
     }
-    _decoded[remembered] = markets
-    if len(_decoded) > MARKETS_KEPT:
-        _decoded.popitem(last=False)
-    return dict(markets)
+    return dict(_decoded.keep(remembered, markets))
 
 
 def _quotes_json(rows: Iterable[Any]) -> bytes:

@@ -16,7 +16,6 @@ and none of a history longer than `REMEMBERED_SNAPSHOTS_MAX` (memory).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from courtside.remembered import HashedKey, Remembered
 from courtside.schemas.odds_movement import OddsAggregate, OddsAggregateType
 from courtside.services.closing_line import QuoteRow
 from courtside.services.odds_movement import DEVIATIONS, WINDOWS
@@ -63,23 +63,7 @@ class OddsSection:
     """The chart and its legend; None with fewer than two snapshots (nothing moved yet)."""
 
 
-class _Key(list[object]):
-    """The input as a key whose hash is computed once, as `functools`' `_HashedSeq`: a
-    tuple's is computed at each look-up, so `get` and `move_to_end` would hash every
-    snapshot twice."""
-
-    __slots__ = ("hash_value",)
-
-    def __init__(self, parts: tuple[object, ...]) -> None:
-        super().__init__(parts)
-        self.hash_value = hash(parts)
-
-    # A list is unhashable (its `__hash__` is None); this key is, by its parts' hash.
-    def __hash__(self) -> int:  # type: ignore[override]
-        return self.hash_value
-
-
-_built: OrderedDict[_Key, OddsSection] = OrderedDict()
+_built: Remembered[HashedKey, OddsSection] = Remembered(SECTIONS_KEPT)
 
 
 def odds_section(
@@ -97,16 +81,11 @@ def odds_section(
     columns = tuple(
         (q.id, q.game_id, q.bookmaker, q.home_odds, q.away_odds, q.recorded_at) for q in history
     )
-    key = _Key((columns, zone, home, windows))
+    key = HashedKey((columns, zone, home, windows))
     section = _built.get(key)
     if section is not None:
-        _built.move_to_end(key)
         return section
-    section = _build(history, zone, home, windows)
-    _built[key] = section
-    if len(_built) > SECTIONS_KEPT:
-        _built.popitem(last=False)
-    return section
+    return _built.keep(key, _build(history, zone, home, windows))
 
 
 def _build(
