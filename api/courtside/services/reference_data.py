@@ -10,7 +10,7 @@ beside the flags' one (no statement).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,9 +23,9 @@ from courtside.settings import get_cache_settings
 TEAMS_KEY = "pages:teams"
 
 
-@dataclass(frozen=True)
-class TeamRef:
-    """What a page's team filter shows: no ORM object, nothing to load lazily."""
+class TeamRef(NamedTuple):
+    """What a page's team filter shows: no ORM object, nothing to load lazily. A named
+    tuple (issue 23): built, hashed and compared in C, as a card's key holds two of them."""
 
     id: int
     abbreviation: str

@@ -64,7 +64,9 @@ def group_by_day(
     days: dict[date, Day] = {}
     for card in cards:
         local = card.game.start_time.astimezone(zone).date()
-        group = days.setdefault(local, Day(local, day_label(local, today, fmt)))
+        group = days.get(local)
+        if group is None:  # a day's label once per day, not once per card
+            group = days[local] = Day(local, day_label(local, today, fmt))
         (group.started if has_started(card.game, now) else group.upcoming).append(card)
     for group in days.values():
         group.started.sort(key=lambda card: STARTED_ORDER.get(card.game.status, 0))

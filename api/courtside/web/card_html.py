@@ -7,14 +7,21 @@ include a new context per card). This builds the same markup from the prepared `
 with plain f-strings: every text that comes from the data or the viewer (team names,
 bookmakers, a typed stake, a refusal's message) is escaped as autoescaping did. Pages call
 it from their template: `{{ card_html(card, csrf_token) }}`.
+
+Most of a card is the same for every viewer: its header and line, and its bet form but for
+the CSRF token. A warm process remembers that markup per input (`SHARED_CARDS`, keyed by
+everything it is built from, so it is never stale) and adds what is the viewer's: the
+token, their bet, a placed bet's notice, and a refused form shown as it was sent (issue 23:
+building the cards was ~25 % of a warm board's CPU, the same work for every viewer).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup
 
+from courtside.remembered import HashedKey, Remembered
 from courtside.web.cards import GameCard, Side
 from courtside.web.formatting import DASH, Formatter
 from courtside.web.html_escape import escape_text as _e
@@ -31,6 +38,38 @@ def _pct(value: float | None) -> str:
     return DASH if value is None else f"{value:.1f}%"
 
 
+@dataclass(frozen=True, slots=True)
+class SharedCard:
+    """What a card shows every viewer alike: its header and line, and its bet form (for a
+    game still open) as the markup before and after the viewer's CSRF token."""
+
+    line: str
+    form: tuple[str, str] | None
+
+
+SHARED_CARDS_KEPT = 1024
+"""Cards' shared markup a process remembers (~3 kB each, ~3 MB in all): the boards of the
+next days and of the last ones, a few zones, and the game pages."""
+
+SHARED_CARDS: Remembered[HashedKey, SharedCard] = Remembered(SHARED_CARDS_KEPT)
+"""Keyed by everything the markup is built from (`CardHtml._shared`): the game's row (its
+time, state, score and teams), both sides (price, book, implied and model chances), whether
+it has started and why it is closed, the viewer's zone, the stake rule and the page the
+forms come back to. A new price or score is a new key, so a card is never stale."""
+
+VIEWER_SLOT = "\x00csrf\x00"
+"""Where the viewer's token goes in a shared bet form (NULs: no text a page shows has one)."""
+
+
+def _split_at_token(form: str) -> tuple[str, str] | None:
+    """The form's markup before and after its one token; None if the mark is not found
+    exactly once (some text of the game held it: its form is then built per request)."""
+    if form.count(VIEWER_SLOT) != 1:
+        return None
+    before, _, after = form.partition(VIEWER_SLOT)
+    return before, after
+
+
 @dataclass(frozen=True)
 class CardHtml:
     """What every card of a page shares: the viewer's formatter, whether they are signed in
@@ -44,7 +83,6 @@ class CardHtml:
     back: str
 
     def __call__(self, card: GameCard, csrf_token: object) -> Markup:
-        game = card.game
         token = _e(csrf_token)
         notice = error = ""
         if card.notice:
@@ -58,6 +96,46 @@ class CardHtml:
                 f'<p class="flash error" role="alert" id="error-{card.id}" '
                 f'data-testid="bet-error">{_e(card.error)}</p>'
             )
+        shared = self._shared(card)
+        parts = [
+            f'<article class="card game{" has-error" if card.error else ""}'
+            f'{" has-notice" if card.notice else ""}" id="game-{card.id}" '
+            'data-testid="game-card">\n',
+            shared.line,
+            notice,
+            error,
+        ]
+        if card.my_bet is not None:
+            parts.append(self._my_bet(card, token))
+        if self.signed_in and card.can_bet:
+            if shared.form is None or card.error or card.stake or card.chosen_side:
+                parts.append(self._bet_form(card, token))  # a refused form, shown as sent
+            else:
+                before, after = shared.form
+                parts += (before, token, after)
+        parts.append("</article>")
+        # Every value from the data or the viewer was escaped above (`_e`) as it was put in.
+        return Markup("".join(parts))  # noqa: S704
+
+    def _shared(self, card: GameCard) -> SharedCard:
+        """The card's markup that every viewer of its game sees alike (in the same zone),
+        the one built last for exactly this input if there is one (`SHARED_CARDS`)."""
+        key = HashedKey(
+            (card.game, card.away, card.home, card.started, card.closed_reason, self.fmt.zone,
+             self.stake_rule, self.back)
+        )  # fmt: skip
+        shared = SHARED_CARDS.get(key)
+        if shared is None:
+            form = None
+            if card.closed_reason is None:  # a closed game never shows a bet form
+                as_new = replace(card, error=None, chosen_side="", stake="")
+                form = _split_at_token(self._bet_form(as_new, VIEWER_SLOT))
+            shared = SHARED_CARDS.keep(key, SharedCard(line=self._line(card), form=form))
+        return shared
+
+    def _line(self, card: GameCard) -> str:
+        """The card's header (tip-off, state) and its line: the same for every viewer."""
+        game = card.game
         state = (
             f'<span class="badge badge-{_e(game.status)}" data-testid="game-state">'
             f"{_e(card.closed_reason)}</span>"
@@ -65,9 +143,7 @@ class CardHtml:
             else ""
         )
         parts = [
-            f'<article class="card game{" has-error" if card.error else ""}'
-            f'{" has-notice" if card.notice else ""}" id="game-{card.id}" '
-            'data-testid="game-card">\n  <header class="game-head">\n'
+            '  <header class="game-head">\n'
             f'    <a href="/games/{card.id}" class="tip" data-testid="game-link"><time '
             f'datetime="{self.fmt.iso(game.start_time)}">{_e(self.fmt.time(game.start_time))}'
             f"</time></a>\n{state}  </header>\n",
@@ -75,14 +151,8 @@ class CardHtml:
         ]
         for side in card.sides:
             parts.append(self._side_row(side, card))
-        parts.append(f"    </tbody>\n  </table>\n{notice}{error}")
-        if card.my_bet is not None:
-            parts.append(self._my_bet(card, token))
-        if self.signed_in and card.can_bet:
-            parts.append(self._bet_form(card, token))
-        parts.append("</article>")
-        # Every value from the data or the viewer was escaped above (`_e`) as it was put in.
-        return Markup("".join(parts))  # noqa: S704
+        parts.append("    </tbody>\n  </table>\n")
+        return "".join(parts)
 
     def _side_row(self, side: Side, card: GameCard) -> str:
         game = card.game

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from courtside.models import BetStatus, GameStatus, utcnow
 from courtside.odds import implied_probability
@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 EXAMPLE_STAKE_CENTS = 10_000
 
 
-@dataclass(frozen=True)
-class Side:
+class Side(NamedTuple):
+    """One team's side of a card: its best price and book, and the chances they imply. A
+    named tuple: built, hashed and compared in C (`web.card_html` keys a card by its two)."""
+
     key: str
     team: TeamRef
     odds: int | None

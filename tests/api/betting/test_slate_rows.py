@@ -21,7 +21,7 @@ from courtside.services.game_rows import GameRow
 from tests.api.auth.helpers import make_user
 from tests.helpers import both_dialects, make_game, make_prediction, make_teams, utc
 
-FIELDS = [name for name in GameRow.__slots__ if name not in ("home_team", "away_team")]
+FIELDS = [name for name in GameRow._fields if name not in ("home_team", "away_team")]
 TEAM_FIELDS = ("id", "abbreviation", "city", "name", "full_name")
 
 
