@@ -39,7 +39,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import event, exc
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
@@ -52,6 +52,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from courtside import tracing
+from courtside.session_reads import read_in_autocommit, reset_on_checkin
 from courtside.settings import DatabaseSettings, get_database_settings
 
 T = TypeVar("T")
@@ -60,6 +61,10 @@ logger = logging.getLogger(__name__)
 
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
+_gets_read_in_autocommit = False
+"""Whether a GET's session reads in autocommit (`session_reads`): on an asyncpg engine's
+pool, never on a test's shared connection (`use_connection`), whose transaction it is in."""
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 READ_ONLY = "courtside_read_only"
 """Execution option of read connections (SQLite then takes no write lock)."""
@@ -329,28 +334,34 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
 
 def use_engine(engine: AsyncEngine) -> None:
     """Make `engine` the process-wide engine (tests, scripts with their own URL)."""
-    global _engine, _sessionmaker, _reads
+    global _engine, _sessionmaker, _reads, _gets_read_in_autocommit
     _engine = engine
     _sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     _reads = EngineReads(engine)
+    _gets_read_in_autocommit = engine.dialect.driver == "asyncpg"
+    pool = engine.sync_engine
+    if _gets_read_in_autocommit and not event.contains(pool, "checkin", reset_on_checkin):
+        event.listen(pool, "checkin", reset_on_checkin)  # back in the pool's default mode
 
 
 def use_connection(connection: AsyncConnection) -> None:
     """Run every session and read on `connection` (tests: one rolled-back transaction)."""
-    global _sessionmaker, _reads
+    global _sessionmaker, _reads, _gets_read_in_autocommit
     _sessionmaker = async_sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
     _reads = ConnectionReads(connection)
+    _gets_read_in_autocommit = False
 
 
 async def dispose_engine() -> None:
-    global _engine, _sessionmaker, _reads
+    global _engine, _sessionmaker, _reads, _gets_read_in_autocommit
     if _engine is not None:
         await _engine.dispose()
     _engine = None
     _sessionmaker = None
     _reads = None
+    _gets_read_in_autocommit = False
     while _disposers:
         await _disposers.pop()()
 
@@ -376,12 +387,15 @@ def sqlite_file() -> str | None:
     return writer_reads().sqlite_file
 
 
-async def get_session() -> AsyncIterator[AsyncSession]:
-    """A session per request; its unit of work (or nobody, for a read) commits.
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session per request; its unit of work (or nobody, for a read) commits. A GET's or
+    HEAD's reads run in autocommit on PostgreSQL until it writes (`session_reads`).
 
     FastAPI closes it after the response has started: see `close_quietly`.
     """
     session = get_sessionmaker()()
+    if _gets_read_in_autocommit and request.method in SAFE_METHODS:
+        read_in_autocommit(session)
     try:
         yield session
     finally:
