@@ -108,3 +108,24 @@ async def test_naive_datetimes_never_reach_a_utc_column(session):
 
     with pytest.raises(Exception, match="naive datetime"):
         await make_game(session, teams["BOS"], teams["NYK"], datetime(2026, 12, 1))
+
+
+@both_dialects
+async def test_a_utc_column_reads_back_utc_aware_whatever_the_sessions_zone(session):
+    """On asyncpg the column has no result processor (`UTCDateTime.result_processor`): the
+    driver's value must already be UTC-aware, also when the server's session speaks another
+    zone; on SQLite the naive value read back is made UTC."""
+    from datetime import UTC, timedelta
+
+    from sqlalchemy import select, text
+
+    teams = await make_teams(session)
+    tip_off = utc(2026, 12, 1, 0, 30)
+    game = await make_game(session, teams["BOS"], teams["NYK"], tip_off)
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL TIME ZONE 'Asia/Tokyo'"))
+    session.expunge_all()
+    read = await session.scalar(select(Game.start_time).where(Game.id == game.id))
+    assert read == tip_off and read.tzinfo is UTC and read.utcoffset() == timedelta(0)
+    loaded = await session.get(Game, game.id)
+    assert loaded is not None and loaded.start_time.tzinfo is UTC
