@@ -52,7 +52,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from courtside import tracing
-from courtside.session_reads import read_in_autocommit, reset_on_checkin
+from courtside.session_reads import read_in_autocommit
 from courtside.settings import DatabaseSettings, get_database_settings
 
 T = TypeVar("T")
@@ -62,8 +62,8 @@ logger = logging.getLogger(__name__)
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
 _gets_read_in_autocommit = False
-"""Whether a GET's session reads in autocommit (`session_reads`): on an asyncpg engine's
-pool, never on a test's shared connection (`use_connection`), whose transaction it is in."""
+"""Whether a GET's plain column reads skip BEGIN (`session_reads`): on an asyncpg engine's
+pool, never on a test's shared connection (`use_connection`), whose transaction they are in."""
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 READ_ONLY = "courtside_read_only"
@@ -339,9 +339,6 @@ def use_engine(engine: AsyncEngine) -> None:
     _sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     _reads = EngineReads(engine)
     _gets_read_in_autocommit = engine.dialect.driver == "asyncpg"
-    pool = engine.sync_engine
-    if _gets_read_in_autocommit and not event.contains(pool, "checkin", reset_on_checkin):
-        event.listen(pool, "checkin", reset_on_checkin)  # back in the pool's default mode
 
 
 def use_connection(connection: AsyncConnection) -> None:
@@ -389,7 +386,7 @@ def sqlite_file() -> str | None:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session per request; its unit of work (or nobody, for a read) commits. A GET's or
-    HEAD's reads run in autocommit on PostgreSQL until it writes (`session_reads`).
+    HEAD's plain column reads send no BEGIN on PostgreSQL (`session_reads`).
 
     FastAPI closes it after the response has started: see `close_quietly`.
     """

@@ -37,7 +37,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from courtside.db import SessionDep as SessionDep  # for the pages (see the docstring)
 from courtside.db import close_quietly, get_sessionmaker
-from courtside.session_reads import write_in_a_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +52,6 @@ class UnitOfWork:
     """A session and the hooks that run after it commits (see the module docstring)."""
 
     def __init__(self, session: AsyncSession) -> None:
-        write_in_a_transaction(session)  # a GET's session read in autocommit until now
         self.session = session
         self._hooks: dict[Hashable, Hook] = {}
         self._before: dict[Hashable, Hook] = {}

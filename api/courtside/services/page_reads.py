@@ -26,6 +26,7 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.prepared import Prepared, fetch
+from courtside.session_reads import read_alone, reads_in_autocommit
 
 
 async def read_columns(
@@ -35,6 +36,8 @@ async def read_columns(
     if session.new or session.dirty or session.deleted:
         return await session.execute(statement, params)  # autoflushes, as it always did
     connection = await session.connection()
+    if reads_in_autocommit(session):  # a GET's: no BEGIN if none is open (session_reads)
+        return await read_alone(connection, statement, params)
     return await connection.execute(statement, params)
 
 

@@ -29,6 +29,7 @@ class _Counted:
 
 
 def test_a_hashed_key_is_hashed_once_and_equal_to_an_equal_key() -> None:
+    _Counted.hashed = 0
     values: Remembered[HashedKey, str] = Remembered(4)
     key = HashedKey((_Counted(), "x"))
     assert _Counted.hashed == 1
