@@ -49,13 +49,18 @@ async def read_alone(
     connection: AsyncConnection, statement: Executable, params: Mapping[str, Any]
 ) -> Result[Any]:
     """`statement`, a plain column SELECT, on `connection` without BEGIN if no transaction
-    is open on it (inside the open one otherwise); the adapter's flag put back after."""
+    is open on it (inside the open one otherwise); the adapter's flag put back after.
+
+    Put back to False, the pool's default, not to what it was: a session's connection is
+    never in autocommit otherwise, and two reads overlapping on one session (nothing does
+    that; a session is not for concurrent use) would otherwise restore each other's True.
+    Every session here is READ COMMITTED: under REPEATABLE READ a first read sent this way
+    would not share the transaction's snapshot."""
     sync = connection.sync_connection
     assert sync is not None  # the session's connection, started
     adapter: Any = sync.connection.dbapi_connection
-    was = adapter.autocommit
     adapter.autocommit = True
     try:
         return await connection.execute(statement, params)
     finally:
-        adapter.autocommit = was
+        adapter.autocommit = False
