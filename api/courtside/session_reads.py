@@ -10,8 +10,8 @@ Opt-in, statement by statement: only the reads `services.page_reads.read_columns
 SELECT of columns: no entity, no lock, no write, nothing pending to flush) and only on the
 session of a GET or HEAD on an asyncpg engine (`db.get_session` marks it; never on a test's
 shared connection). Such a read runs with asyncpg's adapter in `autocommit` for that one
-statement (the flag `db.EngineReads` sets; no I/O), put back as it was right after, whatever
-happens:
+statement (the flag `db.EngineReads` sets; no I/O), put back to the default right after,
+whatever happens:
 
 - no transaction open on the connection yet: the read runs alone, no BEGIN is sent, and the
   close sends no ROLLBACK unless some other statement began a transaction;
