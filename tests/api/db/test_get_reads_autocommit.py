@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.requests import Request
 
@@ -167,3 +169,24 @@ async def test_signed_in_pages_send_no_begin_and_a_bet_still_commits(
     reset_settings()
     assert placed.status_code == 303 and "placed=" in placed.headers["location"]
     assert _begins(sent) >= 1 and any(q.startswith("COMMIT") for q in sent)
+
+
+async def test_a_read_whose_connection_the_server_killed_fails_cleanly(
+    pool_of_one: AsyncEngine, monkeypatch: pytest.MonkeyPatch, postgres_url: str
+) -> None:
+    """PostgreSQL terminates the session's backend between two column reads: the next read
+    raises a disconnect (which the app answers with a 503), the flag is put back, the close
+    does not raise, and the pool's next session connects afresh and begins as before."""
+    session, sessions = await _request_session("GET")
+    await read_columns(session, ONE, {})
+    pid = (await read_columns(session, select(func.pg_backend_pid()), {})).scalar_one()
+    killer = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))  # beside the pool
+    try:
+        assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await killer.close()
+    with pytest.raises(DBAPIError) as raised:
+        await read_columns(session, ONE, {})
+    assert raised.value.connection_invalidated
+    await _close(sessions)
+    assert await session_begins(pool_of_one, monkeypatch)
