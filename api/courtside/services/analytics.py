@@ -26,7 +26,7 @@ from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import BindParameter, Integer, Select, and_, bindparam, case, select, true
+from sqlalchemy import BindParameter, Integer, Row, Select, and_, bindparam, case, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -335,15 +335,26 @@ def _bet_rows_query(decided_only: bool, postgresql: bool) -> Select[Any]:
     return statement.where(decided) if decided_only else statement
 
 
-async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -> list[BetRow]:
+BetRowsRead = tuple[Row[*tuple[Any, ...]], ...]
+"""The rows `read_bet_rows` returns, as read: a row per bet and closing quote (hashable, the
+whole input of what `bet_rows_of` computes)."""
+
+
+async def read_bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -> BetRowsRead:
     """The user's bets (only the won and lost ones if `decided_only`) with the tip-off of
     their game, the team backed and, for the decided ones, their game's closing quotes
-    (`closing_line.closing_ranked`, rank 1) left-joined: one statement, a row per bet and
-    closing quote, grouped back here. The closing price is the one `closing_markets` gives."""
+    (`closing_line.closing_lateral`, or rank 1 of `closing_ranked`) left-joined: one
+    statement, a row per bet and closing quote, by bet."""
     statement = _bet_rows_query(decided_only, session.get_bind().dialect.name == "postgresql")
+    return tuple((await read_columns(session, statement, {"user": user_id})).all())
+
+
+def bet_rows_of(read: BetRowsRead) -> list[BetRow]:
+    """The bets of `read_bet_rows`' rows, grouped back: for a decided one its closing price,
+    the one `closing_markets` gives."""
     first: dict[int, Any] = {}
     quotes: dict[int, list[QuoteRow]] = {}
-    for row in (await read_columns(session, statement, {"user": user_id})).all():
+    for row in read:
         first.setdefault(row[0], row)
         bet_quotes = quotes.setdefault(row[0], [])
         if row[9] is not None:  # the closing quote's columns (no ORM object: issue 23)
@@ -370,6 +381,11 @@ async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -
             )
         found.append(BetRow(bet_id, status, stake, profit, settled_at, decided_bet))
     return found
+
+
+async def bet_rows(session: AsyncSession, user_id: int, *, decided_only: bool) -> list[BetRow]:
+    """The user's bets (`read_bet_rows`), each with what the record and the analytics need."""
+    return bet_rows_of(await read_bet_rows(session, user_id, decided_only=decided_only))
 
 
 def decided_of(rows: Iterable[BetRow]) -> list[DecidedBet]:

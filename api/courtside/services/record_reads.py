@@ -6,6 +6,10 @@ the decided bets again with their games, then their closing lines, then the unit
 functions of the same rows, so the page reads the user's bets once with their games, the team
 backed and the closing quotes (`analytics.bet_rows`) and computes them here, by the same
 definitions. The wallet and the unit come with the page's viewer read.
+
+The read (`record_rows`) and what is computed from it (`record_of`, a pure function of the
+rows and the wallet) are apart, so that the page can remember what it computed per input
+(`web.record_sections`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,15 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import BetStatus
-from courtside.services.analytics import DECIDED, BetRow, DecidedBet, bet_rows, decided_of
+from courtside.services.analytics import (
+    DECIDED,
+    BetRow,
+    BetRowsRead,
+    DecidedBet,
+    bet_rows_of,
+    decided_of,
+    read_bet_rows,
+)
 from courtside.services.bet_record import ProfitPoint, Summary
 
 
@@ -28,16 +40,28 @@ class RecordRead:
     """The won and lost bets in settlement order, for `analytics.stats_of`."""
 
 
+async def record_rows(session: AsyncSession, user_id: int) -> BetRowsRead:
+    """The one statement's rows: every bet of the user with its game's tip-off, the team
+    backed and, for a decided bet, its game's closing quotes (`analytics.read_bet_rows`)."""
+    return await read_bet_rows(session, user_id, decided_only=False)
+
+
+def record_of(rows: BetRowsRead, *, balance_cents: int, starting_cents: int) -> RecordRead:
+    """`betting.summary`, `betting.profit_series` and the analytics' decided bets of
+    `record_rows`' rows."""
+    bets = bet_rows_of(rows)
+    summary, series = summary_and_series(
+        bets, balance_cents=balance_cents, starting_cents=starting_cents
+    )
+    return RecordRead(summary, series, decided_of(bets))
+
+
 async def record_read(
     session: AsyncSession, user_id: int, *, balance_cents: int, starting_cents: int
 ) -> RecordRead:
-    """`betting.summary`, `betting.profit_series` and the analytics' decided bets of one
-    user, in one statement."""
-    rows = await bet_rows(session, user_id, decided_only=False)
-    summary, series = summary_and_series(
-        rows, balance_cents=balance_cents, starting_cents=starting_cents
-    )
-    return RecordRead(summary, series, decided_of(rows))
+    """`record_of` the user's `record_rows`: one statement."""
+    rows = await record_rows(session, user_id)
+    return record_of(rows, balance_cents=balance_cents, starting_cents=starting_cents)
 
 
 def summary_and_series(

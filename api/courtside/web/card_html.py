@@ -25,6 +25,7 @@ from courtside.remembered import HashedKey, Remembered
 from courtside.web.cards import GameCard, Side
 from courtside.web.formatting import DASH, Formatter
 from courtside.web.html_escape import escape_text as _e
+from courtside.web.viewer_slot import VIEWER_SLOT, split_at_slot
 
 HEAD = (
     '  <table class="line">\n    <thead><tr><th scope="col">Team</th><th scope="col" '
@@ -56,18 +57,6 @@ SHARED_CARDS: Remembered[HashedKey, SharedCard] = Remembered(SHARED_CARDS_KEPT)
 time, state, score and teams), both sides (price, book, implied and model chances), whether
 it has started and why it is closed, the viewer's zone, the stake rule and the page the
 forms come back to. A new price or score is a new key, so a card is never stale."""
-
-VIEWER_SLOT = "\x00csrf\x00"
-"""Where the viewer's token goes in a shared bet form (NULs: no text a page shows has one)."""
-
-
-def _split_at_token(form: str) -> tuple[str, str] | None:
-    """The form's markup before and after its one token; None if the mark is not found
-    exactly once (some text of the game held it: its form is then built per request)."""
-    if form.count(VIEWER_SLOT) != 1:
-        return None
-    before, _, after = form.partition(VIEWER_SLOT)
-    return before, after
 
 
 @dataclass(frozen=True)
@@ -129,7 +118,7 @@ class CardHtml:
             form = None
             if card.closed_reason is None:  # a closed game never shows a bet form
                 as_new = replace(card, error=None, chosen_side="", stake="")
-                form = _split_at_token(self._bet_form(as_new, VIEWER_SLOT))
+                form = split_at_slot(self._bet_form(as_new, VIEWER_SLOT))
             shared = SHARED_CARDS.keep(key, SharedCard(line=self._line(card), form=form))
         return shared
 

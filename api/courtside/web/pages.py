@@ -23,7 +23,6 @@ from courtside.errors import status_for
 from courtside.models import BetStatus, GameStatus, utcnow
 from courtside.schemas.common import PageParams
 from courtside.services import (
-    analytics,
     bankroll,
     bet_record,
     placing,
@@ -34,9 +33,6 @@ from courtside.services import (
 from courtside.services.bet_export import bets_csv
 from courtside.services.reference_data import TeamRef
 from courtside.unit_of_work import SessionDep, UnitOfWorkDep
-from courtside.web.analytics_html import RecordAnalytics
-from courtside.web.analytics_view import analytics_view
-from courtside.web.charts import profit_chart
 from courtside.web.formatting import Formatter
 from courtside.web.query_params import BetStatus as StatusFilter
 from courtside.web.query_params import (
@@ -48,6 +44,7 @@ from courtside.web.query_params import (
     ToDay,
 )
 from courtside.web.record_rows import RecordRows
+from courtside.web.record_sections import record_section
 from courtside.web.session import PageUser, formatter, viewer_unit, viewer_wallet
 from courtside.web.team_options import team_options
 from courtside.web.templating import render
@@ -157,10 +154,13 @@ async def _record_page(
     fmt = formatter(request)
     teams = await reference_data.teams(session)
     balance, starting = viewer_wallet(request)
-    read = await record_reads.record_read(
-        session, user.id, balance_cents=balance, starting_cents=starting
+    section = record_section(  # issue 25's analytics, remembered per input (issue 23)
+        await record_reads.record_rows(session, user.id),
+        fmt,
+        viewer_unit(request),
+        balance_cents=balance,
+        starting_cents=starting,
     )
-    stats = analytics.stats_of(read.decided, viewer_unit(request), zone=fmt.zone)  # issue 25
     resets = await bankroll.resets(session, user.id)
     range_error = _check_range(query)
     bets = await record_lines.bet_lines(
@@ -181,11 +181,9 @@ async def _record_page(
         request,
         "record.html",
         {
-            "summary": read.summary,
+            "summary": section.summary,
             "resets": resets,
-            "record_analytics": RecordAnalytics(
-                fmt, analytics_view(stats, fmt), profit_chart(read.series, fmt.zone)
-            ),
+            "record_analytics": section,
             "bets": bets.items,
             "total": bets.total,
             "page": query.page,
