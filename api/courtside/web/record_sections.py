@@ -36,8 +36,14 @@ if TYPE_CHECKING:
     from courtside.services.units import Unit
     from courtside.web.formatting import Formatter
 
-RECORD_SECTIONS_KEPT = 64
-"""Records a process remembers (the demo's 40 bets: ~45 kB of markup and ~250 rows each)."""
+RECORD_SECTIONS_KEPT = 32
+"""Records a process remembers."""
+
+ROWS_KEPT_AT_MOST = 1_000
+"""A record of more rows (bets and their closing quotes) is built per request, as before,
+not kept: memory stays bounded by what one record may hold. The demo's 40 bets are 120 rows
+(~70 kB with their ~45 kB of markup); 32 records at this bound, ~330 bets each, ~25 MB of
+a function's 1,024 MB."""
 
 RECORD_SECTIONS: Remembered[HashedKey, RecordSection] = Remembered(RECORD_SECTIONS_KEPT)
 """Keyed by everything the section is built from (`record_section`)."""
@@ -76,6 +82,8 @@ def record_section(
     stats = analytics.stats_of(read.decided, unit, zone=fmt.zone)
     built = RecordAnalytics(fmt, analytics_view(stats, fmt), profit_chart(read.series, fmt.zone))
     split = split_at_slot(str(built(VIEWER_SLOT)))
-    if split is None:  # some text of the data held the mark: built per request, not kept
+    if split is None or len(rows) > ROWS_KEPT_AT_MOST:
+        # some text of the data held the mark, or the record is too large to keep: built per
+        # request, not kept
         return RecordSection(read.summary, None, built)
     return RECORD_SECTIONS.keep(key, RecordSection(read.summary, split))

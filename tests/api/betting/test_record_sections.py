@@ -131,6 +131,17 @@ def test_a_text_holding_the_mark_is_built_per_request_and_not_kept() -> None:
     assert str(section("tok")) == _built(rows, NEW_YORK, UNIT, 99_000, 100_000, "tok")[0]
 
 
+def test_a_record_of_more_rows_than_kept_at_most_is_built_per_request_and_not_kept() -> None:
+    bet = (5, "lost", "away", 150, 500, -500, TIP, TIP, "NYK")
+    quote = (7, "alpha", -130, 110, TIP - timedelta(hours=1))
+    rows = _rows() + tuple((*bet, 100 + i, *quote) for i in range(memo.ROWS_KEPT_AT_MOST))
+    section = _section(rows)
+    assert len(memo.RECORD_SECTIONS) == 0 and section.split is None
+    assert str(section("tok")) == _built(rows, NEW_YORK, UNIT, 99_000, 100_000, "tok")[0]
+    _section(rows[: memo.ROWS_KEPT_AT_MOST])
+    assert len(memo.RECORD_SECTIONS) == 1
+
+
 def test_at_most_the_kept_number_of_sections_are_remembered() -> None:
     for balance in range(memo.RECORD_SECTIONS_KEPT + 5):
         _section(_rows(), balance=balance)
