@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from courtside import request_state
 from courtside.auth.cookies import session_cookie_name
-from courtside.auth.principal import AuthUser, CredentialSource, load_token_state
+from courtside.auth.principal import AuthUser, CredentialSource, StateLoader, load_token_state
 from courtside.auth.tokens import InvalidToken, TokenClaims, decode_token
 from courtside.settings import get_app_settings
 
@@ -79,13 +79,18 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def user_for_claims(
-    session: AsyncSession, claims: TokenClaims | None, source: CredentialSource
+    session: AsyncSession,
+    claims: TokenClaims | None,
+    source: CredentialSource,
+    load: StateLoader = load_token_state,
 ) -> AuthUser | None:
     """The user these claims sign in right now, or None (no claims: a malformed, expired or
-    forged token; or signed out, or the user's state no longer matches the token)."""
+    forged token; or signed out, or the user's state no longer matches the token). `load`
+    reads the state: the cached one (`load_token_state`), or a page's read of it with its
+    viewer (`web.session`)."""
     if claims is None:
         return None
-    state = await load_token_state(session, claims.user_id, claims.jti)
+    state = await load(session, claims.user_id, claims.jti)
     if (
         state is None
         or state.token_revoked

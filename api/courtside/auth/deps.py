@@ -21,6 +21,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from courtside import request_state
@@ -35,6 +36,8 @@ from courtside.auth.csrf import verify_csrf_for_cookie_session
 from courtside.auth.principal import (
     AuthApiKey,
     AuthUser,
+    StateLoader,
+    load_token_state,
 )
 from courtside.db import SessionDep
 from courtside.errors import ApiError
@@ -54,6 +57,7 @@ __all__ = [
     "get_optional_user",
     "require_admin",
     "require_scope",
+    "resolve_user",
 ]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
@@ -77,18 +81,31 @@ def _invalid_token() -> ApiError:
     )
 
 
-async def _resolve_user(request: Request, session: SessionDep) -> AuthUser | None:
+async def _resolve_user(
+    request: Request, session: AsyncSession, load: StateLoader
+) -> AuthUser | None:
     token = bearer_token(request)
     if token is not None:
-        user = await user_for_claims(session, bearer_claims(request), "bearer")
+        user = await user_for_claims(session, bearer_claims(request), "bearer", load)
         if user is None:
             raise _invalid_token()
         return user
     if session_token(request) is None:
         return None
-    user = await user_for_claims(session, session_claims(request), "cookie")
+    user = await user_for_claims(session, session_claims(request), "cookie", load)
     if user is not None:
         await verify_csrf_for_cookie_session(request)
+    return user
+
+
+async def resolve_user(
+    request: Request, session: AsyncSession, load: StateLoader = load_token_state
+) -> AuthUser | None:
+    """The caller if signed in, else None (an invalid bearer token: 401), remembered on the
+    request for templates (`current_user`). `load` reads the token's state: cached by
+    default; the pages read it with their viewer (`web.session`)."""
+    user = await _resolve_user(request, session, load)
+    setattr(request.state, _USER_STATE, user)
     return user
 
 
@@ -98,9 +115,7 @@ async def get_optional_user(
     _token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> AuthUser | None:
     """The caller if signed in, else None. Also exposed to templates as `current_user`."""
-    user = await _resolve_user(request, session)
-    setattr(request.state, _USER_STATE, user)
-    return user
+    return await resolve_user(request, session)
 
 
 async def get_current_user(
@@ -139,7 +154,7 @@ def require_scope(scope: str) -> Callable[..., Awaitable[AuthApiKey]]:
 
         session = work.session
         if not presented:
-            if await _resolve_user(request, session) is not None:
+            if await _resolve_user(request, session, load_token_state) is not None:
                 raise ApiError(
                     403, "api_key_required", "This route is for API keys, not user tokens."
                 )

@@ -10,20 +10,26 @@ that namespace with `unit_of_work.invalidate_on_commit`, which bumps it for ever
 (in Redis, or without Redis in the database: `cache_versions`). If Redis is
 unreachable the cache is a miss and the database answers; if an invalidation is lost in
 an outage, an entry cached before it lives at most its TTL. So the cache can make a change
-late by at most `USER_STATE_CACHE_SECONDS`, on any instance, never lose it.
+late by at most `USER_STATE_CACHE_SECONDS`, on any instance, never lose it. The web pages
+read the state uncached, with what the layout shows the viewer, in the one statement they
+send anyway (`load_token_state_and_viewer`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
 from courtside.models import RevokedToken, Role, User
+from courtside.services.page_reads import read_columns
+from courtside.services.preferences import Viewer, viewer_of, viewer_statement
 from courtside.services.users import user_state_namespace
 from courtside.settings import get_auth_settings
 
@@ -107,3 +113,42 @@ async def load_token_state(session: AsyncSession, user_id: int, jti: str) -> Tok
     )
     values = json.loads(raw)
     return None if values is None else TokenState(**values)
+
+
+StateLoader = Callable[[AsyncSession, int, str], Awaitable[TokenState | None]]
+"""Reads the state of a user and of their token `jti` (`load_token_state`)."""
+
+
+@cache
+def _state_and_viewer_query() -> Select[Any]:
+    """`load_token_state_and_viewer`'s statement, built once: `load_token_state`'s columns,
+    then the viewer's (`preferences.viewer_statement`); `user` and `jti` parameters."""
+    jti = bindparam("jti", type_=String)
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists()
+    return viewer_statement(
+        User.username,
+        User.email,
+        User.role,
+        User.is_active,
+        User.token_version,
+        User.password_reset_required,
+        revoked,
+    )
+
+
+async def load_token_state_and_viewer(
+    session: AsyncSession, user_id: int, jti: str
+) -> tuple[TokenState | None, Viewer]:
+    """The state of the user and of their token `jti` (as `load_token_state`, None when the
+    user does not exist) and what the layout shows them (`preferences.viewer`), in one
+    statement.
+
+    Issue 23: a signed-in page read the token's state from the cache (a Redis round trip)
+    and then the viewer from the database (a statement); the page's sign-in check now reads
+    the state with the viewer, from the database itself, so it is never late either.
+    """
+    params = {"user": user_id, "jti": jti}
+    row = (await read_columns(session, _state_and_viewer_query(), params)).first()
+    if row is None:
+        return None, Viewer(None, 0)
+    return TokenState(*row[:7]), viewer_of(row[7:])

@@ -5,6 +5,7 @@ signed-in viewer (zone and unread notifications) in one query."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -116,6 +117,13 @@ def _viewer_query() -> Select[Any]:
     """`viewer`'s statement, built once (issue 23: it runs on every signed-in page, and
     building it, its subquery and its cache key cost more than running it); the user's id
     is the `user` parameter."""
+    return viewer_statement()
+
+
+def viewer_statement(*leading: Any) -> Select[Any]:
+    """The viewer's columns (`viewer_of` reads them) after the `leading` columns, of the user
+    whose id is the `user` parameter. A page's sign-in check reads the token's state with
+    them in one statement (`auth.principal.load_token_state_and_viewer`)."""
     user: BindParameter[int] = bindparam("user", type_=Integer)
     unread = (
         select(func.count())
@@ -130,11 +138,18 @@ def _viewer_query() -> Select[Any]:
         Wallet.starting_cents,
         Wallet.unit_cents,
     )
-    return select(*columns).outerjoin(Wallet, Wallet.user_id == User.id).where(User.id == user)
+    return (
+        select(*leading, *columns)
+        .outerjoin(Wallet, Wallet.user_id == User.id)
+        .where(User.id == user)
+    )
+
+
+def viewer_of(columns: Sequence[Any]) -> Viewer:
+    """The `Viewer` of `viewer_statement`'s viewer columns."""
+    return Viewer(columns[0], int(columns[1] or 0), columns[2], columns[3], columns[4])
 
 
 async def viewer(session: AsyncSession, user_id: int) -> Viewer:
     row = (await read_columns(session, _viewer_query(), {"user": user_id})).first()
-    if row is None:
-        return Viewer(None, 0)
-    return Viewer(row[0], int(row[1] or 0), row[2], row[3], row[4])
+    return Viewer(None, 0) if row is None else viewer_of(row)

@@ -12,7 +12,7 @@ cross-site POSTs), `Path=/`, and it expires with the token.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends
@@ -21,7 +21,8 @@ from starlette.responses import Response
 
 from courtside.auth.cookies import cookie_secure, session_cookie_name
 from courtside.auth.csrf import csrf_context
-from courtside.auth.deps import AuthUser, get_optional_user, request_user
+from courtside.auth.deps import AuthUser, request_user, resolve_user
+from courtside.auth.principal import TokenState, load_token_state_and_viewer
 from courtside.auth.tokens import IssuedToken
 from courtside.errors import ApiError
 from courtside.services import preferences
@@ -30,6 +31,9 @@ from courtside.services.units import Unit, unit_from
 from courtside.settings import get_betting_settings
 from courtside.unit_of_work import SessionDep
 from courtside.web.formatting import Formatter, zone_named
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 _VIEWER = "page_viewer"
 _SIGNUP_OPEN = "page_signup_open"
@@ -62,32 +66,41 @@ def login_redirect(request: Request) -> ApiError:
     )
 
 
-async def _load_viewer(request: Request, session: SessionDep, user: AuthUser | None) -> None:
-    """What the layout needs: the signed-in user's zone and unread notifications, or,
-    for a visitor, whether sign-up is open (the nav offers it only then)."""
+async def _page_viewer(request: Request, session: SessionDep) -> AuthUser | None:
+    """The signed-in user (as `get_optional_user` checks them) and what the layout needs:
+    their zone, unread notifications and wallet, or, for a visitor, whether sign-up is open
+    (the nav offers it only then).
+
+    The token's state is read with the viewer, in one statement from the database
+    (`principal.load_token_state_and_viewer`; issue 23: a page made a Redis round trip for
+    the state, then sent the viewer's statement), by the same check as every other route
+    (`deps.resolve_user`)."""
+    viewers: list[preferences.Viewer] = []
+
+    async def state_with_viewer(session: AsyncSession, user_id: int, jti: str) -> TokenState | None:
+        state, viewer = await load_token_state_and_viewer(session, user_id, jti)
+        viewers.append(viewer)
+        return state
+
+    user = await resolve_user(request, session, state_with_viewer)
     if user is not None:
-        setattr(request.state, _VIEWER, await preferences.viewer(session, user.id))
+        setattr(request.state, _VIEWER, viewers[-1])
     else:
         setattr(request.state, _SIGNUP_OPEN, await signup_allowed(session))
+    return user
 
 
 async def page_optional_user(
-    request: Request,
-    session: SessionDep,
-    user: Annotated[AuthUser | None, Depends(get_optional_user)],
+    user: Annotated[AuthUser | None, Depends(_page_viewer)],
 ) -> AuthUser | None:
-    await _load_viewer(request, session, user)
     return user
 
 
 async def page_user(
-    request: Request,
-    session: SessionDep,
-    user: Annotated[AuthUser | None, Depends(get_optional_user)],
+    request: Request, user: Annotated[AuthUser | None, Depends(_page_viewer)]
 ) -> AuthUser:
     if user is None:
         raise login_redirect(request)
-    await _load_viewer(request, session, user)
     return user
 
 

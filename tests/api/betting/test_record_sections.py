@@ -119,7 +119,8 @@ def test_any_change_of_the_input_builds_a_new_section(
     assert after is not before and len(memo.RECORD_SECTIONS) == 2, change
     values = {"rows": _rows(), "zone": NEW_YORK, "unit": UNIT, "balance": 99_000,
               "starting": 100_000, **arguments}  # fmt: skip
-    markup, summary = _built(*values.values(), token="t")
+    markup, summary = _built(values["rows"], values["zone"], values["unit"], values["balance"],
+                             values["starting"], "t")  # fmt: skip
     assert (str(after("t")), after.summary) == (markup, summary), change
     assert (str(after("t")), after.summary) != (str(before("t")), before.summary), change
 

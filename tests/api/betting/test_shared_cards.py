@@ -24,6 +24,7 @@ from courtside.web.card_html import CardHtml
 from courtside.web.cards import GameCard, Side
 from courtside.web.formatting import Formatter
 from courtside.web.stakes import STAKE_RULE
+from courtside.web.viewer_slot import VIEWER_SLOT
 from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, csrf_from, make_slate, refusal_page, sign_in
 
@@ -70,7 +71,7 @@ def test_every_viewer_is_served_the_same_markup_with_their_own_token() -> None:
     second = _html()(_card(), "token-b")
     assert len(memo.SHARED_CARDS) == 1  # the same input: served, not built again
     assert 'value="token-a"' in first and 'value="token-b"' in second
-    assert "token-a" not in second and memo.VIEWER_SLOT not in second
+    assert "token-a" not in second and VIEWER_SLOT not in second
     assert _without_token(first) == _without_token(second)
     memo.SHARED_CARDS.clear()
     assert _html()(_card(), "token-b") == second  # built afresh: the same bytes
@@ -134,12 +135,12 @@ def test_a_text_holding_the_viewer_slot_gets_a_form_of_its_own() -> None:
     """The shared form is split at `VIEWER_SLOT`; a game whose text held it (no real one
     does) has its form built per request, with the viewer's token, never the slot."""
     card = _card()
-    strange = TeamRef(1, f"B{memo.VIEWER_SLOT}", "Boston", "Celtics")
+    strange = TeamRef(1, f"B{VIEWER_SLOT}", "Boston", "Celtics")
     card.home = card.home._replace(team=strange)
     markup = _html()(card, "token-a")
     assert markup.count('value="token-a"') == 1
-    slot = markup.count(memo.VIEWER_SLOT)
-    assert slot == markup.count(f"B{memo.VIEWER_SLOT}") == 4  # only the abbreviation's
+    slot = markup.count(VIEWER_SLOT)
+    assert slot == markup.count(f"B{VIEWER_SLOT}") == 4  # only the abbreviation's
     assert _html()(card, "token-b").count('value="token-b"') == 1  # per request, again
     assert 'name="csrf_token" value="token-a"' in markup
 
