@@ -9,9 +9,10 @@ before, and registers the user's cache namespace with the unit of work
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from courtside.domain_errors import Conflict, DomainError, Invalid, NotFound
 from courtside.models import Role, User, utcnow
 from courtside.schemas.common import PageParams
 from courtside.services import audit, passwords
+from courtside.services.page_reads import read_columns
 from courtside.services.pagination import PageOf, paginate
 from courtside.unit_of_work import invalidate_on_commit
 
@@ -216,7 +218,60 @@ async def list_users(
     page: PageParams,
 ) -> PageOf[User]:
     """Users ordered by username, filtered by a substring of username/e-mail, role, status."""
-    query = select(User)
+    query = _filtered(select(User), search, role, is_active)
+    return await paginate(session, query.order_by(User.username), page)
+
+
+AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
+
+
+class UserLine(NamedTuple):
+    """A user as the admin's list of users shows them: columns, no ORM object."""
+
+    id: int
+    username: str
+    email: str
+    role: str
+    is_active: bool
+    last_login_at: datetime | None
+    password_reset_required: bool
+
+
+async def user_lines(
+    session: AsyncSession,
+    *,
+    search: str | None = None,
+    role: str | None = None,
+    is_active: bool | None = None,
+    page: PageParams,
+) -> PageOf[UserLine]:
+    """`list_users` as columns, for the admin's page (issue 23): sent as a plain column read
+    (`page_reads.read_columns`: no ORM loading, and on a GET no BEGIN / ROLLBACK, as the
+    other signed-in pages), the total counted the same way (`pagination.paginate`: only
+    when the page is full or past the first)."""
+    columns = (
+        User.id,
+        User.username,
+        User.email,
+        User.role,
+        User.is_active,
+        User.last_login_at,
+        User.password_reset_required,
+    )
+    query = _filtered(select(*columns), search, role, is_active).order_by(User.username)
+    read = await read_columns(session, query.limit(page.limit).offset(page.offset), {})
+    rows = [UserLine(*row) for row in read]
+    if page.offset == 0 and len(rows) < page.limit:
+        return PageOf(items=rows, total=len(rows))  # the whole result fits this page
+    count = select(func.count()).select_from(query.order_by(None).subquery())
+    total = (await read_columns(session, count, {})).scalar()
+    return PageOf(items=rows, total=int(total or 0))
+
+
+def _filtered(
+    query: AnySelect, search: str | None, role: str | None, is_active: bool | None
+) -> AnySelect:
+    """`query` where a substring of the username or e-mail, the role and the status match."""
     search = (search or "").replace("\x00", "")
     if search:
         pattern = (
@@ -231,7 +286,7 @@ async def list_users(
         query = query.where(User.role == parse_role(role))
     if is_active is not None:
         query = query.where(User.is_active.is_(is_active))
-    return await paginate(session, query.order_by(User.username), page)
+    return query
 
 
 def _not_yourself(user: User, actor: audit.Actor, what: str) -> None:

@@ -144,16 +144,23 @@ async def test_signed_in_pages_send_no_begin_and_a_bet_still_commits(
     committed_engine: AsyncEngine, cache: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On the app, with the process's engine (not a test's shared connection): the board,
-    a game page and the record read without BEGIN or ROLLBACK; placing a bet (a POST) is a
-    transaction that commits."""
+    a game page, the record and the admin's users read without BEGIN or ROLLBACK; placing a
+    bet (a POST) is a transaction that commits."""
     async with unit_of_work() as work:
         slate = await make_slate(work.session, games=2)
         user = await make_user(work.session, commit=False)
+        admin = await make_user(work.session, role="Admin", commit=False)
     reset_settings()
     transport = httpx.ASGITransport(app=create_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        sign_in(client, admin)
+        await client.get("/admin/users", headers=HTML)  # the first reads may build the cache
+        with sent_to_driver(monkeypatch) as sent:
+            users = await client.get("/admin/users", headers=HTML)
+        assert users.status_code == 200 and admin.username in users.text
+        assert not [q for q in sent if q.startswith(("BEGIN", "ROLLBACK", "COMMIT"))], sent
         sign_in(client, user)
-        await client.get("/", headers=HTML)  # the first reads may build what is cached
+        await client.get("/", headers=HTML)
         with sent_to_driver(monkeypatch) as sent:
             board = await client.get("/", headers=HTML)
             game = await client.get(f"/games/{slate.games[0].id}", headers=HTML)
