@@ -32,7 +32,7 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from courtside import tracing
@@ -49,7 +49,17 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-__all__ = ["Cache", "CacheBackend", "CacheUnavailable", "MemoryBackend", "RedisBackend"]
+__all__ = [
+    "Cache",
+    "CacheBackend",
+    "CacheRead",
+    "CacheUnavailable",
+    "MemoryBackend",
+    "RedisBackend",
+]
+
+CacheRead = tuple[str, str, int, Callable[[], Awaitable[bytes]]]
+"""What `Cache.get_or_build` takes: namespace, key, TTL in seconds, and the build of a miss."""
 
 DEFAULT_MAX_ENTRIES_PER_NAMESPACE: int = CacheSettings.model_fields[
     "cache_max_entries_per_namespace"
@@ -136,6 +146,13 @@ class Circuit:
         self._probing = False
 
 
+def _unversioned(
+    build: Callable[[], Awaitable[bytes]],
+) -> Callable[[bytes | None], Awaitable[bytes]]:
+    """`build` as `get_or_fill` takes it (ignoring the version token)."""
+    return lambda _version: build()
+
+
 class Cache:
     """Namespaced, versioned read-through caching over a backend that may fail, and `run`,
     the failover for callers that must work with or without Redis (rate limits)."""
@@ -201,7 +218,7 @@ class Cache:
         build: Callable[[], Awaitable[bytes]],
     ) -> tuple[bytes, bool]:
         """The cached value, or `build()`'s, cached; returns (value, whether it was a hit)."""
-        return await self.get_or_fill(namespace, key, ttl_seconds, lambda _version: build())
+        return await self.get_or_fill(namespace, key, ttl_seconds, _unversioned(build))
 
     async def get_or_fill(
         self,
@@ -243,6 +260,17 @@ class Cache:
             except Exception as exc:  # any backend failure is a miss
                 await self._failed("get", exc)
                 version = None
+        return await self._fill(namespace, entry_key, ttl_seconds, version, build), False
+
+    async def _fill(
+        self,
+        namespace: str,
+        entry_key: str,
+        ttl_seconds: int,
+        version: bytes | None,
+        build: Callable[[bytes | None], Awaitable[bytes]],
+    ) -> bytes:
+        """A miss: `build(version)`'s value, stored under `version` (None: not stored)."""
         value = await build(version)
         if version is not None and ttl_seconds > 0 and self.circuit.closed:
             try:
@@ -255,7 +283,58 @@ class Cache:
                 )
             except Exception as exc:
                 await self._failed("set", exc)
-        return value, False
+        return value
+
+    async def get_or_build_each(self, reads: Sequence[CacheRead]) -> list[tuple[bytes, bool]]:
+        """`get_or_build` of each read, with every namespace's version and entry read in one
+        round trip (one `MGET`) instead of one a read (issue 23: a page that reads the teams
+        and the flags waited for two). A miss is built and stored as `get_or_build` does,
+        under the version read in that round trip; a namespace without a version yet gets
+        one first (`init`), as there. Redis only: the in-process cache (versions in the
+        database) reads each as `get_or_build`.
+
+        One `MGET` over several namespaces' keys needs a Redis that is not in cluster mode
+        (their `{namespace}` hash tags differ), which is what `build_redis_client` connects
+        to (ElastiCache with cluster mode disabled, `cache/infrastructure.py`)."""
+        if self.versions is not None or len(reads) < 2:
+            return [await self.get_or_build(*read) for read in reads]
+        entry_keys = [self._entry_key(namespace, key) for namespace, key, _, _ in reads]
+        versions: list[bytes | None] = [None] * len(reads)
+        found: list[tuple[bytes, bool] | None] = [None] * len(reads)
+        if self.circuit.allow():
+            try:
+                if self._pending_invalidations:
+                    await self._flush_pending_invalidations()
+                keys: list[str] = []
+                for (namespace, _, _, _), entry_key in zip(reads, entry_keys, strict=True):
+                    keys += (self._version_key(namespace), entry_key)
+                values = await self.backend.get_many(keys)
+                for index, (namespace, _, _, _) in enumerate(reads):
+                    version, cached = values[2 * index], values[2 * index + 1]
+                    if version is None:
+                        version = await self.backend.init(
+                            self._version_key(namespace), await self._token()
+                        )
+                    versions[index] = version
+                    if cached is not None:
+                        tag, _, value = cached.partition(_TAG_SEPARATOR)
+                        if tag == version:
+                            found[index] = (value, True)
+                self.circuit.succeeded()
+            except Exception as exc:  # any backend failure is a miss of every read
+                await self._failed("get", exc)
+                versions = [None] * len(reads)
+                found = [None] * len(reads)
+        answers = []
+        for index, (namespace, _, ttl_seconds, build) in enumerate(reads):
+            hit = found[index]
+            if hit is None:
+                value = await self._fill(
+                    namespace, entry_keys[index], ttl_seconds, versions[index], _unversioned(build)
+                )
+                hit = (value, False)
+            answers.append(hit)
+        return answers
 
     async def invalidate(self, *namespaces: str) -> None:
         """Make every cached entry of these namespaces unreachable, on every instance.

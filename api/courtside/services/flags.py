@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.cache import get_cache
+from courtside.cache import CacheRead, get_cache
 from courtside.models import FeatureFlag
 
 FLAGS_NAMESPACE = "flags"
@@ -20,13 +20,25 @@ DEFAULTS: dict[str, bool] = {BETTING_OPEN: True, SIGNUP_OPEN: True}
 """A flag with no row takes its default here (unknown flags are off)."""
 
 
-async def all_flags(session: AsyncSession) -> dict[str, bool]:
+def flags_read(session: AsyncSession) -> CacheRead:
+    """The cache read of every flag (`Cache.get_or_build`'s arguments), for a page that reads
+    it with others in one round trip (`reference_data.teams_and_flags`); `flags_of` its
+    value."""
+
     async def load() -> bytes:
         rows = (await session.execute(select(FeatureFlag.name, FeatureFlag.enabled))).all()
         return json.dumps({**DEFAULTS, **{name: enabled for name, enabled in rows}}).encode()
 
-    raw, _hit = await get_cache().get_or_build(FLAGS_NAMESPACE, "all", FLAGS_TTL_SECONDS, load)
+    return FLAGS_NAMESPACE, "all", FLAGS_TTL_SECONDS, load
+
+
+def flags_of(raw: bytes) -> dict[str, bool]:
     return dict(json.loads(raw))
+
+
+async def all_flags(session: AsyncSession) -> dict[str, bool]:
+    raw, _hit = await get_cache().get_or_build(*flags_read(session))
+    return flags_of(raw)
 
 
 async def is_enabled(session: AsyncSession, name: str) -> bool:

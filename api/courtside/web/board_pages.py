@@ -75,7 +75,7 @@ async def board_context(
     since = first if day else today - timedelta(days=1)
     start, _ = league_calendar.local_day_bounds(since, zone)
     _, end = league_calendar.local_day_bounds(last, zone)
-    all_teams = await reference_data.teams(session)
+    all_teams, all_flags = await reference_data.teams_and_flags(session)  # one round trip
     chosen = next((t for t in all_teams if t.abbreviation == team), None)
     slate = await board.games_between(
         session,
@@ -86,7 +86,7 @@ async def board_context(
         user_id=user.id if user else None,
     )
     games = slate.games if day else carried_over(slate.games, today, zone, now)
-    betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
+    betting_open = all_flags.get(flags.BETTING_OPEN, False)
     cards = await cards_for(
         session,
         games,

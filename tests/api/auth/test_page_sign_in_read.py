@@ -10,6 +10,8 @@ on purpose and show that the pages follow the database while an API route follow
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from sqlalchemy import insert, update
@@ -58,12 +60,12 @@ async def test_a_page_follows_the_database_where_the_cache_is_stale(
             insert(RevokedToken).values(jti=jti, user_id=user.id, expires_at=utcnow())
         )
     else:
-        values = {
+        changes: dict[str, dict[str, Any]] = {
             "deactivated": {"is_active": False},
             "signed out everywhere": {"token_version": before[1] + 1},
             "demoted": {"role": Role.ADMIN.value},
-        }[change]
-        await session.execute(update(User).where(User.id == before[0]).values(**values))
+        }
+        await session.execute(update(User).where(User.id == before[0]).values(**changes[change]))
     await session.commit()
     stale = await load_token_state(session, before[0], jti)
     assert stale is not None and stale.is_active and not stale.token_revoked, change
