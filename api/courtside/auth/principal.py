@@ -20,15 +20,15 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import Select, String, bindparam, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
 from courtside.models import RevokedToken, Role, User
-from courtside.services.page_reads import read_columns
+from courtside.prepared import Prepared
+from courtside.services.page_reads import read_prepared
 from courtside.services.preferences import Viewer, viewer_of, viewer_statement
 from courtside.services.users import user_state_namespace
 from courtside.settings import get_auth_settings
@@ -119,21 +119,19 @@ StateLoader = Callable[[AsyncSession, int, str], Awaitable[TokenState | None]]
 """Reads the state of a user and of their token `jti` (`load_token_state`)."""
 
 
-@cache
-def _state_and_viewer_query() -> Select[Any]:
-    """`load_token_state_and_viewer`'s statement, built once: `load_token_state`'s columns,
-    then the viewer's (`preferences.viewer_statement`); `user` and `jti` parameters."""
-    jti = bindparam("jti", type_=String)
-    revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists()
-    return viewer_statement(
+STATE_AND_VIEWER = Prepared(
+    lambda: viewer_statement(
         User.username,
         User.email,
         User.role,
         User.is_active,
         User.token_version,
         User.password_reset_required,
-        revoked,
+        select(RevokedToken.jti).where(RevokedToken.jti == bindparam("jti", type_=String)).exists(),
     )
+)
+"""`load_token_state_and_viewer`'s statement, built and compiled once: `load_token_state`'s
+columns, then the viewer's (`preferences.viewer_statement`); `user` and `jti` parameters."""
 
 
 async def load_token_state_and_viewer(
@@ -147,8 +145,8 @@ async def load_token_state_and_viewer(
     and then the viewer from the database (a statement); the page's sign-in check now reads
     the state with the viewer, from the database itself, so it is never late either.
     """
-    params = {"user": user_id, "jti": jti}
-    row = (await read_columns(session, _state_and_viewer_query(), params)).first()
-    if row is None:
+    rows = await read_prepared(session, STATE_AND_VIEWER, {"user": user_id, "jti": jti})
+    if not rows:
         return None, Viewer(None, 0)
+    row = rows[0]
     return TokenState(*row[:7]), viewer_of(row[7:])
