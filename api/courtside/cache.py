@@ -31,13 +31,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from courtside import tracing
 from courtside.cache_backends import CacheBackend, MemoryBackend, RedisBackend
-from courtside.cache_retry import PendingInvalidations
+from courtside.cache_retry import Circuit, PendingInvalidations
 from courtside.settings import CacheSettings, get_cache_settings
 
 if TYPE_CHECKING:
@@ -113,37 +112,6 @@ def build_redis_client(url: str, settings: CacheSettings) -> Redis:
         retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         health_check_interval=0,
     )
-
-
-class Circuit:
-    """Whether to try Redis now: closed (yes), open (no, until the retry window has passed),
-    then one probe at a time until a call succeeds."""
-
-    def __init__(self, retry_after_seconds: float) -> None:
-        self.retry_after_seconds = retry_after_seconds
-        self._open_until: float | None = None
-        self._probing = False
-
-    @property
-    def closed(self) -> bool:
-        return self._open_until is None
-
-    def allow(self) -> bool:
-        """True if this call may use Redis (when the circuit is open: only the one probe)."""
-        if self._open_until is None:
-            return True
-        if self._probing or time.monotonic() < self._open_until:
-            return False
-        self._probing = True
-        return True
-
-    def succeeded(self) -> None:
-        self._open_until = None
-        self._probing = False
-
-    def failed(self) -> None:
-        self._open_until = time.monotonic() + self.retry_after_seconds
-        self._probing = False
 
 
 def _unversioned(

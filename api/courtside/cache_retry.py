@@ -1,4 +1,5 @@
-"""Invalidations that did not reach Redis, retried until they do.
+"""When the cache tries Redis again after a failure (`Circuit`), and invalidations that did
+not reach Redis, retried until they do.
 
 An invalidation is the only way another instance learns that its cached entries are stale.
 If Redis does not answer when one is sent (frozen, restarting, a network blip), the entries
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 
 log = logging.getLogger(__name__)
@@ -63,3 +65,34 @@ class PendingInvalidations:
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
+
+
+class Circuit:
+    """Whether to try Redis now: closed (yes), open (no, until the retry window has passed),
+    then one probe at a time until a call succeeds."""
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        self._open_until: float | None = None
+        self._probing = False
+
+    @property
+    def closed(self) -> bool:
+        return self._open_until is None
+
+    def allow(self) -> bool:
+        """True if this call may use Redis (when the circuit is open: only the one probe)."""
+        if self._open_until is None:
+            return True
+        if self._probing or time.monotonic() < self._open_until:
+            return False
+        self._probing = True
+        return True
+
+    def succeeded(self) -> None:
+        self._open_until = None
+        self._probing = False
+
+    def failed(self) -> None:
+        self._open_until = time.monotonic() + self.retry_after_seconds
+        self._probing = False

@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 from courtside.models import Bet, BetSide, BetStatus, Game, Team, User
 from courtside.odds import implied_probability
 from courtside.services import closing_line
-from courtside.services.closing_line import QuoteRow, closing_markets
+from courtside.services.closing_line import QuoteRow
 from courtside.services.page_reads import read_columns
 from courtside.services.units import Unit, unit_of
 from courtside.settings import get_app_settings
@@ -429,32 +429,3 @@ def stats_of(bets: list[DecidedBet], unit: Unit, *, zone: ZoneInfo) -> BettorSta
         streaks=streaks(bets),
         series=series(bets),
     )
-
-
-async def closing_odds_by_bet(
-    session: AsyncSession, user_id: int, *, now: datetime
-) -> dict[int, int]:
-    """The best closing price on the side of each of the user's bets whose game has tipped
-    off or is settled (before tip-off there is no closing line yet) and that was not
-    refunded: the CSV's `closing_odds` column."""
-    rows = (
-        await session.execute(
-            select(Bet.id, Bet.side, Game)
-            .join(Game, Game.id == Bet.game_id)
-            .where(
-                Bet.user_id == user_id,
-                Bet.status != BetStatus.REFUNDED.value,
-                (Game.start_time <= now)
-                | Bet.status.in_([BetStatus.WON.value, BetStatus.LOST.value]),
-            )
-        )
-    ).all()
-    games = list({game.id: game for _, _, game in rows}.values())
-    closing = await closing_markets(session, games)
-    found = {}
-    for bet_id, side, game in rows:
-        market = closing.get(game.id)
-        price = None if market is None else market.best(side)
-        if price is not None:
-            found[bet_id] = price.odds
-    return found

@@ -10,12 +10,13 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.models import utcnow
+from courtside.models import Bet, BetStatus, Game, utcnow
 from courtside.odds import format_units, implied_probability
-from courtside.services.analytics import closing_odds_by_bet
 from courtside.services.bet_record import BetFilters, iter_bets
+from courtside.services.closing_line import closing_markets
 from courtside.services.units import unit_of
 
 COLUMNS = (
@@ -122,3 +123,32 @@ async def bets_csv(
             )
         )
     return out.getvalue()
+
+
+async def closing_odds_by_bet(
+    session: AsyncSession, user_id: int, *, now: datetime
+) -> dict[int, int]:
+    """The best closing price on the side of each of the user's bets whose game has tipped
+    off or is settled (before tip-off there is no closing line yet) and that was not
+    refunded: the CSV's `closing_odds` column."""
+    rows = (
+        await session.execute(
+            select(Bet.id, Bet.side, Game)
+            .join(Game, Game.id == Bet.game_id)
+            .where(
+                Bet.user_id == user_id,
+                Bet.status != BetStatus.REFUNDED.value,
+                (Game.start_time <= now)
+                | Bet.status.in_([BetStatus.WON.value, BetStatus.LOST.value]),
+            )
+        )
+    ).all()
+    games = list({game.id: game for _, _, game in rows}.values())
+    closing = await closing_markets(session, games)
+    found = {}
+    for bet_id, side, game in rows:
+        market = closing.get(game.id)
+        price = None if market is None else market.best(side)
+        if price is not None:
+            found[bet_id] = price.odds
+    return found
