@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,19 +89,8 @@ async def load_token_state(session: AsyncSession, user_id: int, jti: str) -> Tok
     ttl = get_auth_settings().user_state_cache_seconds
 
     async def load() -> bytes:
-        revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists()
         row = (
-            await session.execute(
-                select(
-                    User.username,
-                    User.email,
-                    User.role,
-                    User.is_active,
-                    User.token_version,
-                    User.password_reset_required,
-                    revoked,
-                ).where(User.id == user_id)
-            )
+            await session.execute(select(*_state_columns(jti)).where(User.id == user_id))
         ).one_or_none()
         if row is None:
             return b"null"
@@ -119,16 +108,23 @@ StateLoader = Callable[[AsyncSession, int, str], Awaitable[TokenState | None]]
 """Reads the state of a user and of their token `jti` (`load_token_state`)."""
 
 
-STATE_AND_VIEWER = Prepared(
-    lambda: viewer_statement(
+def _state_columns(jti: object) -> tuple[Any, ...]:
+    """`TokenState`'s fields in order, for the token whose id is `jti` (a value, or a bind
+    parameter): the user's columns, and whether that token was signed out."""
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists()
+    return (
         User.username,
         User.email,
         User.role,
         User.is_active,
         User.token_version,
         User.password_reset_required,
-        select(RevokedToken.jti).where(RevokedToken.jti == bindparam("jti", type_=String)).exists(),
+        revoked,
     )
+
+
+STATE_AND_VIEWER = Prepared(
+    lambda: viewer_statement(*_state_columns(bindparam("jti", type_=String)))
 )
 """`load_token_state_and_viewer`'s statement, built and compiled once: `load_token_state`'s
 columns, then the viewer's (`preferences.viewer_statement`); `user` and `jti` parameters."""
