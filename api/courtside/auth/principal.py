@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.cache import get_cache
 from courtside.models import RevokedToken, Role, User
 from courtside.prepared import Prepared
-from courtside.services.page_reads import read_prepared
+from courtside.services.page_reads import read_columns
 from courtside.services.preferences import Viewer, viewer_of, viewer_statement
 from courtside.services.users import user_state_namespace
 from courtside.settings import get_auth_settings
@@ -126,8 +126,12 @@ def _state_columns(jti: object) -> tuple[Any, ...]:
 STATE_AND_VIEWER = Prepared(
     lambda: viewer_statement(*_state_columns(bindparam("jti", type_=String)))
 )
-"""`load_token_state_and_viewer`'s statement, built and compiled once: `load_token_state`'s
-columns, then the viewer's (`preferences.viewer_statement`); `user` and `jti` parameters."""
+"""`load_token_state_and_viewer`'s statement, built once: `load_token_state`'s columns, then
+the viewer's (`preferences.viewer_statement`); `user` and `jti` parameters. Sent through
+SQLAlchemy (`page_reads.read_columns`), not on the driver's connection: it is a page's first
+statement, usually on a connection just taken from the pool, where SQLAlchemy's disconnect
+handling (`db`'s `handle_error` listeners) must see a connection that failed, so that it is
+dropped rather than put back."""
 
 
 async def load_token_state_and_viewer(
@@ -141,8 +145,8 @@ async def load_token_state_and_viewer(
     and then the viewer from the database (a statement); the page's sign-in check now reads
     the state with the viewer, from the database itself, so it is never late either.
     """
-    rows = await read_prepared(session, STATE_AND_VIEWER, {"user": user_id, "jti": jti})
-    if not rows:
+    params = {"user": user_id, "jti": jti}
+    row = (await read_columns(session, STATE_AND_VIEWER.statement, params)).first()
+    if row is None:
         return None, Viewer(None, 0)
-    row = rows[0]
     return TokenState(*row[:7]), viewer_of(row[7:])

@@ -67,9 +67,8 @@ def login_redirect(request: Request) -> ApiError:
 
 
 async def _page_viewer(request: Request, session: SessionDep) -> AuthUser | None:
-    """The signed-in user (as `get_optional_user` checks them) and what the layout needs:
-    their zone, unread notifications and wallet, or, for a visitor, whether sign-up is open
-    (the nav offers it only then).
+    """The signed-in user (as `get_optional_user` checks them) and what the layout shows
+    them: their zone, unread notifications and wallet.
 
     The token's state is read with the viewer, in one statement from the database
     (`principal.load_token_state_and_viewer`; issue 23: a page made a Redis round trip for
@@ -85,14 +84,18 @@ async def _page_viewer(request: Request, session: SessionDep) -> AuthUser | None
     user = await resolve_user(request, session, state_with_viewer)
     if user is not None:
         setattr(request.state, _VIEWER, viewers[-1])
-    else:
-        setattr(request.state, _SIGNUP_OPEN, await signup_allowed(session))
     return user
 
 
 async def page_optional_user(
+    request: Request,
+    session: SessionDep,
     user: Annotated[AuthUser | None, Depends(_page_viewer)],
 ) -> AuthUser | None:
+    """The signed-in user or None; for a visitor, also whether sign-up is open (the nav
+    offers it only then)."""
+    if user is None:
+        setattr(request.state, _SIGNUP_OPEN, await signup_allowed(session))
     return user
 
 
@@ -100,7 +103,7 @@ async def page_user(
     request: Request, user: Annotated[AuthUser | None, Depends(_page_viewer)]
 ) -> AuthUser:
     if user is None:
-        raise login_redirect(request)
+        raise login_redirect(request)  # before reading anything more
     return user
 
 

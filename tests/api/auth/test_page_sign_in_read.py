@@ -96,3 +96,22 @@ async def test_the_state_and_the_viewer_are_read_in_one_statement(
     )
     revoked, _ = await load_token_state_and_viewer(session, user.id, "gone")
     assert revoked is not None and revoked.token_revoked
+
+
+async def test_a_visitor_is_sent_to_sign_in_before_anything_is_read(
+    client: httpx.AsyncClient, cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page for signed-in people redirects a visitor before reading what the layout shows
+    visitors (whether sign-up is open: a cache read); a public page still reads it."""
+    reads: list[object] = []
+    original = cache.backend.get_many
+
+    async def get_many(keys: Any) -> Any:
+        reads.append(keys)
+        return await original(keys)
+
+    monkeypatch.setattr(cache.backend, "get_many", get_many)
+    record = await client.get("/record", headers=HTML)
+    assert record.status_code == 303 and reads == []
+    board = await client.get("/", headers=HTML)
+    assert board.status_code == 200 and any("{flags}" in str(keys) for keys in reads)
