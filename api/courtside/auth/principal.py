@@ -20,14 +20,14 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import Select, String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
 from courtside.models import RevokedToken, Role, User
-from courtside.prepared import Prepared
 from courtside.services.page_reads import read_columns
 from courtside.services.preferences import Viewer, viewer_of, viewer_statement
 from courtside.services.users import user_state_namespace
@@ -123,15 +123,15 @@ def _state_columns(jti: object) -> tuple[Any, ...]:
     )
 
 
-STATE_AND_VIEWER = Prepared(
-    lambda: viewer_statement(*_state_columns(bindparam("jti", type_=String)))
-)
-"""`load_token_state_and_viewer`'s statement, built once: `load_token_state`'s columns, then
-the viewer's (`preferences.viewer_statement`); `user` and `jti` parameters. Sent through
-SQLAlchemy (`page_reads.read_columns`), not on the driver's connection: it is a page's first
-statement, usually on a connection just taken from the pool, where SQLAlchemy's disconnect
-handling (`db`'s `handle_error` listeners) must see a connection that failed, so that it is
-dropped rather than put back."""
+@cache
+def _state_and_viewer_query() -> Select[Any]:
+    """`load_token_state_and_viewer`'s statement, built once: `load_token_state`'s columns,
+    then the viewer's (`preferences.viewer_statement`); `user` and `jti` parameters. Sent
+    through SQLAlchemy (`page_reads.read_columns`), not on the driver's connection: it is a
+    page's first statement, usually on a connection just taken from the pool, where
+    SQLAlchemy's disconnect handling (`db`'s `handle_error` listeners) must see a connection
+    that failed, so that it is dropped rather than put back."""
+    return viewer_statement(*_state_columns(bindparam("jti", type_=String)))
 
 
 async def load_token_state_and_viewer(
@@ -146,7 +146,7 @@ async def load_token_state_and_viewer(
     the state with the viewer, from the database itself, so it is never late either.
     """
     params = {"user": user_id, "jti": jti}
-    row = (await read_columns(session, STATE_AND_VIEWER.statement, params)).first()
+    row = (await read_columns(session, _state_and_viewer_query(), params)).first()
     if row is None:
         return None, Viewer(None, 0)
     return TokenState(*row[:7]), viewer_of(row[7:])
