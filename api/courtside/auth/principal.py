@@ -138,7 +138,7 @@ async def load_token_state_and_viewer(
     session: AsyncSession, user_id: int, jti: str
 ) -> tuple[TokenState | None, Viewer]:
     """The state of the user and of their token `jti` (as `load_token_state`, None when the
-    user does not exist) and what the layout shows them (`preferences.viewer`), in one
+    user does not exist) and what the layout shows them (`preferences.viewer_statement`), in one
     statement.
 
     Issue 23: a signed-in page read the token's state from the cache (a Redis round trip)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -17,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.domain_errors import Conflict, Invalid
 from courtside.models import Notification, User, Wallet
 from courtside.services import audit
-from courtside.services.page_reads import read_columns
 from courtside.services.users import get_user
 
 DISPLAY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{1,30}[A-Za-z0-9]$")
@@ -112,14 +110,6 @@ async def update_preferences(
     return await get_preferences(session, user_id)
 
 
-@cache
-def _viewer_query() -> Select[Any]:
-    """`viewer`'s statement, built once (issue 23: it runs on every signed-in page, and
-    building it, its subquery and its cache key cost more than running it); the user's id
-    is the `user` parameter."""
-    return viewer_statement()
-
-
 def viewer_statement(*leading: Any) -> Select[Any]:
     """The viewer's columns (`viewer_of` reads them) after the `leading` columns, of the user
     whose id is the `user` parameter. A page's sign-in check reads the token's state with
@@ -148,8 +138,3 @@ def viewer_statement(*leading: Any) -> Select[Any]:
 def viewer_of(columns: Sequence[Any]) -> Viewer:
     """The `Viewer` of `viewer_statement`'s viewer columns."""
     return Viewer(columns[0], int(columns[1] or 0), columns[2], columns[3], columns[4])
-
-
-async def viewer(session: AsyncSession, user_id: int) -> Viewer:
-    row = (await read_columns(session, _viewer_query(), {"user": user_id})).first()
-    return Viewer(None, 0) if row is None else viewer_of(row)

@@ -56,14 +56,6 @@ def record_of(rows: BetRowsRead, *, balance_cents: int, starting_cents: int) -> 
     return RecordRead(summary, series, decided_of(bets))
 
 
-async def record_read(
-    session: AsyncSession, user_id: int, *, balance_cents: int, starting_cents: int
-) -> RecordRead:
-    """`record_of` the user's `record_rows`: one statement."""
-    rows = await record_rows(session, user_id)
-    return record_of(rows, balance_cents=balance_cents, starting_cents=starting_cents)
-
-
 def summary_and_series(
     rows: Sequence[BetRow], *, balance_cents: int, starting_cents: int
 ) -> tuple[Summary, list[ProfitPoint]]:

@@ -34,7 +34,8 @@ def default_unit_cents(starting_cents: int) -> int:
 
 def unit_from(unit_cents: int | None, starting_cents: int | None) -> Unit:
     """The unit of a wallet's two columns (both None: no wallet yet). The record page has
-    them from its viewer read (`preferences.viewer`), so it needs no statement for them."""
+    them from its viewer read (`auth.principal.load_token_state_and_viewer`), so it needs
+    no statement for them."""
     if unit_cents is not None:
         return Unit(int(unit_cents), False)
     if starting_cents is None:

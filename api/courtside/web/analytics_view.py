@@ -37,7 +37,7 @@ class AnalyticsView:
 
 def analytics_view(stats: BettorStats, fmt: Formatter) -> AnalyticsView:
     """`stats`: `analytics.stats_of` in the viewer's zone (the record page computes them from
-    its one read of the user's bets, `record_reads.record_read`)."""
+    its one read of the user's bets, `record_reads.record_rows`)."""
     parts = stats.breakdowns
     return AnalyticsView(
         stats=stats,

@@ -86,7 +86,7 @@ async def test_the_state_and_the_viewer_are_read_in_one_statement(
     state, viewer = await load_token_state_and_viewer(session, user.id, "some-token-id")
     assert state is not None and state.username == user.username
     assert (state.is_active, state.role, state.token_revoked) == (True, user.role, False)
-    assert viewer == await preferences.viewer(session, user.id)
+    assert viewer == preferences.Viewer(user.time_zone, 0)  # no notification, no wallet yet
     assert await load_token_state_and_viewer(session, user.id + 10_000, "x") == (
         None,
         preferences.Viewer(None, 0),

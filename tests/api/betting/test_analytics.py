@@ -354,10 +354,11 @@ async def test_the_csv_carries_units_closing_odds_and_clv(
 async def test_the_record_reads_the_same_analytics_in_one_statement(
     session: AsyncSession,
 ) -> None:
-    """The record page's one read of the user's bets (`record_reads.record_read`) gives the
-    same decided bets, closing prices included, as `bettor_stats`."""
+    """The record page's one read of the user's bets (`record_reads.record_rows`, then
+    `record_of`) gives the same decided bets, closing prices included, as `bettor_stats`."""
     user_id = await _history(session)
-    read = await record_reads.record_read(session, user_id, balance_cents=0, starting_cents=0)
+    rows = await record_reads.record_rows(session, user_id)
+    read = record_reads.record_of(rows, balance_cents=0, starting_cents=0)
     stats = await analytics.bettor_stats(session, user_id, zone=UTC)
     assert read.decided == stats.bets
     assert [bet.closing_odds for bet in read.decided] == [-170, 150, 140, -250, None]

@@ -1,8 +1,9 @@
 """The pages' column reads sent on the session's connection (`page_reads.read_columns`,
 issue 23) give the rows `AsyncSession.execute` gives, values and types, for every statement
-moved there (the viewer's, the board's markets, the game page's history, the record's bets
-and its page of bets with its count), on both dialects; and with changes pending in the
-session they are still read through `execute`, which flushes them first."""
+moved there (the page's sign-in state with its viewer, the board's markets, the game page's
+history, the record's bets and its page of bets with its count), on both dialects; and with
+changes pending in the session they are still read through `execute`, which flushes them
+first."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from courtside.auth import principal
+from courtside.auth.principal import load_token_state_and_viewer
 from courtside.models import Game, Notification, User
-from courtside.services import analytics, board, closing_line, game_rows, preferences, record_lines
+from courtside.services import analytics, board, closing_line, game_rows, record_lines
 from courtside.services.page_reads import read_columns, read_prepared
 from scripts.demo_bets import seed_bet_history
 from scripts.demo_data import generate_season, load_season
@@ -38,7 +41,7 @@ async def _statements(session: AsyncSession, user_id: int) -> list[tuple[Any, di
     postgresql = session.get_bind().dialect.name == "postgresql"
     games = list(await session.scalars(select(Game.id).order_by(Game.start_time).limit(60)))
     found: list[tuple[Any, dict[str, Any]]] = [
-        (preferences._viewer_query(), {"user": user_id}),
+        (principal._state_and_viewer_query(), {"user": user_id, "jti": "some-token"}),
         (closing_line._shown_query(postgresql), {"games": games, "open": games[::2]}),
         (analytics._bet_rows_query(False, postgresql), {"user": user_id}),
         (analytics._bet_rows_query(True, postgresql), {"user": user_id}),
@@ -72,9 +75,9 @@ async def test_pending_changes_are_flushed_first(session: AsyncSession, cache: o
     await seed_bet_history(session, username="demo-user", games=3, now=NOW)
     user_id = await session.scalar(select(User.id).where(User.username == "demo-user"))
     assert user_id is not None
-    before = (await preferences.viewer(session, user_id)).unread
+    before = (await load_token_state_and_viewer(session, user_id, "t"))[1].unread
     session.add(Notification(user_id=user_id, bet_id=None, kind="bet_settled", message="x"))
-    assert (await preferences.viewer(session, user_id)).unread == before + 1
+    assert (await load_token_state_and_viewer(session, user_id, "t"))[1].unread == before + 1
 
 
 @both_dialects

@@ -37,7 +37,7 @@ the viewer and the page of users. The record's analytics section (issue 25) firs
 decided bets with their games, their closing lines, the user's unit); they are folded into its
 own reads now: the unit comes with the viewer read, and one read of the user's bets with their
 games, the team backed and the closing quotes serves the summary, the chart and the analytics
-(`record_reads.record_read`). The other two are the bankroll resets and the page of bets."""
+(`record_reads.record_rows`). The other two are the bankroll resets and the page of bets."""
 
 
 @contextmanager
