@@ -10,6 +10,7 @@ rescheduled)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
@@ -19,7 +20,9 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from courtside.cache import CacheRead, get_cache
 from courtside.domain_errors import NotFound
+from courtside.http_cache import ODDS_HISTORY
 from courtside.models import (
     Bet,
     BetStatus,
@@ -33,10 +36,19 @@ from courtside.models import (
 )
 from courtside.models.betting import shown_status
 from courtside.prepared import Prepared
-from courtside.services import game_rows
-from courtside.services.closing_line import QuoteRow
+from courtside.services import flags, game_rows, reference_data
+from courtside.services.closing_line import (
+    QuoteRow,
+    markets_of,
+    quotes_from_json,
+    quotes_json,
+    shown_markets_read,
+)
 from courtside.services.game_rows import GameRow, game_row
+from courtside.services.markets import Market
 from courtside.services.page_reads import read_columns, read_prepared
+from courtside.services.reference_data import TeamRef
+from courtside.settings import get_cache_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +126,8 @@ def _slate_query(viewing: bool) -> Select[Any]:
 
 
 def _between(viewing: bool, one_team: bool) -> Select[Any]:
-    """Games starting in `[:start, :end)`, of team `:team` if `one_team`, in tip-off order,
-    at most `:limit`."""
+    """Games starting in `[:start, :end)`, of the team abbreviated `:team` if `one_team`, in
+    tip-off order, at most `:limit`."""
     query = (
         _slate_query(viewing)
         .where(Game.start_time >= bindparam("start"), Game.start_time < bindparam("end"))
@@ -124,7 +136,9 @@ def _between(viewing: bool, one_team: bool) -> Select[Any]:
     )
     if one_team:
         team: Any = bindparam("team")
-        query = query.where(or_(Game.home_team_id == team, Game.away_team_id == team))
+        query = query.where(
+            or_(game_rows.HOME.abbreviation == team, game_rows.AWAY.abbreviation == team)
+        )
     return query
 
 
@@ -172,15 +186,17 @@ async def games_between(
     end: datetime,
     *,
     limit: int,
-    team_id: int | None = None,
+    team: str | None = None,
     user_id: int | None = None,
 ) -> Slate:
-    """Games starting in `[start, end)` (of one team, if given), in tip-off order; with
-    `user_id`, that user's bet on each."""
+    """Games starting in `[start, end)` (of the team abbreviated `team`, if given), in
+    tip-off order; with `user_id`, that user's bet on each. The team goes by its
+    abbreviation, so the board needs no team list before its games (issue 23: the board
+    reads its teams with the games' markets, after the games)."""
     params: dict[str, Any] = {"start": start, "end": end, "limit": limit}
-    if team_id is not None:
-        params["team"] = team_id
-    statement = SLATES[user_id is not None, team_id is not None]
+    if team is not None:
+        params["team"] = team
+    statement = SLATES[user_id is not None, team is not None]
     return await _slate(session, statement, params, user_id)
 
 
@@ -232,10 +248,51 @@ def _history_query() -> Select[int, int, str, int, int, datetime]:
 async def odds_history(session: AsyncSession, game_id: int) -> list[QuoteRow]:
     """Every snapshot of a game's moneyline, oldest first, as plain rows (issue 23: the
     game page only reads them; ~50 `OddsSnapshot` objects a page were built and tracked by
-    the session for its chart, market and statistics)."""
-    return [
-        QuoteRow(*row) for row in await read_columns(session, _history_query(), {"game": game_id})
-    ]
+    the session for its chart, market and statistics), from the cache (`odds_history_read`;
+    the game page reads it with the flags: `game_page_reads`)."""
+    raw, _hit = await get_cache().get_or_build(*odds_history_read(session, game_id))
+    return history_of(raw)
+
+
+def odds_history_read(session: AsyncSession, game_id: int) -> CacheRead:
+    """`odds_history` as a cache read (`Cache.get_or_build`'s arguments; `history_of` its
+    value), in `ODDS_HISTORY`, which a write of odds invalidates (`ingest.NAMESPACES`): the
+    game page reads it with the flags in one Redis round trip instead of a statement
+    (issue 23)."""
+
+    async def build() -> bytes:
+        return quotes_json(await read_columns(session, _history_query(), {"game": game_id}))
+
+    return ODDS_HISTORY, str(game_id), get_cache_settings().cache_ttl_seconds, build
+
+
+def history_of(raw: bytes) -> list[QuoteRow]:
+    return [QuoteRow(*row) for row in quotes_from_json(raw)]
+
+
+async def board_reads(
+    session: AsyncSession, games: Sequence[GameRow], now: datetime
+) -> tuple[list[TeamRef], dict[str, bool], dict[int, Market]]:
+    """The board's reads from the cache: the teams, the flags and the markets `games` show
+    (`closing_line.shown_markets`), in one round trip (issue 23: two, the markets after the
+    teams and the flags). Each is built and cached as on its own on a miss."""
+    reads = [reference_data.teams_read(session), flags.flags_read(session)]
+    if games:
+        reads.append(shown_markets_read(session, games, now))
+    answers = await get_cache().get_or_build_each(reads)
+    markets = markets_of(reads[2], answers[2][0]) if games else {}
+    return reference_data.teams_of(answers[0][0]), flags.flags_of(answers[1][0]), markets
+
+
+async def game_page_reads(
+    session: AsyncSession, game_id: int
+) -> tuple[dict[str, bool], list[QuoteRow]]:
+    """The game page's reads from the cache: the flags and the game's odds history, in one
+    round trip (issue 23: the history was a statement of its own)."""
+    (flags_raw, _), (history_raw, _) = await get_cache().get_or_build_each(
+        [flags.flags_read(session), odds_history_read(session, game_id)]
+    )
+    return flags.flags_of(flags_raw), history_of(history_raw)
 
 
 async def team_games(session: AsyncSession, team_id: int, season: int | None) -> list[Game]:

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.cache import get_cache
+from courtside.cache import CacheRead, get_cache
 from courtside.http_cache import MARKETS_NAMESPACE
 from courtside.models import BetSide, Game, GameStatus, OddsSnapshot
 from courtside.remembered import Remembered
@@ -90,6 +90,15 @@ async def shown_markets(
     public API's entry budget (`cache_max_entries_per_namespace`)."""
     if not games:
         return {}
+    read = shown_markets_read(session, games, now)
+    raw, _hit = await get_cache().get_or_build(*read)
+    return markets_of(read, raw)
+
+
+def shown_markets_read(session: AsyncSession, games: Sequence[GameRow], now: datetime) -> CacheRead:
+    """`shown_markets`' cache read (`Cache.get_or_build`'s arguments) of `games` (not
+    empty), for a page that reads it with others in one round trip (the board:
+    `board.reference_and_markets`); `markets_of` its value."""
     started = {game.id for game in games if has_started(game, now)}
     ids = [game.id for game in games]
     open_ids = [game_id for game_id in ids if game_id not in started]
@@ -100,12 +109,15 @@ async def shown_markets(
             _shown_query(session.get_bind().dialect.name == "postgresql"),
             {"games": ids, "open": open_ids},
         )
-        return _quotes_json(rows)
+        return quotes_json(rows)
 
     key = f"{','.join(map(str, sorted(ids)))}|{','.join(map(str, sorted(open_ids)))}"
-    ttl = get_cache_settings().cache_ttl_seconds
-    raw, _hit = await get_cache().get_or_build(MARKETS_NAMESPACE, key, ttl, build)
-    return _markets_of(key, raw)
+    return MARKETS_NAMESPACE, key, get_cache_settings().cache_ttl_seconds, build
+
+
+def markets_of(read: CacheRead, raw: bytes) -> dict[int, Market]:
+    """The markets of `shown_markets_read`'s `read`, answered `raw`."""
+    return _markets_of(read[1], raw)
 
 
 MARKETS_KEPT = 64
@@ -128,7 +140,7 @@ def _markets_of(key: str, raw: bytes) -> dict[int, Market]:
         return dict(markets)
     games, _, still_open = key.partition("|")
     started = set(games.split(",")) - set(still_open.split(","))
-    by_game = _grouped(_quotes_from_json(raw))
+    by_game = _grouped(quotes_from_json(raw))
     markets = {
         game_id: _market(quotes, started=str(game_id) in started)
         for game_id, quotes in by_game.items()
@@ -136,7 +148,7 @@ def _markets_of(key: str, raw: bytes) -> dict[int, Market]:
     return dict(_decoded.keep(remembered, markets))
 
 
-def _quotes_json(rows: Iterable[Any]) -> bytes:
+def quotes_json(rows: Iterable[Any]) -> bytes:
     """Quote rows (`QuoteRow`'s columns) as JSON, their times in ISO 8601 with the offset."""
     return json.dumps(
         [[row[0], row[1], row[2], row[3], row[4], row[5].isoformat()] for row in rows],
@@ -144,7 +156,7 @@ def _quotes_json(rows: Iterable[Any]) -> bytes:
     ).encode()
 
 
-def _quotes_from_json(raw: bytes) -> list[tuple[Any, ...]]:
+def quotes_from_json(raw: bytes) -> list[tuple[Any, ...]]:
     return [
         (quote_id, game_id, book, home, away, datetime.fromisoformat(at))
         for quote_id, game_id, book, home, away, at in json.loads(raw)

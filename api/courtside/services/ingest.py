@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.domain_errors import Conflict, TooLarge
-from courtside.http_cache import MARKETS_NAMESPACE, REFERENCE, SCHEDULE
+from courtside.http_cache import MARKETS_NAMESPACE, ODDS_HISTORY, REFERENCE, SCHEDULE
 from courtside.schemas.ingest import (
     RECORD_MODELS,
     Dataset,
@@ -43,7 +43,7 @@ NAMESPACES: dict[Dataset, tuple[str, ...]] = {
     Dataset.PLAYERS: (REFERENCE,),
     Dataset.INJURIES: (REFERENCE,),
     Dataset.GAMES: (SCHEDULE, MARKETS_NAMESPACE),  # the closing line's cut-off is tip-off
-    Dataset.ODDS: (SCHEDULE, MARKETS_NAMESPACE),
+    Dataset.ODDS: (SCHEDULE, MARKETS_NAMESPACE, ODDS_HISTORY),
     Dataset.PREDICTIONS: (SCHEDULE,),
 }
 """Cache namespaces whose entries a write to each dataset makes stale."""

@@ -4,7 +4,7 @@ The board and the record each listed every team on every request (a statement ea
 for rows that change a few times a season). They now read them from the cache, under the
 `reference` namespace that ingesting teams invalidates after its commit (`services.ingest`),
 so a page never shows a team list older than its last invalidation; the board reads them
-and the flags in one Redis round trip (`teams_and_flags`; no statement).
+with the flags and its games' markets in one Redis round trip (`board.board_reads`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.cache import CacheRead, get_cache
 from courtside.http_cache import REFERENCE
 from courtside.models import Team
-from courtside.services import flags
 from courtside.settings import get_cache_settings
 
 TEAMS_KEY = "pages:teams"
@@ -38,7 +37,7 @@ class TeamRef(NamedTuple):
         return f"{self.city} {self.name}"
 
 
-def _teams_read(session: AsyncSession) -> CacheRead:
+def teams_read(session: AsyncSession) -> CacheRead:
     """The cache read of every team (`Cache.get_or_build`'s arguments)."""
 
     async def load() -> bytes:
@@ -50,21 +49,11 @@ def _teams_read(session: AsyncSession) -> CacheRead:
     return REFERENCE, TEAMS_KEY, get_cache_settings().cache_ttl_reference_seconds, load
 
 
-def _teams_of(raw: bytes) -> list[TeamRef]:
+def teams_of(raw: bytes) -> list[TeamRef]:
     return [TeamRef(*row) for row in json.loads(raw)]
 
 
 async def teams(session: AsyncSession) -> list[TeamRef]:
     """Every team, by abbreviation."""
-    raw, _hit = await get_cache().get_or_build(*_teams_read(session))
-    return _teams_of(raw)
-
-
-async def teams_and_flags(session: AsyncSession) -> tuple[list[TeamRef], dict[str, bool]]:
-    """`teams` and `flags.all_flags`, read from the cache in one round trip (the board needs
-    both: issue 23, one Redis round trip fewer a board), each built and cached as those
-    build and cache it on a miss."""
-    (teams_raw, _), (flags_raw, _) = await get_cache().get_or_build_each(
-        [_teams_read(session), flags.flags_read(session)]
-    )
-    return _teams_of(teams_raw), flags.flags_of(flags_raw)
+    raw, _hit = await get_cache().get_or_build(*teams_read(session))
+    return teams_of(raw)

@@ -20,7 +20,7 @@ from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser
 from courtside.models import Bet, GameStatus, utcnow
 from courtside.odds import format_units
-from courtside.services import bet_record, board, flags, league_calendar, placing, reference_data
+from courtside.services import bet_record, board, flags, league_calendar, placing
 from courtside.settings import get_app_settings
 from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web import bet_flash
@@ -75,26 +75,27 @@ async def board_context(
     since = first if day else today - timedelta(days=1)
     start, _ = league_calendar.local_day_bounds(since, zone)
     _, end = league_calendar.local_day_bounds(last, zone)
-    all_teams, all_flags = await reference_data.teams_and_flags(session)  # one round trip
-    chosen = next((t for t in all_teams if t.abbreviation == team), None)
     slate = await board.games_between(
-        session,
-        start,
-        end,
-        limit=MAX_GAMES,
-        team_id=chosen.id if chosen else None,
-        user_id=user.id if user else None,
+        session, start, end, limit=MAX_GAMES, team=team or None, user_id=user.id if user else None
     )
     games = slate.games if day else carried_over(slate.games, today, zone, now)
+    all_teams, all_flags, markets = await board.board_reads(session, games, now)  # one round trip
+    chosen = next((t for t in all_teams if t.abbreviation == team), None)
+    if team and chosen is None:  # not a team: the whole board, as for no team
+        return await board_context(
+            request, session, user, day=day, team="", form=form, notice=notice
+        )
     betting_open = all_flags.get(flags.BETTING_OPEN, False)
     cards = await cards_for(
         session,
         games,
         predictions=slate.predictions,
         bets=slate.bets,
+        markets=markets,
         betting_open=betting_open,
         form=form,
         notice=notice,
+        now=now,
     )
     days = group_by_day(cards, zone, today, fmt, now)
     context: dict[str, Any] = {

@@ -152,13 +152,14 @@ async def cards_for(
     form: FormState | None = None,
     notice: tuple[int, str] | None = None,
     bets: Mapping[int, ViewerBet] | None = None,
+    now: datetime | None = None,
 ) -> list[GameCard]:
     """A card per game: best prices, prediction, the viewer's bet, whether they may bet.
     `predictions` (home win probability per game) and the viewer's `bets` come with the games
     (`board.Slate`, read for the viewer); `markets` and `betting_open` too
     when the page has them already (else one statement, `shown_markets`, and one cache
-    read)."""
-    now = utcnow()
+    read). `now`: the time `markets` were read for (which games have started), if given."""
+    now = now or utcnow()
     if markets is None:
         markets = await shown_markets(session, games, now)
     if betting_open is None:

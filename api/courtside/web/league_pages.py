@@ -15,7 +15,7 @@ from starlette.responses import Response
 from courtside.auth.deps import AuthUser
 from courtside.models import Game, GameStatus, utcnow
 from courtside.odds import format_units
-from courtside.services import bet_record, board, reference_data, seasons
+from courtside.services import bet_record, board, flags, reference_data, seasons
 from courtside.services.closing_line import market_from_history
 from courtside.services.standings import standings_for
 from courtside.unit_of_work import SessionDep
@@ -50,7 +50,7 @@ async def game_page_context(
     slate = await board.game_slate(session, game_id, user.id if user else None)
     game = slate.games[0]
     now = utcnow()
-    history = await board.odds_history(session, game.id)
+    all_flags, history = await board.game_page_reads(session, game.id)  # one round trip
     found = market_from_history(game, history, now)
     card = (
         await cards_for(
@@ -59,8 +59,10 @@ async def game_page_context(
             predictions=slate.predictions,
             bets=slate.bets,
             markets={game.id: found} if found else {},
+            betting_open=all_flags.get(flags.BETTING_OPEN, False),
             form=form,
             notice=(game.id, notice) if notice else None,
+            now=now,
         )
     )[0]
     fmt = formatter(request)

@@ -125,7 +125,7 @@ def test_which_games_have_started_comes_from_the_entrys_key() -> None:
     first by name once it has started (`_market`): the key's open games decide which."""
     closing_line._decoded.clear()
     at = utcnow()
-    raw = closing_line._quotes_json(
+    raw = closing_line.quotes_json(
         [(1, 7, "alpha", -110, 120, at - timedelta(minutes=5)), (2, 7, "beta", -110, 120, at)]
     )
     open_market = closing_line._markets_of("7|7", raw)[7]

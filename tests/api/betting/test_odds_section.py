@@ -15,8 +15,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.models import utcnow
+from courtside.models import ApiScope, utcnow
 from courtside.services import board
+from courtside.services.api_keys import create_key
+from courtside.services.audit import SYSTEM
 from courtside.services.closing_line import QuoteRow
 from courtside.services.odds_movement import odds_movement
 from courtside.web import odds_section as memo
@@ -146,18 +148,26 @@ def _shown_snapshots(page: str) -> list[int]:
 async def test_the_page_shows_new_odds_at_once(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    """A page read twice, then a new snapshot written: the next read shows it, the section
+    """A page read twice, then a new snapshot written as the pipeline writes it: the next
+    read shows it, the history the cache holds (`board.odds_history_read`) and the section
     remembered for the old history notwithstanding."""
     slate = await make_slate(session)  # one quote an hour ago
     game = slate.games[0]
     await make_odds(session, game, -140, 120, utcnow() - timedelta(minutes=30))
+    _, secret = await create_key(session, name="pipeline", scope=ApiScope.WRITE, actor=SYSTEM)
     await session.commit()
     for _ in range(2):
         page = await client.get(f"/games/{game.id}", headers=HTML)
         assert page.status_code == 200
         assert _shown_snapshots(page.text) == [2, 2, 2, 2]
-    await make_odds(session, game, -160, 140, utcnow() - timedelta(minutes=1))
-    await session.commit()
+    at = (utcnow() - timedelta(minutes=1)).isoformat()
+    quote = {"game": game.external_id, "bookmaker": "book", "home_odds": -160, "away_odds": 140}
+    written = await client.post(
+        "/v1/ingest/odds",
+        json={"records": [{**quote, "recorded_at": at}]},
+        headers={"X-API-Key": secret},
+    )
+    assert written.status_code == 200, written.text
     page = await client.get(f"/games/{game.id}", headers=HTML)
     assert _shown_snapshots(page.text) == [3, 3, 3, 3]
     assert page.text.count('data-testid="odds-series"') == 1

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from courtside.auth import principal
 from courtside.auth.principal import load_token_state_and_viewer
@@ -90,7 +91,14 @@ async def test_the_prepared_slates_read_the_rows_the_session_reads(
     await load_season(generate_season(seed=3, now=NOW))
     assert await seed_bet_history(session, username="demo-user", games=30, now=NOW) == 30
     user_id = await session.scalar(select(User.id).where(User.username == "demo-user"))
-    games = list(await session.scalars(select(Game).order_by(Game.start_time.desc()).limit(60)))
+    games = list(
+        await session.scalars(
+            select(Game)
+            .options(selectinload(Game.home_team))
+            .order_by(Game.start_time.desc())
+            .limit(60)
+        )
+    )
     games.reverse()
     assert user_id is not None and games
     first = await session.scalar(select(Game.start_time).order_by(Game.start_time).limit(1))
@@ -100,7 +108,7 @@ async def test_the_prepared_slates_read_the_rows_the_session_reads(
     for (viewing, one_team), statement in board.SLATES.items():
         params: dict[str, Any] = {"start": start, "end": end, "limit": 2000}
         params |= {"viewer": user_id} if viewing else {}
-        params |= {"team": games[0].home_team_id} if one_team else {}
+        params |= {"team": games[0].home_team.abbreviation} if one_team else {}
         expected = (await session.execute(statement.statement, params)).all()
         got = await read_prepared(session, statement, params)
         assert _typed(got) == _typed(expected)

@@ -151,6 +151,26 @@ async def test_an_empty_day_with_a_team_lists_the_teams_next_games(
     assert _ids((await client.get("/?date=&team=LAL", headers=HTML)).text) == []
 
 
+async def test_a_code_that_is_no_teams_shows_the_whole_board(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The board's games are filtered by the team's abbreviation in their statement (issue
+    23: the team list is read after the games, with their markets); a code that is no team's
+    is ignored, as when the games waited for the team list: every game, no team chosen."""
+    game = await _evening_game(session)
+    await session.commit()
+    whole = (await client.get("/", headers=HTML)).text
+    assert _ids(whole) == [game.id]
+    for code in ("ZZ", "zzz", "Q"):
+        page = await client.get(f"/?team={code}", headers=HTML)
+        assert page.status_code == 200, page.text
+        assert _ids(page.text) == [game.id], code
+        assert "selected" not in page.text.split('id="board-team"', 1)[1].split("</select>")[0]
+        assert 'href="/" class="small">Today</a>' not in page.text  # no filter to clear
+    chosen = (await client.get("/?team=bos", headers=HTML)).text
+    assert _ids(chosen) == [game.id] and '<option value="BOS" selected>' in chosen
+
+
 async def test_get_bets_shows_the_board(client: httpx.AsyncClient) -> None:
     response = await client.get("/bets", headers=HTML)
     assert response.status_code == 303

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from courtside.models import Bet, Game
+from courtside.models import Bet, Game, Team
 from courtside.services import board
 from courtside.services.game_rows import GameRow
 from tests.api.auth.helpers import make_user
@@ -34,7 +34,7 @@ def _game(game: Any) -> tuple[Any, ...]:
     return (*values, *map(type, values), _team(game.home_team), _team(game.away_team))
 
 
-async def _seed(session: AsyncSession) -> tuple[int, int, set[int], dict[int, str]]:
+async def _seed(session: AsyncSession) -> tuple[int, str, set[int], dict[int, str]]:
     teams = list((await make_teams(session)).values())
     user, other = await make_user(session), await make_user(session)
     tip = utc(2026, 12, 6, 0, 30)
@@ -70,27 +70,28 @@ async def _seed(session: AsyncSession) -> tuple[int, int, set[int], dict[int, st
     await session.flush()
     predicted = {game.id for game in games[::2]}
     mine = {games[0].id: "open", games[1].id: "open", games[5].id: "refunded"}
-    return user.id, teams[0].id, predicted, mine
+    return user.id, teams[0].abbreviation, predicted, mine
 
 
-async def _orm(session: AsyncSession, team_id: int | None) -> list[Game]:
+async def _orm(session: AsyncSession, team: str | None) -> list[Game]:
     query = select(Game).options(selectinload(Game.home_team), selectinload(Game.away_team))
-    if team_id is not None:
+    if team is not None:
+        team_id = select(Team.id).where(Team.abbreviation == team).scalar_subquery()
         query = query.where((Game.home_team_id == team_id) | (Game.away_team_id == team_id))
     return list(await session.scalars(query.order_by(Game.start_time, Game.id)))
 
 
 @both_dialects
 async def test_the_slate_rows_are_the_games_and_teams(session: AsyncSession) -> None:
-    user_id, team_id, predicted, mine = await _seed(session)
+    user_id, abbreviation, predicted, mine = await _seed(session)
     start, end = utc(2026, 12, 1), utc(2026, 12, 9)
     compared = 0
     shown_statuses: set[str] = set()
-    for team in (None, team_id):
+    for team in (None, abbreviation):
         expected = await _orm(session, team)
         for viewer in (None, user_id):
             slate = await board.games_between(
-                session, start, end, limit=50, team_id=team, user_id=viewer
+                session, start, end, limit=50, team=team, user_id=viewer
             )
             assert [_game(g) for g in slate.games] == [_game(g) for g in expected]
             compared += len(slate.games)

@@ -127,7 +127,7 @@ async def test_the_in_process_store_answers_the_same() -> None:
     assert await cache.get_or_build_each(reads) == [(b"A", True), (b"B", True)]
 
 
-async def test_a_signed_in_board_reads_the_teams_and_the_flags_together(
+async def test_a_signed_in_board_reads_the_teams_the_flags_and_the_markets_together(
     client: httpx.AsyncClient,
     session: AsyncSession,
     cache: Cache,
@@ -145,9 +145,33 @@ async def test_a_signed_in_board_reads_the_teams_and_the_flags_together(
     assert board.status_code == 200 and board.text == first.text.replace(
         _token(first.text), _token(board.text)
     )
-    assert len(calls) == 2, calls  # the teams with the flags, then the games' markets
+    assert len(calls) == 1, calls  # the teams, the flags and the games' markets together
     together = " ".join(calls[0])
-    assert "{reference}" in together and "{flags}" in together and len(calls[0]) == 4
+    assert all(f"{{{name}}}" in together for name in ("reference", "flags", "markets"))
+    assert len(calls[0]) == 6  # each namespace's version and entry
+
+
+async def test_a_signed_in_game_page_reads_the_flags_and_its_odds_history_together(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    cache: Cache,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slate = await make_slate(session, games=1, starts_in=timedelta(hours=3))
+    user = await make_user(session)
+    await session.commit()
+    sign_in(client, user)
+    url = f"/games/{slate.games[0].id}"
+    first = await client.get(url, headers=HTML)  # fills what the game page caches
+    assert first.status_code == 200 and 'data-testid="odds-stats"' in first.text
+    calls = _counted(cache, monkeypatch)
+    page = await client.get(url, headers=HTML)
+    assert page.status_code == 200 and page.text == first.text.replace(
+        _token(first.text), _token(page.text)
+    )
+    assert len(calls) == 1, calls
+    together = " ".join(calls[0])
+    assert "{flags}" in together and "{odds-history}" in together and len(calls[0]) == 4
 
 
 def _token(page: str) -> str:
