@@ -88,7 +88,7 @@ async def seed_bet_history(
     raise `NothingAdded` (saying why) for an account with activity of its own. No commit."""
     from sqlalchemy import exists, select
 
-    from courtside.http_cache import MARKETS_NAMESPACE, ODDS_HISTORY, SCHEDULE
+    from courtside.http_cache import MARKETS_NAMESPACE, ODDS_HISTORY, RECORDS, SCHEDULE
     from courtside.models import BankrollReset, Bet, BetSide, Game, GameStatus, OddsSnapshot, User
     from courtside.models import utcnow as current_time
     from courtside.services import flags, placing, settlement, wallets
@@ -156,7 +156,7 @@ async def seed_bet_history(
             session.add(line)
             await session.flush()
             # a line the pages and the public API may have cached without it
-            invalidate_on_commit(session, SCHEDULE, MARKETS_NAMESPACE, ODDS_HISTORY)
+            invalidate_on_commit(session, SCHEDULE, MARKETS_NAMESPACE, ODDS_HISTORY, RECORDS)
         side = _pick(rng, game.status, game.home_score, game.away_score)
         # The game is final now, so the bet is recorded as placed before tip-off, at the
         # quote's time and price, without the checks that would refuse a bet on a finished

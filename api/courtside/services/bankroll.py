@@ -12,18 +12,22 @@ placed at the same moment (which locks the wallet too) is either seen or placed 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from courtside.cache import CacheRead
 from courtside.domain_errors import Conflict
+from courtside.http_cache import RECORDS
 from courtside.models import BankrollReset, Bet, BetStatus, Wallet, utcnow
 from courtside.prepared import Prepared
 from courtside.services import audit, wallets
 from courtside.services.page_reads import read_prepared
-from courtside.settings import get_betting_settings
+from courtside.settings import get_betting_settings, get_cache_settings
+from courtside.unit_of_work import invalidate_on_commit
 
 
 async def reset_bankroll(
@@ -62,6 +66,7 @@ async def reset_bankroll(
     wallet.updated_at = now
     session.add(record)
     await session.flush()
+    invalidate_on_commit(session, RECORDS)  # the resets the cache holds, once committed
     await audit.record(
         session,
         actor=actor,
@@ -96,3 +101,26 @@ through the ORM session it cost the record ~5 % of its CPU); the user is `user`.
 async def resets(session: AsyncSession, user_id: int) -> list[ResetRow]:
     """The user's bankroll resets, newest first, as rows."""
     return [ResetRow(*row) for row in await read_prepared(session, RESETS, {"user": user_id})]
+
+
+def resets_read(session: AsyncSession, user_id: int) -> CacheRead:
+    """`resets` as a cache read (`Cache.get_or_build`'s arguments; `resets_of` its value), in
+    `RECORDS`, which a reset invalidates: the record page reads it with its other cache
+    reads in one round trip instead of a statement (issue 23)."""
+
+    async def build() -> bytes:
+        rows = await resets(session, user_id)
+        return json.dumps(
+            [[row.id, row.reset_at.isoformat(), row.balance_before_cents,
+              row.balance_after_cents] for row in rows],
+            separators=(",", ":"),
+        ).encode()  # fmt: skip
+
+    return RECORDS, f"resets:{user_id}", get_cache_settings().cache_ttl_seconds, build
+
+
+def resets_of(raw: bytes) -> list[ResetRow]:
+    return [
+        ResetRow(reset_id, datetime.fromisoformat(at), before, after)
+        for reset_id, at, before, after in json.loads(raw)
+    ]

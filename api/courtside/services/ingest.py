@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.domain_errors import Conflict, TooLarge
-from courtside.http_cache import MARKETS_NAMESPACE, ODDS_HISTORY, REFERENCE, SCHEDULE
+from courtside.http_cache import MARKETS_NAMESPACE, ODDS_HISTORY, RECORDS, REFERENCE, SCHEDULE
 from courtside.schemas.ingest import (
     RECORD_MODELS,
     Dataset,
@@ -39,11 +39,11 @@ MAX_AUDITED_KEYS = 50
 """The event-log row lists at most this many natural keys (and the total)."""
 
 NAMESPACES: dict[Dataset, tuple[str, ...]] = {
-    Dataset.TEAMS: (REFERENCE, SCHEDULE),  # games and standings embed team names
+    Dataset.TEAMS: (REFERENCE, SCHEDULE, RECORDS),  # games, standings, records: team names
     Dataset.PLAYERS: (REFERENCE,),
     Dataset.INJURIES: (REFERENCE,),
-    Dataset.GAMES: (SCHEDULE, MARKETS_NAMESPACE),  # the closing line's cut-off is tip-off
-    Dataset.ODDS: (SCHEDULE, MARKETS_NAMESPACE, ODDS_HISTORY),
+    Dataset.GAMES: (SCHEDULE, MARKETS_NAMESPACE, RECORDS),  # closing lines' cut-off: tip-off
+    Dataset.ODDS: (SCHEDULE, MARKETS_NAMESPACE, ODDS_HISTORY, RECORDS),
     Dataset.PREDICTIONS: (SCHEDULE,),
 }
 """Cache namespaces whose entries a write to each dataset makes stale."""

@@ -25,7 +25,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
+from courtside.http_cache import RECORDS
 from courtside.models import Bet, BetStatus, Game, Wallet, utcnow
+from courtside.unit_of_work import invalidate_on_commit
 
 REASON = "it was placed after the game tipped off"
 
@@ -71,6 +73,7 @@ async def void_bets_after_tip_off(
         )
     _expire_loaded(session, [(Bet, row[0]) for row in voided] + [(Wallet, u) for u in credits])
     if voided:
+        invalidate_on_commit(session, RECORDS)  # every record the cache holds, once committed
         # lazy: notifications (e-mail) load only when a bet is refunded
         from courtside.services.notifications import SettledBet, bets_settled
 

@@ -23,10 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.domain_errors import Conflict, Invalid, NotFound
+from courtside.http_cache import RECORDS
 from courtside.models import Bet, BetSide, BetStatus, Game, GameStatus, Wallet, utcnow
 from courtside.odds import format_units
 from courtside.services import audit, flags, kill_switch, markets, wallets
 from courtside.settings import get_betting_settings
+from courtside.unit_of_work import invalidate_on_commit
 
 
 class BetRefused(Conflict):
@@ -179,6 +181,7 @@ async def record_bet(
         raise BetRefused(
             "duplicate_bet", "You already have a bet on this game, or not enough bankroll."
         ) from None
+    invalidate_on_commit(session, RECORDS)  # every record the cache holds, once committed
     return bet
 
 
@@ -238,6 +241,7 @@ async def cancel_bet(
     wallet.balance_cents += bet.stake_cents
     wallet.updated_at = now
     await session.flush()
+    invalidate_on_commit(session, RECORDS)
     await audit.record(
         session,
         actor=actor,

@@ -17,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from courtside.http_cache import RECORDS
 from courtside.models import Bet, BetSide, BetStatus, Game, GameStatus, Wallet, utcnow
 from courtside.odds import settled_profit_cents
 from courtside.services import notifications
 from courtside.services.notifications import SettledBet
+from courtside.unit_of_work import invalidate_on_commit
 
 
 def _outcome(game: Game, side: str) -> BetStatus:
@@ -103,6 +105,8 @@ async def settle_games(
             .execution_options(synchronize_session=False)
         )
         _sync_loaded(session, Wallet, user_id, balance_cents=balance, updated_at=now)
+    if outcomes:
+        invalidate_on_commit(session, RECORDS)  # every record the cache holds, once committed
     if notify and outcomes:
         await notifications.bets_settled(session, outcomes, now=now)
     return settled

@@ -23,7 +23,6 @@ from courtside.errors import status_for
 from courtside.models import BetStatus, GameStatus, utcnow
 from courtside.schemas.common import PageParams
 from courtside.services import (
-    bankroll,
     bet_record,
     placing,
     record_lines,
@@ -152,16 +151,11 @@ async def _record_page(
     status: int = 200,
 ) -> Response:
     fmt = formatter(request)
-    teams = await reference_data.teams(session)
+    teams, rows, resets = await record_reads.record_page_reads(session, user.id)  # one MGET
     balance, starting = viewer_wallet(request)
     section = record_section(  # issue 25's analytics, remembered per input (issue 23)
-        await record_reads.record_rows(session, user.id),
-        fmt,
-        viewer_unit(request),
-        balance_cents=balance,
-        starting_cents=starting,
+        rows, fmt, viewer_unit(request), balance_cents=balance, starting_cents=starting
     )
-    resets = await bankroll.resets(session, user.id)
     range_error = _check_range(query)
     bets = await record_lines.bet_lines(
         session,

@@ -1,18 +1,19 @@
 """My record's summary and analytics section, remembered per input (issue 23).
 
 The record page reads every bet of the user with its closing quotes (one statement,
-`record_reads.record_rows`) and computes from those rows its summary, the profit and CLV
-charts, the figures and the five breakdowns, then builds that section's markup: most of a
-warm record's CPU, the same work on every view until a bet, a result or a quote changes.
-Paging through the bets table, filtering it or coming back to the page changes none of it.
+`record_reads.record_rows`, which the cache holds as JSON) and computes from those rows its
+summary, the profit and CLV charts, the figures and the five breakdowns, then builds that
+section's markup: most of a warm record's CPU, the same work on every view until a bet, a
+result or a quote changes. Paging through the bets table, filtering it or coming back to the
+page changes none of it.
 
 A warm process remembers what it built last for exactly the same input (`RECORD_SECTIONS`):
-the rows as read, the viewer's zone and unit, and the wallet's balance and starting
-bankroll. The key is the whole input, so a section is never stale (a new bet, a settlement,
-a later closing quote or a new unit is a new key, built afresh), and the section is a pure
-function of it, so two viewers can only share one when their input is the same. The unit
-form's CSRF token is the viewer's: the markup is kept split at `VIEWER_SLOT` and each
-request puts its own token there.
+the rows as read (their JSON's bytes), the viewer's zone and unit, and the wallet's balance
+and starting bankroll. The key is the whole input, so a section is never stale (a new bet, a
+settlement, a later closing quote or a new unit is a new key, built afresh), and the section
+is a pure function of it, so two viewers can only share one when their input is the same.
+The unit form's CSRF token is the viewer's: the markup is kept split at `VIEWER_SLOT` and
+each request puts its own token there.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from courtside.web.html_escape import escape_text as _e
 from courtside.web.viewer_slot import VIEWER_SLOT, split_at_slot
 
 if TYPE_CHECKING:
-    from courtside.services.analytics import BetRowsRead
     from courtside.services.bet_record import Summary
     from courtside.services.units import Unit
     from courtside.web.formatting import Formatter
@@ -69,15 +69,17 @@ class RecordSection:
 
 
 def record_section(
-    rows: BetRowsRead, fmt: Formatter, unit: Unit, *, balance_cents: int, starting_cents: int
+    rows_json: bytes, fmt: Formatter, unit: Unit, *, balance_cents: int, starting_cents: int
 ) -> RecordSection:
-    """The summary and analytics section of `rows` (`record_reads.record_rows`) for a viewer
-    in `fmt`'s zone with `unit` and that wallet: the one built last for exactly this input,
-    else built now."""
-    key = HashedKey((rows, fmt.zone, unit, balance_cents, starting_cents))
+    """The summary and analytics section of the rows `rows_json` holds
+    (`record_reads.record_page_reads`) for a viewer in `fmt`'s zone with `unit` and that
+    wallet: the one built last for exactly this input, else built now. The rows are read
+    from their JSON only then: the bytes are the key (compared in C, as is their hash)."""
+    key = HashedKey((rows_json, fmt.zone, unit, balance_cents, starting_cents))
     section = RECORD_SECTIONS.get(key)
     if section is not None:
         return section
+    rows = record_reads.rows_of(rows_json)
     read = record_reads.record_of(rows, balance_cents=balance_cents, starting_cents=starting_cents)
     stats = analytics.stats_of(read.decided, unit, zone=fmt.zone)
     built = RecordAnalytics(fmt, analytics_view(stats, fmt), profit_chart(read.series, fmt.zone))

@@ -21,6 +21,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from courtside.cache import get_cache
+from courtside.http_cache import RECORDS
 from courtside.models import Bet, Game, User
 from courtside.services import analytics, record_reads
 from courtside.services.units import Unit
@@ -75,7 +77,11 @@ def _built(rows: Any, zone: ZoneInfo, unit: Unit, balance: int, starting: int, t
 def _section(rows: Any, zone: ZoneInfo = NEW_YORK, unit: Unit = UNIT, balance: int = 99_000,
              starting: int = 100_000) -> memo.RecordSection:  # fmt: skip
     return memo.record_section(
-        rows, Formatter(zone), unit, balance_cents=balance, starting_cents=starting
+        record_reads.rows_json(rows),
+        Formatter(zone),
+        unit,
+        balance_cents=balance,
+        starting_cents=starting,
     )
 
 
@@ -190,6 +196,7 @@ async def test_the_record_page_follows_each_change_of_its_input(
     games = list((await session.scalars(decided)).all())
     await make_odds(session, games[0], -400, 300, games[0].start_time - timedelta(minutes=5))
     await session.commit()
+    await get_cache().invalidate(RECORDS)  # as the odds' ingest does (`test_record_cache`)
     later_quote = await page()
     assert later_quote != first  # the first bet's closing price moved: its CLV too
 
@@ -197,6 +204,7 @@ async def test_the_record_page_follows_each_change_of_its_input(
         update(Bet).where(Bet.user_id == user_id, Bet.status == "won").values(profit_cents=1)
     )
     await session.commit()
+    await get_cache().invalidate(RECORDS)  # as a write of bets does
     corrected = await page()
     assert corrected != later_quote
 

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside import db
 from courtside.models import utcnow
 from courtside.settings import get_database_settings
+from courtside.unit_of_work import UnitOfWork
 from tests.api.auth.helpers import make_user, token
 from tests.helpers import make_game, make_odds, make_teams
 from tests.servers import AppInstance, OwnPostgres
@@ -88,6 +89,7 @@ async def _fill(url: str) -> str:
     engine = db.build_engine(get_database_settings(), url=url, bounded=False)
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session:
+            work = UnitOfWork(session)  # placing a bet invalidates the records after the commit
             teams = list((await make_teams(session)).values())
             user = await make_user(session)
             from courtside.services import placing
@@ -100,7 +102,7 @@ async def _fill(url: str) -> str:
                 await placing.place_bet(
                     session, user_id=user.id, game_id=game.id, side="home", stake_cents=500
                 )
-            await session.commit()
+            await work.commit()
             return token(user)
     finally:
         await engine.dispose()

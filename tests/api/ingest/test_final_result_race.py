@@ -21,7 +21,7 @@ from courtside.models import Bet, Game, Wallet
 from courtside.schemas.ingest import Dataset
 from courtside.services import audit, placing
 from courtside.services.ingest import ingest
-from courtside.unit_of_work import unit_of_work
+from courtside.unit_of_work import UnitOfWork, unit_of_work
 from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import make_slate
 from tests.api.ingest import records as r
@@ -59,6 +59,7 @@ async def _send(maker: async_sessionmaker[AsyncSession], record: dict[str, Any])
 
 async def _setup(maker: async_sessionmaker[AsyncSession]) -> list[tuple[Game, str, str]]:
     async with maker() as session:
+        work = UnitOfWork(session)  # placing a bet invalidates the records after the commit
         slate = await make_slate(session, games=GAMES, starts_in=timedelta(hours=1))
         users = [await make_user(session) for _ in range(BETTORS)]
         for game in slate.games:
@@ -70,7 +71,7 @@ async def _setup(maker: async_sessionmaker[AsyncSession]) -> list[tuple[Game, st
                     side="home" if n % 2 == 0 else "away",
                     stake_cents=STAKE,
                 )
-        await session.commit()
+        await work.commit()
         abbr = {team.id: team.abbreviation for team in slate.teams.values()}
         return [(g, abbr[g.home_team_id], abbr[g.away_team_id]) for g in slate.games]
 

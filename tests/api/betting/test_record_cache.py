@@ -1,0 +1,168 @@
+"""What the record page reads from the cache (`record_reads.record_page_reads`, issue 23: the
+user's bets as the record reads them and their bankroll resets, in the `RECORDS` namespace).
+
+The cached rows and resets are what the statements read, values and types, on both dialects;
+and on the app, each write that changes a record, made the way the app makes it (a bet placed
+and cancelled on the pages, a result, a later closing quote and an earlier tip-off through
+the pipeline's ingestion, a bankroll reset), shows on the very next view: the record served
+is the record built from nothing (the cache and the remembered section dropped), and differs
+from the one before the write.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.cache import get_cache
+from courtside.http_cache import RECORDS
+from courtside.models import ApiScope, BankrollReset, Bet, Game, utcnow
+from courtside.services import bankroll, record_reads
+from courtside.services.api_keys import create_key
+from courtside.services.audit import SYSTEM
+from courtside.web import record_sections as memo
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import HTML, csrf_from, make_slate, sign_in
+from tests.api.betting.test_analytics import _history
+from tests.helpers import both_dialects
+
+
+def _typed(values: Any) -> list[Any]:
+    return [(value, type(value), getattr(value, "utcoffset", lambda: None)()) for value in values]
+
+
+@both_dialects
+async def test_the_cached_rows_and_resets_are_what_the_statements_read(
+    session: AsyncSession,
+) -> None:
+    user_id = await _history(session)  # won, lost, open and cancelled bets, closing quotes
+    for n in range(2):
+        at, before = utcnow() - timedelta(days=n), 1000 * n
+        session.add(BankrollReset(user_id=user_id, reset_at=at, balance_before_cents=before,
+                                  balance_after_cents=100_000))  # fmt: skip
+    await session.flush()
+    rows = await record_reads.record_rows(session, user_id)
+    assert len(rows) == 7 and any(row[9] is not None for row in rows)
+    assert any(row[6] is None and row[9] is None for row in rows)  # an open bet: no times
+    _, key, _, build = record_reads.record_rows_read(session, user_id)
+    cached = record_reads.rows_of(await build())
+    assert key == f"rows:{user_id}"
+    assert [_typed(row) for row in cached] == [_typed(row) for row in rows]
+    assert record_reads.rows_of(record_reads.rows_json(rows)) == rows
+
+    resets = await bankroll.resets(session, user_id)
+    assert resets
+    _, key, _, build = bankroll.resets_read(session, user_id)
+    assert key == f"resets:{user_id}"
+    fields = bankroll.ResetRow.__slots__
+    assert [_typed(getattr(r, f) for f in fields) for r in bankroll.resets_of(await build())] == [
+        _typed(getattr(r, f) for f in fields) for r in resets
+    ]
+
+
+def _without_tokens(page: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', page)
+
+
+async def _record(client: httpx.AsyncClient) -> str:
+    """The record as served, asserted equal to the record built from nothing."""
+    served = await client.get("/record", headers=HTML)
+    assert served.status_code == 200, served.text
+    await get_cache().invalidate(RECORDS)
+    memo.RECORD_SECTIONS.clear()
+    fresh = (await client.get("/record", headers=HTML)).text
+    assert _without_tokens(served.text) == _without_tokens(fresh)
+    return _without_tokens(fresh)
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+async def test_each_write_of_a_record_shows_on_its_next_view(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    made = await make_slate(session, games=3, starts_in=timedelta(hours=2))
+    user = await make_user(session)
+    _, secret = await create_key(session, name="pipeline", scope=ApiScope.WRITE, actor=SYSTEM)
+    await session.commit()
+    pipeline = {"X-API-Key": secret}
+    sign_in(client, user)
+    teams = {team.id: team for team in made.teams.values()}
+
+    async def ingest(dataset: str, records: list[dict[str, Any]]) -> None:
+        answer = await client.post(
+            f"/v1/ingest/{dataset}", json={"records": records}, headers=pipeline
+        )
+        assert answer.status_code == 200, answer.text
+
+    def game_record(game: Game, **fields: Any) -> dict[str, Any]:
+        home, away = teams[game.home_team_id], teams[game.away_team_id]
+        values = {"external_id": game.external_id, "season": game.season,
+                  "start_time": _iso(game.start_time), "home_team": home.abbreviation,
+                  "away_team": away.abbreviation, "status": "scheduled",
+                  "home_score": None, "away_score": None}  # fmt: skip
+        return {**values, **fields}
+
+    pages = [await _record(client)]
+    for _ in range(2):  # cached and remembered
+        assert (await _record(client)) == pages[-1]
+
+    async def changed(what: str) -> None:
+        page = await _record(client)
+        assert page != pages[-1], what
+        pages.append(page)
+
+    board = (await client.get("/", headers=HTML)).text
+    first, second, third = made.games
+    for game in (first, second, third):
+        placed = await client.post(
+            "/bets",
+            data={"csrf_token": csrf_from(board), "game_id": str(game.id), "side": "home",
+                  "stake": "10"},
+            headers=HTML,
+        )  # fmt: skip
+        assert placed.status_code == 303, placed.text
+        await changed(f"a bet placed on {game.id}")
+
+    bet_of = {
+        bet.game_id: bet.id
+        for bet in await session.scalars(select(Bet).where(Bet.user_id == user.id))
+    }
+    record = (await client.get("/record", headers=HTML)).text
+    cancelled = await client.post(
+        f"/bets/{bet_of[third.id]}/cancel", data={"csrf_token": csrf_from(record)}, headers=HTML
+    )
+    assert cancelled.status_code == 303, cancelled.text
+    await changed("a bet cancelled")
+
+    # The pipeline: a result (the bet is settled), then a later closing quote before tip-off.
+    await ingest("games", [game_record(first, status="final", home_score=101, away_score=99)])
+    await changed("a result")
+    settled = await session.scalar(select(Bet.status).where(Bet.id == bet_of[first.id]))
+    assert settled == "won"
+    quote = {"game": first.external_id, "bookmaker": "book", "home_odds": -400,
+             "away_odds": 300, "recorded_at": _iso(utcnow() - timedelta(minutes=30))}  # fmt: skip
+    await ingest("odds", [quote])
+    await changed("a later closing quote")
+
+    # An earlier tip-off: the bet placed after it is refunded (`late_bets`).
+    await ingest("games", [game_record(second, start_time=_iso(utcnow() - timedelta(hours=1)))])
+    await changed("a late bet refunded")
+    late = await session.scalar(select(Bet.status).where(Bet.id == bet_of[second.id]))
+    assert late == "refunded"
+
+    account = (await client.get("/account", headers=HTML)).text
+    reset = await client.post(
+        "/account/bankroll/reset",
+        data={"csrf_token": csrf_from(account), "confirm": "yes"},
+        headers=HTML,
+    )
+    assert reset.status_code == 303, reset.text
+    await changed("a bankroll reset")
+    assert 'data-testid="bankroll-resets"' in pages[-1]
