@@ -28,7 +28,8 @@ with every line, and with a game's tip-off time (the closing line's cut-off)."""
 RECORDS = "records"
 """Namespace of what the record page reads of a user (`record_reads.record_page_reads`: their
 bets with their games, teams and closing quotes, and their bankroll resets): changes with
-every bet placed, cancelled or settled, every reset, and with games, odds and teams."""
+every bet placed, cancelled or settled, every reset, and with games and odds (one namespace
+for every user: any of these writes makes every user's entries stale)."""
 ODDS_HISTORY = "odds-history"
 """Namespace of a game page's odds history (`board.odds_history_read`): changes with every
 line. Its own entry budget: a crawler reading every game's page fills it, not the board's."""

@@ -56,6 +56,8 @@ class UnitOfWork:
         self._hooks: dict[Hashable, Hook] = {}
         self._before: dict[Hashable, Hook] = {}
         self._anonymous = 0
+        self.invalidated: set[str] = set()
+        """The cache namespaces to invalidate at the next commit (`invalidate_on_commit`)."""
         session.info[_INFO_KEY] = self
 
     def on_commit(self, hook: Hook, *, key: Hashable | None = None) -> None:
@@ -81,6 +83,7 @@ class UnitOfWork:
         self._before.clear()
         hooks = list(self._hooks.values())
         self._hooks.clear()
+        self.invalidated = set()  # the hooks hold the set of this commit
         for early in before:
             await early()
         await self.session.commit()
@@ -94,6 +97,7 @@ class UnitOfWork:
         """Discard the transaction and every hook registered for it."""
         self._hooks.clear()
         self._before.clear()
+        self.invalidated = set()
         await self.session.rollback()
 
     async def abandon(self) -> None:
@@ -131,25 +135,36 @@ def invalidate_on_commit(session: AsyncSession, *namespaces: str) -> None:
     With the in-process cache: in the database, in this very transaction, just before the
     commit (`cache_versions`), so another process's cache sees it too; after the commit
     this process re-reads them.
+
+    Every namespace a unit of work invalidates before one commit is replaced in one pass,
+    in name order, however many services registered which: with the in-process cache on
+    PostgreSQL each version row is locked as it is replaced, so two units of work that
+    invalidate overlapping namespaces (an ingest of games that settles bets and one of odds)
+    lock them in the same order and never wait on each other in a circle.
     """
     # lazy: the cache (redis-py) loads only when a write invalidates it
     from courtside.cache import get_cache
 
-    work, names, versions = of(session), tuple(sorted(set(namespaces))), get_cache().versions
-    key = ("cache", names)
+    work, versions = of(session), get_cache().versions
+    names = work.invalidated
+    first = not names
+    names.update(namespaces)
+    if not first:
+        return  # the hooks registered first replace these too
+    key = ("cache",)
     if versions is None:
 
         async def invalidate() -> None:
-            await get_cache().invalidate(*names)
+            await get_cache().invalidate(*sorted(names))
 
         work.on_commit(invalidate, key=key)
         return
 
     async def bump() -> None:
-        await versions.bump(session, names)
+        await versions.bump(session, tuple(sorted(names)))
 
     async def forget() -> None:
-        versions.forget(names)
+        versions.forget(tuple(sorted(names)))
 
     work.before_commit(bump, key=key)
     work.on_commit(forget, key=key)

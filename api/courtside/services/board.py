@@ -245,20 +245,13 @@ def _history_query() -> Select[int, int, str, int, int, datetime]:
     )
 
 
-async def odds_history(session: AsyncSession, game_id: int) -> list[QuoteRow]:
-    """Every snapshot of a game's moneyline, oldest first, as plain rows (issue 23: the
-    game page only reads them; ~50 `OddsSnapshot` objects a page were built and tracked by
-    the session for its chart, market and statistics), from the cache (`odds_history_read`;
-    the game page reads it with the flags: `game_page_reads`)."""
-    raw, _hit = await get_cache().get_or_build(*odds_history_read(session, game_id))
-    return history_of(raw)
-
-
 def odds_history_read(session: AsyncSession, game_id: int) -> CacheRead:
-    """`odds_history` as a cache read (`Cache.get_or_build`'s arguments; `history_of` its
-    value), in `ODDS_HISTORY`, which a write of odds invalidates (`ingest.NAMESPACES`): the
-    game page reads it with the flags in one Redis round trip instead of a statement
-    (issue 23)."""
+    """Every snapshot of a game's moneyline, oldest first, as a cache read
+    (`Cache.get_or_build`'s arguments; `history_of` its value, plain rows: issue 23, ~50
+    `OddsSnapshot` objects a page were built and tracked by the session for its chart, market
+    and statistics), in `ODDS_HISTORY`, which a write of odds invalidates
+    (`ingest.NAMESPACES`): the game page reads it with the flags in one Redis round trip
+    instead of a statement (issue 23, `game_page_reads`)."""
 
     async def build() -> bytes:
         return quotes_json(await read_columns(session, _history_query(), {"game": game_id}))

@@ -39,14 +39,16 @@ MAX_AUDITED_KEYS = 50
 """The event-log row lists at most this many natural keys (and the total)."""
 
 NAMESPACES: dict[Dataset, tuple[str, ...]] = {
-    Dataset.TEAMS: (REFERENCE, SCHEDULE, RECORDS),  # games, standings, records: team names
+    Dataset.TEAMS: (REFERENCE, SCHEDULE),  # games and standings embed team names
     Dataset.PLAYERS: (REFERENCE,),
     Dataset.INJURIES: (REFERENCE,),
     Dataset.GAMES: (SCHEDULE, MARKETS_NAMESPACE, RECORDS),  # closing lines' cut-off: tip-off
     Dataset.ODDS: (SCHEDULE, MARKETS_NAMESPACE, ODDS_HISTORY, RECORDS),
     Dataset.PREDICTIONS: (SCHEDULE,),
 }
-"""Cache namespaces whose entries a write to each dataset makes stale."""
+"""Cache namespaces whose entries a write to each dataset makes stale. A write of teams
+leaves the records (`RECORDS`) alone: a record shows a team by its abbreviation, the key a
+teams write matches rows on, so never one it changes."""
 
 
 def check_batch_size(received: int) -> None:

@@ -10,7 +10,7 @@ definitions. The wallet and the unit come with the page's viewer read.
 The read (`record_rows`) and what is computed from it (`record_of`, a pure function of the
 rows and the wallet) are apart, so that the page can remember what it computed per input
 (`web.record_sections`). The page reads the rows from the cache (`record_page_reads`, the
-`RECORDS` namespace: a write of bets, resets, games, odds or teams invalidates it after its
+`RECORDS` namespace: a write of bets, resets, games or odds invalidates it after its
 commit), with the teams and the resets, in one round trip and no statement.
 """
 
@@ -82,7 +82,7 @@ def rows_of(raw: bytes) -> BetRowsRead:
 
 def record_rows_read(session: AsyncSession, user_id: int) -> CacheRead:
     """`record_rows` as a cache read (`Cache.get_or_build`'s arguments; `rows_of` its value),
-    in `RECORDS`, which every write of bets, games, odds and teams invalidates."""
+    in `RECORDS`, which every write of bets, games and odds invalidates."""
 
     async def build() -> bytes:
         return rows_json(await record_rows(session, user_id))

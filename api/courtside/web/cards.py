@@ -157,8 +157,8 @@ async def cards_for(
     """A card per game: best prices, prediction, the viewer's bet, whether they may bet.
     `predictions` (home win probability per game) and the viewer's `bets` come with the games
     (`board.Slate`, read for the viewer); `markets` and `betting_open` too
-    when the page has them already (else one statement, `shown_markets`, and one cache
-    read). `now`: the time `markets` were read for (which games have started), if given."""
+    when the page has them already (else a cache read each: `shown_markets`, the flags).
+    `now`: the time `markets` were read for (which games have started), if given."""
     now = now or utcnow()
     if markets is None:
         markets = await shown_markets(session, games, now)

@@ -1,9 +1,9 @@
-"""The game page's odds history read as plain rows (`board.odds_history` returns
-`closing_line.QuoteRow`s, issue 23) instead of `OddsSnapshot` objects: the same snapshots with
-the same values and types, in the same order, and everything the page builds from them (the
-market, the four windowed statistics, the chart and its SVG) equal to what the ORM objects
-gave, over the closing-line edge cases and the demo season, at moments before, at and after
-each game's tip-off, on both dialects."""
+"""The game page's odds history read as plain rows (`board.odds_history_read` caches
+`closing_line.QuoteRow`s as JSON, issue 23) instead of `OddsSnapshot` objects: the same
+snapshots with the same values and types, in the same order, and everything the page builds
+from them (the market, the four windowed statistics, the chart and its SVG) equal to what
+the ORM objects gave, over the closing-line edge cases and the demo season, at moments
+before, at and after each game's tip-off, on both dialects."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Game, OddsSnapshot
 from courtside.services import board
-from courtside.services.closing_line import market_from_history
+from courtside.services.closing_line import QuoteRow, market_from_history
 from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market, Quote
 from courtside.services.odds_movement import DEVIATIONS, WINDOWS
@@ -54,12 +54,17 @@ async def _orm_history(session: AsyncSession, game_id: int) -> list[OddsSnapshot
     )
 
 
+async def _history(session: AsyncSession, game_id: int) -> list[QuoteRow]:
+    """What the game page reads: the cache entry `board.odds_history_read` builds, read back."""
+    return board.history_of(await board.odds_history_read(session, game_id)[3]())
+
+
 async def _compare(session: AsyncSession, games: list[GameRow]) -> int:
     """Asserts rows and objects give the same page pieces for each game; the quotes seen."""
     seen = 0
     for game in games:
         objects = await _orm_history(session, game.id)
-        rows = await board.odds_history(session, game.id)
+        rows = await _history(session, game.id)
         assert [_fields(q) for q in rows] == [_fields(q) for q in objects], game.id
         seen += len(rows)
         moments = [game.start_time + timedelta(minutes=m) for m in (-600, -1, 0, 1, 60 * 30)]

@@ -127,7 +127,7 @@ async def test_the_statistics_are_the_public_endpoints_figures(session: AsyncSes
             at = NOW - timedelta(hours=hours)
             await make_odds(session, game, -110 - hours - shift, 100 + hours + shift, at, book)
     await make_odds(session, game, -500, 400, NOW + timedelta(minutes=5), "alpha")  # future
-    history = await board.odds_history(session, game.id)
+    history = board.history_of(await board.odds_history_read(session, game.id)[3]())
     section = odds_section(history, NEW_YORK, home="BOS", now=NOW)
     connection = await session.connection()
     for (label, kind), shown in zip(STATISTICS, section.statistics, strict=True):

@@ -19,10 +19,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.cache import get_cache
+from courtside import unit_of_work
+from courtside.cache import Cache, get_cache
 from courtside.http_cache import RECORDS
 from courtside.models import ApiScope, BankrollReset, Bet, Game, utcnow
-from courtside.services import bankroll, record_reads
+from courtside.services import bankroll, late_bets, placing, record_reads, settlement
 from courtside.services.api_keys import create_key
 from courtside.services.audit import SYSTEM
 from courtside.web import record_sections as memo
@@ -150,6 +151,12 @@ async def test_each_write_of_a_record_shows_on_its_next_view(
              "away_odds": 300, "recorded_at": _iso(utcnow() - timedelta(minutes=30))}  # fmt: skip
     await ingest("odds", [quote])
     await changed("a later closing quote")
+    # The same result with an earlier tip-off: no bet settles or is refunded, but the closing
+    # line's cut-off moves before the later quote (`NAMESPACES[GAMES]` alone invalidates).
+    earlier = _iso(utcnow() - timedelta(minutes=40))
+    await ingest("games", [game_record(first, status="final", home_score=101, away_score=99,
+                                       start_time=earlier)])  # fmt: skip
+    await changed("an earlier tip-off of a final game")
 
     # An earlier tip-off: the bet placed after it is refunded (`late_bets`).
     await ingest("games", [game_record(second, start_time=_iso(utcnow() - timedelta(hours=1)))])
@@ -166,3 +173,30 @@ async def test_each_write_of_a_record_shows_on_its_next_view(
     assert reset.status_code == 303, reset.text
     await changed("a bankroll reset")
     assert 'data-testid="bankroll-resets"' in pages[-1]
+
+
+async def test_settling_and_refunding_bets_invalidate_the_records(
+    session: AsyncSession, cache: Cache
+) -> None:
+    """Beside the ingestion of games (which registers the records with its own namespaces),
+    a settlement and a refund of late bets register them themselves: an operator's
+    `settle_all` or the demo loader settle outside an ingestion."""
+    made = await make_slate(session, games=2, starts_in=timedelta(hours=2))
+    user = await make_user(session)
+    for game in made.games:
+        await placing.place_bet(session, user_id=user.id, game_id=game.id, side="home",
+                                stake_cents=1_000)  # fmt: skip
+    await unit_of_work.of(session).commit()
+    first, second = made.games
+    first.status, first.home_score, first.away_score = "final", 100, 90
+    second.start_time = utcnow() - timedelta(hours=1)  # the bet was placed after it
+    await session.flush()
+    version = cache._version_key(RECORDS)
+    for write in (
+        lambda: settlement.settle_games(session, [first.id]),
+        lambda: late_bets.void_bets_after_tip_off(session, [second.id]),
+    ):
+        before = await cache.backend.get(version)
+        assert await write() == 1
+        await unit_of_work.of(session).commit()
+        assert await cache.backend.get(version) not in (before, None)

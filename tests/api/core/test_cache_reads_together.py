@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside import cache as cache_module
 from courtside.cache import Cache, CacheRead, MemoryBackend, RedisBackend
+from courtside.models import User
 from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, make_slate, sign_in
+from tests.api.betting.test_analytics import _history
 
 
 def _builds(log: list[bytes], value: bytes) -> Callable[[], Awaitable[bytes]]:
@@ -172,6 +174,31 @@ async def test_a_signed_in_game_page_reads_the_flags_and_its_odds_history_togeth
     assert len(calls) == 1, calls
     together = " ".join(calls[0])
     assert "{flags}" in together and "{odds-history}" in together and len(calls[0]) == 4
+
+
+async def test_a_signed_in_record_reads_its_teams_rows_and_resets_together(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    cache: Cache,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    user_id = await _history(session)
+    await session.commit()
+    user = await session.get(User, user_id)
+    assert user is not None
+    sign_in(client, user)
+    first = await client.get("/record", headers=HTML)  # fills what the record caches
+    assert first.status_code == 200 and 'data-testid="record-analytics"' in first.text
+    calls = _counted(cache, monkeypatch)
+    page = await client.get("/record", headers=HTML)
+    assert page.status_code == 200 and page.text == first.text.replace(
+        _token(first.text), _token(page.text)
+    )
+    assert len(calls) == 1, calls
+    keys = calls[0]
+    assert len(keys) == 6 and sum("{records}" in key for key in keys) == 4, keys
+    assert any(key.endswith(f"rows:{user_id}") for key in keys)
+    assert any(key.endswith(f"resets:{user_id}") for key in keys)
 
 
 def _token(page: str) -> str:

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from courtside import cache as cache_module
@@ -124,6 +124,37 @@ async def test_the_version_commits_with_the_change_or_not_at_all(
         }
     assert again["schedule"] != rows["schedule"]  # a new token, never the old one back
     assert again["reference"] == rows["reference"]
+
+
+@both_dialects
+async def test_a_unit_of_work_replaces_all_its_namespaces_in_one_pass_in_name_order(
+    committed_engine: AsyncEngine, writer: Cache
+) -> None:
+    """Services register what they invalidate one after another (a settlement the records,
+    then the ingest its dataset's namespaces): one statement replaces them all, rows in name
+    order, so two writers never lock version rows in opposite orders (PostgreSQL)."""
+    sent: list[tuple[str, object]] = []
+
+    def record(_c: object, _cu: object, statement: str, parameters: object, *_: object) -> None:
+        if "cache_versions" in statement:
+            sent.append((statement, parameters))
+
+    async with unit_of_work() as work:
+        invalidate_on_commit(work.session, "records")
+        invalidate_on_commit(work.session, "schedule", "markets", "records")
+        invalidate_on_commit(work.session, "flags")
+        assert work.pending == 1
+        event.listen(committed_engine.sync_engine, "before_cursor_execute", record)
+    event.remove(committed_engine.sync_engine, "before_cursor_execute", record)
+    assert len(sent) == 1, sent
+    names = ["flags", "markets", "records", "schedule"]
+    text = str(sent[0][1])
+    assert [text.index(f"'{name}'") for name in names] == sorted(
+        text.index(f"'{name}'") for name in names
+    ), text
+    async with unit_of_work() as work:
+        rows = sorted(row.namespace for row in await work.session.scalars(select(CacheVersion)))
+    assert rows == names
 
 
 @both_dialects
