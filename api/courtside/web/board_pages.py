@@ -86,8 +86,7 @@ async def board_context(
             request, session, user, day=day, team="", form=form, notice=notice
         )
     betting_open = all_flags.get(flags.BETTING_OPEN, False)
-    cards = await cards_for(
-        session,
+    cards = cards_for(
         games,
         predictions=slate.predictions,
         bets=slate.bets,

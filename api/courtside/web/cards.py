@@ -12,18 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from courtside.models import BetStatus, GameStatus, utcnow
+from courtside.models import BetStatus, GameStatus
 from courtside.odds import implied_probability
-from courtside.services import flags
-from courtside.services.closing_line import has_started, shown_markets
+from courtside.services.closing_line import has_started
 from courtside.services.game_rows import GameRow
 from courtside.services.markets import Market
 from courtside.services.reference_data import TeamRef
 from courtside.web.stakes import Payout, payout, typed_stake_cents
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from courtside.services.board import ViewerBet
 
 EXAMPLE_STAKE_CENTS = 10_000
@@ -142,28 +139,22 @@ def _no_live_bet(bet: ViewerBet | None) -> bool:
     return bet is None or bet.status == BetStatus.REFUNDED.value
 
 
-async def cards_for(
-    session: AsyncSession,
+def cards_for(
     games: list[GameRow],
     *,
     predictions: Mapping[int, float],
-    markets: Mapping[int, Market] | None = None,
-    betting_open: bool | None = None,
+    markets: Mapping[int, Market],
+    betting_open: bool,
+    now: datetime,
     form: FormState | None = None,
     notice: tuple[int, str] | None = None,
     bets: Mapping[int, ViewerBet] | None = None,
-    now: datetime | None = None,
 ) -> list[GameCard]:
     """A card per game: best prices, prediction, the viewer's bet, whether they may bet.
-    `predictions` (home win probability per game) and the viewer's `bets` come with the games
-    (`board.Slate`, read for the viewer); `markets` and `betting_open` too
-    when the page has them already (else a cache read each: `shown_markets`, the flags).
-    `now`: the time `markets` were read for (which games have started), if given."""
-    now = now or utcnow()
-    if markets is None:
-        markets = await shown_markets(session, games, now)
-    if betting_open is None:
-        betting_open = await flags.is_enabled(session, flags.BETTING_OPEN)
+    Everything comes read already: `predictions` (home win probability per game) and the
+    viewer's `bets` with the games (`board.Slate`), `markets` (as of `now`: which games have
+    started) and `betting_open` from the page's one cache read (`board.board_reads`,
+    `board.game_page_reads`)."""
     mine: Mapping[int, ViewerBet] = bets or {}
     cards = []
     for game in games:

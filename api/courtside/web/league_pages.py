@@ -53,8 +53,7 @@ async def game_page_context(
     all_flags, history = await board.game_page_reads(session, game.id)  # one round trip
     found = market_from_history(game, history, now)
     card = (
-        await cards_for(
-            session,
+        cards_for(
             [game],
             predictions=slate.predictions,
             bets=slate.bets,
