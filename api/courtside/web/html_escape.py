@@ -23,4 +23,7 @@ def escape_text(value: object) -> str:
         and "'" not in value
     ):
         return value
+    html = getattr(value, "__html__", None)
+    if html is not None:  # already markup (the page's CSRF token): what `escape` would keep
+        return str(html())
     return str(escape(value))
