@@ -6,10 +6,16 @@ only reads a dozen columns (`web.record_rows`). This reads the same page, with t
 filters, order and total as `list_bets` (`tests/api/betting/test_record_lines.py` compares
 them), as rows from a statement built once per shape of the filters, their values bound
 as parameters (issue 23). The public API (`/v1/me/bets`) keeps `list_bets` and its models.
+
+The page the record opens on (no filter, newest first, the first page) is also a cache entry
+(`first_page_read`, in the `RECORDS` namespace with the record's other reads: every write of
+bets or games invalidates it after its commit), so that the page's usual view reads it with
+its other reads in one round trip instead of sending this statement.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -19,11 +25,14 @@ from sqlalchemy import Integer, Select, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from courtside.cache import CacheRead
+from courtside.http_cache import RECORDS
 from courtside.models import Bet, BetStatus, Game, Team
 from courtside.schemas.common import PageParams
 from courtside.services.bet_record import SORTS, BetFilters
 from courtside.services.page_reads import read_columns
 from courtside.services.pagination import PageOf
+from courtside.settings import get_cache_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,3 +157,44 @@ async def bet_lines(
         return PageOf(items=lines, total=len(lines))  # the whole result fits this page
     total = (await read_columns(session, count, values)).scalar()
     return PageOf(items=lines, total=int(total or 0))
+
+
+_LINE_TIMES = (1, 8, 11)
+"""Where a `BetLine`'s fields hold times: placed, cancelled (may be None) and its tip-off."""
+
+
+def lines_json(page: PageOf[BetLine]) -> bytes:
+    """A page of lines and its total as JSON, times in ISO 8601 with their offset."""
+    items = [
+        [v.isoformat() if isinstance(v, datetime) else v for v in _fields(line)]
+        for line in page.items
+    ]
+    return json.dumps({"items": items, "total": page.total}, separators=(",", ":")).encode()
+
+
+def _fields(line: BetLine) -> list[Any]:
+    return [getattr(line, name) for name in BetLine.__slots__]
+
+
+def lines_of(raw: bytes) -> PageOf[BetLine]:
+    """The page `lines_json` wrote, as `bet_lines` read it (values and types)."""
+    decoded = json.loads(raw)
+    items = []
+    for values in decoded["items"]:
+        for index in _LINE_TIMES:
+            if values[index] is not None:
+                values[index] = datetime.fromisoformat(values[index])
+        items.append(BetLine(*values))
+    return PageOf(items=items, total=decoded["total"])
+
+
+def first_page_read(session: AsyncSession, user_id: int, limit: int) -> CacheRead:
+    """The record's first page of `limit` bets, unfiltered and newest first, with their total
+    (`bet_lines`) as a cache read (`lines_of` its value), in `RECORDS`."""
+
+    async def build() -> bytes:
+        page = PageParams(limit=limit, offset=0)
+        return lines_json(await bet_lines(session, user_id, page, BetFilters()))
+
+    ttl = get_cache_settings().cache_ttl_seconds
+    return RECORDS, f"lines:{user_id}:{limit}", ttl, build

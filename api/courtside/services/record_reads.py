@@ -11,7 +11,8 @@ The read (`record_rows`) and what is computed from it (`record_of`, a pure funct
 rows and the wallet) are apart, so that the page can remember what it computed per input
 (`web.record_sections`). The page reads the rows from the cache (`record_page_reads`, the
 `RECORDS` namespace: a write of bets, resets, games or odds invalidates it after its
-commit), with the teams and the resets, in one round trip and no statement.
+commit), with the teams, the resets and the page of bets it opens on, in one round trip and
+no statement.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside.cache import CacheRead, get_cache
 from courtside.http_cache import RECORDS
 from courtside.models import BetStatus
-from courtside.services import bankroll, reference_data
+from courtside.services import bankroll, record_lines, reference_data
 from courtside.services.analytics import (
     DECIDED,
     BetRow,
@@ -38,6 +39,8 @@ from courtside.services.analytics import (
 )
 from courtside.services.bankroll import ResetRow
 from courtside.services.bet_record import ProfitPoint, Summary
+from courtside.services.pagination import PageOf
+from courtside.services.record_lines import BetLine
 from courtside.services.reference_data import TeamRef
 from courtside.settings import get_cache_settings
 
@@ -90,21 +93,38 @@ def record_rows_read(session: AsyncSession, user_id: int) -> CacheRead:
     return RECORDS, f"rows:{user_id}", get_cache_settings().cache_ttl_seconds, build
 
 
+@dataclass(frozen=True, slots=True)
+class RecordPageReads:
+    teams: list[TeamRef]
+    rows: bytes
+    """The user's rows (`record_rows`) as the cache holds them: the bytes that
+    `web.record_sections` keys what it remembers by (`rows_of` reads them)."""
+    resets: list[ResetRow]
+    first_page: PageOf[BetLine] | None
+    """The first page of bets, unfiltered and newest first, if it was asked for."""
+
+
 async def record_page_reads(
-    session: AsyncSession, user_id: int
-) -> tuple[list[TeamRef], bytes, list[ResetRow]]:
+    session: AsyncSession, user_id: int, *, first_page: int | None = None
+) -> RecordPageReads:
     """The record page's reads from the cache, in one round trip (issue 23: a Redis read and
-    two statements, ~1 ms of a 5 ms page): the teams (its filter), the user's rows
-    (`record_rows`) as the cache holds them, the bytes that `web.record_sections` keys what it
-    remembers by (`rows_of` reads them), and the user's bankroll resets."""
-    (teams, _), (rows, _), (resets, _) = await get_cache().get_or_build_each(
-        [
-            reference_data.teams_read(session),
-            record_rows_read(session, user_id),
-            bankroll.resets_read(session, user_id),
-        ]
+    two statements, ~1 ms of a 5 ms page): the teams (its filter), the user's rows, their
+    bankroll resets and, with `first_page` (a page size), the page of bets the record opens
+    on (`record_lines.first_page_read`)."""
+    reads = [
+        reference_data.teams_read(session),
+        record_rows_read(session, user_id),
+        bankroll.resets_read(session, user_id),
+    ]
+    if first_page is not None:
+        reads.append(record_lines.first_page_read(session, user_id, first_page))
+    found = await get_cache().get_or_build_each(reads)
+    return RecordPageReads(
+        teams=reference_data.teams_of(found[0][0]),
+        rows=found[1][0],
+        resets=bankroll.resets_of(found[2][0]),
+        first_page=None if first_page is None else record_lines.lines_of(found[3][0]),
     )
-    return reference_data.teams_of(teams), rows, bankroll.resets_of(resets)
 
 
 def record_of(rows: BetRowsRead, *, balance_cents: int, starting_cents: int) -> RecordRead:

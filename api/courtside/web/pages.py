@@ -115,6 +115,10 @@ class RecordQuery:
         return bool(self.status or self.team or self.since or self.until)
 
 
+OPENING_VIEW = RecordQuery()
+"""The record as it opens: every bet, newest first, the first page."""
+
+
 def _filters(query: RecordQuery, fmt: Formatter, teams: list[TeamRef]) -> bet_record.BetFilters:
     """The record's filters; dates are whole days in the viewer's zone."""
 
@@ -151,18 +155,24 @@ async def _record_page(
     status: int = 200,
 ) -> Response:
     fmt = formatter(request)
-    teams, rows, resets = await record_reads.record_page_reads(session, user.id)  # one MGET
+    opening = query == OPENING_VIEW  # its page of bets is read with the rest (issue 23)
+    reads = await record_reads.record_page_reads(  # one MGET
+        session, user.id, first_page=RECORD_PAGE_SIZE if opening else None
+    )
+    teams = reads.teams
     balance, starting = viewer_wallet(request)
     section = record_section(  # issue 25's analytics, remembered per input (issue 23)
-        rows, fmt, viewer_unit(request), balance_cents=balance, starting_cents=starting
+        reads.rows, fmt, viewer_unit(request), balance_cents=balance, starting_cents=starting
     )
     range_error = _check_range(query)
-    bets = await record_lines.bet_lines(
-        session,
-        user.id,
-        PageParams(limit=RECORD_PAGE_SIZE, offset=(query.page - 1) * RECORD_PAGE_SIZE),
-        _filters(query, fmt, teams),
-    )
+    bets = reads.first_page
+    if bets is None:
+        bets = await record_lines.bet_lines(
+            session,
+            user.id,
+            PageParams(limit=RECORD_PAGE_SIZE, offset=(query.page - 1) * RECORD_PAGE_SIZE),
+            _filters(query, fmt, teams),
+        )
     pages = max(1, -(-bets.total // RECORD_PAGE_SIZE))
     messages = []
     if done in DONE:
@@ -176,7 +186,7 @@ async def _record_page(
         "record.html",
         {
             "summary": section.summary,
-            "resets": resets,
+            "resets": reads.resets,
             "record_analytics": section,
             "bets": bets.items,
             "total": bets.total,

@@ -23,9 +23,11 @@ from courtside import unit_of_work
 from courtside.cache import Cache, get_cache
 from courtside.http_cache import RECORDS
 from courtside.models import ApiScope, BankrollReset, Bet, Game, utcnow
-from courtside.services import bankroll, late_bets, placing, record_reads, settlement
+from courtside.schemas.common import PageParams
+from courtside.services import bankroll, late_bets, placing, record_lines, record_reads, settlement
 from courtside.services.api_keys import create_key
 from courtside.services.audit import SYSTEM
+from courtside.services.bet_record import BetFilters
 from courtside.web import record_sections as memo
 from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, csrf_from, make_slate, sign_in
@@ -64,6 +66,29 @@ async def test_the_cached_rows_and_resets_are_what_the_statements_read(
     assert [_typed(getattr(r, f) for f in fields) for r in bankroll.resets_of(await build())] == [
         _typed(getattr(r, f) for f in fields) for r in resets
     ]
+
+
+@both_dialects
+async def test_the_cached_first_page_of_bets_is_what_the_statement_reads(
+    session: AsyncSession,
+) -> None:
+    """`record_lines.first_page_read`'s entry: the page `bet_lines` reads (values, types and
+    offsets), with its total, whether the page holds every bet or only the newest."""
+    user_id = await _history(session)  # won, lost, open and cancelled bets
+    for limit in (50, 3):
+        expected = await record_lines.bet_lines(
+            session, user_id, PageParams(limit=limit, offset=0), BetFilters()
+        )
+        _, key, _, build = record_lines.first_page_read(session, user_id, limit)
+        cached = record_lines.lines_of(await build())
+        assert key == f"lines:{user_id}:{limit}"
+        assert cached.total == expected.total == 7
+        assert len(cached.items) == min(limit, 7)
+        fields = record_lines.BetLine.__slots__
+        assert [_typed(getattr(line, f) for f in fields) for line in cached.items] == [
+            _typed(getattr(line, f) for f in fields) for line in expected.items
+        ]
+    assert any(line.cancelled_at is not None for line in expected.items)
 
 
 def _without_tokens(page: str) -> str:

@@ -28,7 +28,7 @@ from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, make_slate, sign_in
 from tests.helpers import both_dialects, make_odds, make_prediction
 
-PAGE_STATEMENTS = {"board": 2, "record": 2, "game page": 2, "admin users": 2}
+PAGE_STATEMENTS = {"board": 2, "record": 1, "game page": 2, "admin users": 2}
 """The board and the game page: the viewer (with the wallet), the games with their teams, newest
 prediction and the viewer's bet on each (`board.Slate`; the bets were a fourth statement until
 issue 23's round); the board's markets come from the cache once read (`closing_line.shown_markets`,
@@ -39,7 +39,9 @@ their games, their closing lines, the user's unit), then 4 with them folded into
 unit with the viewer read, one read of the user's bets with their games, the team backed and the
 closing quotes for the summary, the chart and the analytics, `record_reads.record_rows`, the
 bankroll resets, the page of bets); since the tenth pass the rows and the resets come from the
-cache once read (`record_reads.record_page_reads`): the viewer and the page of bets."""
+cache once read (`record_reads.record_page_reads`), and since the eleventh the page of bets the
+record opens on too (`record_lines.first_page_read`): the viewer alone. A filtered record or
+another page of it still reads its bets (`test_a_filtered_record_reads_its_page_of_bets`)."""
 
 
 @contextmanager
@@ -101,3 +103,19 @@ async def test_statements_per_signed_in_page(
     assert len(statements) <= PAGE_STATEMENTS[page], "\n".join(statements)
     if page == "board":  # the viewer's bets come with the games: all three still shown
         assert response.text.count('data-testid="my-bet"') == 3
+
+
+async def test_a_filtered_record_reads_its_page_of_bets(
+    client: httpx.AsyncClient, session: AsyncSession, engine: AsyncEngine
+) -> None:
+    """Only the record's opening view comes from the cache: a filter, another order or another
+    page is a statement of its own (`record_lines.bet_lines`), and shows what it asked for."""
+    user, url = (await _world(session))["record"]
+    sign_in(client, user)
+    for query, shown in (("", 3), ("?status=won", 1), ("?sort=stake", 3), ("?status=open", 1)):
+        assert (await client.get(url + query, headers=HTML)).status_code == 200
+        with counting(engine) as statements:
+            response = await client.get(url + query, headers=HTML)
+        assert response.status_code == 200, response.text
+        assert len(statements) == (1 if query == "" else 2), "\n".join(statements)
+        assert response.text.count('<td data-label="Placed">') == shown, query

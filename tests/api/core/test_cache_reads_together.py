@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside import cache as cache_module
 from courtside.cache import Cache, CacheRead, MemoryBackend, RedisBackend
 from courtside.models import User
+from courtside.web.pages import RECORD_PAGE_SIZE
 from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, make_slate, sign_in
 from tests.api.betting.test_analytics import _history
@@ -176,7 +177,7 @@ async def test_a_signed_in_game_page_reads_the_flags_and_its_odds_history_togeth
     assert "{flags}" in together and "{odds-history}" in together and len(calls[0]) == 4
 
 
-async def test_a_signed_in_record_reads_its_teams_rows_and_resets_together(
+async def test_a_signed_in_record_reads_its_teams_rows_resets_and_bets_together(
     client: httpx.AsyncClient,
     session: AsyncSession,
     cache: Cache,
@@ -196,9 +197,10 @@ async def test_a_signed_in_record_reads_its_teams_rows_and_resets_together(
     )
     assert len(calls) == 1, calls
     keys = calls[0]
-    assert len(keys) == 6 and sum("{records}" in key for key in keys) == 4, keys
+    assert len(keys) == 8 and sum("{records}" in key for key in keys) == 6, keys
     assert any(key.endswith(f"rows:{user_id}") for key in keys)
     assert any(key.endswith(f"resets:{user_id}") for key in keys)
+    assert any(key.endswith(f"lines:{user_id}:{RECORD_PAGE_SIZE}") for key in keys)
 
 
 def _token(page: str) -> str:
