@@ -6,11 +6,17 @@ two more round trips) and the newest prediction's home win probability as a corr
 subquery (not a third look-up); for a signed-in viewer, their bet on each game comes
 outer-joined too (issue 23: it was a statement of its own): the live bet if any, else the
 latest refunded one (a postponed game's refund does not stop a new bet when the game is
-rescheduled)."""
+rescheduled).
+
+The board reads its games from the cache (`board_slate_reads`, issue 23): a window's games
+with their predictions (`slate_read`, in `BOARD_SLATES`, which a write of teams, games or
+predictions invalidates) and the viewer's bets on them (`viewer_bets_read`, in `RECORDS`,
+which every write of bets invalidates), with the teams and the flags, in one round trip
+instead of a statement."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
@@ -22,7 +28,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from courtside.cache import CacheRead, get_cache
 from courtside.domain_errors import NotFound
-from courtside.http_cache import ODDS_HISTORY
+from courtside.http_cache import BOARD_SLATES, ODDS_HISTORY, RECORDS
 from courtside.models import (
     Bet,
     BetStatus,
@@ -39,13 +45,10 @@ from courtside.prepared import Prepared
 from courtside.services import flags, game_rows, reference_data
 from courtside.services.closing_line import (
     QuoteRow,
-    markets_of,
     quotes_from_json,
     quotes_json,
-    shown_markets_read,
 )
 from courtside.services.game_rows import GameRow, game_row
-from courtside.services.markets import Market
 from courtside.services.page_reads import read_columns, read_prepared
 from courtside.services.reference_data import TeamRef
 from courtside.settings import get_cache_settings
@@ -200,6 +203,116 @@ async def games_between(
     return await _slate(session, statement, params, user_id)
 
 
+def _window_key(start: datetime, end: datetime, limit: int, team: str | None) -> str:
+    return f"{start.isoformat()}/{end.isoformat()}/{limit}/{team or ''}"
+
+
+def slate_read(
+    session: AsyncSession, start: datetime, end: datetime, *, limit: int, team: str | None
+) -> CacheRead:
+    """`games_between`'s games and predictions (no viewer) as a cache read (`Cache.get_or_build`'s
+    arguments; `slate_of` its value), in `BOARD_SLATES`."""
+
+    async def build() -> bytes:
+        return slate_json(await games_between(session, start, end, limit=limit, team=team))
+
+    key = _window_key(start, end, limit, team)
+    return BOARD_SLATES, key, get_cache_settings().cache_ttl_seconds, build
+
+
+def viewer_bets_read(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int,
+    team: str | None,
+    user_id: int,
+) -> CacheRead:
+    """The viewer's bet on each of `games_between`'s games as a cache read (`bets_of` its
+    value), in `RECORDS`, which every write of bets invalidates after its commit."""
+
+    async def build() -> bytes:
+        slate = await games_between(session, start, end, limit=limit, team=team, user_id=user_id)
+        return bets_json(slate.bets or {})
+
+    key = f"board-bets:{user_id}:{_window_key(start, end, limit, team)}"
+    return RECORDS, key, get_cache_settings().cache_ttl_seconds, build
+
+
+def slate_json(slate: Slate) -> bytes:
+    """A slate's games (their teams nested) and predictions as JSON, times in ISO 8601."""
+    games = [[*game[:2], game.start_time.isoformat(), *game[3:]] for game in slate.games]
+    predictions = list(slate.predictions.items())
+    return json.dumps([games, predictions], separators=(",", ":")).encode()
+
+
+def slate_of(raw: bytes) -> Slate:
+    """The slate `slate_json` wrote, as `games_between` read it (values and types)."""
+    games_raw, predictions = json.loads(raw)
+    games = []
+    for row in games_raw:
+        row[2] = datetime.fromisoformat(row[2])
+        row[-2], row[-1] = TeamRef(*row[-2]), TeamRef(*row[-1])
+        games.append(GameRow(*row))
+    return Slate(games, {game_id: probability for game_id, probability in predictions})
+
+
+def bets_json(bets: dict[int, ViewerBet]) -> bytes:
+    """The viewer's bets as JSON (`cancelled_at` in ISO 8601)."""
+    rows = []
+    for bet in bets.values():
+        values: list[Any] = [getattr(bet, name) for name in ViewerBet.__slots__]
+        if bet.cancelled_at is not None:
+            values[-1] = bet.cancelled_at.isoformat()
+        rows.append(values)
+    return json.dumps(rows, separators=(",", ":")).encode()
+
+
+def bets_of(raw: bytes) -> dict[int, ViewerBet]:
+    """The bets `bets_json` wrote, by game, as `games_between` read them."""
+    bets = {}
+    for values in json.loads(raw):
+        if values[-1] is not None:
+            values[-1] = datetime.fromisoformat(values[-1])
+        bet = ViewerBet(*values)
+        bets[bet.game_id] = bet
+    return bets
+
+
+@dataclass(frozen=True, slots=True)
+class BoardReads:
+    slate: Slate
+    teams: list[TeamRef]
+    flags: dict[str, bool]
+
+
+async def board_slate_reads(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int,
+    team: str | None = None,
+    user_id: int | None = None,
+) -> BoardReads:
+    """The board's games as `games_between` reads them (with the viewer's bets for a
+    `user_id`), the teams and the flags: from the cache, in one round trip (issue 23: the
+    games were a statement before it). Each is built and cached as on its own on a miss."""
+    reads = [
+        slate_read(session, start, end, limit=limit, team=team),
+        reference_data.teams_read(session),
+        flags.flags_read(session),
+    ]
+    if user_id is not None:
+        reads.append(viewer_bets_read(session, start, end, limit=limit, team=team, user_id=user_id))
+    answers = await get_cache().get_or_build_each(reads)
+    slate = slate_of(answers[0][0])
+    if user_id is not None:
+        slate = Slate(slate.games, slate.predictions, bets_of(answers[3][0]))
+    return BoardReads(slate, reference_data.teams_of(answers[1][0]), flags.flags_of(answers[2][0]))
+
+
 async def game_slate(session: AsyncSession, game_id: int, user_id: int | None = None) -> Slate:
     """One game (404 if unknown) as a slate of one: its teams and newest prediction (and
     with `user_id`, that user's bet on it)."""
@@ -261,20 +374,6 @@ def odds_history_read(session: AsyncSession, game_id: int) -> CacheRead:
 
 def history_of(raw: bytes) -> list[QuoteRow]:
     return [QuoteRow(*row) for row in quotes_from_json(raw)]
-
-
-async def board_reads(
-    session: AsyncSession, games: Sequence[GameRow], now: datetime
-) -> tuple[list[TeamRef], dict[str, bool], dict[int, Market]]:
-    """The board's reads from the cache: the teams, the flags and the markets `games` show
-    (`closing_line.shown_markets`), in one round trip (issue 23: two, the markets after the
-    teams and the flags). Each is built and cached as on its own on a miss."""
-    reads = [reference_data.teams_read(session), flags.flags_read(session)]
-    if games:
-        reads.append(shown_markets_read(session, games, now))
-    answers = await get_cache().get_or_build_each(reads)
-    markets = markets_of(reads[2], answers[2][0]) if games else {}
-    return reference_data.teams_of(answers[0][0]), flags.flags_of(answers[1][0]), markets
 
 
 async def game_page_reads(

@@ -97,8 +97,7 @@ async def shown_markets(
 
 def shown_markets_read(session: AsyncSession, games: Sequence[GameRow], now: datetime) -> CacheRead:
     """`shown_markets`' cache read (`Cache.get_or_build`'s arguments) of `games` (not
-    empty), for a page that reads it with others in one round trip (the board:
-    `board.board_reads`); `markets_of` its value."""
+    empty); `markets_of` its value."""
     started = {game.id for game in games if has_started(game, now)}
     ids = [game.id for game in games]
     open_ids = [game_id for game_id in ids if game_id not in started]

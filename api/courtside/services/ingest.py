@@ -21,7 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.domain_errors import Conflict, TooLarge
-from courtside.http_cache import MARKETS_NAMESPACE, ODDS_HISTORY, RECORDS, REFERENCE, SCHEDULE
+from courtside.http_cache import (
+    BOARD_SLATES,
+    MARKETS_NAMESPACE,
+    ODDS_HISTORY,
+    RECORDS,
+    REFERENCE,
+    SCHEDULE,
+)
 from courtside.schemas.ingest import (
     RECORD_MODELS,
     Dataset,
@@ -39,12 +46,13 @@ MAX_AUDITED_KEYS = 50
 """The event-log row lists at most this many natural keys (and the total)."""
 
 NAMESPACES: dict[Dataset, tuple[str, ...]] = {
-    Dataset.TEAMS: (REFERENCE, SCHEDULE),  # games and standings embed team names
+    Dataset.TEAMS: (REFERENCE, SCHEDULE, BOARD_SLATES),  # games embed team names
     Dataset.PLAYERS: (REFERENCE,),
     Dataset.INJURIES: (REFERENCE,),
-    Dataset.GAMES: (SCHEDULE, MARKETS_NAMESPACE, RECORDS),  # closing lines' cut-off: tip-off
+    # closing lines' cut-off: tip-off
+    Dataset.GAMES: (SCHEDULE, MARKETS_NAMESPACE, RECORDS, BOARD_SLATES),
     Dataset.ODDS: (SCHEDULE, MARKETS_NAMESPACE, ODDS_HISTORY, RECORDS),
-    Dataset.PREDICTIONS: (SCHEDULE,),
+    Dataset.PREDICTIONS: (SCHEDULE, BOARD_SLATES),
 }
 """Cache namespaces whose entries a write to each dataset makes stale. A write of teams
 leaves the records (`RECORDS`) alone: a record shows a team by its abbreviation, the key a

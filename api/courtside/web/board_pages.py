@@ -20,7 +20,7 @@ from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser
 from courtside.models import Bet, GameStatus, utcnow
 from courtside.odds import format_units
-from courtside.services import bet_record, board, flags, league_calendar, placing
+from courtside.services import bet_record, board, closing_line, flags, league_calendar, placing
 from courtside.settings import get_app_settings
 from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web import bet_flash
@@ -75,11 +75,12 @@ async def board_context(
     since = first if day else today - timedelta(days=1)
     start, _ = league_calendar.local_day_bounds(since, zone)
     _, end = league_calendar.local_day_bounds(last, zone)
-    slate = await board.games_between(
+    reads = await board.board_slate_reads(  # one round trip: games, teams, flags (issue 23)
         session, start, end, limit=MAX_GAMES, team=team or None, user_id=user.id if user else None
     )
+    slate, all_teams, all_flags = reads.slate, reads.teams, reads.flags
     games = slate.games if day else carried_over(slate.games, today, zone, now)
-    all_teams, all_flags, markets = await board.board_reads(session, games, now)  # one round trip
+    markets = await closing_line.shown_markets(session, games, now)  # a second: their markets
     chosen = next((t for t in all_teams if t.abbreviation == team), None)
     if team and chosen is None:  # not a team: the whole board, as for no team
         return await board_context(

@@ -130,7 +130,7 @@ async def test_the_in_process_store_answers_the_same() -> None:
     assert await cache.get_or_build_each(reads) == [(b"A", True), (b"B", True)]
 
 
-async def test_a_signed_in_board_reads_the_teams_the_flags_and_the_markets_together(
+async def test_a_signed_in_board_reads_its_games_teams_and_flags_together_then_markets(
     client: httpx.AsyncClient,
     session: AsyncSession,
     cache: Cache,
@@ -148,10 +148,15 @@ async def test_a_signed_in_board_reads_the_teams_the_flags_and_the_markets_toget
     assert board.status_code == 200 and board.text == first.text.replace(
         _token(first.text), _token(board.text)
     )
-    assert len(calls) == 1, calls  # the teams, the flags and the games' markets together
+    # The games, the viewer's bets on them, the teams and the flags together; then the
+    # markets of the games shown (their key names the games).
+    assert len(calls) == 2, calls
     together = " ".join(calls[0])
-    assert all(f"{{{name}}}" in together for name in ("reference", "flags", "markets"))
-    assert len(calls[0]) == 6  # each namespace's version and entry
+    names = ("board-slates", "records", "reference", "flags")
+    assert all(f"{{{name}}}" in together for name in names), calls[0]
+    assert len(calls[0]) == 8  # each namespace's version and entry
+    assert f":board-bets:{user.id}:" in together
+    assert len(calls[1]) == 2 and all("{markets}" in key for key in calls[1]), calls[1]
 
 
 async def test_a_signed_in_game_page_reads_the_flags_and_its_odds_history_together(

@@ -1,0 +1,185 @@
+"""What the board reads from the cache (`board.board_slate_reads`, issue 23: a window's games
+with their teams and newest predictions in `BOARD_SLATES`, and the viewer's bets on them in
+`RECORDS`), instead of the slate's statement.
+
+The cached games, predictions and bets are what `board.games_between` reads, values and types,
+on both dialects; and on the app, each write that changes a board, made the way the app makes
+it (bets placed and cancelled on the pages; through the pipeline's ingestion a live score, a
+result, a new prediction, a team's new name), shows on the very next view: the board served is
+the board built from nothing (every namespace it reads dropped), and differs from the one
+before the write.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtside.cache import get_cache
+from courtside.http_cache import BOARD_SLATES, MARKETS_NAMESPACE, RECORDS, REFERENCE
+from courtside.models import ApiScope, Bet, BetStatus, Game, Team, utcnow
+from courtside.services import board
+from courtside.services.api_keys import create_key
+from courtside.services.audit import SYSTEM
+from tests.api.auth.helpers import make_user
+from tests.api.betting.factories import HTML, csrf_from, make_slate, sign_in
+from tests.helpers import both_dialects, make_prediction
+
+
+def _typed(values: Any) -> list[Any]:
+    return [(value, type(value), getattr(value, "utcoffset", lambda: None)()) for value in values]
+
+
+def _game_values(game: Any) -> list[Any]:
+    return [*_typed(game[:10]), tuple(game.home_team), tuple(game.away_team)]
+
+
+@both_dialects
+async def test_the_cached_slate_and_bets_are_what_the_statement_reads(
+    session: AsyncSession,
+) -> None:
+    made = await make_slate(session, games=4, starts_in=timedelta(hours=2))
+    user = await make_user(session)
+    first, second, *_ = made.games
+    await make_prediction(session, first, 0.61)
+    await make_prediction(session, second, 0.42)
+    now = utcnow()
+    session.add_all(
+        [
+            Bet(user_id=user.id, game_id=first.id, side="home", stake_cents=1_000, odds=-150,
+                bookmaker="book", odds_recorded_at=now, status=BetStatus.OPEN.value,
+                placed_at=now),
+            Bet(user_id=user.id, game_id=second.id, side="away", stake_cents=2_500, odds=130,
+                bookmaker="book", odds_recorded_at=now, status=BetStatus.REFUNDED.value,
+                profit_cents=0,
+                placed_at=now, settled_at=now, cancelled_at=now),
+        ]
+    )  # fmt: skip
+    await session.flush()
+    start, end = now - timedelta(days=1), now + timedelta(days=2)
+    for team in (None, "BOS"):
+        plain = await board.games_between(session, start, end, limit=120, team=team)
+        viewed = await board.games_between(
+            session, start, end, limit=120, team=team, user_id=user.id
+        )
+        assert plain.games and viewed.bets
+        namespace, key, _, build = board.slate_read(session, start, end, limit=120, team=team)
+        assert namespace == BOARD_SLATES and key.endswith(f"/120/{team or ''}")
+        cached = board.slate_of(await build())
+        assert [_game_values(g) for g in cached.games] == [_game_values(g) for g in plain.games]
+        assert cached.games == plain.games and cached.predictions == plain.predictions
+        assert {type(p) for p in cached.predictions.values()} == {float}
+        namespace, key, _, build = board.viewer_bets_read(
+            session, start, end, limit=120, team=team, user_id=user.id
+        )
+        assert namespace == RECORDS and key.startswith(f"board-bets:{user.id}:")
+        bets = board.bets_of(await build())
+        fields = board.ViewerBet.__slots__
+        assert {g: _typed(getattr(b, f) for f in fields) for g, b in bets.items()} == {
+            g: _typed(getattr(b, f) for f in fields) for g, b in viewed.bets.items()
+        }
+        if team is None:  # the refunded (cancelled) bet is on a game that is not Boston's
+            assert any(bet.cancelled_at is not None for bet in bets.values())
+
+
+def _without_tokens(page: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', page)
+
+
+async def _board(client: httpx.AsyncClient) -> str:
+    """The board as served, asserted equal to the board built from nothing."""
+    served = await client.get("/", headers=HTML)
+    assert served.status_code == 200, served.text
+    for namespace in (BOARD_SLATES, RECORDS, MARKETS_NAMESPACE, REFERENCE):
+        await get_cache().invalidate(namespace)
+    fresh = (await client.get("/", headers=HTML)).text
+    assert _without_tokens(served.text) == _without_tokens(fresh)
+    return _without_tokens(fresh)
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+async def test_each_write_of_a_board_shows_on_its_next_view(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    made = await make_slate(session, games=3, starts_in=timedelta(hours=2))
+    user = await make_user(session)
+    _, secret = await create_key(session, name="pipeline", scope=ApiScope.WRITE, actor=SYSTEM)
+    await session.commit()
+    pipeline = {"X-API-Key": secret}
+    sign_in(client, user)
+    teams = {team.id: team for team in made.teams.values()}
+
+    async def ingest(dataset: str, records: list[dict[str, Any]]) -> None:
+        answer = await client.post(
+            f"/v1/ingest/{dataset}", json={"records": records}, headers=pipeline
+        )
+        assert answer.status_code == 200, answer.text
+
+    def game_record(game: Game, **fields: Any) -> dict[str, Any]:
+        home, away = teams[game.home_team_id], teams[game.away_team_id]
+        values = {"external_id": game.external_id, "season": game.season,
+                  "start_time": _iso(game.start_time), "home_team": home.abbreviation,
+                  "away_team": away.abbreviation, "status": "scheduled",
+                  "home_score": None, "away_score": None}  # fmt: skip
+        return {**values, **fields}
+
+    pages = [await _board(client)]
+    assert (await _board(client)) == pages[-1]  # cached
+
+    async def changed(what: str, shown: str) -> None:
+        page = await _board(client)
+        assert page != pages[-1], what
+        assert shown in page, what
+        pages.append(page)
+
+    first, second, third = made.games
+    for game in (first, second):
+        placed = await client.post(
+            "/bets",
+            data={"csrf_token": csrf_from((await client.get("/", headers=HTML)).text),
+                  "game_id": str(game.id), "side": "home", "stake": "10"},
+            headers=HTML,
+        )  # fmt: skip
+        assert placed.status_code == 303, placed.text
+        await changed(f"a bet placed on {game.id}", 'data-testid="my-bet"')
+
+    bet_id = await session.scalar(
+        select(Bet.id).where(Bet.user_id == user.id, Bet.game_id == second.id)
+    )
+    cancelled = await client.post(
+        f"/bets/{bet_id}/cancel",
+        data={"csrf_token": csrf_from((await client.get("/", headers=HTML)).text)},
+        headers=HTML,
+    )
+    assert cancelled.status_code == 303, cancelled.text
+    await changed("a bet cancelled", "status-cancelled")
+
+    await ingest("predictions", [{"game": third.external_id, "model_version": "v9",
+                                  "home_win_probability": 0.731}])  # fmt: skip
+    await changed("a new prediction", "73.1%")
+
+    tipped_off = _iso(utcnow() - timedelta(minutes=10))
+    await ingest("games", [game_record(third, status="live", home_score=12, away_score=9,
+                                       period=1, clock_seconds=300,
+                                       start_time=tipped_off)])  # fmt: skip
+    await changed("a live score", "Live · Q1 5:00")
+
+    await ingest("games", [game_record(third, status="final", home_score=101, away_score=99,
+                                       start_time=tipped_off)])  # fmt: skip
+    await changed("a result", ">101<")
+
+    bos = next(team for team in teams.values() if team.abbreviation == "BOS")
+    conference, division = (
+        await session.execute(select(Team.conference, Team.division).where(Team.id == bos.id))
+    ).one()
+    await ingest("teams", [{"abbreviation": "BOS", "city": "Boston", "name": "Shamrocks",
+                            "conference": conference, "division": division}])  # fmt: skip
+    await changed("a team's new name", "Shamrocks")
