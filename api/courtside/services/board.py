@@ -376,15 +376,56 @@ def history_of(raw: bytes) -> list[QuoteRow]:
     return [QuoteRow(*row) for row in quotes_from_json(raw)]
 
 
+def game_slate_read(session: AsyncSession, game_id: int) -> CacheRead:
+    """`game_slate`'s game and prediction (no viewer) as a cache read (`slate_of` its value;
+    no game: an empty slate), in `BOARD_SLATES`."""
+
+    async def build() -> bytes:
+        return slate_json(await _slate(session, GAME_SLATES[False], {"game": game_id}, None))
+
+    return BOARD_SLATES, f"game:{game_id}", get_cache_settings().cache_ttl_seconds, build
+
+
+def game_bets_read(session: AsyncSession, game_id: int, user_id: int) -> CacheRead:
+    """The viewer's bet on the game (`game_slate`'s) as a cache read (`bets_of` its value), in
+    `RECORDS`."""
+
+    async def build() -> bytes:
+        slate = await _slate(session, GAME_SLATES[True], {"game": game_id}, user_id)
+        return bets_json(slate.bets or {})
+
+    key = f"game-bets:{user_id}:{game_id}"
+    return RECORDS, key, get_cache_settings().cache_ttl_seconds, build
+
+
+@dataclass(frozen=True, slots=True)
+class GamePageReads:
+    slate: Slate
+    """The game as `game_slate` reads it (with the viewer's bet for a `user_id`)."""
+    flags: dict[str, bool]
+    history: list[QuoteRow]
+
+
 async def game_page_reads(
-    session: AsyncSession, game_id: int
-) -> tuple[dict[str, bool], list[QuoteRow]]:
-    """The game page's reads from the cache: the flags and the game's odds history, in one
-    round trip (issue 23: the history was a statement of its own)."""
-    (flags_raw, _), (history_raw, _) = await get_cache().get_or_build_each(
-        [flags.flags_read(session), odds_history_read(session, game_id)]
-    )
-    return flags.flags_of(flags_raw), history_of(history_raw)
+    session: AsyncSession, game_id: int, user_id: int | None = None
+) -> GamePageReads:
+    """The game page's reads from the cache, in one round trip: the game (404 if unknown)
+    with its prediction and the viewer's bet, the flags and the game's odds history (issue
+    23: the game and the history were a statement each)."""
+    reads = [
+        game_slate_read(session, game_id),
+        flags.flags_read(session),
+        odds_history_read(session, game_id),
+    ]
+    if user_id is not None:
+        reads.append(game_bets_read(session, game_id, user_id))
+    answers = await get_cache().get_or_build_each(reads)
+    slate = slate_of(answers[0][0])
+    if not slate.games:
+        raise NotFound("game", game_id)
+    if user_id is not None:
+        slate = Slate(slate.games, slate.predictions, bets_of(answers[3][0]))
+    return GamePageReads(slate, flags.flags_of(answers[1][0]), history_of(answers[2][0]))
 
 
 async def team_games(session: AsyncSession, team_id: int, season: int | None) -> list[Game]:

@@ -47,10 +47,10 @@ async def game_page_context(
     form: FormState | None = None,
     notice: str | None = None,
 ) -> dict[str, Any]:
-    slate = await board.game_slate(session, game_id, user.id if user else None)
+    reads = await board.game_page_reads(session, game_id, user.id if user else None)  # one MGET
+    slate, all_flags, history = reads.slate, reads.flags, reads.history
     game = slate.games[0]
     now = utcnow()
-    all_flags, history = await board.game_page_reads(session, game.id)  # one round trip
     found = market_from_history(game, history, now)
     card = (
         cards_for(

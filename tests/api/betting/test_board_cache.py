@@ -21,7 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
-from courtside.http_cache import BOARD_SLATES, MARKETS_NAMESPACE, RECORDS, REFERENCE
+from courtside.http_cache import (
+    BOARD_SLATES,
+    MARKETS_NAMESPACE,
+    ODDS_HISTORY,
+    RECORDS,
+    REFERENCE,
+)
 from courtside.models import ApiScope, Bet, BetStatus, Game, Team, utcnow
 from courtside.services import board
 from courtside.services.api_keys import create_key
@@ -83,6 +89,16 @@ async def test_the_cached_slate_and_bets_are_what_the_statement_reads(
         assert {g: _typed(getattr(b, f) for f in fields) for g, b in bets.items()} == {
             g: _typed(getattr(b, f) for f in fields) for g, b in viewed.bets.items()
         }
+        for game in made.games:
+            one = await board.game_slate(session, game.id)
+            cached = board.slate_of(await board.game_slate_read(session, game.id)[3]())
+            assert [_game_values(g) for g in cached.games] == [_game_values(g) for g in one.games]
+            assert cached.predictions == one.predictions
+            mine = (await board.game_slate(session, game.id, user.id)).bets or {}
+            bets_read = board.game_bets_read(session, game.id, user.id)
+            assert bets_read[:2] == (RECORDS, f"game-bets:{user.id}:{game.id}")
+            assert board.bets_of(await bets_read[3]()) == mine
+        assert not board.slate_of(await board.game_slate_read(session, 2_000_000)[3]()).games
         if team is None:  # the refunded (cancelled) bet is on a game that is not Boston's
             assert any(bet.cancelled_at is not None for bet in bets.values())
 
@@ -98,6 +114,17 @@ async def _board(client: httpx.AsyncClient) -> str:
     for namespace in (BOARD_SLATES, RECORDS, MARKETS_NAMESPACE, REFERENCE):
         await get_cache().invalidate(namespace)
     fresh = (await client.get("/", headers=HTML)).text
+    assert _without_tokens(served.text) == _without_tokens(fresh)
+    return _without_tokens(fresh)
+
+
+async def _game_page(client: httpx.AsyncClient, game_id: int) -> str:
+    """A game page as served, asserted equal to the page built from nothing."""
+    served = await client.get(f"/games/{game_id}", headers=HTML)
+    assert served.status_code == 200, served.text
+    for namespace in (BOARD_SLATES, RECORDS, ODDS_HISTORY):
+        await get_cache().invalidate(namespace)
+    fresh = (await client.get(f"/games/{game_id}", headers=HTML)).text
     assert _without_tokens(served.text) == _without_tokens(fresh)
     return _without_tokens(fresh)
 
@@ -131,16 +158,24 @@ async def test_each_write_of_a_board_shows_on_its_next_view(
                   "home_score": None, "away_score": None}  # fmt: skip
         return {**values, **fields}
 
+    first, second, third = made.games
     pages = [await _board(client)]
+    game_pages = [await _game_page(client, third.id)]
     assert (await _board(client)) == pages[-1]  # cached
+    assert (await _game_page(client, third.id)) == game_pages[-1]
 
-    async def changed(what: str, shown: str) -> None:
+    async def changed(what: str, shown: str, *, on_its_page: bool | None = True) -> None:
+        """`on_its_page`: whether the third game's page changes too (None: its layout shows
+        the bankroll, which a bet on another game changes)."""
         page = await _board(client)
         assert page != pages[-1], what
         assert shown in page, what
         pages.append(page)
+        game_page = await _game_page(client, third.id)  # the third game's: always fresh
+        if on_its_page is not None:
+            assert (game_page != game_pages[-1]) is on_its_page, what
+        game_pages.append(game_page)
 
-    first, second, third = made.games
     for game in (first, second):
         placed = await client.post(
             "/bets",
@@ -149,7 +184,7 @@ async def test_each_write_of_a_board_shows_on_its_next_view(
             headers=HTML,
         )  # fmt: skip
         assert placed.status_code == 303, placed.text
-        await changed(f"a bet placed on {game.id}", 'data-testid="my-bet"')
+        await changed(f"a bet placed on {game.id}", 'data-testid="my-bet"', on_its_page=None)
 
     bet_id = await session.scalar(
         select(Bet.id).where(Bet.user_id == user.id, Bet.game_id == second.id)
@@ -160,7 +195,18 @@ async def test_each_write_of_a_board_shows_on_its_next_view(
         headers=HTML,
     )
     assert cancelled.status_code == 303, cancelled.text
-    await changed("a bet cancelled", "status-cancelled")
+    await changed("a bet cancelled", "status-cancelled", on_its_page=None)
+
+    game_page = (await client.get(f"/games/{third.id}", headers=HTML)).text
+    placed = await client.post(
+        "/bets",
+        data={"csrf_token": csrf_from(game_page), "game_id": str(third.id), "side": "away",
+              "stake": "5", "back": "game"},
+        headers=HTML,
+    )  # fmt: skip
+    assert placed.status_code == 303, placed.text
+    await changed("a bet placed on its game page", 'data-testid="my-bet"')
+    assert 'data-testid="my-bet"' in game_pages[-1]
 
     await ingest("predictions", [{"game": third.external_id, "model_version": "v9",
                                   "home_win_probability": 0.731}])  # fmt: skip

@@ -28,14 +28,13 @@ from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import HTML, make_slate, sign_in
 from tests.helpers import both_dialects, make_odds, make_prediction
 
-PAGE_STATEMENTS = {"board": 1, "record": 1, "game page": 2, "admin users": 2}
-"""The game page: the viewer (with the wallet), the game with its teams, newest prediction and
-the viewer's bet on it (`board.Slate`; the bets were a fourth statement until issue 23's
-round); its odds history comes from the cache once read (`board.odds_history_read`, a third
-statement until the tenth pass). The board: the viewer; its games (the same slate,
-`board.games_between`) come from the cache once read since the eleventh pass
-(`board.board_slate_reads`), and so do its markets (`closing_line.shown_markets`, a third
-statement until the sixth pass). Admin users: the viewer and
+PAGE_STATEMENTS = {"board": 1, "record": 1, "game page": 1, "admin users": 2}
+"""The board and the game page: the viewer (with the wallet). Their games with their teams,
+newest prediction and the viewer's bet on each (`board.Slate`: the bets were a statement of
+their own until issue 23's round, the slate itself until the eleventh pass) come from the cache
+once read (`board.board_slate_reads`, `board.game_page_reads`), and so do the board's markets
+(`closing_line.shown_markets`, a statement until the sixth pass) and the game page's odds
+history (`board.odds_history_read`, until the tenth pass). Admin users: the viewer and
 the page of users. The record's analytics section (issue 25) first made it 7 (the decided bets with
 their games, their closing lines, the user's unit), then 4 with them folded into its own reads (the
 unit with the viewer read, one read of the user's bets with their games, the team backed and the

@@ -179,7 +179,9 @@ async def test_a_signed_in_game_page_reads_the_flags_and_its_odds_history_togeth
     )
     assert len(calls) == 1, calls
     together = " ".join(calls[0])
-    assert "{flags}" in together and "{odds-history}" in together and len(calls[0]) == 4
+    names = ("board-slates", "flags", "odds-history", "records")
+    assert all(f"{{{name}}}" in together for name in names) and len(calls[0]) == 8, calls[0]
+    assert f":game-bets:{user.id}:{slate.games[0].id}" in together
 
 
 async def test_a_signed_in_record_reads_its_teams_rows_resets_and_bets_together(
