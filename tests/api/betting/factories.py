@@ -3,6 +3,7 @@ come from `tests.api.auth.helpers.make_user`, the one user factory)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,3 +86,49 @@ def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def iso_z(at: datetime) -> str:
+    """A time as the pipeline sends it (ISO 8601, `Z`)."""
+    return at.isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Pipeline:
+    """The pipeline's writes through `POST /v1/ingest/{dataset}` with a write key, for tests
+    that check what a page shows after each (`pipeline_for`)."""
+
+    client: Any
+    headers: dict[str, str]
+    teams: dict[int, Team]
+
+    async def ingest(self, dataset: str, records: list[dict[str, Any]]) -> None:
+        answer = await self.client.post(
+            f"/v1/ingest/{dataset}", json={"records": records}, headers=self.headers
+        )
+        assert answer.status_code == 200, answer.text
+
+    def game_record(self, game: Game, **fields: Any) -> dict[str, Any]:
+        """`game` as a `games` record (scheduled, no score), with `fields` changed."""
+        home, away = self.teams[game.home_team_id], self.teams[game.away_team_id]
+        values = {"external_id": game.external_id, "season": game.season,
+                  "start_time": iso_z(game.start_time), "home_team": home.abbreviation,
+                  "away_team": away.abbreviation, "status": "scheduled",
+                  "home_score": None, "away_score": None}  # fmt: skip
+        return {**values, **fields}
+
+
+async def pipeline_for(client: Any, session: AsyncSession, slate: Slate) -> Pipeline:
+    """A write key for the pipeline (added to `session`, not committed) and its writes."""
+    from courtside.models import ApiScope
+    from courtside.services.api_keys import create_key
+    from courtside.services.audit import SYSTEM
+
+    _, secret = await create_key(session, name="pipeline", scope=ApiScope.WRITE, actor=SYSTEM)
+    teams = {team.id: team for team in slate.teams.values()}
+    return Pipeline(client, {"X-API-Key": secret}, teams)
+
+
+def without_tokens(page: str) -> str:
+    """`page` with every form's CSRF token blanked: two views of the same page compare equal."""
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', page)

@@ -12,8 +12,7 @@ before the write.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -28,12 +27,18 @@ from courtside.http_cache import (
     RECORDS,
     REFERENCE,
 )
-from courtside.models import ApiScope, Bet, BetStatus, Game, Team, utcnow
+from courtside.models import Bet, BetStatus, Team, utcnow
 from courtside.services import board
-from courtside.services.api_keys import create_key
-from courtside.services.audit import SYSTEM
 from tests.api.auth.helpers import make_user
-from tests.api.betting.factories import HTML, csrf_from, make_slate, sign_in
+from tests.api.betting.factories import (
+    HTML,
+    csrf_from,
+    iso_z,
+    make_slate,
+    pipeline_for,
+    sign_in,
+    without_tokens,
+)
 from tests.helpers import both_dialects, make_prediction
 
 
@@ -103,10 +108,6 @@ async def test_the_cached_slate_and_bets_are_what_the_statement_reads(
             assert any(bet.cancelled_at is not None for bet in bets.values())
 
 
-def _without_tokens(page: str) -> str:
-    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', page)
-
-
 async def _board(client: httpx.AsyncClient) -> str:
     """The board as served, asserted equal to the board built from nothing."""
     served = await client.get("/", headers=HTML)
@@ -114,8 +115,8 @@ async def _board(client: httpx.AsyncClient) -> str:
     for namespace in (BOARD_SLATES, RECORDS, MARKETS_NAMESPACE, REFERENCE):
         await get_cache().invalidate(namespace)
     fresh = (await client.get("/", headers=HTML)).text
-    assert _without_tokens(served.text) == _without_tokens(fresh)
-    return _without_tokens(fresh)
+    assert without_tokens(served.text) == without_tokens(fresh)
+    return without_tokens(fresh)
 
 
 async def _game_page(client: httpx.AsyncClient, game_id: int) -> str:
@@ -125,12 +126,8 @@ async def _game_page(client: httpx.AsyncClient, game_id: int) -> str:
     for namespace in (BOARD_SLATES, RECORDS, ODDS_HISTORY):
         await get_cache().invalidate(namespace)
     fresh = (await client.get(f"/games/{game_id}", headers=HTML)).text
-    assert _without_tokens(served.text) == _without_tokens(fresh)
-    return _without_tokens(fresh)
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
+    assert without_tokens(served.text) == without_tokens(fresh)
+    return without_tokens(fresh)
 
 
 async def test_each_write_of_a_board_shows_on_its_next_view(
@@ -138,25 +135,12 @@ async def test_each_write_of_a_board_shows_on_its_next_view(
 ) -> None:
     made = await make_slate(session, games=3, starts_in=timedelta(hours=2))
     user = await make_user(session)
-    _, secret = await create_key(session, name="pipeline", scope=ApiScope.WRITE, actor=SYSTEM)
+    pipeline = await pipeline_for(client, session, made)
     await session.commit()
-    pipeline = {"X-API-Key": secret}
     sign_in(client, user)
-    teams = {team.id: team for team in made.teams.values()}
+    teams = pipeline.teams
 
-    async def ingest(dataset: str, records: list[dict[str, Any]]) -> None:
-        answer = await client.post(
-            f"/v1/ingest/{dataset}", json={"records": records}, headers=pipeline
-        )
-        assert answer.status_code == 200, answer.text
-
-    def game_record(game: Game, **fields: Any) -> dict[str, Any]:
-        home, away = teams[game.home_team_id], teams[game.away_team_id]
-        values = {"external_id": game.external_id, "season": game.season,
-                  "start_time": _iso(game.start_time), "home_team": home.abbreviation,
-                  "away_team": away.abbreviation, "status": "scheduled",
-                  "home_score": None, "away_score": None}  # fmt: skip
-        return {**values, **fields}
+    ingest, game_record = pipeline.ingest, pipeline.game_record
 
     first, second, third = made.games
     pages = [await _board(client)]
@@ -212,7 +196,7 @@ async def test_each_write_of_a_board_shows_on_its_next_view(
                                   "home_win_probability": 0.731}])  # fmt: skip
     await changed("a new prediction", "73.1%")
 
-    tipped_off = _iso(utcnow() - timedelta(minutes=10))
+    tipped_off = iso_z(utcnow() - timedelta(minutes=10))
     await ingest("games", [game_record(third, status="live", home_score=12, away_score=9,
                                        period=1, clock_seconds=300,
                                        start_time=tipped_off)])  # fmt: skip

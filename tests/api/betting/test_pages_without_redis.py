@@ -6,7 +6,6 @@ Redis)."""
 
 from __future__ import annotations
 
-import re
 import socket
 
 import httpx
@@ -17,12 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside import cache as cache_module
 from courtside.cache import Cache, RedisBackend
 from courtside.models import OddsSnapshot, User
-from tests.api.betting.factories import HTML, sign_in
+from tests.api.betting.factories import HTML, sign_in, without_tokens
 from tests.api.betting.test_analytics import _history
-
-
-def _without_tokens(page: str) -> str:
-    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', page)
 
 
 async def test_each_signed_in_page_is_the_same_page_when_redis_is_unreachable(
@@ -40,7 +35,7 @@ async def test_each_signed_in_page_is_the_same_page_when_redis_is_unreachable(
         await client.get(url, headers=HTML)  # fills the cache
         page = await client.get(url, headers=HTML)
         assert page.status_code == 200, (url, page.text)
-        with_redis[url] = _without_tokens(page.text)
+        with_redis[url] = without_tokens(page.text)
 
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
@@ -56,7 +51,7 @@ async def test_each_signed_in_page_is_the_same_page_when_redis_is_unreachable(
             for _ in range(2):  # the first opens the circuit, the second finds it open
                 page = await client.get(url, headers=HTML)
                 assert page.status_code == 200, (url, page.text)
-                assert _without_tokens(page.text) == with_redis[url], url
+                assert without_tokens(page.text) == with_redis[url], url
         assert not unreachable.available
     finally:
         cache_module.use_cache(cache)

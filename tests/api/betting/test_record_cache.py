@@ -11,8 +11,7 @@ from the one before the write.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -22,15 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from courtside import unit_of_work
 from courtside.cache import Cache, get_cache
 from courtside.http_cache import RECORDS
-from courtside.models import ApiScope, BankrollReset, Bet, Game, utcnow
+from courtside.models import BankrollReset, Bet, utcnow
 from courtside.schemas.common import PageParams
 from courtside.services import bankroll, late_bets, placing, record_lines, record_reads, settlement
-from courtside.services.api_keys import create_key
-from courtside.services.audit import SYSTEM
 from courtside.services.bet_record import BetFilters
 from courtside.web import record_sections as memo
 from tests.api.auth.helpers import make_user
-from tests.api.betting.factories import HTML, csrf_from, make_slate, sign_in
+from tests.api.betting.factories import (
+    HTML,
+    csrf_from,
+    iso_z,
+    make_slate,
+    pipeline_for,
+    sign_in,
+    without_tokens,
+)
 from tests.api.betting.test_analytics import _history
 from tests.helpers import both_dialects
 
@@ -91,10 +96,6 @@ async def test_the_cached_first_page_of_bets_is_what_the_statement_reads(
     assert any(line.cancelled_at is not None for line in expected.items)
 
 
-def _without_tokens(page: str) -> str:
-    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', page)
-
-
 async def _record(client: httpx.AsyncClient) -> str:
     """The record as served, asserted equal to the record built from nothing."""
     served = await client.get("/record", headers=HTML)
@@ -102,12 +103,8 @@ async def _record(client: httpx.AsyncClient) -> str:
     await get_cache().invalidate(RECORDS)
     memo.RECORD_SECTIONS.clear()
     fresh = (await client.get("/record", headers=HTML)).text
-    assert _without_tokens(served.text) == _without_tokens(fresh)
-    return _without_tokens(fresh)
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
+    assert without_tokens(served.text) == without_tokens(fresh)
+    return without_tokens(fresh)
 
 
 async def test_each_write_of_a_record_shows_on_its_next_view(
@@ -115,25 +112,11 @@ async def test_each_write_of_a_record_shows_on_its_next_view(
 ) -> None:
     made = await make_slate(session, games=3, starts_in=timedelta(hours=2))
     user = await make_user(session)
-    _, secret = await create_key(session, name="pipeline", scope=ApiScope.WRITE, actor=SYSTEM)
+    pipeline = await pipeline_for(client, session, made)
     await session.commit()
-    pipeline = {"X-API-Key": secret}
     sign_in(client, user)
-    teams = {team.id: team for team in made.teams.values()}
 
-    async def ingest(dataset: str, records: list[dict[str, Any]]) -> None:
-        answer = await client.post(
-            f"/v1/ingest/{dataset}", json={"records": records}, headers=pipeline
-        )
-        assert answer.status_code == 200, answer.text
-
-    def game_record(game: Game, **fields: Any) -> dict[str, Any]:
-        home, away = teams[game.home_team_id], teams[game.away_team_id]
-        values = {"external_id": game.external_id, "season": game.season,
-                  "start_time": _iso(game.start_time), "home_team": home.abbreviation,
-                  "away_team": away.abbreviation, "status": "scheduled",
-                  "home_score": None, "away_score": None}  # fmt: skip
-        return {**values, **fields}
+    ingest, game_record = pipeline.ingest, pipeline.game_record
 
     pages = [await _record(client)]
     for _ in range(2):  # cached and remembered
@@ -173,18 +156,18 @@ async def test_each_write_of_a_record_shows_on_its_next_view(
     settled = await session.scalar(select(Bet.status).where(Bet.id == bet_of[first.id]))
     assert settled == "won"
     quote = {"game": first.external_id, "bookmaker": "book", "home_odds": -400,
-             "away_odds": 300, "recorded_at": _iso(utcnow() - timedelta(minutes=30))}  # fmt: skip
+             "away_odds": 300, "recorded_at": iso_z(utcnow() - timedelta(minutes=30))}  # fmt: skip
     await ingest("odds", [quote])
     await changed("a later closing quote")
     # The same result with an earlier tip-off: no bet settles or is refunded, but the closing
     # line's cut-off moves before the later quote (`NAMESPACES[GAMES]` alone invalidates).
-    earlier = _iso(utcnow() - timedelta(minutes=40))
+    earlier = iso_z(utcnow() - timedelta(minutes=40))
     await ingest("games", [game_record(first, status="final", home_score=101, away_score=99,
                                        start_time=earlier)])  # fmt: skip
     await changed("an earlier tip-off of a final game")
 
     # An earlier tip-off: the bet placed after it is refunded (`late_bets`).
-    await ingest("games", [game_record(second, start_time=_iso(utcnow() - timedelta(hours=1)))])
+    await ingest("games", [game_record(second, start_time=iso_z(utcnow() - timedelta(hours=1)))])
     await changed("a late bet refunded")
     late = await session.scalar(select(Bet.status).where(Bet.id == bet_of[second.id]))
     assert late == "refunded"
