@@ -194,8 +194,7 @@ async def games_between(
 ) -> Slate:
     """Games starting in `[start, end)` (of the team abbreviated `team`, if given), in
     tip-off order; with `user_id`, that user's bet on each. The team goes by its
-    abbreviation, so the board needs no team list before its games (issue 23: the board
-    reads its teams with the games' markets, after the games)."""
+    abbreviation (a code that is no team's: no game)."""
     params: dict[str, Any] = {"start": start, "end": end, "limit": limit}
     if team is not None:
         params["team"] = team
@@ -204,7 +203,8 @@ async def games_between(
 
 
 def _window_key(start: datetime, end: datetime, limit: int, team: str | None) -> str:
-    return f"{start.isoformat()}/{end.isoformat()}/{limit}/{team or ''}"
+    """`team` None: every team's games (`games_between` takes no empty code)."""
+    return f"{start.isoformat()}/{end.isoformat()}/{limit}/{'*' if team is None else team}"
 
 
 def slate_read(
@@ -315,7 +315,8 @@ async def board_slate_reads(
 
 async def game_slate(session: AsyncSession, game_id: int, user_id: int | None = None) -> Slate:
     """One game (404 if unknown) as a slate of one: its teams and newest prediction (and
-    with `user_id`, that user's bet on it)."""
+    with `user_id`, that user's bet on it), read by its statement: what `game_page_reads`
+    caches, and what the tests compare the cached game with."""
     slate = await _slate(session, GAME_SLATES[user_id is not None], {"game": game_id}, user_id)
     if not slate.games:
         raise NotFound("game", game_id)
@@ -377,11 +378,15 @@ def history_of(raw: bytes) -> list[QuoteRow]:
 
 
 def game_slate_read(session: AsyncSession, game_id: int) -> CacheRead:
-    """`game_slate`'s game and prediction (no viewer) as a cache read (`slate_of` its value;
-    no game: an empty slate), in `BOARD_SLATES`."""
+    """`game_slate`'s game and prediction (no viewer) as a cache read (`slate_of` its value),
+    in `BOARD_SLATES`. No such game: `NotFound` from the build, so nothing is stored (an id
+    is the visitor's to choose) and a page's reads after this one are not built."""
 
     async def build() -> bytes:
-        return slate_json(await _slate(session, GAME_SLATES[False], {"game": game_id}, None))
+        slate = await _slate(session, GAME_SLATES[False], {"game": game_id}, None)
+        if not slate.games:
+            raise NotFound("game", game_id)
+        return slate_json(slate)
 
     return BOARD_SLATES, f"game:{game_id}", get_cache_settings().cache_ttl_seconds, build
 
@@ -419,10 +424,8 @@ async def game_page_reads(
     ]
     if user_id is not None:
         reads.append(game_bets_read(session, game_id, user_id))
-    answers = await get_cache().get_or_build_each(reads)
+    answers = await get_cache().get_or_build_each(reads)  # misses built in order: 404 first
     slate = slate_of(answers[0][0])
-    if not slate.games:
-        raise NotFound("game", game_id)
     if user_id is not None:
         slate = Slate(slate.games, slate.predictions, bets_of(answers[3][0]))
     return GamePageReads(slate, flags.flags_of(answers[1][0]), history_of(answers[2][0]))

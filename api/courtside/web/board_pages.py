@@ -20,7 +20,15 @@ from courtside.auth.csrf import CsrfProtected
 from courtside.auth.deps import AuthUser
 from courtside.models import Bet, GameStatus, utcnow
 from courtside.odds import format_units
-from courtside.services import bet_record, board, closing_line, flags, league_calendar, placing
+from courtside.services import (
+    bet_record,
+    board,
+    closing_line,
+    flags,
+    league_calendar,
+    placing,
+    reference_data,
+)
 from courtside.settings import get_app_settings
 from courtside.unit_of_work import SessionDep, UnitOfWorkDep
 from courtside.web import bet_flash
@@ -75,6 +83,8 @@ async def board_context(
     since = first if day else today - timedelta(days=1)
     start, _ = league_calendar.local_day_bounds(since, zone)
     _, end = league_calendar.local_day_bounds(last, zone)
+    if team and team not in {t.abbreviation for t in await reference_data.teams(session)}:
+        team = ""  # not a team: the whole board (and no cache entry keyed by a made-up code)
     reads = await board.board_slate_reads(  # one round trip: games, teams, flags (issue 23)
         session, start, end, limit=MAX_GAMES, team=team or None, user_id=user.id if user else None
     )
@@ -82,10 +92,6 @@ async def board_context(
     games = slate.games if day else carried_over(slate.games, today, zone, now)
     markets = await closing_line.shown_markets(session, games, now)  # a second: their markets
     chosen = next((t for t in all_teams if t.abbreviation == team), None)
-    if team and chosen is None:  # not a team: the whole board, as for no team
-        return await board_context(
-            request, session, user, day=day, team="", form=form, notice=notice
-        )
     betting_open = all_flags.get(flags.BETTING_OPEN, False)
     cards = cards_for(
         games,

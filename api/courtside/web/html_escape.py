@@ -3,8 +3,10 @@
 The record's charts, analytics and table and the board's cards escape ~850 values a page,
 most of them plain text with nothing to escape (percentages, labels, team abbreviations);
 `escape` builds a `Markup` of each and `str` copies it back. A plain `str` without `&`, `<`,
-`>`, `"` or `'` is returned as it is, which is what `escape` gives for it; anything else goes
-through `escape` (`tests/api/betting/test_html_escape.py` compares them).
+`>`, `"` or `'` is returned as it is, which is what `escape` gives for it; markup (an object
+with `__html__`, such as the page's lazy CSRF token) as its `__html__` gives it, which is what
+`escape` keeps; anything else goes through `escape` (`tests/api/betting/test_html_escape.py`
+compares them).
 """
 
 from __future__ import annotations

@@ -16,10 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.cache import get_cache
+from courtside.domain_errors import NotFound
 from courtside.http_cache import (
     BOARD_SLATES,
     MARKETS_NAMESPACE,
@@ -56,7 +58,10 @@ async def test_the_cached_slate_and_bets_are_what_the_statement_reads(
 ) -> None:
     made = await make_slate(session, games=4, starts_in=timedelta(hours=2))
     user = await make_user(session)
-    first, second, *_ = made.games
+    first, second, live, final = made.games
+    live.status, live.home_score, live.away_score = "live", 50, 48
+    live.period, live.clock_seconds = 3, 125
+    final.status, final.home_score, final.away_score = "final", 101, 99
     await make_prediction(session, first, 0.61)
     await make_prediction(session, second, 0.42)
     now = utcnow()
@@ -80,7 +85,7 @@ async def test_the_cached_slate_and_bets_are_what_the_statement_reads(
         )
         assert plain.games and viewed.bets
         namespace, key, _, build = board.slate_read(session, start, end, limit=120, team=team)
-        assert namespace == BOARD_SLATES and key.endswith(f"/120/{team or ''}")
+        assert namespace == BOARD_SLATES and key.endswith(f"/120/{team or '*'}")
         cached = board.slate_of(await build())
         assert [_game_values(g) for g in cached.games] == [_game_values(g) for g in plain.games]
         assert cached.games == plain.games and cached.predictions == plain.predictions
@@ -103,7 +108,8 @@ async def test_the_cached_slate_and_bets_are_what_the_statement_reads(
             bets_read = board.game_bets_read(session, game.id, user.id)
             assert bets_read[:2] == (RECORDS, f"game-bets:{user.id}:{game.id}")
             assert board.bets_of(await bets_read[3]()) == mine
-        assert not board.slate_of(await board.game_slate_read(session, 2_000_000)[3]()).games
+        with pytest.raises(NotFound):  # nothing to store for an id that is no game's
+            await board.game_slate_read(session, 2_000_000)[3]()
         if team is None:  # the refunded (cancelled) bet is on a game that is not Boston's
             assert any(bet.cancelled_at is not None for bet in bets.values())
 

@@ -159,7 +159,7 @@ async def test_a_signed_in_board_reads_its_games_teams_and_flags_together_then_m
     assert len(calls[1]) == 2 and all("{markets}" in key for key in calls[1]), calls[1]
 
 
-async def test_a_signed_in_game_page_reads_the_flags_and_its_odds_history_together(
+async def test_a_signed_in_game_page_reads_its_game_bet_flags_and_odds_history_together(
     client: httpx.AsyncClient,
     session: AsyncSession,
     cache: Cache,
