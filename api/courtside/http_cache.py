@@ -35,7 +35,7 @@ ODDS_HISTORY = "odds-history"
 line. Its own entry budget: a crawler reading every game's page fills it, not the board's."""
 
 BOARD_SLATES = "board-slates"
-"""Namespace of the board's games (`board.slate_read`: a window's games with their teams and
+"""Namespace of the board's games (`page_slates.slate_read`: a window's games with their teams and
 newest predictions): changes with every write of teams, games or predictions. Its own entry
 budget, like the markets': a crawler paging the board through every day and team fills it."""
 

@@ -8,15 +8,11 @@ outer-joined too (issue 23: it was a statement of its own): the live bet if any,
 latest refunded one (a postponed game's refund does not stop a new bet when the game is
 rescheduled).
 
-The board reads its games from the cache (`board_slate_reads`, issue 23): a window's games
-with their predictions (`slate_read`, in `BOARD_SLATES`, which a write of teams, games or
-predictions invalidates) and the viewer's bets on them (`viewer_bets_read`, in `RECORDS`,
-which every write of bets invalidates), with the teams and the flags, in one round trip
-instead of a statement."""
+The board and the game page read these games from the cache (`services.page_slates`, issue
+23): these statements build its entries on a miss."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
@@ -26,9 +22,9 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from courtside.cache import CacheRead, get_cache
+from courtside.cache import CacheRead
 from courtside.domain_errors import NotFound
-from courtside.http_cache import BOARD_SLATES, ODDS_HISTORY, RECORDS
+from courtside.http_cache import ODDS_HISTORY
 from courtside.models import (
     Bet,
     BetStatus,
@@ -42,7 +38,7 @@ from courtside.models import (
 )
 from courtside.models.betting import shown_status
 from courtside.prepared import Prepared
-from courtside.services import flags, game_rows, reference_data
+from courtside.services import game_rows
 from courtside.services.closing_line import (
     QuoteRow,
     quotes_from_json,
@@ -50,7 +46,6 @@ from courtside.services.closing_line import (
 )
 from courtside.services.game_rows import GameRow, game_row
 from courtside.services.page_reads import read_columns, read_prepared
-from courtside.services.reference_data import TeamRef
 from courtside.settings import get_cache_settings
 
 
@@ -163,7 +158,7 @@ GAME_SLATES = {viewing: Prepared(partial(_one_game, viewing)) for viewing in (Fa
 """`game_slate`'s statements, with and without a viewer."""
 
 
-async def _slate(
+async def read_slate(
     session: AsyncSession, statement: Prepared, params: dict[str, Any], user_id: int | None
 ) -> Slate:
     games: list[GameRow] = []
@@ -199,125 +194,14 @@ async def games_between(
     if team is not None:
         params["team"] = team
     statement = SLATES[user_id is not None, team is not None]
-    return await _slate(session, statement, params, user_id)
-
-
-def _window_key(start: datetime, end: datetime, limit: int, team: str | None) -> str:
-    """`team` None: every team's games (`games_between` takes no empty code)."""
-    return f"{start.isoformat()}/{end.isoformat()}/{limit}/{'*' if team is None else team}"
-
-
-def slate_read(
-    session: AsyncSession, start: datetime, end: datetime, *, limit: int, team: str | None
-) -> CacheRead:
-    """`games_between`'s games and predictions (no viewer) as a cache read (`Cache.get_or_build`'s
-    arguments; `slate_of` its value), in `BOARD_SLATES`."""
-
-    async def build() -> bytes:
-        return slate_json(await games_between(session, start, end, limit=limit, team=team))
-
-    key = _window_key(start, end, limit, team)
-    return BOARD_SLATES, key, get_cache_settings().cache_ttl_seconds, build
-
-
-def viewer_bets_read(
-    session: AsyncSession,
-    start: datetime,
-    end: datetime,
-    *,
-    limit: int,
-    team: str | None,
-    user_id: int,
-) -> CacheRead:
-    """The viewer's bet on each of `games_between`'s games as a cache read (`bets_of` its
-    value), in `RECORDS`, which every write of bets invalidates after its commit."""
-
-    async def build() -> bytes:
-        slate = await games_between(session, start, end, limit=limit, team=team, user_id=user_id)
-        return bets_json(slate.bets or {})
-
-    key = f"board-bets:{user_id}:{_window_key(start, end, limit, team)}"
-    return RECORDS, key, get_cache_settings().cache_ttl_seconds, build
-
-
-def slate_json(slate: Slate) -> bytes:
-    """A slate's games (their teams nested) and predictions as JSON, times in ISO 8601."""
-    games = [[*game[:2], game.start_time.isoformat(), *game[3:]] for game in slate.games]
-    predictions = list(slate.predictions.items())
-    return json.dumps([games, predictions], separators=(",", ":")).encode()
-
-
-def slate_of(raw: bytes) -> Slate:
-    """The slate `slate_json` wrote, as `games_between` read it (values and types)."""
-    games_raw, predictions = json.loads(raw)
-    games = []
-    for row in games_raw:
-        row[2] = datetime.fromisoformat(row[2])
-        row[-2], row[-1] = TeamRef(*row[-2]), TeamRef(*row[-1])
-        games.append(GameRow(*row))
-    return Slate(games, {game_id: probability for game_id, probability in predictions})
-
-
-def bets_json(bets: dict[int, ViewerBet]) -> bytes:
-    """The viewer's bets as JSON (`cancelled_at` in ISO 8601)."""
-    rows = []
-    for bet in bets.values():
-        values: list[Any] = [getattr(bet, name) for name in ViewerBet.__slots__]
-        if bet.cancelled_at is not None:
-            values[-1] = bet.cancelled_at.isoformat()
-        rows.append(values)
-    return json.dumps(rows, separators=(",", ":")).encode()
-
-
-def bets_of(raw: bytes) -> dict[int, ViewerBet]:
-    """The bets `bets_json` wrote, by game, as `games_between` read them."""
-    bets = {}
-    for values in json.loads(raw):
-        if values[-1] is not None:
-            values[-1] = datetime.fromisoformat(values[-1])
-        bet = ViewerBet(*values)
-        bets[bet.game_id] = bet
-    return bets
-
-
-@dataclass(frozen=True, slots=True)
-class BoardReads:
-    slate: Slate
-    teams: list[TeamRef]
-    flags: dict[str, bool]
-
-
-async def board_slate_reads(
-    session: AsyncSession,
-    start: datetime,
-    end: datetime,
-    *,
-    limit: int,
-    team: str | None = None,
-    user_id: int | None = None,
-) -> BoardReads:
-    """The board's games as `games_between` reads them (with the viewer's bets for a
-    `user_id`), the teams and the flags: from the cache, in one round trip (issue 23: the
-    games were a statement before it). Each is built and cached as on its own on a miss."""
-    reads = [
-        slate_read(session, start, end, limit=limit, team=team),
-        reference_data.teams_read(session),
-        flags.flags_read(session),
-    ]
-    if user_id is not None:
-        reads.append(viewer_bets_read(session, start, end, limit=limit, team=team, user_id=user_id))
-    answers = await get_cache().get_or_build_each(reads)
-    slate = slate_of(answers[0][0])
-    if user_id is not None:
-        slate = Slate(slate.games, slate.predictions, bets_of(answers[3][0]))
-    return BoardReads(slate, reference_data.teams_of(answers[1][0]), flags.flags_of(answers[2][0]))
+    return await read_slate(session, statement, params, user_id)
 
 
 async def game_slate(session: AsyncSession, game_id: int, user_id: int | None = None) -> Slate:
     """One game (404 if unknown) as a slate of one: its teams and newest prediction (and
     with `user_id`, that user's bet on it), read by its statement: what `game_page_reads`
     caches, and what the tests compare the cached game with."""
-    slate = await _slate(session, GAME_SLATES[user_id is not None], {"game": game_id}, user_id)
+    slate = await read_slate(session, GAME_SLATES[user_id is not None], {"game": game_id}, user_id)
     if not slate.games:
         raise NotFound("game", game_id)
     return slate
@@ -375,60 +259,6 @@ def odds_history_read(session: AsyncSession, game_id: int) -> CacheRead:
 
 def history_of(raw: bytes) -> list[QuoteRow]:
     return [QuoteRow(*row) for row in quotes_from_json(raw)]
-
-
-def game_slate_read(session: AsyncSession, game_id: int) -> CacheRead:
-    """`game_slate`'s game and prediction (no viewer) as a cache read (`slate_of` its value),
-    in `BOARD_SLATES`. No such game: `NotFound` from the build, so nothing is stored (an id
-    is the visitor's to choose) and a page's reads after this one are not built."""
-
-    async def build() -> bytes:
-        slate = await _slate(session, GAME_SLATES[False], {"game": game_id}, None)
-        if not slate.games:
-            raise NotFound("game", game_id)
-        return slate_json(slate)
-
-    return BOARD_SLATES, f"game:{game_id}", get_cache_settings().cache_ttl_seconds, build
-
-
-def game_bets_read(session: AsyncSession, game_id: int, user_id: int) -> CacheRead:
-    """The viewer's bet on the game (`game_slate`'s) as a cache read (`bets_of` its value), in
-    `RECORDS`."""
-
-    async def build() -> bytes:
-        slate = await _slate(session, GAME_SLATES[True], {"game": game_id}, user_id)
-        return bets_json(slate.bets or {})
-
-    key = f"game-bets:{user_id}:{game_id}"
-    return RECORDS, key, get_cache_settings().cache_ttl_seconds, build
-
-
-@dataclass(frozen=True, slots=True)
-class GamePageReads:
-    slate: Slate
-    """The game as `game_slate` reads it (with the viewer's bet for a `user_id`)."""
-    flags: dict[str, bool]
-    history: list[QuoteRow]
-
-
-async def game_page_reads(
-    session: AsyncSession, game_id: int, user_id: int | None = None
-) -> GamePageReads:
-    """The game page's reads from the cache, in one round trip: the game (404 if unknown)
-    with its prediction and the viewer's bet, the flags and the game's odds history (issue
-    23: the game and the history were a statement each)."""
-    reads = [
-        game_slate_read(session, game_id),
-        flags.flags_read(session),
-        odds_history_read(session, game_id),
-    ]
-    if user_id is not None:
-        reads.append(game_bets_read(session, game_id, user_id))
-    answers = await get_cache().get_or_build_each(reads)  # misses built in order: 404 first
-    slate = slate_of(answers[0][0])
-    if user_id is not None:
-        slate = Slate(slate.games, slate.predictions, bets_of(answers[3][0]))
-    return GamePageReads(slate, flags.flags_of(answers[1][0]), history_of(answers[2][0]))
 
 
 async def team_games(session: AsyncSession, team_id: int, season: int | None) -> list[Game]:

@@ -22,8 +22,8 @@ DEFAULTS: dict[str, bool] = {BETTING_OPEN: True, SIGNUP_OPEN: True}
 
 def flags_read(session: AsyncSession) -> CacheRead:
     """The cache read of every flag (`Cache.get_or_build`'s arguments), for a page that reads
-    it with others in one round trip (`board.board_slate_reads`, `board.game_page_reads`);
-    `flags_of` its value."""
+    it with others in one round trip (`page_slates.board_slate_reads`,
+    `page_slates.game_page_reads`); `flags_of` its value."""
 
     async def load() -> bytes:
         rows = (await session.execute(select(FeatureFlag.name, FeatureFlag.enabled))).all()

@@ -4,7 +4,7 @@ The board and the record each listed every team on every request (a statement ea
 for rows that change a few times a season). They now read them from the cache, under the
 `reference` namespace that ingesting teams invalidates after its commit (`services.ingest`),
 so a page never shows a team list older than its last invalidation; the board reads them
-with its games and the flags in one Redis round trip (`board.board_slate_reads`).
+with its games and the flags in one Redis round trip (`page_slates.board_slate_reads`).
 """
 
 from __future__ import annotations

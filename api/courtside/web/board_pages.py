@@ -26,6 +26,7 @@ from courtside.services import (
     closing_line,
     flags,
     league_calendar,
+    page_slates,
     placing,
     reference_data,
 )
@@ -85,7 +86,7 @@ async def board_context(
     _, end = league_calendar.local_day_bounds(last, zone)
     if team and team not in {t.abbreviation for t in await reference_data.teams(session)}:
         team = ""  # not a team: the whole board (and no cache entry keyed by a made-up code)
-    reads = await board.board_slate_reads(  # one round trip: games, teams, flags (issue 23)
+    reads = await page_slates.board_slate_reads(  # one round trip: games, teams, flags (issue 23)
         session, start, end, limit=MAX_GAMES, team=team or None, user_id=user.id if user else None
     )
     slate, all_teams, all_flags = reads.slate, reads.teams, reads.flags

@@ -153,8 +153,8 @@ def cards_for(
     """A card per game: best prices, prediction, the viewer's bet, whether they may bet.
     Everything comes read already: `predictions` (home win probability per game) and the
     viewer's `bets` with the games (`board.Slate`), `markets` (as of `now`: which games have
-    started) and `betting_open` from the page's cache reads (`board.board_slate_reads` and
-    `closing_line.shown_markets`, `board.game_page_reads`)."""
+    started) and `betting_open` from the page's cache reads (`page_slates.board_slate_reads` and
+    `closing_line.shown_markets`, `page_slates.game_page_reads`)."""
     mine: Mapping[int, ViewerBet] = bets or {}
     cards = []
     for game in games:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from courtside.auth.deps import AuthUser
 from courtside.models import Game, GameStatus, utcnow
 from courtside.odds import format_units
-from courtside.services import bet_record, board, flags, reference_data, seasons
+from courtside.services import bet_record, board, flags, page_slates, reference_data, seasons
 from courtside.services.closing_line import market_from_history
 from courtside.services.standings import standings_for
 from courtside.unit_of_work import SessionDep
@@ -47,7 +47,8 @@ async def game_page_context(
     form: FormState | None = None,
     notice: str | None = None,
 ) -> dict[str, Any]:
-    reads = await board.game_page_reads(session, game_id, user.id if user else None)  # one MGET
+    viewer = user.id if user else None
+    reads = await page_slates.game_page_reads(session, game_id, viewer)  # one MGET
     slate, all_flags, history = reads.slate, reads.flags, reads.history
     game = slate.games[0]
     now = utcnow()

@@ -1,4 +1,4 @@
-"""What the board reads from the cache (`board.board_slate_reads`, issue 23: a window's games
+"""What the board reads from the cache (`page_slates.board_slate_reads`, issue 23: a window's games
 with their teams and newest predictions in `BOARD_SLATES`, and the viewer's bets on them in
 `RECORDS`), instead of the slate's statement.
 
@@ -30,7 +30,7 @@ from courtside.http_cache import (
     REFERENCE,
 )
 from courtside.models import Bet, BetStatus, Team, utcnow
-from courtside.services import board
+from courtside.services import board, page_slates
 from tests.api.auth.helpers import make_user
 from tests.api.betting.factories import (
     HTML,
@@ -84,32 +84,32 @@ async def test_the_cached_slate_and_bets_are_what_the_statement_reads(
             session, start, end, limit=120, team=team, user_id=user.id
         )
         assert plain.games and viewed.bets
-        namespace, key, _, build = board.slate_read(session, start, end, limit=120, team=team)
+        namespace, key, _, build = page_slates.slate_read(session, start, end, limit=120, team=team)
         assert namespace == BOARD_SLATES and key.endswith(f"/120/{team or '*'}")
-        cached = board.slate_of(await build())
+        cached = page_slates.slate_of(await build())
         assert [_game_values(g) for g in cached.games] == [_game_values(g) for g in plain.games]
         assert cached.games == plain.games and cached.predictions == plain.predictions
         assert {type(p) for p in cached.predictions.values()} == {float}
-        namespace, key, _, build = board.viewer_bets_read(
+        namespace, key, _, build = page_slates.viewer_bets_read(
             session, start, end, limit=120, team=team, user_id=user.id
         )
         assert namespace == RECORDS and key.startswith(f"board-bets:{user.id}:")
-        bets = board.bets_of(await build())
+        bets = page_slates.bets_of(await build())
         fields = board.ViewerBet.__slots__
         assert {g: _typed(getattr(b, f) for f in fields) for g, b in bets.items()} == {
             g: _typed(getattr(b, f) for f in fields) for g, b in viewed.bets.items()
         }
         for game in made.games:
             one = await board.game_slate(session, game.id)
-            cached = board.slate_of(await board.game_slate_read(session, game.id)[3]())
+            cached = page_slates.slate_of(await page_slates.game_slate_read(session, game.id)[3]())
             assert [_game_values(g) for g in cached.games] == [_game_values(g) for g in one.games]
             assert cached.predictions == one.predictions
             mine = (await board.game_slate(session, game.id, user.id)).bets or {}
-            bets_read = board.game_bets_read(session, game.id, user.id)
+            bets_read = page_slates.game_bets_read(session, game.id, user.id)
             assert bets_read[:2] == (RECORDS, f"game-bets:{user.id}:{game.id}")
-            assert board.bets_of(await bets_read[3]()) == mine
+            assert page_slates.bets_of(await bets_read[3]()) == mine
         with pytest.raises(NotFound):  # nothing to store for an id that is no game's
-            await board.game_slate_read(session, 2_000_000)[3]()
+            await page_slates.game_slate_read(session, 2_000_000)[3]()
         if team is None:  # the refunded (cancelled) bet is on a game that is not Boston's
             assert any(bet.cancelled_at is not None for bet in bets.values())
 

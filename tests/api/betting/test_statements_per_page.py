@@ -32,8 +32,9 @@ PAGE_STATEMENTS = {"board": 1, "record": 1, "game page": 1, "admin users": 2}
 """The board and the game page: the viewer (with the wallet). Their games with their teams,
 newest prediction and the viewer's bet on each (`board.Slate`: the bets were a statement of
 their own until issue 23's round, the slate itself until the eleventh pass) come from the cache
-once read (`board.board_slate_reads`, `board.game_page_reads`), and so do the board's markets
-(`closing_line.shown_markets`, a statement until the sixth pass) and the game page's odds
+once read (`page_slates.board_slate_reads`, `page_slates.game_page_reads`), and so do the
+board's markets (`closing_line.shown_markets`, a statement until the sixth pass) and the game
+page's odds
 history (`board.odds_history_read`, until the tenth pass). Admin users: the viewer and
 the page of users. The record's analytics section (issue 25) first made it 7 (the decided bets with
 their games, their closing lines, the user's unit), then 4 with them folded into its own reads (the
