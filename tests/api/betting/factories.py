@@ -132,3 +132,9 @@ async def pipeline_for(client: Any, session: AsyncSession, slate: Slate) -> Pipe
 def without_tokens(page: str) -> str:
     """`page` with every form's CSRF token blanked: two views of the same page compare equal."""
     return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', page)
+
+
+def typed(values: Any) -> list[Any]:
+    """Each value with its type and UTC offset: a cached row compares equal to the row read
+    only if they agree on all three."""
+    return [(value, type(value), getattr(value, "utcoffset", lambda: None)()) for value in values]

@@ -39,17 +39,14 @@ from tests.api.betting.factories import (
     make_slate,
     pipeline_for,
     sign_in,
+    typed,
     without_tokens,
 )
 from tests.helpers import both_dialects, make_prediction
 
 
-def _typed(values: Any) -> list[Any]:
-    return [(value, type(value), getattr(value, "utcoffset", lambda: None)()) for value in values]
-
-
 def _game_values(game: Any) -> list[Any]:
-    return [*_typed(game[:10]), tuple(game.home_team), tuple(game.away_team)]
+    return [*typed(game[:10]), tuple(game.home_team), tuple(game.away_team)]
 
 
 @both_dialects
@@ -96,8 +93,8 @@ async def test_the_cached_slate_and_bets_are_what_the_statement_reads(
         assert namespace == RECORDS and key.startswith(f"board-bets:{user.id}:")
         bets = page_slates.bets_of(await build())
         fields = board.ViewerBet.__slots__
-        assert {g: _typed(getattr(b, f) for f in fields) for g, b in bets.items()} == {
-            g: _typed(getattr(b, f) for f in fields) for g, b in viewed.bets.items()
+        assert {g: typed(getattr(b, f) for f in fields) for g, b in bets.items()} == {
+            g: typed(getattr(b, f) for f in fields) for g, b in viewed.bets.items()
         }
         for game in made.games:
             one = await board.game_slate(session, game.id)

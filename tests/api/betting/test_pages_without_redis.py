@@ -29,7 +29,7 @@ async def test_each_signed_in_page_is_the_same_page_when_redis_is_unreachable(
     user = await session.get(User, user_id)
     assert user is not None
     sign_in(client, user)
-    urls = ["/", f"/games/{quoted}", "/record"]
+    urls = ["/", f"/games/{quoted}", "/record", "/?team=ZZZ", "/?team=BOS"]
     with_redis = {}
     for url in urls:
         await client.get(url, headers=HTML)  # fills the cache
@@ -52,6 +52,8 @@ async def test_each_signed_in_page_is_the_same_page_when_redis_is_unreachable(
                 page = await client.get(url, headers=HTML)
                 assert page.status_code == 200, (url, page.text)
                 assert without_tokens(page.text) == with_redis[url], url
+        for _ in range(2):  # an id that is no game's: the page's 404, not a 500
+            assert (await client.get("/games/2000000", headers=HTML)).status_code == 404
         assert not unreachable.available
     finally:
         cache_module.use_cache(cache)

@@ -12,7 +12,6 @@ from the one before the write.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -34,14 +33,11 @@ from tests.api.betting.factories import (
     make_slate,
     pipeline_for,
     sign_in,
+    typed,
     without_tokens,
 )
 from tests.api.betting.test_analytics import _history
 from tests.helpers import both_dialects
-
-
-def _typed(values: Any) -> list[Any]:
-    return [(value, type(value), getattr(value, "utcoffset", lambda: None)()) for value in values]
 
 
 @both_dialects
@@ -60,7 +56,7 @@ async def test_the_cached_rows_and_resets_are_what_the_statements_read(
     _, key, _, build = record_reads.record_rows_read(session, user_id)
     cached = record_reads.rows_of(await build())
     assert key == f"rows:{user_id}"
-    assert [_typed(row) for row in cached] == [_typed(row) for row in rows]
+    assert [typed(row) for row in cached] == [typed(row) for row in rows]
     assert record_reads.rows_of(record_reads.rows_json(rows)) == rows
 
     resets = await bankroll.resets(session, user_id)
@@ -68,8 +64,8 @@ async def test_the_cached_rows_and_resets_are_what_the_statements_read(
     _, key, _, build = bankroll.resets_read(session, user_id)
     assert key == f"resets:{user_id}"
     fields = bankroll.ResetRow.__slots__
-    assert [_typed(getattr(r, f) for f in fields) for r in bankroll.resets_of(await build())] == [
-        _typed(getattr(r, f) for f in fields) for r in resets
+    assert [typed(getattr(r, f) for f in fields) for r in bankroll.resets_of(await build())] == [
+        typed(getattr(r, f) for f in fields) for r in resets
     ]
 
 
@@ -90,8 +86,8 @@ async def test_the_cached_first_page_of_bets_is_what_the_statement_reads(
         assert cached.total == expected.total == 7
         assert len(cached.items) == min(limit, 7)
         fields = record_lines.BetLine.__slots__
-        assert [_typed(getattr(line, f) for f in fields) for line in cached.items] == [
-            _typed(getattr(line, f) for f in fields) for line in expected.items
+        assert [typed(getattr(line, f) for f in fields) for line in cached.items] == [
+            typed(getattr(line, f) for f in fields) for line in expected.items
         ]
     assert any(line.cancelled_at is not None for line in expected.items)
 
