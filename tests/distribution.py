@@ -3,9 +3,10 @@
 A module- or session-scoped fixture is set up once in every worker that runs a test using it.
 So a worker is handed whole work units: a test file (its module-scoped fixtures: `make run`,
 the 100-season database), or a whole directory in `SHARED_DIRECTORIES`: one whose conftest has
-session-scoped fixtures worth sharing (each environment synthesized once per run; one live app
-and Chromium for the browser tests), or the fault tests (their own PostgreSQL and Redis under
-load, one file after another on one worker, so that two load tests never share the machine).
+session- or package-scoped fixtures worth sharing (each environment synthesized once per run;
+one live app and Chromium for the browser tests; the demo season loaded once), or the fault
+tests (their own PostgreSQL and Redis under load, one file after another on one worker, so
+that two load tests never share the machine).
 
 The units are handed out in the workers' collection order, and the workers put the tests with
 a costly setup of their own first (`costly_setups_first`): the long units start early, and
@@ -21,10 +22,16 @@ import pytest
 from xdist.remote import Producer
 from xdist.scheduler import LoadScopeScheduling
 
-SHARED_DIRECTORIES = ("tests/infra/", "tests/browser/", "tests/api/faults/")
-"""Directories that are one work unit each: those whose conftest has session-scoped fixtures,
-and the fault tests, which drive load at servers of their own and measure how many requests
-get through (run side by side on the two workers, they starved each other)."""
+SHARED_DIRECTORIES = (
+    "tests/infra/",
+    "tests/browser/",
+    "tests/api/faults/",
+    "tests/api/demo_season/",
+)
+"""Directories that are one work unit each: those whose conftest has session- or
+package-scoped fixtures worth sharing (the demo season's connections: loaded once, on one
+worker), and the fault tests, which drive load at servers of their own and measure how many
+requests get through (run side by side on the two workers, they starved each other)."""
 
 HARNESS = "tests"
 """The node id of tests/conftest.py's directory: its session fixtures (the database, the

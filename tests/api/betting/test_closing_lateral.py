@@ -1,11 +1,12 @@
 """The record's read of the bets (`analytics.bet_rows`) joins each decided bet's closing
 quotes: on PostgreSQL a `LATERAL` read in index order (`closing_line.closing_lateral`, issue
 23), elsewhere the window over the quotes (`closing_line.closing_ranked`) it replaced. Both
-statements give the same rows, over the demo season with the demo history and over the edge
-cases (quotes after tip-off, one exactly at tip-off, two bookmakers quoting at the same
-moment, games without quotes or with only in-play ones, a refunded bet beside a decided one
-on the same game, another user's bets); and the closing quotes are each bookmaker's newest
-at or before tip-off, computed here in Python from every snapshot, on both dialects."""
+statements give the same rows over the edge cases (quotes after tip-off, one exactly at
+tip-off, two bookmakers quoting at the same moment, games without quotes or with only in-play
+ones, a refunded bet beside a decided one on the same game, another user's bets); and the
+closing quotes are each bookmaker's newest at or before tip-off, computed here in Python from
+every snapshot, on both dialects. Over the demo season:
+tests/api/demo_season/test_closing_lines.py."""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside.models import Bet, Game, OddsSnapshot, Team
 from courtside.services import analytics, closing_line
-from scripts.demo_bets import seed_bet_history
-from scripts.demo_data import generate_season, load_season
 from tests.api.auth.helpers import make_user
 from tests.helpers import both_dialects, make_game, make_odds, make_teams, utc
 
@@ -125,23 +124,6 @@ async def test_the_closing_quotes_are_each_books_newest_at_or_before_tip_off(
     assert None in closing and len(closing) > 1
 
 
-async def test_lateral_and_window_give_the_same_rows(session: AsyncSession, cache: object) -> None:
-    """PostgreSQL (the only dialect with `LATERAL`): the two statements, row for row, in
-    order, over the demo season with its history and the edge cases."""
-    await load_season(generate_season(seed=3, now=NOW))
-    assert await seed_bet_history(session, username="demo-user", games=40, now=NOW) == 40
-    users = list(await session.scalars(select(Bet.user_id).distinct()))
-    users += await _edge_cases(session)
-    compared = 0
-    for user_id in users:
-        for decided_only in (False, True):
-            window = await _rows(session, user_id, decided_only=decided_only, lateral=False)
-            lateral = await _rows(session, user_id, decided_only=decided_only, lateral=True)
-            assert lateral == window, (user_id, decided_only)
-            compared += sum(row[9] is not None for row in window)
-    assert compared > 200  # the demo's 40 decided bets' quotes (3 books each), twice
-
-
 async def _shown(session: AsyncSession, games: list[int], open_: list[int], lateral: bool) -> Any:
     statement = closing_line._shown_query(lateral)
     return (await session.execute(statement, {"games": games, "open": open_})).all()
@@ -164,25 +146,6 @@ async def test_the_shown_quotes_are_the_newest_or_the_closing_ones(session: Asyn
         got = [tuple(row) for row in await _shown(session, ids, open_, lateral)]
         assert got == expected, open_
         assert len(got) > 5
-
-
-async def test_the_shown_quotes_lateral_and_window_give_the_same_rows(
-    session: AsyncSession, cache: object
-) -> None:
-    """PostgreSQL: the board's two statements, row for row, over the demo season's games
-    (a board's worth at a time, some open, some started) and the edge cases."""
-    await load_season(generate_season(seed=3, now=NOW))
-    await _edge_cases(session)
-    ids = list(await session.scalars(select(Game.id).order_by(Game.start_time, Game.id)))
-    compared = 0
-    for start in range(0, len(ids), 27):
-        board = ids[start : start + 27]
-        for open_ in ([], board[::3], board):
-            window = await _shown(session, board, open_, lateral=False)
-            lateral = await _shown(session, board, open_, lateral=True)
-            assert lateral == window, (board, open_)
-            compared += len(window)
-    assert compared > 2_000
 
 
 async def _closing_rows(session: AsyncSession, games: list[int], lateral: bool) -> Any:
@@ -209,19 +172,3 @@ async def test_the_closing_markets_are_each_books_newest_at_or_before_tip_off(
     expected = {game.id: quotes for game in games if (quotes := _closing(snapshots, game))}
     assert got == expected
     assert len(got) >= 3
-
-
-async def test_the_closing_markets_lateral_and_window_give_the_same_rows(
-    session: AsyncSession, cache: object
-) -> None:
-    """PostgreSQL: `closing_markets`' two statements, row for row, over every game of the
-    demo season (the track record reads all the final ones at once) and the edge cases."""
-    await load_season(generate_season(seed=3, now=NOW))
-    await _edge_cases(session)
-    ids = list(await session.scalars(select(Game.id).order_by(Game.id)))
-    compared = 0
-    for games in (ids, ids[::7], ids[-5:]):
-        window = await _closing_rows(session, games, lateral=False)
-        assert await _closing_rows(session, games, lateral=True) == window, len(games)
-        compared += len(window)
-    assert compared > 1_000

@@ -2,8 +2,9 @@
 `closing_line.QuoteRow`s as JSON, issue 23) instead of `OddsSnapshot` objects: the same
 snapshots with the same values and types, in the same order, and everything the page builds
 from them (the market, the four windowed statistics, the chart and its SVG) equal to what
-the ORM objects gave, over the closing-line edge cases and the demo season, at moments
-before, at and after each game's tip-off, on both dialects."""
+the ORM objects gave, over the closing-line edge cases, at moments before, at and after each
+game's tip-off, on both dialects. Over the demo season:
+tests/api/demo_season/test_odds_history.py."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from courtside.services.odds_windows import overall_statistic
 from courtside.web.chart_html import odds_chart_html
 from courtside.web.charts import odds_chart
 from courtside.web.odds_section import STATISTICS
-from scripts.demo_data import generate_season, load_season
 from tests.api.betting.test_closing_lateral import NOW, _edge_cases
 from tests.helpers import both_dialects, make_odds
 
@@ -106,13 +106,3 @@ async def test_rows_and_objects_give_the_same_game_page_pieces(session: AsyncSes
         await make_odds(session, busy, -105 - hours, 105 + hours, at, bookmaker="c")
     await session.flush()
     assert await _compare(session, games) > 40
-
-
-async def test_rows_and_objects_agree_over_the_demo_season(
-    session: AsyncSession, cache: object
-) -> None:
-    """PostgreSQL, the demo season: every game's history (final, live, upcoming)."""
-    await load_season(generate_season(seed=3, now=NOW))
-    games = await _games(session)
-    assert len({game.status for game in games}) >= 2
-    assert await _compare(session, games[::4]) > 1_000

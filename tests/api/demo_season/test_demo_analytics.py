@@ -1,8 +1,8 @@
 """Issue 25: the demo shows every feature. A loaded demo season plus the demo account's
 history give a final game a charted line, the track record games on both sides (model and
-market), and the record's analytics a row in every breakdown."""
+market), and the record's analytics a row in every breakdown. (The season is loaded once for
+this directory: conftest.py.)"""
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -10,14 +10,12 @@ from sqlalchemy import func, select
 from courtside.models import Bet, Game, OddsSnapshot
 from courtside.services import analytics, track_record
 from scripts.demo_bets import EARLY_QUOTE, seed_bet_history
-from scripts.demo_data import generate_season, load_season
+from tests.api.demo_season.season import NOW
 
-NOW = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
 ZONE = ZoneInfo("America/New_York")
 
 
 async def test_the_demo_fills_the_track_record_and_every_breakdown(session, cache):
-    await load_season(generate_season(seed=3, now=NOW))
     added = await seed_bet_history(session, username="demo-user", games=40, now=NOW)
     assert added == 40
 

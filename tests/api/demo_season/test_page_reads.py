@@ -3,12 +3,11 @@ issue 23) give the rows `AsyncSession.execute` gives, values and types, for ever
 moved there (the page's sign-in state with its viewer, the board's markets, the game page's
 history, the record's bets and its page of bets with its count), on both dialects; and with
 changes pending in the session they are still read through `execute`, which flushes them
-first."""
+first. Each reads the demo season (loaded once: conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,10 +20,8 @@ from courtside.models import Game, Notification, User
 from courtside.services import analytics, board, closing_line, game_rows, record_lines
 from courtside.services.page_reads import read_columns, read_prepared
 from scripts.demo_bets import seed_bet_history
-from scripts.demo_data import generate_season, load_season
+from tests.api.demo_season.season import NOW
 from tests.helpers import both_dialects
-
-NOW = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
 
 
 def _typed(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -58,7 +55,6 @@ async def _statements(session: AsyncSession, user_id: int) -> list[tuple[Any, di
 async def test_the_connection_reads_the_rows_the_session_reads(
     session: AsyncSession, cache: object
 ) -> None:
-    await load_season(generate_season(seed=3, now=NOW))
     assert await seed_bet_history(session, username="demo-user", games=40, now=NOW) == 40
     user_id = await session.scalar(select(User.id).where(User.username == "demo-user"))
     assert user_id is not None
@@ -72,7 +68,6 @@ async def test_the_connection_reads_the_rows_the_session_reads(
 async def test_pending_changes_are_flushed_first(session: AsyncSession, cache: object) -> None:
     """A notification added but not flushed yet counts in the viewer's unread, as it did
     through `execute`'s autoflush."""
-    await load_season(generate_season(seed=3, now=NOW))
     await seed_bet_history(session, username="demo-user", games=3, now=NOW)
     user_id = await session.scalar(select(User.id).where(User.username == "demo-user"))
     assert user_id is not None
@@ -88,7 +83,6 @@ async def test_the_prepared_slates_read_the_rows_the_session_reads(
     """Every shape of `board.SLATES` / `board.GAME_SLATES`, sent by `read_prepared` (on
     PostgreSQL the SQL compiled once, on the driver's connection), gives `execute`'s rows
     of the same statement, values and types; with a change pending it flushes it first."""
-    await load_season(generate_season(seed=3, now=NOW))
     assert await seed_bet_history(session, username="demo-user", games=30, now=NOW) == 30
     user_id = await session.scalar(select(User.id).where(User.username == "demo-user"))
     games = list(

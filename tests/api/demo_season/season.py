@@ -1,0 +1,50 @@
+"""The demo season the tests of this directory read (see conftest.py), and the moment it was
+generated for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from courtside import cache as cache_module
+from courtside import db
+from scripts.demo_data import generate_season, load_season
+
+NOW = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+"""The moment the season is generated for: its past games are final, the rest to come."""
+
+
+class Seasons:
+    """One connection per dialect with the demo season loaded in its open transaction."""
+
+    def __init__(self, engines: dict[str, AsyncEngine]) -> None:
+        self._engines = engines
+        self._held: dict[str, tuple[AsyncConnection, AsyncTransaction]] = {}
+
+    async def connection(self, dialect: str) -> AsyncConnection:
+        if dialect not in self._held:
+            conn = await self._engines[dialect].connect()
+            transaction = await conn.begin()
+            self._held[dialect] = (conn, transaction)
+            db.use_connection(conn)
+            # The load's commits invalidate cache namespaces: in a cache of its own, then the
+            # one a test's fixtures may have set up already.
+            previous = cache_module._cache
+            cache_module.use_cache(
+                cache_module.Cache(
+                    cache_module.MemoryBackend(), prefix="season", retry_after_seconds=1
+                )
+            )
+            try:
+                await load_season(generate_season(seed=3, now=NOW))
+            finally:
+                cache_module.use_cache(previous)
+                db.use_engine(self._engines[dialect])
+        return self._held[dialect][0]
+
+    async def close(self) -> None:
+        for conn, transaction in self._held.values():
+            if transaction.is_active:
+                await transaction.rollback()
+            await conn.close()
