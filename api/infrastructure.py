@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from aws_cdk import Duration
+from aws_cdk import Duration, FileSystem
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
@@ -50,6 +51,22 @@ def architecture_for(name: ArchitectureName) -> lambda_.Architecture:
 
 TRACING_BUILD_ARG = "WITH_OTEL"
 """The Dockerfile's switch for the OpenTelemetry packages (api/requirements-otel.lock)."""
+
+
+def source_release(directory: Path) -> str:
+    """A short fingerprint of the image's source in `directory` (``api/``), without what the
+    image leaves out (``IMAGE_EXCLUDES``: an infra edit) or compiles at build time."""
+    return FileSystem.fingerprint(
+        str(directory), exclude=[*IMAGE_EXCLUDES, "**/templates_compiled"]
+    )[:16]
+
+
+@cache
+def app_release() -> str:
+    """The app image's release: the functions file their cache entries under it
+    (``CACHE_RELEASE``), so that while a canary runs two releases on one Redis neither reads
+    an entry the other encoded."""
+    return source_release(API_DIRECTORY)
 
 
 def app_image(

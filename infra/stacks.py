@@ -30,6 +30,7 @@ from api.infrastructure import (
     MIGRATE_HANDLER,
     ServiceFunction,
     app_image,
+    app_release,
     architecture_for,
 )
 from cache.infrastructure import Cache
@@ -530,6 +531,7 @@ class CourtsideStack(Stack):
             "REDIS_PORT": str(self.cache.port),
             "REDIS_TLS": "true",
             "REDIS_AUTH_SECRET_ARN": self.cache.auth_secret.secret_arn,
+            "CACHE_RELEASE": app_release(),  # entries of this code's own encoding only
             "BEHIND_CLOUDFRONT": "true",
             "PUBLIC_BASE_URL": config.public_base_url,
             # What Lambda@Edge can hash: larger bodies never reach the app through CloudFront.

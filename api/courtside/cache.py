@@ -9,6 +9,12 @@ both keys share a `{namespace}` hash tag) and is a hit only if the two agree. A 
 while an invalidation lands is stored under the old token, where it never matches: the cache
 can never serve a value older than its invalidation.
 
+**Releases.** The entries' keys carry the code's release (`CACHE_RELEASE`, set by the stacks
+to the app image's source fingerprint), the namespaces' versions do not: while a deploy's
+canary runs old and new code side by side on one Redis, neither reads an entry the other
+encoded (a page's rows, a record's lines: a shape that changed would fail to decode), and an
+invalidation by either reaches both.
+
 **Failures.** A Redis error counts as a miss (or, for the counters of `run`, falls back to an
 in-process store) and opens a circuit: for `REDIS_RETRY_AFTER_FAILURE_SECONDS` nobody on this
 instance tries Redis, then exactly one request probes it while the others keep skipping it.
@@ -135,8 +141,11 @@ class Cache:
         max_entries_per_namespace: int = DEFAULT_MAX_ENTRIES_PER_NAMESPACE,
         versions: DatabaseVersions | None = None,
         new_token: Callable[[], Awaitable[bytes]] | None = None,
+        release: str | None = None,
     ) -> None:
         self.backend = backend
+        self._entries = f"e:{release}:" if release else "e:"
+        """Where the entries' keys start after the namespace: this release's own."""
         self._new_token = new_token
         """Makes a namespace's next version token (default: random, `_token`)."""
         self.max_entries_per_namespace = max_entries_per_namespace
@@ -166,7 +175,7 @@ class Cache:
     def _entry_key(self, namespace: str, key: str) -> str:
         if len(key) > MAX_KEY_LENGTH:
             key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-        return f"{self.prefix}:{{{namespace}}}:e:{key}"
+        return f"{self.prefix}:{{{namespace}}}:{self._entries}{key}"
 
     async def _failed(self, operation: str, exc: Exception) -> None:
         self.circuit.failed()
@@ -416,6 +425,7 @@ def build_cache(settings: CacheSettings) -> Cache:
     return Cache(
         backend,
         prefix=settings.cache_prefix,
+        release=settings.cache_release,
         retry_after_seconds=settings.redis_retry_after_failure_seconds,
         max_entries_per_namespace=settings.cache_max_entries_per_namespace,
         versions=versions,

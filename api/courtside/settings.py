@@ -217,6 +217,13 @@ class CacheSettings(EnvSettings):
         default=0.25, gt=0, description="Redis connect and read timeout."
     )
     cache_prefix: str = Field(default="courtside", description="Prefix of every cache key.")
+    cache_release: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="The code release cache entries are filed under (the stacks set the app "
+        "image's source fingerprint): entries another release wrote are never read, since "
+        "their encoding may differ; invalidations reach every release.",
+    )
     cache_ttl_seconds: int = Field(default=60, ge=0, description="Public data that changes.")
     cache_ttl_reference_seconds: int = Field(
         default=3600, ge=0, description="Public data that rarely changes (teams, players)."

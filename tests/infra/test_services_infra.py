@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from api.infrastructure import API_DIRECTORY, app_release, source_release
 from cdn.infrastructure import (
     PUBLIC_ROUTE_GROUPS,
     STATIC_PATH,
@@ -98,6 +99,31 @@ def test_the_committed_environments_cover_both_shapes(synths):
     for name, synth in synths.items():
         expected = ["api"] if shapes[name] == "all-in-one" else [s.name for s in SERVICES]
         assert list(_app_functions(synth)) == expected
+
+
+def test_every_function_files_its_cache_entries_under_the_images_release(synths):
+    """One release for every function of an environment (they run one image and share
+    entries): the image source's fingerprint (`CACHE_RELEASE`, `courtside.cache`)."""
+    for synth in synths.values():
+        variables = [p["Environment"]["Variables"] for p in _app_functions(synth).values()]
+        assert {v["CACHE_RELEASE"] for v in variables} == {app_release()}
+    assert re.fullmatch(r"[0-9a-f]{16}", app_release())
+    CacheSettings(cache_release=app_release())  # a release the app accepts
+
+
+def test_the_release_changes_with_the_code_not_with_an_infra_edit(tmp_path):
+    source = tmp_path / "api"
+    shutil.copytree(API_DIRECTORY, source, ignore=shutil.ignore_patterns("__pycache__"))
+    release = source_release(source)
+    assert release == source_release(API_DIRECTORY)
+
+    (source / "infrastructure.py").write_text("# an infra edit\n")
+    (source / "courtside" / "templates_compiled").mkdir(exist_ok=True)
+    (source / "courtside" / "templates_compiled" / "x.py").write_text("# built in the image\n")
+    assert source_release(source) == release
+
+    (source / "courtside" / "board_encoding.py").write_text("SHAPE = 2\n")
+    assert source_release(source) != release
 
 
 def test_split_runs_each_service_from_its_own_entry_point_and_role(synths):
