@@ -5,7 +5,8 @@ same headers), and in one pass:
 
 - behind CloudFront only, restores the viewer's host, scheme and Authorization
   (`proxy_headers.rewrite_scope`);
-- refuses bodies over the limit with 413, by Content-Length or while reading a chunked body;
+- refuses bodies over the limit with 413, by Content-Length or while reading a chunked body
+  (a GET's too);
 - gives the request an id (`observability.request_id_for`), returns it as `X-Request-ID`
   and writes one JSON log line; with tracing on, opens the request's server span (a new
   trace, `courtside.tracing`) and puts its trace id on every log line of the request;
@@ -43,7 +44,7 @@ _ERROR_LOGGER = logging.getLogger("courtside.edge")
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 _PRIVATE = (b"cache-control", b"private, no-store")
 _BODYLESS = ("GET", "HEAD")
-"""Methods whose request without a Content-Length has no body (the server frames it)."""
+"""Methods whose request without a Content-Length or a Transfer-Encoding has no body."""
 
 
 class Edge:
@@ -98,8 +99,8 @@ class Edge:
         span = tracing.start_server_span(scope, request_id) if tracing.enabled() else None
         trace_token = trace_id_var.set(tracing.trace_id(span)) if span is not None else None
         try:
-            declared = _content_length(scope)
-            if declared is None and scope["method"] in _BODYLESS:
+            declared, chunked = _body_framing(scope)
+            if declared is None and not chunked and scope["method"] in _BODYLESS:
                 # The common case, a GET or HEAD without a body: nothing to limit.
                 call = self.app(scope, receive, send_with_headers)
             else:
@@ -128,15 +129,15 @@ class Edge:
         """Call the app, unless the body is over the path's limit (413). `declared`: the
         request's Content-Length."""
         limit = self.body_limit(scope["path"])
-        if declared is not None or scope["method"] in _BODYLESS:
+        if declared is not None:
             # The server frames the body by Content-Length, so the header is the whole truth.
             if declared is not None and declared > limit:
                 await _too_large(send, limit)
                 return
             await self.app(scope, receive, send)
             return
-        # No Content-Length (chunked): read up to the limit before the app sees anything, so
-        # an oversized body is a clean 413 rather than a parse error half-way through.
+        # No Content-Length (chunked, a GET's too): read up to the limit before the app sees
+        # anything, so an oversized body is a clean 413 rather than a parse error half-way.
         buffered: list[Message] = []
         received = 0
         while True:
@@ -193,14 +194,21 @@ def _private(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     return [*((k, v) for k, v in headers if k.lower() != b"cache-control"), _PRIVATE]
 
 
-def _content_length(scope: Scope) -> int | None:
+def _body_framing(scope: Scope) -> tuple[int | None, bool]:
+    """The request's Content-Length (None: absent or unreadable) and whether it has a
+    Transfer-Encoding (a body of chunks, which a GET may send too)."""
+    length: int | None = None
+    seen_length = chunked = False
     for name, value in scope["headers"]:
-        if name == b"content-length":
+        if name == b"content-length" and not seen_length:
+            seen_length = True
             try:
-                return int(value)
+                length = int(value)
             except ValueError:
-                return None
-    return None
+                length = None
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked
 
 
 async def _too_large(send: Send, limit: int) -> None:

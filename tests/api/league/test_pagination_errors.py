@@ -108,6 +108,19 @@ async def test_a_streamed_body_without_content_length_is_limited_too(client):
     assert response.json()["error"]["code"] == "payload_too_large"
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_a_gets_streamed_body_is_limited_too(client, method):
+    """A GET or HEAD without Content-Length usually has no body, but HTTP lets it send one in
+    chunks: it is read up to the limit like any other, and a small one changes nothing."""
+    response = await client.request(method, "/v1/teams", content=_chunks(2_000_000))
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    assert response.status_code == 413
+
+    small = await client.request(method, "/v1/teams", content=_chunks(100))
+    assert small.request.headers["transfer-encoding"] == "chunked"
+    assert small.status_code == (await client.request(method, "/v1/teams")).status_code != 413
+
+
 async def test_a_small_streamed_body_reaches_the_app_intact(client):
     response = await client.post("/token", content=_chunks(100, size=7))
     assert response.status_code == 422  # the form is parsed: it lacks username and password
