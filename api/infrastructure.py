@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from aws_cdk import Duration, FileSystem
+from aws_cdk import Duration, FileSystem, IgnoreMode
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
@@ -55,9 +55,13 @@ TRACING_BUILD_ARG = "WITH_OTEL"
 
 def source_release(directory: Path) -> str:
     """A short fingerprint of the image's source in `directory` (``api/``), without what the
-    image leaves out (``IMAGE_EXCLUDES``: an infra edit) or compiles at build time."""
+    image leaves out (``IMAGE_EXCLUDES``: an infra edit) or compiles at build time. The
+    patterns read as the image asset reads them (Docker's: ``__init__.py`` is the top
+    level's only; in glob mode it would drop every package's)."""
     return FileSystem.fingerprint(
-        str(directory), exclude=[*IMAGE_EXCLUDES, "**/templates_compiled"]
+        str(directory),
+        exclude=[*IMAGE_EXCLUDES, "**/templates_compiled"],
+        ignore_mode=IgnoreMode.DOCKER,
     )[:16]
 
 

@@ -59,9 +59,10 @@ class SuiteScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is un
 
 
 def _costly_setup(item: pytest.Item) -> bool:
-    """Whether the item uses a module- or session-scoped fixture defined under tests/ (not the
-    harness's). A session-scoped one outside `SHARED_DIRECTORIES` would be set up in every
-    worker: that is refused, so the directory gets added there instead."""
+    """Whether the item uses a module-, package- or session-scoped fixture defined under
+    tests/ (not the harness's). A session- or package-scoped one of a conftest outside
+    `SHARED_DIRECTORIES` would be set up in every worker that runs one of the directory's
+    files: that is refused, so the directory gets added there instead."""
     if not isinstance(item, pytest.Function):
         return False
     costly = False
@@ -71,9 +72,10 @@ def _costly_setup(item: pytest.Item) -> bool:
         if fixture.scope == "function" or not baseid.startswith(f"{HARNESS}/"):
             continue
         conftest = not baseid.endswith(".py")
-        if fixture.scope == "session" and conftest and not _unit(item.nodeid).endswith("/"):
+        shared = fixture.scope in ("session", "package")
+        if shared and conftest and not _unit(item.nodeid).endswith("/"):
             raise pytest.UsageError(
-                f"{item.nodeid} uses the session-scoped fixture {fixture.argname!r} of "
+                f"{item.nodeid} uses the {fixture.scope}-scoped fixture {fixture.argname!r} of "
                 f"{baseid}: add that directory to SHARED_DIRECTORIES in {__file__}"
             )
         costly = True

@@ -131,7 +131,7 @@ class Edge:
         limit = self.body_limit(scope["path"])
         if declared is not None:
             # The server frames the body by Content-Length, so the header is the whole truth.
-            if declared is not None and declared > limit:
+            if declared > limit:
                 await _too_large(send, limit)
                 return
             await self.app(scope, receive, send)
@@ -195,7 +195,8 @@ def _private(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
 
 
 def _body_framing(scope: Scope) -> tuple[int | None, bool]:
-    """The request's Content-Length (None: absent or unreadable) and whether it has a
+    """The request's Content-Length (None: absent, unreadable, or beside a Transfer-Encoding,
+    which frames the body then: RFC 9112 6.3, as h11 reads it) and whether it has a
     Transfer-Encoding (a body of chunks, which a GET may send too)."""
     length: int | None = None
     seen_length = chunked = False
@@ -208,7 +209,7 @@ def _body_framing(scope: Scope) -> tuple[int | None, bool]:
                 length = None
         elif name == b"transfer-encoding":
             chunked = True
-    return length, chunked
+    return (None if chunked else length), chunked
 
 
 async def _too_large(send: Send, limit: int) -> None:

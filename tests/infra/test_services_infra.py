@@ -124,6 +124,10 @@ def test_the_release_changes_with_the_code_not_with_an_infra_edit(tmp_path):
 
     (source / "courtside" / "board_encoding.py").write_text("SHAPE = 2\n")
     assert source_release(source) != release
+    changed = source_release(source)
+    package = source / "courtside" / "models" / "__init__.py"
+    package.write_text(package.read_text() + "# a package's own code\n")
+    assert source_release(source) != changed
 
 
 def test_split_runs_each_service_from_its_own_entry_point_and_role(synths):

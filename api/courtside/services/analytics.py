@@ -291,7 +291,8 @@ def _bet_rows_query(decided_only: bool, postgresql: bool) -> Select[Any]:
     id is the `user` parameter. On PostgreSQL the closing quotes are a `LATERAL` read of each
     decided bet's game in index order (`closing_line.closing_lateral`); elsewhere (SQLite
     has no `LATERAL`) the quotes of the user's decided games ranked by a window
-    (`closing_line.closing_ranked`): the same rows, `test_closing_lateral.py` compares them."""
+    (`closing_line.closing_ranked`): the same rows, as `test_closing_lateral.py` (the edge
+    cases) and `demo_season/test_closing_lines.py` (the demo season) compare them."""
     decided = Bet.status.in_(DECIDED)
     user: BindParameter[int] = bindparam("user", type_=Integer)
     backed = aliased(Team)

@@ -1,7 +1,7 @@
 """The demo season, loaded once for the tests that read it.
 
 Each of these tests used to load the demo season (1,230 games, 20,655 odds snapshots, through
-the ingestion service) into its own rolled-back transaction: ten loads of ~3 s of CPU a run
+the ingestion service) into its own rolled-back transaction: eleven loads of ~3 s of CPU a run
 with coverage. Here it is loaded once per dialect, into a connection whose outer transaction
 is never committed, and each test runs in a savepoint of it that is rolled back afterwards
 (`connection` below replaces the harness's): every test still starts from the same season,

@@ -3,8 +3,10 @@ generated for."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from courtside import cache as cache_module
@@ -26,25 +28,44 @@ class Seasons:
         if dialect not in self._held:
             conn = await self._engines[dialect].connect()
             transaction = await conn.begin()
-            self._held[dialect] = (conn, transaction)
-            db.use_connection(conn)
-            # The load's commits invalidate cache namespaces: in a cache of its own, then the
-            # one a test's fixtures may have set up already.
-            previous = cache_module._cache
-            cache_module.use_cache(
-                cache_module.Cache(
-                    cache_module.MemoryBackend(), prefix="season", retry_after_seconds=1
-                )
-            )
             try:
-                await load_season(generate_season(seed=3, now=NOW))
-            finally:
-                cache_module.use_cache(previous)
-                db.use_engine(self._engines[dialect])
+                if dialect == "postgres":
+                    # Idle in its transaction while the other dialect's tests run: the
+                    # server's idle timeout (30 s, `db.build_engine`) must not end it.
+                    await conn.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+                await self._load(conn, dialect)
+            except BaseException:
+                await _close(conn, transaction)
+                raise
+            self._held[dialect] = (conn, transaction)
         return self._held[dialect][0]
 
+    async def _load(self, conn: AsyncConnection, dialect: str) -> None:
+        db.use_connection(conn)
+        # The load's commits invalidate cache namespaces: in a cache of its own, then the one
+        # a test's fixtures may have set up already.
+        previous = cache_module._cache
+        cache_module.use_cache(
+            cache_module.Cache(cache_module.MemoryBackend(), prefix="season", retry_after_seconds=1)
+        )
+        try:
+            await load_season(generate_season(seed=3, now=NOW))
+        finally:
+            cache_module.use_cache(previous)
+            db.use_engine(self._engines[dialect])
+
     async def close(self) -> None:
-        for conn, transaction in self._held.values():
-            if transaction.is_active:
-                await transaction.rollback()
-            await conn.close()
+        """Each connection rolled back and closed, whatever another's did (an open SQLite
+        transaction would lock the file for the worker's next tests)."""
+        held, self._held = list(self._held.values()), {}
+        async with contextlib.AsyncExitStack() as stack:
+            for conn, transaction in held:
+                stack.push_async_callback(_close, conn, transaction)
+
+
+async def _close(conn: AsyncConnection, transaction: AsyncTransaction) -> None:
+    try:
+        if transaction.is_active:
+            await transaction.rollback()
+    finally:
+        await conn.close()

@@ -125,3 +125,27 @@ async def test_a_small_streamed_body_reaches_the_app_intact(client):
     response = await client.post("/token", content=_chunks(100, size=7))
     assert response.status_code == 422  # the form is parsed: it lacks username and password
     assert response.json()["error"]["code"] == "validation_error"
+
+
+async def test_a_small_content_length_beside_chunks_does_not_lift_the_limit(app):
+    """Transfer-Encoding frames the body when a request also declares a Content-Length (h11,
+    which uvicorn runs, reads the chunks): the limit counts what arrives, not the header."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/teams", "raw_path": b"/v1/teams", "query_string": b"",
+        "root_path": "", "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+        "headers": [(b"host", b"testserver"), (b"content-length", b"10"),
+                    (b"transfer-encoding", b"chunked")],
+    }  # fmt: skip
+    chunks = [b"x" * 65_536] * 32  # 2 MiB, over the 1 MiB limit
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        body = chunks.pop() if chunks else b""
+        return {"type": "http.request", "body": body, "more_body": bool(chunks)}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 413
