@@ -4,6 +4,7 @@ come from `tests.api.auth.helpers.make_user`, the one user factory)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -132,6 +133,29 @@ async def pipeline_for(client: Any, session: AsyncSession, slate: Slate) -> Pipe
 def without_tokens(page: str) -> str:
     """`page` with every form's CSRF token blanked: two views of the same page compare equal."""
     return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', page)
+
+
+async def served_as_built(client: Any, path: str, forget: Callable[[], None] | None = None) -> str:
+    """The page at `path` as served, asserted equal (CSRF tokens aside) to the page built
+    from nothing: the same request on a cache of its own, empty (and after `forget()` drops
+    what the process remembers by input). The shared cache is left as the app left it, so
+    the next view still reads whatever entries the writes in between failed to invalidate.
+    Returns the page, tokens blanked."""
+    from courtside import cache as cache_module
+
+    served = await client.get(path, headers=HTML)
+    assert served.status_code == 200, served.text
+    shared = cache_module.get_cache()
+    empty = cache_module.Cache(cache_module.MemoryBackend(), prefix="built", retry_after_seconds=1)
+    cache_module.use_cache(empty)
+    try:
+        if forget is not None:
+            forget()
+        fresh = (await client.get(path, headers=HTML)).text
+    finally:
+        cache_module.use_cache(shared)
+    assert without_tokens(served.text) == without_tokens(fresh)
+    return without_tokens(fresh)
 
 
 def typed(values: Any) -> list[Any]:

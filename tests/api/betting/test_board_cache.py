@@ -6,8 +6,8 @@ The cached games, predictions and bets are what `board.games_between` reads, val
 on both dialects; and on the app, each write that changes a board, made the way the app makes
 it (bets placed and cancelled on the pages; through the pipeline's ingestion a live score, a
 result, a new prediction, a team's new name), shows on the very next view: the board served is
-the board built from nothing (every namespace it reads dropped), and differs from the one
-before the write.
+the board built from nothing (on an empty cache of its own, `factories.served_as_built`,
+which leaves the app's cache as the writes left it), and differs from the one before the write.
 """
 
 from __future__ import annotations
@@ -20,14 +20,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtside.cache import get_cache
 from courtside.domain_errors import NotFound
 from courtside.http_cache import (
     BOARD_SLATES,
-    MARKETS_NAMESPACE,
-    ODDS_HISTORY,
     RECORDS,
-    REFERENCE,
 )
 from courtside.models import Bet, BetStatus, Team, utcnow
 from courtside.services import board, page_slates
@@ -38,9 +34,9 @@ from tests.api.betting.factories import (
     iso_z,
     make_slate,
     pipeline_for,
+    served_as_built,
     sign_in,
     typed,
-    without_tokens,
 )
 from tests.helpers import both_dialects, make_prediction
 
@@ -113,24 +109,12 @@ async def test_the_cached_slate_and_bets_are_what_the_statement_reads(
 
 async def _board(client: httpx.AsyncClient) -> str:
     """The board as served, asserted equal to the board built from nothing."""
-    served = await client.get("/", headers=HTML)
-    assert served.status_code == 200, served.text
-    for namespace in (BOARD_SLATES, RECORDS, MARKETS_NAMESPACE, REFERENCE):
-        await get_cache().invalidate(namespace)
-    fresh = (await client.get("/", headers=HTML)).text
-    assert without_tokens(served.text) == without_tokens(fresh)
-    return without_tokens(fresh)
+    return await served_as_built(client, "/")
 
 
 async def _game_page(client: httpx.AsyncClient, game_id: int) -> str:
     """A game page as served, asserted equal to the page built from nothing."""
-    served = await client.get(f"/games/{game_id}", headers=HTML)
-    assert served.status_code == 200, served.text
-    for namespace in (BOARD_SLATES, RECORDS, ODDS_HISTORY):
-        await get_cache().invalidate(namespace)
-    fresh = (await client.get(f"/games/{game_id}", headers=HTML)).text
-    assert without_tokens(served.text) == without_tokens(fresh)
-    return without_tokens(fresh)
+    return await served_as_built(client, f"/games/{game_id}")
 
 
 async def test_each_write_of_a_board_shows_on_its_next_view(

@@ -5,8 +5,8 @@ The cached rows and resets are what the statements read, values and types, on bo
 and on the app, each write that changes a record, made the way the app makes it (a bet placed
 and cancelled on the pages, a result, a later closing quote and an earlier tip-off through
 the pipeline's ingestion, a bankroll reset), shows on the very next view: the record served
-is the record built from nothing (the cache and the remembered section dropped), and differs
-from the one before the write.
+is the record built from nothing (on an empty cache of its own and without the remembered
+section, `factories.served_as_built`), and differs from the one before the write.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from courtside import unit_of_work
-from courtside.cache import Cache, get_cache
+from courtside.cache import Cache
 from courtside.http_cache import RECORDS
 from courtside.models import BankrollReset, Bet, utcnow
 from courtside.schemas.common import PageParams
@@ -32,9 +32,9 @@ from tests.api.betting.factories import (
     iso_z,
     make_slate,
     pipeline_for,
+    served_as_built,
     sign_in,
     typed,
-    without_tokens,
 )
 from tests.api.betting.test_analytics import _history
 from tests.helpers import both_dialects
@@ -94,13 +94,7 @@ async def test_the_cached_first_page_of_bets_is_what_the_statement_reads(
 
 async def _record(client: httpx.AsyncClient) -> str:
     """The record as served, asserted equal to the record built from nothing."""
-    served = await client.get("/record", headers=HTML)
-    assert served.status_code == 200, served.text
-    await get_cache().invalidate(RECORDS)
-    memo.RECORD_SECTIONS.clear()
-    fresh = (await client.get("/record", headers=HTML)).text
-    assert without_tokens(served.text) == without_tokens(fresh)
-    return without_tokens(fresh)
+    return await served_as_built(client, "/record", memo.RECORD_SECTIONS.clear)
 
 
 async def test_each_write_of_a_record_shows_on_its_next_view(
