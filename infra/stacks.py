@@ -539,8 +539,10 @@ class CourtsideStack(Stack):
             "INGEST_MAX_BODY_BYTES": str(EDGE_MAX_BODY_BYTES),
         }
         reader = self.database.reader_address
-        if reader is not None and reads_replica(service):  # public misses (read_replica)
+        if reads_replica(service) and reader is not None:  # public misses (read_replica)
             environment["DATABASE_READ_HOST"] = reader
+        elif reads_replica(service):  # a cold miss reads without SQLAlchemy (driver_reads)
+            environment["DB_DRIVER_READS"] = "true"
         secrets: list[secretsmanager.ISecret] = [database_secret, self.cache.auth_secret]
         if service.signs_people_in:  # the others never read a token (services_registry)
             environment["JWT_SECRET_ARN"] = self.jwt_secret.secret_arn

@@ -9,11 +9,10 @@ both keys share a `{namespace}` hash tag) and is a hit only if the two agree. A 
 while an invalidation lands is stored under the old token, where it never matches: the cache
 can never serve a value older than its invalidation.
 
-**Releases.** The entries' keys carry the code's release (`CACHE_RELEASE`, set by the stacks
-to the app image's source fingerprint), the namespaces' versions do not: while a deploy's
-canary runs old and new code side by side on one Redis, neither reads an entry the other
-encoded (a page's rows, a record's lines: a shape that changed would fail to decode), and an
-invalidation by either reaches both.
+**Releases.** Entry keys carry the code's release (`CACHE_RELEASE`: the stacks set the app
+image's source fingerprint), the namespaces' versions do not: while a canary runs old and new
+code on one Redis, neither reads an entry the other encoded (a page's rows, a record's lines:
+a changed shape would fail to decode), and an invalidation by either reaches both.
 
 **Failures.** A Redis error counts as a miss (or, for the counters of `run`, falls back to an
 in-process store) and opens a circuit: for `REDIS_RETRY_AFTER_FAILURE_SECONDS` nobody on this
@@ -37,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -388,10 +388,13 @@ def _token() -> bytes:
 
 
 async def _replica_aware_token() -> bytes:
-    """`read_replica.new_version`, imported when a version is first made (a namespace's first
-    fill, an invalidation): it loads the database layer, which a hit never needs (issue 23)."""
-    # lazy: see the docstring
-    from courtside.read_replica import new_version
+    """`read_replica.new_version` if a replica may be in use (configured, or installed by
+    `use_replica`); else `_token()`, without loading the database layer (issue 23)."""
+    from courtside.replica_settings import get_replica_settings  # lazy: the settings only
+
+    if "courtside.read_replica" not in sys.modules and not get_replica_settings().configured:
+        return _token()
+    from courtside.read_replica import new_version  # lazy: the database layer, see above
 
     return await new_version()
 

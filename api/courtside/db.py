@@ -51,7 +51,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from courtside import tracing
+from courtside import driver_reads, tracing
 from courtside.session_reads import read_in_autocommit
 from courtside.settings import DatabaseSettings, get_database_settings
 
@@ -215,18 +215,7 @@ def build_engine(
         event.listen(engine.sync_engine, "connect", _sqlite_connect(busy_timeout_ms))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return _traced(engine)
-    statement_timeout_ms = int(settings.db_statement_timeout_seconds * 1000) if bounded else 0
-    kwargs["connect_args"] = {
-        "server_settings": {
-            "search_path": f"{settings.db_schema},public",
-            "statement_timeout": str(statement_timeout_ms),
-            "idle_in_transaction_session_timeout": str(statement_timeout_ms * 6),
-        },
-        "timeout": settings.db_connect_timeout_seconds,
-        # The client-side backstop (the server cancels at statement_timeout first).
-        "command_timeout": settings.db_statement_timeout_seconds + 1 if bounded else None,
-        "ssl": settings.effective_ssl_mode,
-    }
+    kwargs["connect_args"] = driver_reads.connect_arguments(settings, bounded=bounded)
     if settings.database_use_proxy:
         kwargs["poolclass"] = NullPool
     else:
@@ -335,6 +324,7 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
 def use_engine(engine: AsyncEngine) -> None:
     """Make `engine` the process-wide engine (tests, scripts with their own URL)."""
     global _engine, _sessionmaker, _reads, _gets_read_in_autocommit
+    driver_reads.release()  # the engine reads from now on: one connection, not two
     _engine = engine
     _sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     _reads = EngineReads(engine)
@@ -344,6 +334,7 @@ def use_engine(engine: AsyncEngine) -> None:
 def use_connection(connection: AsyncConnection) -> None:
     """Run every session and read on `connection` (tests: one rolled-back transaction)."""
     global _sessionmaker, _reads, _gets_read_in_autocommit
+    driver_reads.release()
     _sessionmaker = async_sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )

@@ -12,7 +12,9 @@ from fastapi import Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from courtside import driver_reads
 from courtside.cache import get_cache
+from courtside.driver_reads import NOT_READ, NotReadType
 from courtside.settings import get_cache_settings
 
 if TYPE_CHECKING:  # the database layer loads on the first miss (`cached_json`)
@@ -93,6 +95,7 @@ async def cached_json(
     key: str,
     ttl_seconds: int,
     build: Callable[[AsyncConnection], Awaitable[BaseModel | bytes]],
+    driver: bool = False,
 ) -> Response:
     """Serve `build(connection)`'s JSON from the cache when present, else build, cache, serve.
     `build` returns a model, or its JSON already written (bytes: served as they are).
@@ -104,14 +107,22 @@ async def cached_json(
     *validated* parameters (resolved defaults included, e.g. today's date), never from the
     raw query string, so parameters a route does not read can neither bypass the cache nor
     fill it. Nothing of the database layer is imported before the first miss.
+
+    `driver=True`: `build` reads only named statements (`courtside.prepared`), so a miss
+    before the database layer has loaded may be read without it (`courtside.driver_reads`).
     """
 
     async def build_entry(version: bytes | None) -> bytes:
-        # lazy: the database layer (SQLAlchemy, the driver, the engine) loads on the first
-        # miss, so a cold start the cache answers imports none of it (issue 23)
-        from courtside import read_replica
+        built: BaseModel | bytes | NotReadType = NOT_READ
+        if driver:
+            built = await driver_reads.read(build)  # type: ignore[arg-type]
+        if built is NOT_READ:
+            # lazy: the database layer (SQLAlchemy, the driver, the engine) loads on the
+            # first miss, so a cold start the cache answers imports none of it (issue 23)
+            from courtside import read_replica
 
-        built = await read_replica.read_public(build, version)
+            built = await read_replica.read_public(build, version)
+        assert not isinstance(built, NotReadType)
         body = built if isinstance(built, bytes) else built.model_dump_json().encode()
         return etag_for(body).encode() + _ETAG_SEPARATOR + body
 

@@ -36,24 +36,43 @@ connection's next statement, as an interrupted one.)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exc
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import Compiled
+from courtside.driver_reads import DriverConnection, NeedsDatabaseLayer
 
-Executor = AsyncConnection | AsyncSession
+if TYPE_CHECKING:  # SQLAlchemy loads where a statement is built or sent through the engine,
+    # never for a named statement sent on `driver_reads`'s connection
+    from sqlalchemy.engine import Dialect
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+    from sqlalchemy.sql import ClauseElement
+    from sqlalchemy.sql.compiler import Compiled
+
+    Executor = AsyncConnection | AsyncSession
+    ReadExecutor = AsyncConnection | DriverConnection
+    """What a public read's statements are sent on: the engine's connection, or a cold
+    process's first connection (`courtside.driver_reads`)."""
+
+NAMED: dict[str, Prepared] = {}
+"""Every named statement, by name: their PostgreSQL SQL is compiled ahead
+(`courtside.compiled_statements`, written by `python -m courtside.prepared`)."""
 
 
 class Prepared:
-    """A statement built once by `build()` (on first use), compiled once per dialect."""
+    """A statement built once by `build()` (on first use), compiled once per dialect.
 
-    def __init__(self, build: Callable[[], ClauseElement]) -> None:
+    A `name` files its PostgreSQL SQL in `courtside.compiled_statements`, so that a cold
+    process can send it without SQLAlchemy (`courtside.driver_reads`); its parameters must
+    then need no conversion by the dialect (`compiled_module_source` refuses them)."""
+
+    def __init__(self, build: Callable[[], ClauseElement], *, name: str | None = None) -> None:
         self._build = build
         self._statement: ClauseElement | None = None
         self._compiled: dict[str, _Compiled] = {}
+        self.name = name
+        if name is not None:
+            if name in NAMED:
+                raise ValueError(f"two statements are named {name!r}")
+            NAMED[name] = self
 
     @property
     def statement(self) -> Any:
@@ -64,7 +83,7 @@ class Prepared:
     def compiled(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
-            compiled = self._compiled[dialect.name] = _Compiled(
+            compiled = self._compiled[dialect.name] = _Compiled.of(
                 self.statement.compile(dialect=dialect)
             )
         return compiled
@@ -74,13 +93,25 @@ class _Compiled:
     """The SQL of one dialect, its positional parameters' names, their fixed values (the
     literals in the statement) and the type conversions some of them need."""
 
-    def __init__(self, compiled: Compiled) -> None:
-        self.sql = compiled.string
+    def __init__(
+        self,
+        sql: str,
+        names: tuple[str, ...],
+        fixed: Mapping[str, Any],
+        processors: Mapping[str, Callable[[Any], Any]],
+    ) -> None:
+        self.sql = sql
+        self.names = names
+        self.fixed = fixed
+        self.processors = processors
+
+    @classmethod
+    def of(cls, compiled: Compiled) -> _Compiled:
         names = tuple(getattr(compiled, "positiontup", None) or ())
         binds = getattr(compiled, "binds", {})
-        self.names = names
-        self.fixed = {name: binds[name].effective_value for name in names}
-        self.processors = dict(getattr(compiled, "_bind_processors", {}))
+        fixed = {name: binds[name].effective_value for name in names}
+        processors = dict(getattr(compiled, "_bind_processors", {}))
+        return cls(compiled.string, names, fixed, processors)
 
     def arguments(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         values = []
@@ -91,8 +122,57 @@ class _Compiled:
         return tuple(values)
 
 
+_ahead: dict[str, _Compiled] | None = None
+
+
+def compiled_ahead(name: str | None) -> _Compiled | None:
+    """A named statement's PostgreSQL SQL from `courtside.compiled_statements`."""
+    global _ahead
+    if name is None:
+        return None
+    if _ahead is None:
+        from courtside.compiled_statements import POSTGRESQL  # lazy: on the first driver read
+
+        _ahead = {
+            key: _Compiled(sql, names, fixed, {}) for key, (sql, names, fixed) in POSTGRESQL.items()
+        }
+    return _ahead.get(name)
+
+
+def _server_answered(error: Exception, sql: str, arguments: Any) -> BaseException:
+    """An error the server answered, as SQLAlchemy's adapter raises it (`DBAPIError`)."""
+    from sqlalchemy import exc  # lazy: on this error path only
+
+    return exc.DBAPIError.instance(sql, arguments, error, Exception)
+
+
+async def _fetch_on_driver(
+    connection: DriverConnection, prepared: Prepared, params: Mapping[str, Any]
+) -> Sequence[Any]:
+    """`fetch` on `driver_reads`'s connection: a named statement's SQL compiled ahead."""
+    compiled = compiled_ahead(prepared.name)
+    if compiled is None:
+        raise NeedsDatabaseLayer(f"no SQL compiled ahead for {prepared.name or 'a statement'}")
+    arguments = compiled.arguments(params)
+    driver = connection.driver
+    try:
+        rows: Sequence[Any] = await driver.fetch(compiled.sql, *arguments)
+    except Exception as error:
+        sqlstate = str(getattr(error, "sqlstate", None) or "")
+        if sqlstate and not _ends_the_connection(sqlstate) and not driver.is_closed():
+            raise _server_answered(error, compiled.sql, arguments) from error
+        raise NeedsDatabaseLayer("the connection failed") from error
+    return rows
+
+
+def _ends_the_connection(sqlstate: str) -> bool:
+    """A connection exception, or the server terminating the backend (an administrator's
+    `pg_terminate_backend`, a shutdown, a crash): the connection is over, not the read."""
+    return sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
+
+
 async def fetch(
-    executor: Executor, prepared: Prepared, *, resend: bool = True, **params: Any
+    executor: Executor | DriverConnection, prepared: Prepared, *, resend: bool = True, **params: Any
 ) -> Sequence[Any]:
     """The rows of `prepared` with `params` (by position), on the driver's connection when
     it is asyncpg's; see the module docstring. `resend=False` (a session's connection,
@@ -100,6 +180,10 @@ async def fetch(
     connection is closed: a client-side timeout or a half-closed connection is raised as the
     driver raised it (a 503, `courtside.errors`), not sent twice into a transaction that the
     failure may have aborted."""
+    if isinstance(executor, DriverConnection):
+        return await _fetch_on_driver(executor, prepared, params)
+    from sqlalchemy.ext.asyncio import AsyncSession  # lazy: loaded, the executor is SQLAlchemy's
+
     if isinstance(executor, AsyncSession) or executor.dialect.driver != "asyncpg":
         return (await executor.execute(prepared.statement, params)).all()
     sync = executor.sync_connection
@@ -114,7 +198,7 @@ async def fetch(
         rows: Sequence[Any] = await driver.fetch(compiled.sql, *arguments)
     except Exception as error:
         if getattr(error, "sqlstate", None) and not driver.is_closed():  # the server answered
-            raise exc.DBAPIError.instance(compiled.sql, arguments, error, Exception) from error
+            raise _server_answered(error, compiled.sql, arguments) from error
         if not resend and not driver.is_closed():
             raise
         # the connection failed: SQLAlchemy's own handling (invalidation, `db.read`'s retry)
@@ -122,3 +206,24 @@ async def fetch(
     for after in dispatch.after_cursor_execute:
         after(sync, None, compiled.sql, arguments, None, False)
     return rows
+
+
+def compiled_named() -> dict[str, tuple[str, tuple[str, ...], dict[str, Any]]]:
+    """Every named statement imported so far (`NAMED`), compiled for PostgreSQL on asyncpg as
+    the engine compiles it: what `courtside.compiled_statements` must hold (written by
+    `scripts/compile_statements.py`, which imports every module of `courtside.services`)."""
+    from sqlalchemy.dialects.postgresql.asyncpg import (
+        dialect as asyncpg_dialect,
+    )  # lazy: a script's
+
+    dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
+    statements: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+    for name in sorted(NAMED):
+        compiled = NAMED[name].compiled(dialect)
+        if compiled.processors or any(
+            not isinstance(value, int | str | float | bool | None)
+            for value in compiled.fixed.values()
+        ):
+            raise ValueError(f"{name}: its parameters need the dialect's conversions")
+        statements[name] = (compiled.sql, compiled.names, dict(compiled.fixed))
+    return statements

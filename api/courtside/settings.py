@@ -154,6 +154,14 @@ class DatabaseSettings(EnvSettings):
         description="Longest a statement may run or wait for a lock, then 503.",
     )
     db_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    db_driver_reads: bool = Field(
+        default=False,
+        description=(
+            "A public cache miss before the database layer loads is read on a plain asyncpg "
+            "connection, without importing SQLAlchemy (the public service's cold start: "
+            "`courtside.driver_reads`)."
+        ),
+    )
     db_ssl_mode: Literal["disable", "prefer", "require"] | None = Field(
         default=None,
         description="TLS to PostgreSQL; default require with DATABASE_SECRET_ARN, else prefer.",

@@ -88,6 +88,8 @@ def test_only_the_public_reads_get_the_reader_endpoint(aurora: dict[str, Synth])
     assert "DATABASE_READ_HOST" in whole_app
     migrator = _variables(aurora["prod"])
     assert all("DATABASE_READ_HOST" not in v for n, v in migrator.items() if "Migrations" in n)
+    # a replica's reads need the engine (read_replica): no cold miss on the driver alone
+    assert all("DB_DRIVER_READS" not in v for v in _variables(aurora["prod"]).values())
 
 
 def test_rotation_alarms_and_outputs_work_for_the_cluster(aurora: dict[str, Synth]) -> None:
@@ -163,6 +165,18 @@ def test_the_committed_rds_environments_get_no_reader(synths: dict[str, Synth]) 
         assert synth.deployment.config.db_engine == "rds"
         assert all("DATABASE_READ_HOST" not in v for v in _variables(synth).values())
         assert "DatabaseReaderEndpoint" not in synth.main_json["Outputs"]
+
+
+def test_without_a_reader_the_public_reads_start_on_the_driver(synths: dict[str, Synth]) -> None:
+    """A cold public miss of a named statement is read without SQLAlchemy
+    (`courtside.driver_reads`) where nothing but the writer serves it: on the functions
+    that serve public reads, and only there."""
+    for environment, synth in synths.items():
+        flags = {n: v.get("DB_DRIVER_READS") for n, v in _variables(synth).items()}
+        readers = {n for n in flags if n.startswith(("PublicFunction", "ApiFunction"))}
+        assert readers, (environment, sorted(flags))
+        assert {n for n, flag in flags.items() if flag is not None} == readers, environment
+        assert {flags[n] for n in readers} == {"true"}
 
 
 def test_cfn_lint_finds_nothing_in_the_aurora_templates(

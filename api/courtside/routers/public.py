@@ -46,10 +46,15 @@ def cache_key(route: str, **params: object) -> str:
     return route + "".join(f"|{k}={v}" for k, v in sorted(params.items()) if v is not None)
 
 
-async def reference_data(request: Request, key: str, build: Build) -> Response:
-    """Teams, players, injuries: cached long, invalidated when the pipeline sends rosters."""
+async def reference_data(
+    request: Request, key: str, build: Build, *, driver: bool = False
+) -> Response:
+    """Teams, players, injuries: cached long, invalidated when the pipeline sends rosters.
+    `driver`: `build` reads only named statements (`http_cache.cached_json`)."""
     ttl = get_cache_settings().cache_ttl_reference_seconds
-    return await cached_json(request, namespace=REFERENCE, key=key, ttl_seconds=ttl, build=build)
+    return await cached_json(
+        request, namespace=REFERENCE, key=key, ttl_seconds=ttl, build=build, driver=driver
+    )
 
 
 async def search_data(request: Request, key: str, build: Build) -> Response:

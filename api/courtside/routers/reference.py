@@ -27,6 +27,8 @@ from courtside.schemas.league import PlayerDetail, PlayerRead, TeamRead
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
+    from courtside.prepared import ReadExecutor
+
 router = APIRouter(
     prefix="/v1", tags=["league"], responses=error_responses(422), route_class=PublicRoute
 )
@@ -37,12 +39,13 @@ async def list_teams(request: Request, limit: Limit = 50, offset: Offset = 0) ->
     """The 30 franchises, by abbreviation."""
     page = PageParams(limit, offset)
 
-    async def build(connection: AsyncConnection) -> bytes:
-        from courtside.services import league  # lazy: on a miss (module docstring)
+    async def build(connection: ReadExecutor) -> bytes:
+        from courtside.services import teams_page  # lazy: on a miss (module docstring)
 
-        return await league.teams_page_json(connection, page)
+        return await teams_page.teams_page_json(connection, page)
 
-    return await reference_data(request, cache_key("teams", limit=limit, offset=offset), build)
+    key = cache_key("teams", limit=limit, offset=offset)
+    return await reference_data(request, key, build, driver=True)
 
 
 @router.get("/teams/{abbr}", response_model=TeamRead, responses=error_responses(404))

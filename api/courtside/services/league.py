@@ -26,7 +26,7 @@ from courtside.domain_errors import NotFound
 from courtside.prepared import Prepared, fetch
 from courtside.schemas.common import PageParams
 from courtside.services.league_calendar import local_day_bounds
-from courtside.services.league_json import page_json
+from courtside.services.league_json import page_json, team_row
 from courtside.services.league_rows import (
     LINE_COLUMNS,
     PREDICTION_COLUMNS,
@@ -52,7 +52,6 @@ from courtside.services.league_rows import (
     row_counts,
     season_stats,
     team_ref,
-    team_row,
     teams,
 )
 from courtside.services.pagination import TOTAL, from_last_column, from_window, window_total
@@ -63,34 +62,6 @@ PLAYER_NAME = func.lower(players.c.first_name + literal_column("' '") + players.
 
 
 # --- teams and players ----------------------------------------------------------------------
-
-
-TEAMS_PAGE = Prepared(
-    lambda: (
-        select(*TEAM_COLUMNS, window_total())
-        .order_by(teams.c.abbreviation)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-)
-
-
-async def _teams_rows(connection: AsyncConnection, page: PageParams) -> PageOf[Any]:
-    rows = await fetch(connection, TEAMS_PAGE, limit=page.limit, offset=page.offset)
-    count = partial(count_rows, connection, select(teams.c.id))
-    rows, total = await from_last_column(rows, count, page.offset)
-    return PageOf(items=rows, total=total)
-
-
-async def list_teams(connection: AsyncConnection, page: PageParams) -> PageOf[Row]:
-    result = await _teams_rows(connection, page)
-    return PageOf(items=[team_row(row) for row in result.items], total=result.total)
-
-
-async def teams_page_json(connection: AsyncConnection, page: PageParams) -> bytes:
-    """`list_teams` as the JSON of `Page[TeamRead]`, written from the rows (`league_json`)."""
-    result = await _teams_rows(connection, page)
-    return page_json([team_row(row) for row in result.items], result.total, page)
 
 
 async def get_team(connection: AsyncConnection, abbreviation: str) -> Row:

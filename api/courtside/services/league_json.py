@@ -4,7 +4,7 @@ A cache miss of `GET /v1/teams` used to validate its rows' dicts as `Page[TeamRe
 dump them again (`model_dump_json`): ~0.9 M instructions of a 3.2 M-instruction miss with
 the shaping (issue 23, docs/performance.md "A miss without the Pydantic round trip"). Rows
 read from our own tables need no validation: their types are the columns' (the migrations'
-constraints keep them so), and `league_rows.team_row` / `game_at` shape them with their keys
+constraints keep them so), and `team_row` and `league_rows.game_at` shape them with their keys
 in the schema's field order, so the whole page is written here by `pydantic_core.to_json`,
 the serializer `model_dump_json` itself uses. The bytes (and so the ETag) are the same as
 the Pydantic round trip's: `tests/api/league/test_page_json.py` compares both over every
@@ -17,11 +17,34 @@ the test fails until it is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic_core import to_json
 
 from courtside.schemas.common import PageParams
+
+Row = dict[str, Any]
+
+TEAM_FIELDS = ("id", "abbreviation", "city", "name", "conference", "division")
+"""The columns a team's response reads, in this order first in every statement `team_row`
+shapes (`league_rows.TEAM_COLUMNS`)."""
+
+
+def team_row(row: Sequence[Any]) -> Row:
+    """A team from a row whose first columns are `TEAM_FIELDS` (by position: no key look-ups
+    on the list endpoints' hot path), its keys in `TeamRead`'s field order: the teams page
+    writes these dicts as its JSON as they are."""
+    id_, abbreviation, city, name, conference, division = row[:6]
+    return {
+        "id": id_,
+        "abbreviation": abbreviation,
+        "city": city,
+        "name": name,
+        "full_name": f"{city} {name}",
+        "conference": conference,
+        "division": division,
+    }
 
 
 def page_json(items: list[dict[str, Any]], total: int, page: PageParams) -> bytes:

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from courtside.domain_errors import NotFound
 from courtside.models import tables
-
-Row = dict[str, Any]
+from courtside.services.league_json import TEAM_FIELDS
+from courtside.services.league_json import Row as Row
 
 teams = tables.teams
 players = tables.players
@@ -28,26 +28,9 @@ home = teams.alias("home")
 away = teams.alias("away")
 
 
-TEAM_FIELDS = ("id", "abbreviation", "city", "name", "conference", "division")
 TEAM_COLUMNS = tuple(teams.c[name] for name in TEAM_FIELDS)
 """What a team's response reads, first in every statement `team_row` shapes (not `updated_at`:
 selecting it would cost a column and a time-zone conversion per row for nothing)."""
-
-
-def team_row(row: Sequence[Any]) -> Row:
-    """A team from a row whose first columns are `TEAM_COLUMNS` (by position: no key look-ups
-    on the list endpoints' hot path), its keys in `TeamRead`'s field order: the teams page
-    writes these dicts as its JSON as they are (`league_json`)."""
-    id_, abbreviation, city, name, conference, division = row[:6]
-    return {
-        "id": id_,
-        "abbreviation": abbreviation,
-        "city": city,
-        "name": name,
-        "full_name": f"{city} {name}",
-        "conference": conference,
-        "division": division,
-    }
 
 
 def team_ref(row: RowMapping, prefix: str) -> Row | None:

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
-
-from sqlalchemy import Select, func, select
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from courtside.schemas.common import PageParams
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where a statement is built: the teams page's
+    # cold miss reads a statement compiled ahead, without it (`courtside.driver_reads`)
+    from sqlalchemy import Select
+    from sqlalchemy.engine import Row
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -39,6 +41,8 @@ class PageOf(Generic[T]):
 
 def window_total() -> Any:
     """The `count(*) OVER ()` column `from_window` reads the total from."""
+    from sqlalchemy import func  # lazy: see the imports
+
     return func.count().over().label(TOTAL)
 
 
@@ -76,6 +80,8 @@ async def _empty_total(count: Count, offset: int, check: Check | None) -> int:
 
 async def paginate(session: AsyncSession, query: Select[Any], page: PageParams) -> PageOf[Any]:
     """ORM objects of `query` for `page`, and the total from a separate count."""
+    from sqlalchemy import func, select  # lazy: see the imports
+
     rows = (await session.scalars(query.limit(page.limit).offset(page.offset))).all()
     if page.offset == 0 and len(rows) < page.limit:
         return PageOf(items=rows, total=len(rows))  # the whole result fits this page

@@ -11,7 +11,8 @@ from sqlalchemy import Integer, Select, bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from courtside.prepared import Prepared, fetch
-from courtside.services.league_rows import TEAM_COLUMNS, Row, games, team_row, teams
+from courtside.services.league_json import team_row
+from courtside.services.league_rows import TEAM_COLUMNS, Row, games, teams
 
 if TYPE_CHECKING:
     pass

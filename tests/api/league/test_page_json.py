@@ -22,9 +22,9 @@ from courtside.http_cache import etag_for
 from courtside.models import Team
 from courtside.schemas.common import Page, PageParams
 from courtside.schemas.league import GameRead, TeamRead
-from courtside.services import league
-from courtside.services.league_json import page_json
-from courtside.services.league_rows import game_at, team_row
+from courtside.services import league, teams_page
+from courtside.services.league_json import page_json, team_row
+from courtside.services.league_rows import game_at
 from tests.helpers import both_dialects, make_game, utc
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -183,8 +183,8 @@ async def test_teams_pages_from_the_database_are_the_same_bytes(
 ):
     for limit, offset in itertools.product([1, 2, 3, 5, 50, 200], [0, 1, 3, 4, 5, 6, 10**6]):
         page = PageParams(limit, offset)
-        result = await league.list_teams(connection, page)
-        new = await league.teams_page_json(connection, page)
+        result = await teams_page.list_teams(connection, page)
+        new = await teams_page.teams_page_json(connection, page)
         assert new == old_page(TeamRead, list(result.items), result.total, page)
         assert result.total == 5
 
@@ -194,7 +194,7 @@ async def test_served_bodies_and_etags_are_the_pydantic_round_trips(
     client, connection: AsyncConnection, more_games
 ):
     page = PageParams(50, 0)
-    teams = await league.list_teams(connection, page)
+    teams = await teams_page.list_teams(connection, page)
     games = await league.list_games(
         connection, page, day=datetime(2026, 11, 23).date(), zone=NEW_YORK
     )

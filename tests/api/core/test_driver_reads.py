@@ -1,0 +1,374 @@
+"""A cold public process's first misses, read on a plain asyncpg connection (`driver_reads`).
+
+On the real PostgreSQL: the teams page read there is byte for byte the engine's, nothing of
+SQLAlchemy is imported for it in a cold process, the engine's arrival closes the connection,
+and every failure goes to the engine, which answers as it always did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, exc, insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from courtside import db, driver_reads, prepared, tracing
+from courtside.compiled_statements import POSTGRESQL
+from courtside.driver_reads import NOT_READ, DriverConnection, plain_url_arguments
+from courtside.models import tables
+from courtside.replica_settings import get_replica_settings
+from courtside.schemas.common import PageParams
+from courtside.services import teams_page
+from courtside.settings import reset_settings
+from scripts.compile_statements import named_statements
+from tests.api.core.cold import EVENT, child_env
+from tests.conftest import REDIS_PREFIX, REDIS_URL
+
+pytestmark = pytest.mark.postgres_only
+
+TEAMS = [
+    {"abbreviation": abbr, "city": city, "name": name, "conference": conf, "division": div}
+    for abbr, city, name, conf, div in (
+        ("BOS", "Boston", "Celtics", "East", "Atlantic"),
+        ("LAL", "Los Angeles", "Lakers", "West", "Pacific"),
+        ("NYK", "New York", "Knicks", "East", "Atlantic"),
+    )
+]
+
+
+def test_the_compiled_statements_are_what_sqlalchemy_compiles_now() -> None:
+    """`courtside.compiled_statements` is written by a script; a statement or table changed
+    without running it again fails here (not on a cold Lambda)."""
+    assert named_statements() == POSTGRESQL
+    assert {"teams.page", "teams.count"} <= set(POSTGRESQL)
+
+
+def test_a_statement_whose_parameters_need_the_dialect_is_not_compiled_ahead() -> None:
+    """Its SQL file holds plain values only: a literal such as a date is refused."""
+    from datetime import date
+
+    from sqlalchemy import literal, select
+
+    name = f"test.date.{uuid.uuid4().hex[:6]}"
+    prepared.Prepared(lambda: select(literal(date(2026, 12, 8))), name=name)
+    try:
+        with pytest.raises(ValueError, match="conversions"):
+            prepared.compiled_named()
+    finally:
+        del prepared.NAMED[name]
+
+
+def test_two_statements_never_share_a_name() -> None:
+    with pytest.raises(ValueError, match="two statements"):
+        prepared.Prepared(lambda: text("SELECT 1"), name="teams.page")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql+asyncpg://app:s%40cret@db.example:6543/courtside",
+            {
+                "host": "db.example",
+                "port": 6543,
+                "user": "app",
+                "password": "s@cret",
+                "database": "courtside",
+            },
+        ),
+        (
+            "postgresql+asyncpg://postgres@127.0.0.1/x",
+            {"host": "127.0.0.1", "user": "postgres", "database": "x"},
+        ),
+        ("postgresql+asyncpg://u@h/db?prepared_statement_cache_size=0", None),
+        ("postgresql+asyncpg://u@h1,h2/db", None),
+        ("postgresql+asyncpg://u@h:99999/db", None),
+        ("sqlite+aiosqlite:///var/courtside.db", None),
+    ],
+)
+def test_only_a_plain_url_is_read_without_the_dialect(
+    url: str, expected: dict[str, Any] | None
+) -> None:
+    assert plain_url_arguments(url) == expected
+
+
+@pytest.fixture
+def driver_env(monkeypatch: pytest.MonkeyPatch, postgres_url: str) -> Iterator[pytest.MonkeyPatch]:
+    """The settings of a function the stacks turned `DB_DRIVER_READS` on for, on the test
+    database; the path as a new process has it."""
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("DB_DRIVER_READS", "true")
+    for name in ("DATABASE_READ_URL", "DATABASE_READ_HOST", "DB_ECHO", "DATABASE_USE_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    reset_settings()
+    driver_reads.reset()
+    yield monkeypatch
+    driver_reads.reset()
+    monkeypatch.undo()
+    reset_settings()
+
+
+@pytest.fixture
+async def league(committed_engine: AsyncEngine, driver_env: pytest.MonkeyPatch) -> AsyncEngine:
+    """Three teams, committed (the driver's connection is a connection of its own)."""
+    async with committed_engine.begin() as connection:
+        await connection.execute(insert(tables.teams), TEAMS)
+    driver_reads.reset()  # `committed_engine` built the engine: the path as a new process has it
+    return committed_engine
+
+
+def _forget_settings() -> None:
+    reset_settings()
+    get_replica_settings.cache_clear()
+    driver_reads.reset()
+
+
+def _teams_json(page: PageParams) -> Any:
+    async def build(connection: Any) -> bytes:
+        return await teams_page.teams_page_json(connection, page)
+
+    return build
+
+
+async def _driver_pid() -> int:
+    async def pid(connection: DriverConnection) -> int:
+        return int(await connection.driver.fetchval("SELECT pg_backend_pid()"))
+
+    # a named statement is what builds read; the test reads the backend's pid beside them
+    return await driver_reads.read(pid)  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(50, 0), (2, 0), (2, 2), (2, 9), (1, 3)])
+async def test_the_teams_page_read_on_the_driver_is_the_engines(
+    league: AsyncEngine, limit: int, offset: int
+) -> None:
+    """The same bytes (and so the same ETag) either way, a page past the end included (its
+    total from `teams.count`), and not one statement through the engine."""
+    page = PageParams(limit, offset)
+    sent: list[str] = []
+    listener = lambda *args: sent.append(args[2])  # noqa: E731
+    event.listen(league.sync_engine, "before_cursor_execute", listener)
+    try:
+        on_driver = await driver_reads.read(_teams_json(page))
+    finally:
+        event.remove(league.sync_engine, "before_cursor_execute", listener)
+    assert sent == []
+    on_engine = await db.read(_teams_json(page))
+    assert on_driver == on_engine
+    assert isinstance(on_driver, bytes)
+    assert json.loads(on_driver)["total"] == 3
+
+
+async def test_the_path_is_off_unless_every_condition_holds(
+    league: AsyncEngine, monkeypatch: pytest.MonkeyPatch, postgres_url: str
+) -> None:
+    build = _teams_json(PageParams(50, 0))
+    assert await driver_reads.read(build) != NOT_READ  # on, to begin with
+
+    settings_off: list[tuple[str, str]] = [
+        ("DB_DRIVER_READS", "false"),
+        ("DB_ECHO", "true"),
+        ("DATABASE_USE_PROXY", "true"),
+        ("DATABASE_READ_URL", postgres_url),  # a replica's reads are the engine's
+        ("DATABASE_URL", postgres_url + "?prepared_statement_cache_size=0"),  # the dialect's
+    ]
+    for name, value in settings_off:
+        with monkeypatch.context() as patch:
+            patch.setenv(name, value)
+            _forget_settings()
+            assert await driver_reads.read(build) is NOT_READ, name
+        _forget_settings()
+    with monkeypatch.context() as patch:
+        patch.setattr(tracing, "enabled", lambda: True)  # each statement's span is the engine's
+        assert await driver_reads.read(build) is NOT_READ
+
+    async def reentrant(connection: DriverConnection) -> object:  # one read at a time
+        return await driver_reads.read(build)
+
+    assert await driver_reads.read(reentrant) is NOT_READ
+    assert await driver_reads.read(build) != NOT_READ
+
+
+async def test_the_engine_closes_the_connection_and_takes_every_read(league: AsyncEngine) -> None:
+    pid = await _driver_pid()
+    db.use_engine(league)  # what `db.get_engine` does when a process first needs the engine
+    assert await driver_reads.read(_teams_json(PageParams(50, 0))) is NOT_READ
+    async with league.connect() as connection:
+        alive = await connection.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        )
+    assert alive == 0  # terminated, not left for the server's idle timeout
+
+
+async def test_a_statement_not_compiled_ahead_goes_to_the_engine(league: AsyncEngine) -> None:
+    unnamed = prepared.Prepared(lambda: text("SELECT 1"))
+
+    async def build(connection: Any) -> object:
+        return await prepared.fetch(connection, unnamed)
+
+    pid = await _driver_pid()
+    assert await driver_reads.read(build) is NOT_READ
+    assert await _driver_pid() == pid  # the connection stays: nothing was wrong with it
+
+
+async def test_a_connection_that_cannot_be_opened_hands_the_process_to_the_engine(
+    league: AsyncEngine, driver_env: pytest.MonkeyPatch, postgres_url: str
+) -> None:
+    """The engine retries, refreshes rotated credentials and answers 503: this path only
+    steps aside (for good: a second connect timeout per request would double the wait)."""
+    driver_env.setenv("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:9/courtside")
+    reset_settings()
+    assert await driver_reads.read(_teams_json(PageParams(50, 0))) is NOT_READ
+    driver_env.setenv("DATABASE_URL", postgres_url)
+    reset_settings()
+    assert await driver_reads.read(_teams_json(PageParams(50, 0))) is NOT_READ
+
+
+async def test_an_error_the_server_answered_is_raised_as_the_engine_raises_it(
+    league: AsyncEngine, driver_env: pytest.MonkeyPatch
+) -> None:
+    """`courtside.errors` answers by SQLSTATE from SQLAlchemy's `DBAPIError`, as for a
+    statement sent on the engine's driver connection (`prepared.fetch`)."""
+    driver_env.setenv("DB_SCHEMA", "no_such_schema")  # `teams` is not on the search path
+    reset_settings()
+    with pytest.raises(exc.DBAPIError) as raised:
+        await driver_reads.read(_teams_json(PageParams(50, 0)))
+    assert getattr(raised.value.orig, "sqlstate", None) == "42P01"
+
+
+ACTIVE_QUERY = text("SELECT query FROM pg_stat_activity WHERE pid = :pid AND state = 'active'")
+
+
+async def test_a_connection_the_server_closed_while_idle_is_replaced(league: AsyncEngine) -> None:
+    pid = await _driver_pid()
+    async with league.connect() as connection:
+        await connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    body = await driver_reads.read(_teams_json(PageParams(50, 0)))
+    assert isinstance(body, bytes)  # on a new connection: asyncpg saw the old one close
+    assert await _driver_pid() != pid
+
+
+async def test_a_connection_lost_during_a_statement_is_read_through_the_engine(
+    league: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that may have been cut short is built again through the engine (reads only:
+    twice changes nothing), and the next one opens a new connection."""
+    sleep = prepared.Prepared(lambda: text("SELECT pg_sleep(5)"), name="test.sleep")
+    try:
+        prepared.compiled_ahead("teams.page")  # the compiled statements loaded
+        assert prepared._ahead is not None
+        ahead = prepared._Compiled("SELECT pg_sleep(5)", (), {}, {})
+        monkeypatch.setitem(prepared._ahead, "test.sleep", ahead)  # as if compiled ahead
+        pid = await _driver_pid()
+
+        async def build(connection: Any) -> object:
+            return await prepared.fetch(connection, sleep)
+
+        reading = asyncio.create_task(driver_reads.read(build))
+        async with league.connect() as connection:
+            for _ in range(100):  # until the statement runs (at most ~5 s)
+                query = await connection.scalar(
+                    text(
+                        "SELECT query FROM pg_stat_activity WHERE pid = :pid AND state = 'active'"
+                    ),
+                    {"pid": pid},
+                )
+                if query == "SELECT pg_sleep(5)":
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                pytest.fail("the statement never started")
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert await asyncio.wait_for(reading, 10) is NOT_READ
+        assert await _driver_pid() != pid
+    finally:
+        del prepared.NAMED["test.sleep"]
+
+
+async def test_a_connection_older_than_the_recycle_age_is_replaced(
+    league: AsyncEngine, driver_env: pytest.MonkeyPatch
+) -> None:
+    pid = await _driver_pid()
+    assert await _driver_pid() == pid
+    driver_env.setattr(driver_reads._state, "opened_at", driver_reads._state.opened_at - 241)
+    assert await _driver_pid() != pid
+
+
+CHILD = """
+import json, sys
+from courtside.lambda_services.public import handler
+event = json.load(open(sys.argv[1]))
+class Context:
+    aws_request_id = "cold"
+answers = []
+for target in json.loads(sys.argv[2]):
+    path, _, query = target.partition("?")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = query
+    response = handler(event, Context())
+    answers.append({
+        "status": response["statusCode"],
+        "cache": response["headers"].get("x-cache"),
+        "retry_after": response["headers"].get("retry-after"),
+        "body": response["body"],
+        "sqlalchemy": "sqlalchemy" in sys.modules,
+    })
+print(json.dumps(answers))
+"""
+
+
+def _cold_public(targets: list[str], url: str, driver: bool) -> list[dict[str, Any]]:
+    env = child_env(url, "courtside-public")
+    env.update(
+        REDIS_URL=REDIS_URL,
+        CACHE_PREFIX=f"{REDIS_PREFIX}:driver-{uuid.uuid4().hex[:8]}",  # every entry a miss
+        DB_DRIVER_READS=str(driver).lower(),
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", CHILD, str(EVENT), json.dumps(targets)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def committed_teams(league: AsyncEngine, postgres_url: str) -> str:
+    return postgres_url
+
+
+async def test_a_cold_public_miss_of_the_teams_page_imports_no_sqlalchemy(
+    committed_teams: str,
+) -> None:
+    """As the public Lambda runs (Redis, the stacks' `DB_DRIVER_READS`): the first miss
+    of the teams page is read without SQLAlchemy; a route that needs the engine loads it,
+    and the teams page is then read through it, the same bytes each time."""
+    targets = ["/v1/teams?limit=50", "/v1/teams/BOS", "/v1/teams?limit=2"]
+    first, team, then = _cold_public(targets, committed_teams, driver=True)
+    assert (first["status"], first["cache"], first["sqlalchemy"]) == (200, "miss", False)
+    assert (team["status"], team["sqlalchemy"]) == (200, True)
+    assert (then["status"], then["cache"]) == (200, "miss")
+    assert json.loads(then["body"])["items"] == json.loads(first["body"])["items"][:2]
+    assert json.loads(first["body"])["total"] == 3
+    (off,) = _cold_public(targets[:1], committed_teams, driver=False)
+    assert (off["body"], off["sqlalchemy"]) == (first["body"], True)  # the test can fail
+
+
+async def test_a_cold_miss_on_a_database_that_cannot_answer_is_the_engines_503(
+    committed_teams: str,
+) -> None:
+    (miss,) = _cold_public(
+        ["/v1/teams?limit=50"], "postgresql+asyncpg://postgres@127.0.0.1:9/courtside", True
+    )
+    assert (miss["status"], miss["sqlalchemy"]) == (503, True)
+    assert miss["retry_after"] is not None
+    assert json.loads(miss["body"])["error"]["code"] == "service_unavailable"
