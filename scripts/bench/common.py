@@ -115,15 +115,54 @@ def child_env(database_url: str, floor_dir: Path, **extra: str) -> dict[str, str
     return env
 
 
-def run_child(code: str, args: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+def image_site() -> Path:
+    """The Lambda image's runtime dependencies for this interpreter: api/requirements.lock
+    installed as the Dockerfile installs it (hash-checked, no resolver), once per lock, beside
+    the virtualenv. A cold child run on them alone (`image_env`) imports only what the image
+    ships: the development venv holds more (the OpenTelemetry SDK, which redis-py imports
+    whenever it is installed: ~35 ms of a cold start the image without tracing never pays)."""
+    import hashlib
+    import shutil
+
+    lock = API_DIR / "requirements.lock"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()[:16]
+    version = f"{sys.version_info.major}{sys.version_info.minor}"
+    target = Path(sys.prefix) / "bench-image-site" / f"py{version}-{digest}"
+    if not (target / ".installed").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        _run(
+            [
+                *(sys.executable, "-m", "pip", "install", "--quiet", "--no-compile"),
+                *("--disable-pip-version-check", "--no-deps", "--require-hashes"),
+                *("--target", str(target), "-r", str(lock)),
+            ],
+            dict(os.environ),
+        )
+        (target / ".installed").touch()
+    return target
+
+
+def image_env(env: dict[str, str], site: Path) -> dict[str, str]:
+    """`env` for a child run with `IMAGE_PYTHON` on the image's dependencies (`image_site`)."""
+    return {**env, "PYTHONPATH": f"{site}{os.pathsep}{env['PYTHONPATH']}"}
+
+
+IMAGE_PYTHON = ("-S",)
+"""No site-packages: the child imports from PYTHONPATH (`image_env`) and the standard library."""
+
+
+def run_child(
+    code: str, args: list[str], env: dict[str, str], python: tuple[str, ...] = ()
+) -> tuple[float, dict[str, Any]]:
     """Run `code` in a fresh process whose stdout (the app's JSON logs) goes to /dev/null, a
     log sink that costs a write but nobody reads; the child reports through a file `RESULT`.
-    Returns the whole process's wall time in ms and the report."""
+    `python`: the interpreter's options (`IMAGE_PYTHON`). Returns the whole process's wall
+    time in ms and the report."""
     with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
         started = time.perf_counter()
         preamble = "import os\nRESULT = open(os.environ['BENCH_RESULT'], 'w')\n"
         completed = subprocess.run(
-            [sys.executable, "-c", preamble + code, *args],
+            [sys.executable, *python, "-c", preamble + code, *args],
             env={**env, "BENCH_RESULT": result.name},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -13,9 +13,12 @@ demo accounts and demo-user's bet history) and Redis (BENCH_REDIS_URL, a prefix 
 (b) Misses (caching off) for teams, a day's games and standings: against FastAPI+Mangum
     sending the same statements, with the same parameters, on one raw asyncpg connection.
 (c) Cold start to the first response, WITHOUT the interpreter's teardown (`os._exit` in
-    both arms; Lambda never pays it): the public service's `GET /v1/teams` and the web
-    service's first signed-in `GET /` against a FastAPI+Mangum+asyncpg process answering
-    the teams query; and the public service's `GET /v1/teams` answered from Redis (the
+    both arms; Lambda never pays it): the public service's `GET /v1/teams` missing the
+    cache as deployed (Redis configured, the entry absent, `DB_DRIVER_READS` on as the
+    stacks set it) and without Redis (the in-process cache: the cache's versions are read
+    from PostgreSQL through the engine), and the web service's first signed-in `GET /`,
+    against a FastAPI+Mangum+asyncpg process answering the teams query; and the public
+    service's `GET /v1/teams` answered from Redis (the
     common cold start in production: ElastiCache is shared by every Lambda, so a new one
     finds the entry there) against a FastAPI+Mangum process doing one redis-py GET of the
     same body, started cold.
@@ -34,6 +37,8 @@ import json
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,9 +46,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     EVENT,
     FLOOR_IMPORT,
+    IMAGE_PYTHON,
     Figure,
     analyze,
     child_env,
+    image_env,
+    image_site,
     load_average,
     median,
     percentile,
@@ -352,7 +360,18 @@ def measure(
             cold_env = child_env(url, directory)  # the in-process cache: empty in a new process
             floor_env = sql_floor_env(cold_env, sql, url)
             _fresh_redis_entry(env)
-            figures += _cold(cold_runs, cold_env, floor_env, cookies["demo-user"], env, redis_env)
+            miss_prefix = f"{prefix}-miss"
+            deployed_miss = {**env, "CACHE_PREFIX": miss_prefix, "DB_DRIVER_READS": "true"}
+            figures += _cold(
+                cold_runs,
+                cold_env,
+                floor_env,
+                cookies["demo-user"],
+                env,
+                redis_env,
+                deployed_miss,
+                partial(_drop_entries, miss_prefix),
+            )
         if cold_only:
             return figures
         if pages_only:  # the templates compiled as in a full run (there `_cold` compiles them)
@@ -401,6 +420,19 @@ def _compile_templates(env: dict[str, str]) -> None:
                    stdout=subprocess.DEVNULL)  # fmt: skip
 
 
+def _drop_entries(prefix: str) -> None:
+    """Delete every cache entry under `prefix` (not the namespaces' versions): the next
+    request misses, as after an entry's TTL."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url())
+    try:
+        for key in client.scan_iter(match=f"{prefix}:*:e:*", count=1000):
+            client.delete(key)
+    finally:
+        client.close()
+
+
 def _cold(
     runs: int,
     env: dict[str, str],
@@ -408,14 +440,19 @@ def _cold(
     cookie: str,
     hit_env: dict[str, str],
     redis_floor: dict[str, str],
+    miss_env: dict[str, str],
+    drop_miss_entries: Callable[[], None],
 ) -> list[Figure]:
     """Cold starts to the first response without teardown, interleaved run by run. `env`:
-    the in-process cache (a miss on PostgreSQL); `hit_env`: Redis, whose entry of the teams
-    page is filled (the `public-redis` child asserts `x-cache: hit`); `redis_floor`: the
-    Redis floor's, its key holding the same body."""
+    the in-process cache (a miss on PostgreSQL, the cache's versions read there too);
+    `miss_env`: as deployed, Redis, whose entries `drop_miss_entries` deletes before each of
+    its runs (the `public-miss` child asserts `x-cache: miss`); `hit_env`: Redis, whose
+    entry of the teams page is filled (the `public-redis` child asserts `x-cache: hit`);
+    `redis_floor`: the Redis floor's, its key holding the same body."""
     public = "from courtside.lambda_services.public import handler"
     children = {
         "floor": (SQL_FLOOR_IMPORT, floor_env, ["/v1/teams", "limit=50", ""]),
+        "public-miss": (public, miss_env, ["/v1/teams", "limit=50", "", "miss"]),
         "public": (public, env, ["/v1/teams", "limit=50", ""]),
         "web": ("from courtside.lambda_services.web import handler", env, ["/", "", cookie]),
         "floor-redis": (REDIS_FLOOR_IMPORT, redis_floor, ["/v1/teams", "limit=50", ""]),
@@ -423,21 +460,33 @@ def _cold(
     }
     totals: dict[str, list[float]] = {name: [] for name in children}
     _compile_templates(env)
-    for line, child, args in children.values():  # bytecode written (common.child_env), files read
-        run_child(COLD_NO_TEARDOWN.format(import_line=line), [str(EVENT), *args], child)
+    site = image_site()  # every cold child, floors included, on what the image ships
+
+    def cold(name: str) -> float:
+        line, child, args = children[name]
+        before.get(name, _nothing)()
+        code = COLD_NO_TEARDOWN.format(import_line=line)
+        return run_child(code, [str(EVENT), *args], image_env(child, site), IMAGE_PYTHON)[0]
+
+    before = {"public-miss": drop_miss_entries}
+    for name in children:  # bytecode written (child_env), files read
+        cold(name)
     for _ in range(runs):
-        for name, (line, child, args) in children.items():
-            total, _ = run_child(COLD_NO_TEARDOWN.format(import_line=line), [str(EVENT), *args],
-                                 child)  # fmt: skip
-            totals[name].append(total)
+        for name in children:
+            totals[name].append(cold(name))
     sql_note = "to the first response, no teardown; floor: FastAPI+Mangum+asyncpg, the same query"
     redis_note = (
         "to the first response, no teardown; floor: FastAPI+Mangum+redis-py, one GET of the "
         "same body"
     )
     figures = []
+    local_note = (
+        "no Redis: the in-process cache, whose versions are read from PostgreSQL through the "
+        "engine; deployed functions have Redis (the row above)"
+    )
     for name, floor_name, label, goal, note in (
-        ("public", "floor", "cold, public service, GET /v1/teams", 1.5, sql_note),
+        ("public-miss", "floor", "cold, public service, GET /v1/teams", 1.5, sql_note),
+        ("public", "floor", "  the same without Redis", None, local_note),
         ("web", "floor", "cold, web service, first signed-in GET /", 2.0, sql_note),
         ("public-redis", "floor-redis", "cold, public service, Redis hit", 1.5, redis_note),
     ):
@@ -449,13 +498,17 @@ def _cold(
                 floor=floor,
                 project=project,
                 unit="ms",
-                goal=f"<= {goal:g}x",
+                goal="-" if goal is None else f"<= {goal:g}x",
                 ratio=project / floor,
-                met=project / floor <= goal,
+                met=None if goal is None else project / floor <= goal,
                 note=note,
             )
         )
     return figures
+
+
+def _nothing() -> None:
+    pass
 
 
 def main() -> int:
