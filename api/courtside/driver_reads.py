@@ -24,13 +24,22 @@ and the read goes through the engine, which handles it as always (a retry, the c
 refreshed, a 503 with `Retry-After`). A connection lost during a statement is closed and the
 read is built again through the engine (reads only: building twice changes nothing). An
 error the server answered (a statement timeout, a data error) is raised as
-`courtside.prepared.fetch` raises it, so `courtside.errors` answers it as before.
+`courtside.prepared.fetch` raises it, so `courtside.errors` answers it as before. What this
+path can add to a request's wait is one connect timeout (the server unreachable) or the
+statement's client-side backstop (the network cut during a statement) before the engine's
+own attempt, which then fails at its connect: within `DatabaseSettings.longest_wait_seconds`
+plus a connect timeout, once per process.
+
+The engine's statement listeners (statement counts, tracing's spans) do not see the
+statements sent here: tracing turns this path off, and the tests that count statements run
+without `DB_DRIVER_READS`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -95,14 +104,14 @@ def plain_url_arguments(url: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     database = unquote(parts.path.removeprefix("/"))
-    arguments: dict[str, Any] = {
-        "host": unquote(parts.hostname) if parts.hostname else None,
+    arguments: dict[str, Any] = {  # an empty part is left out, as the dialect leaves it
+        "host": unquote(parts.hostname or ""),
         "port": port,
-        "user": unquote(parts.username) if parts.username is not None else None,
-        "password": unquote(parts.password) if parts.password is not None else None,
-        "database": database or None,
+        "user": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "database": database,
     }
-    return {name: value for name, value in arguments.items() if value is not None}
+    return {name: value for name, value in arguments.items() if value}
 
 
 class _State:
@@ -130,9 +139,12 @@ def reset() -> None:
 
 
 def _drop() -> None:
+    """Close the connection without waiting for I/O. A read still running on it (`release`
+    from a concurrent request) fails without a SQLSTATE and is read again by the engine."""
     connection, _state.connection = _state.connection, None
     if connection is not None and not connection.is_closed():
-        connection.terminate()  # no I/O to wait for: nothing of ours is in flight on it
+        with suppress(RuntimeError):  # its event loop is closed (a script's `asyncio.run`)
+            connection.terminate()
 
 
 def _available(settings: DatabaseSettings) -> bool:
@@ -170,6 +182,9 @@ async def _connection(settings: DatabaseSettings) -> Connection | None:
         connection = await asyncpg.connect(**arguments, **connect_arguments(settings))
     except Exception:
         _state.off = True  # the engine handles it: retries, refreshed credentials, a 503
+        return None
+    if _state.off:  # the engine was built while this connected (a concurrent request's miss)
+        connection.terminate()
         return None
     _state.connection, _state.opened_at = connection, time.monotonic()
     return connection

@@ -16,6 +16,11 @@ the order of its parameters; `fetch` then sends it:
   the same parameters. (A signed-in page's statements that select columns only are sent on
   the session's connection, `page_reads.read_prepared`, and so on the driver's too; there a
   failed connection is not resent, see `fetch`.)
+- **on a cold process's plain asyncpg connection** (`courtside.driver_reads`, before the
+  engine exists): a *named* statement only, from its SQL compiled ahead
+  (`courtside.compiled_statements`), without SQLAlchemy; no engine listener sees it, and a
+  failed connection (or a statement not compiled ahead) hands the read to the engine
+  (`NeedsDatabaseLayer`).
 
 Either way the rows are read **by position** (an asyncpg record and a SQLAlchemy row both
 index that way), in the order of the statement's columns.
@@ -54,7 +59,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads where a statement is built or sent through
 
 NAMED: dict[str, Prepared] = {}
 """Every named statement, by name: their PostgreSQL SQL is compiled ahead
-(`courtside.compiled_statements`, written by `python -m courtside.prepared`)."""
+(`courtside.compiled_statements`, written by `scripts/compile_statements.py`)."""
 
 
 class Prepared:
@@ -215,15 +220,23 @@ def compiled_named() -> dict[str, tuple[str, tuple[str, ...], dict[str, Any]]]:
     from sqlalchemy.dialects.postgresql.asyncpg import (
         dialect as asyncpg_dialect,
     )  # lazy: a script's
+    from sqlalchemy.types import JSON  # lazy: as above
 
     dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
     statements: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
     for name in sorted(NAMED):
-        compiled = NAMED[name].compiled(dialect)
-        if compiled.processors or any(
-            not isinstance(value, int | str | float | bool | None)
-            for value in compiled.fixed.values()
+        statement = NAMED[name].statement
+        compiled = _Compiled.of(statement.compile(dialect=dialect))  # not the engine's cache
+        if (
+            compiled.processors
+            or "POSTCOMPILE" in compiled.sql
+            or any(
+                not isinstance(value, int | str | float | bool | None)
+                for value in compiled.fixed.values()
+            )
         ):
             raise ValueError(f"{name}: its parameters need the dialect's conversions")
+        if any(isinstance(c.type, JSON) for c in getattr(statement, "selected_columns", ())):
+            raise ValueError(f"{name}: a JSON column is decoded by the dialect's codecs")
         statements[name] = (compiled.sql, compiled.names, dict(compiled.fixed))
     return statements

@@ -13,10 +13,11 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event, exc, insert, text
+from sqlalchemy import JSON, bindparam, cast, event, exc, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from courtside import db, driver_reads, prepared, tracing
@@ -50,16 +51,22 @@ def test_the_compiled_statements_are_what_sqlalchemy_compiles_now() -> None:
     assert {"teams.page", "teams.count"} <= set(POSTGRESQL)
 
 
-def test_a_statement_whose_parameters_need_the_dialect_is_not_compiled_ahead() -> None:
-    """Its SQL file holds plain values only: a literal such as a date is refused."""
-    from datetime import date
-
-    from sqlalchemy import literal, select
-
-    name = f"test.date.{uuid.uuid4().hex[:6]}"
-    prepared.Prepared(lambda: select(literal(date(2026, 12, 8))), name=name)
+@pytest.mark.parametrize(
+    ("build", "refusal"),
+    [
+        (lambda: select(literal(date(2026, 12, 8))), "conversions"),  # a literal not plain
+        (
+            lambda: select(literal(1)).where(literal(1).in_(bindparam("ids", expanding=True))),
+            "conversions",
+        ),
+        (lambda: select(cast(literal("{}"), JSON)), "JSON"),  # decoded by the engine's codecs
+    ],
+)
+def test_what_only_the_dialect_handles_is_not_compiled_ahead(build: Any, refusal: str) -> None:
+    name = f"test.refused.{uuid.uuid4().hex[:6]}"
+    prepared.Prepared(build, name=name)
     try:
-        with pytest.raises(ValueError, match="conversions"):
+        with pytest.raises(ValueError, match=refusal):
             prepared.compiled_named()
     finally:
         del prepared.NAMED[name]
@@ -87,6 +94,7 @@ def test_two_statements_never_share_a_name() -> None:
             "postgresql+asyncpg://postgres@127.0.0.1/x",
             {"host": "127.0.0.1", "user": "postgres", "database": "x"},
         ),
+        ("postgresql+asyncpg://u:@h:0/db", {"host": "h", "user": "u", "database": "db"}),
         ("postgresql+asyncpg://u@h/db?prepared_statement_cache_size=0", None),
         ("postgresql+asyncpg://u@h1,h2/db", None),
         ("postgresql+asyncpg://u@h:99999/db", None),
@@ -201,10 +209,26 @@ async def test_the_engine_closes_the_connection_and_takes_every_read(league: Asy
     db.use_engine(league)  # what `db.get_engine` does when a process first needs the engine
     assert await driver_reads.read(_teams_json(PageParams(50, 0))) is NOT_READ
     async with league.connect() as connection:
-        alive = await connection.scalar(
-            text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
-        )
+        for _ in range(100):  # the backend exits once it reads the closed socket (~5 s at most)
+            alive = await connection.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            )
+            if alive == 0:
+                break
+            await asyncio.sleep(0.05)
     assert alive == 0  # terminated, not left for the server's idle timeout
+
+
+async def test_the_engine_built_while_the_first_connection_opens_gets_it_closed(
+    league: AsyncEngine,
+) -> None:
+    """A concurrent request's miss builds the engine while this read connects: the new
+    connection is closed, not kept beside the engine's pool."""
+    reading = asyncio.create_task(driver_reads.read(_teams_json(PageParams(50, 0))))
+    await asyncio.sleep(0)  # the read has started connecting
+    db.use_engine(league)
+    assert await reading is NOT_READ
+    assert driver_reads._state.connection is None
 
 
 async def test_a_statement_not_compiled_ahead_goes_to_the_engine(league: AsyncEngine) -> None:
