@@ -16,7 +16,6 @@ import pprint
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import courtside.services
 from courtside import prepared
@@ -28,10 +27,13 @@ compiles them again and fails while this differs (`tests/api/core/test_driver_re
 
 from typing import Any
 
+Ahead = tuple[str, tuple[str, ...], dict[str, Any], dict[str, str]]
+"""SQL, parameters in order, their fixed values, their conversions (`courtside.prepared`)."""
+
 '''
 
 
-def named_statements() -> dict[str, tuple[str, tuple[str, ...], dict[str, Any]]]:
+def named_statements() -> dict[str, prepared.Ahead]:
     """Every named statement of `courtside.services`, compiled now."""
     for module in pkgutil.walk_packages(courtside.services.__path__, "courtside.services."):
         importlib.import_module(module.name)
@@ -40,9 +42,7 @@ def named_statements() -> dict[str, tuple[str, tuple[str, ...], dict[str, Any]]]
 
 def main() -> int:
     body = pprint.pformat(named_statements(), width=96, sort_dicts=True)
-    TARGET.write_text(
-        f"{HEADER}POSTGRESQL: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {body}\n"
-    )
+    TARGET.write_text(f"{HEADER}POSTGRESQL: dict[str, Ahead] = {body}\n")
     ruff = Path(sys.executable).with_name("ruff")
     subprocess.run([str(ruff), "format", "--quiet", str(TARGET)], check=True)
     print(f"wrote {TARGET}")

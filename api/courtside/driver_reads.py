@@ -74,6 +74,11 @@ class DriverConnection:
     def __init__(self, driver: Connection) -> None:
         self.driver = driver
 
+    def __getattr__(self, name: str) -> Any:
+        """Anything of SQLAlchemy's connection (`execute`, `scalar`, ...) is the engine's: a
+        build that asks for it is read there (`NOT_READ`), never answered with an error."""
+        raise NeedsDatabaseLayer(f"{name!r} needs the engine")
+
 
 def connect_arguments(settings: DatabaseSettings, *, bounded: bool = True) -> dict[str, Any]:
     """asyncpg's connect arguments of a connection of ours (the engine's `connect_args`)."""

@@ -41,6 +41,7 @@ connection's next statement, as an interrupted one.)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from courtside.driver_reads import DriverConnection, NeedsDatabaseLayer
@@ -139,9 +140,28 @@ def compiled_ahead(name: str | None) -> _Compiled | None:
         from courtside.compiled_statements import POSTGRESQL  # lazy: on the first driver read
 
         _ahead = {
-            key: _Compiled(sql, names, fixed, {}) for key, (sql, names, fixed) in POSTGRESQL.items()
+            key: _Compiled(sql, names, fixed, _conversions(conversions))
+            for key, (sql, names, fixed, conversions) in POSTGRESQL.items()
         }
     return _ahead.get(name)
+
+
+def _aware_utc(value: datetime | None) -> datetime | None:
+    """`models.base.UTCDateTime`'s bind conversion on PostgreSQL (a test holds them equal)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC)
+
+
+DRIVER_CONVERSIONS: dict[str, Callable[[Any], Any]] = {"utc": _aware_utc}
+"""The bind conversions a statement compiled ahead may name, by the name its column's type
+gives (`driver_conversion`): what the dialect would do, without it."""
+
+
+def _conversions(names: Mapping[str, str]) -> dict[str, Callable[[Any], Any]]:
+    return {parameter: DRIVER_CONVERSIONS[name] for parameter, name in names.items()}
 
 
 def _server_answered(error: Exception, sql: str, arguments: Any) -> BaseException:
@@ -213,22 +233,33 @@ async def fetch(
     return rows
 
 
-def compiled_named() -> dict[str, tuple[str, tuple[str, ...], dict[str, Any]]]:
+Ahead = tuple[str, tuple[str, ...], dict[str, Any], dict[str, str]]
+"""A statement compiled ahead: its SQL, its parameters' names in order, their fixed values,
+and the conversion (`DRIVER_CONVERSIONS`) of each parameter that has one."""
+
+
+def compiled_named() -> dict[str, Ahead]:
     """Every named statement imported so far (`NAMED`), compiled for PostgreSQL on asyncpg as
     the engine compiles it: what `courtside.compiled_statements` must hold (written by
-    `scripts/compile_statements.py`, which imports every module of `courtside.services`)."""
-    from sqlalchemy.dialects.postgresql.asyncpg import (
-        dialect as asyncpg_dialect,
-    )  # lazy: a script's
-    from sqlalchemy.types import JSON  # lazy: as above
+    `scripts/compile_statements.py`, which imports every module of `courtside.services`).
+    A parameter the dialect converts must be of a type that names its conversion
+    (`driver_conversion`, one of `DRIVER_CONVERSIONS`); anything else only the engine sends."""
+    # lazy: only the script that writes the file, and its test, compile them
+    from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+    from sqlalchemy.types import JSON
 
     dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
-    statements: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+    statements: dict[str, Ahead] = {}
     for name in sorted(NAMED):
         statement = NAMED[name].statement
-        compiled = _Compiled.of(statement.compile(dialect=dialect))  # not the engine's cache
+        raw = statement.compile(dialect=dialect)  # not the engine's cache
+        compiled = _Compiled.of(raw)
+        conversions: dict[str, str] = {
+            parameter: str(getattr(raw.binds[parameter].type, "driver_conversion", ""))
+            for parameter in compiled.processors
+        }
         if (
-            compiled.processors
+            any(conversion not in DRIVER_CONVERSIONS for conversion in conversions.values())
             or "POSTCOMPILE" in compiled.sql
             or any(
                 not isinstance(value, int | str | float | bool | None)
@@ -238,5 +269,5 @@ def compiled_named() -> dict[str, tuple[str, tuple[str, ...], dict[str, Any]]]:
             raise ValueError(f"{name}: its parameters need the dialect's conversions")
         if any(isinstance(c.type, JSON) for c in getattr(statement, "selected_columns", ())):
             raise ValueError(f"{name}: a JSON column is decoded by the dialect's codecs")
-        statements[name] = (compiled.sql, compiled.names, dict(compiled.fixed))
+        statements[name] = (compiled.sql, compiled.names, dict(compiled.fixed), conversions)
     return statements

@@ -40,6 +40,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+    driver_conversion = "utc"
+    """`prepared.DRIVER_CONVERSIONS`'s name of this bind conversion on PostgreSQL, for the
+    statements sent without SQLAlchemy (`courtside.driver_reads`)."""
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

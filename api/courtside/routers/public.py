@@ -64,10 +64,15 @@ async def search_data(request: Request, key: str, build: Build) -> Response:
     return await cached_json(request, namespace=REFERENCE, key=key, ttl_seconds=ttl, build=build)
 
 
-async def schedule_data(request: Request, key: str, build: Build) -> Response:
-    """Games, odds, predictions, standings: cached briefly, invalidated by every result."""
+async def schedule_data(
+    request: Request, key: str, build: Build, *, driver: bool = False
+) -> Response:
+    """Games, odds, predictions, standings: cached briefly, invalidated by every result.
+    `driver`: as `reference_data`'s."""
     ttl = get_cache_settings().cache_ttl_seconds
-    return await cached_json(request, namespace=SCHEDULE, key=key, ttl_seconds=ttl, build=build)
+    return await cached_json(
+        request, namespace=SCHEDULE, key=key, ttl_seconds=ttl, build=build, driver=driver
+    )
 
 
 def resolve_day(day: date | None) -> date:

@@ -38,6 +38,8 @@ from courtside.settings import get_app_settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
+    from courtside.prepared import ReadExecutor
+
 router = APIRouter(
     prefix="/v1", tags=["league"], responses=error_responses(422), route_class=PublicRoute
 )
@@ -58,10 +60,10 @@ async def list_games(
     page = PageParams(limit, offset)
     resolved = resolve_day(day)
 
-    async def build(connection: AsyncConnection) -> bytes:
-        from courtside.services import league  # lazy: on a miss (module docstring)
+    async def build(connection: ReadExecutor) -> bytes:
+        from courtside.services import games_page  # lazy: on a miss (module docstring)
 
-        return await league.games_page_json(
+        return await games_page.games_page_json(
             connection,
             page,
             day=resolved,
@@ -78,7 +80,7 @@ async def list_games(
         team=team.upper() if team else None,
         status=status.value if status else None,
     )
-    return await schedule_data(request, key, build)
+    return await schedule_data(request, key, build, driver=True)
 
 
 @router.get("/games/{game_id}", response_model=GameDetail, responses=error_responses(404))

@@ -14,31 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, exists, func, literal_column, or_, select
+from sqlalchemy import Select, and_, exists, func, literal_column, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from courtside.domain_errors import NotFound
-from courtside.prepared import Prepared, fetch
 from courtside.schemas.common import PageParams
 from courtside.services.league_calendar import local_day_bounds
-from courtside.services.league_json import page_json, team_row
+from courtside.services.league_json import team_row
 from courtside.services.league_rows import (
     LINE_COLUMNS,
     PREDICTION_COLUMNS,
     TEAM_COLUMNS,
     Row,
-    away,
     count_rows,
-    game_at,
     game_row,
     games,
     games_with_teams,
-    home,
     injuries,
     join_teams,
     latest_lines,
@@ -48,14 +43,14 @@ from courtside.services.league_rows import (
     prediction_row,
     predictions,
     ref_columns,
-    require_team,
     row_counts,
     season_stats,
     team_ref,
     teams,
 )
-from courtside.services.pagination import TOTAL, from_last_column, from_window, window_total
+from courtside.services.pagination import TOTAL, from_window, window_total
 from courtside.services.pagination import PageOf as PageOf
+from courtside.services.teams_page import require_team
 
 PLAYER_NAME = func.lower(players.c.first_name + literal_column("' '") + players.c.last_name)
 """The searched name; exactly the expression of the trigram index (migration 0008)."""
@@ -208,106 +203,6 @@ async def get_player(connection: AsyncConnection, player_id: int) -> Row:
 def _day_condition(day: date, zone: ZoneInfo) -> Any:
     start, end = local_day_bounds(day, zone)
     return and_(games.c.start_time >= start, games.c.start_time < end)
-
-
-def _team_condition(team: str) -> Any:
-    abbreviation = team.upper()
-    return or_(home.c.abbreviation == abbreviation, away.c.abbreviation == abbreviation)
-
-
-def _games_page(team: bool, status: bool) -> Prepared:
-    """A day's page of games, with both teams and the window total; filtered by a team
-    and/or a status (parameters `start`, `end`, `team`, `status`, `limit`, `offset`)."""
-
-    def build() -> Select[Any]:
-        conditions = [
-            games.c.start_time >= bindparam("start"),
-            games.c.start_time < bindparam("end"),
-        ]
-        if team:
-            abbreviation: Any = bindparam("team")
-            conditions.append(
-                or_(home.c.abbreviation == abbreviation, away.c.abbreviation == abbreviation)
-            )
-        if status:
-            conditions.append(games.c.status == bindparam("status"))
-        query = join_teams(games_with_teams(window_total())).where(*conditions)
-        return (
-            query.order_by(games.c.start_time, games.c.id)
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset"))
-        )
-
-    return Prepared(build)
-
-
-GAMES_PAGES = {
-    (team, status): _games_page(team, status) for team in (False, True) for status in (False, True)
-}
-
-
-async def _games_rows(
-    connection: AsyncConnection,
-    page: PageParams,
-    *,
-    day: date,
-    zone: ZoneInfo,
-    team: str | None,
-    status: str | None,
-) -> PageOf[Any]:
-    """A day's page of game rows (read by position: `game_at`) and the total."""
-    start, end = local_day_bounds(day, zone)
-    rows = await fetch(
-        connection,
-        GAMES_PAGES[team is not None, status is not None],
-        start=start,
-        end=end,
-        team=team.upper() if team is not None else None,
-        status=status,
-        limit=page.limit,
-        offset=page.offset,
-    )
-
-    async def count() -> int:
-        conditions = [_day_condition(day, zone)]
-        if team is not None:
-            await require_team(connection, team)
-            conditions.append(_team_condition(team))
-        if status is not None:
-            conditions.append(games.c.status == status)
-        return await count_rows(connection, join_teams(select(games.c.id)).where(*conditions))
-
-    check = partial(require_team, connection, team) if team is not None else None
-    rows, total = await from_last_column(rows, count, page.offset, check)
-    return PageOf(items=rows, total=total)
-
-
-async def list_games(
-    connection: AsyncConnection,
-    page: PageParams,
-    *,
-    day: date,
-    zone: ZoneInfo,
-    team: str | None = None,
-    status: str | None = None,
-) -> PageOf[Row]:
-    """The games of one day by tip-off, with both teams; 404 for an unknown team."""
-    result = await _games_rows(connection, page, day=day, zone=zone, team=team, status=status)
-    return PageOf(items=[game_at(row) for row in result.items], total=result.total)
-
-
-async def games_page_json(
-    connection: AsyncConnection,
-    page: PageParams,
-    *,
-    day: date,
-    zone: ZoneInfo,
-    team: str | None = None,
-    status: str | None = None,
-) -> bytes:
-    """`list_games` as the JSON of `Page[GameRead]`, written from the rows (`league_json`)."""
-    result = await _games_rows(connection, page, day=day, zone=zone, team=team, status=status)
-    return page_json([game_at(row) for row in result.items], result.total, page)
 
 
 def _with_latest_lines(game_rows: Any, order: Sequence[Any]) -> Select[Any]:

@@ -4,14 +4,12 @@ prediction (see `league` for why plain rows)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from courtside.domain_errors import NotFound
 from courtside.models import tables
 from courtside.services.league_json import TEAM_FIELDS
 from courtside.services.league_json import Row as Row
@@ -81,44 +79,6 @@ def game_row(row: RowMapping) -> Row:
     }
 
 
-def game_at(row: Sequence[Any]) -> Row:
-    """`game_row` for a row read by position: `GAME_COLUMNS`, then both teams' `ref_columns`
-    (`games_with_teams`); its keys in `GameRead`'s field order: the games page writes these
-    dicts as its JSON as they are (`league_json`)."""
-    (
-        id_,
-        external_id,
-        season,
-        start_time,
-        status,
-        home_score,
-        away_score,
-        period,
-        clock_seconds,
-        *teams_,
-    ) = row[:17]
-    return {
-        "id": id_,
-        "external_id": external_id,
-        "season": season,
-        "start_time": start_time,
-        "status": status,
-        "home_team": _ref_at(teams_[:4]),
-        "away_team": _ref_at(teams_[4:]),
-        "home_score": home_score,
-        "away_score": away_score,
-        "period": period,
-        "clock_seconds": clock_seconds,
-    }
-
-
-def _ref_at(columns: Sequence[Any]) -> Row | None:
-    id_, abbreviation, city, name = columns
-    if id_ is None:
-        return None
-    return {"id": id_, "abbreviation": abbreviation, "full_name": f"{city} {name}"}
-
-
 def games_with_teams(*extra: Any) -> Select[Any]:
     return select(*GAME_COLUMNS, *ref_columns(home, "home_"), *ref_columns(away, "away_"), *extra)
 
@@ -186,11 +146,3 @@ def prediction_row(row: RowMapping) -> Row | None:
 async def count_rows(connection: AsyncConnection, query: Select[Any]) -> int:
     total = await connection.scalar(select(func.count()).select_from(query.subquery()))
     return int(total or 0)
-
-
-async def require_team(connection: AsyncConnection, abbreviation: str) -> None:
-    found = await connection.scalar(
-        select(exists().where(teams.c.abbreviation == abbreviation.upper()))
-    )
-    if not found:
-        raise NotFound("team", abbreviation)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from courtside.domain_errors import NotFound
 from courtside.prepared import Prepared, fetch
 from courtside.schemas.common import PageParams
 from courtside.services.league_json import Row, page_json, team_row
@@ -17,6 +18,7 @@ from courtside.services.pagination import PageOf, from_last_column
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from courtside.prepared import ReadExecutor
 
@@ -45,9 +47,26 @@ def _count() -> Select[Any]:
     return select(func.count()).select_from(teams)
 
 
+def _exists() -> Select[Any]:
+    # lazy: as `_page`
+    from sqlalchemy import bindparam, exists, select
+
+    from courtside.services.league_rows import teams
+
+    return select(exists().where(teams.c.abbreviation == bindparam("abbreviation")))
+
+
 TEAMS_PAGE = Prepared(_page, name="teams.page")
 TEAMS_COUNT = Prepared(_count, name="teams.count")
 """Only past the end of the teams (an empty page at an offset): the total."""
+TEAM_EXISTS = Prepared(_exists, name="teams.exists")
+
+
+async def require_team(connection: ReadExecutor | AsyncSession, abbreviation: str) -> None:
+    """The 404 of an unknown team (any case), for the pages filtered by one."""
+    rows = await fetch(connection, TEAM_EXISTS, abbreviation=abbreviation.upper())
+    if not rows[0][0]:
+        raise NotFound("team", abbreviation)
 
 
 async def teams_rows(connection: ReadExecutor, page: PageParams) -> PageOf[Any]:

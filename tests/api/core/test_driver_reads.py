@@ -13,8 +13,9 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import JSON, bindparam, cast, event, exc, insert, literal, select, text
@@ -22,11 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from courtside import db, driver_reads, prepared, tracing
 from courtside.compiled_statements import POSTGRESQL
+from courtside.domain_errors import NotFound
 from courtside.driver_reads import NOT_READ, DriverConnection, plain_url_arguments
 from courtside.models import tables
 from courtside.replica_settings import get_replica_settings
 from courtside.schemas.common import PageParams
-from courtside.services import teams_page
+from courtside.services import games_page, teams_page
 from courtside.settings import reset_settings
 from scripts.compile_statements import named_statements
 from tests.api.core.cold import EVENT, child_env
@@ -48,7 +50,38 @@ def test_the_compiled_statements_are_what_sqlalchemy_compiles_now() -> None:
     """`courtside.compiled_statements` is written by a script; a statement or table changed
     without running it again fails here (not on a cold Lambda)."""
     assert named_statements() == POSTGRESQL
-    assert {"teams.page", "teams.count"} <= set(POSTGRESQL)
+    assert {"teams.page", "teams.count", "teams.exists", "games.page.team.status"} <= set(
+        POSTGRESQL
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        datetime(2026, 12, 8, 3, 0, tzinfo=UTC),
+        datetime(2026, 12, 7, 22, 0, tzinfo=ZoneInfo("America/New_York")),
+        datetime(2026, 12, 8, 3, 0),  # naive: refused either way
+    ],
+)
+def test_the_utc_conversion_is_the_columns_own(value: datetime | None) -> None:
+    """What a statement compiled ahead does to a `UTCDateTime` parameter is what the dialect
+    does through the column's type on PostgreSQL."""
+    from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+
+    from courtside.models.base import UTCDateTime
+
+    convert = prepared.DRIVER_CONVERSIONS[UTCDateTime.driver_conversion]
+    engine_side = UTCDateTime().bind_processor(asyncpg_dialect())
+    assert engine_side is not None
+    if value is not None and value.tzinfo is None:
+        for conversion in (convert, engine_side):
+            with pytest.raises(ValueError, match="naive"):
+                conversion(value)
+        return
+    converted = convert(value)
+    assert converted == engine_side(value)
+    assert converted is None or converted.tzinfo is UTC
 
 
 @pytest.mark.parametrize(
@@ -128,8 +161,26 @@ async def league(committed_engine: AsyncEngine, driver_env: pytest.MonkeyPatch) 
     """Three teams, committed (the driver's connection is a connection of its own)."""
     async with committed_engine.begin() as connection:
         await connection.execute(insert(tables.teams), TEAMS)
+        ids = dict((await connection.execute(select(tables.teams.c.abbreviation,
+                                                         tables.teams.c.id))).all())  # fmt: skip
+        await connection.execute(insert(tables.games), [
+            {"external_id": f"g{n}", "season": 2026, "start_time": start, "status": status,
+             "home_team_id": ids[home], "away_team_id": ids[away], "home_score": score,
+             "away_score": None if score is None else score - 3}
+            for n, (start, status, home, away, score) in enumerate(GAMES)
+        ])  # fmt: skip
     driver_reads.reset()  # `committed_engine` built the engine: the path as a new process has it
     return committed_engine
+
+
+DAY = date(2026, 12, 8)
+ZONE = ZoneInfo("America/New_York")
+GAMES = [  # three on DAY in New York (one after midnight UTC), one the day after
+    (datetime(2026, 12, 8, 17, 0, tzinfo=UTC), "final", "BOS", "NYK", 110),
+    (datetime(2026, 12, 9, 0, 30, tzinfo=UTC), "scheduled", "LAL", "BOS", None),
+    (datetime(2026, 12, 9, 3, 0, tzinfo=UTC), "scheduled", "NYK", "LAL", None),
+    (datetime(2026, 12, 9, 18, 0, tzinfo=UTC), "scheduled", "BOS", "LAL", None),
+]
 
 
 def _forget_settings() -> None:
@@ -172,6 +223,66 @@ async def test_the_teams_page_read_on_the_driver_is_the_engines(
     assert on_driver == on_engine
     assert isinstance(on_driver, bytes)
     assert json.loads(on_driver)["total"] == 3
+
+
+def _games_json(page: PageParams, team: str | None, status: str | None) -> Any:
+    async def build(connection: Any) -> bytes:
+        return await games_page.games_page_json(
+            connection, page, day=DAY, zone=ZONE, team=team, status=status
+        )
+
+    return build
+
+
+@pytest.mark.parametrize(
+    ("team", "status", "limit", "offset"),
+    [
+        (None, None, 50, 0),
+        (None, None, 1, 1),
+        (None, None, 2, 5),  # past the end: the total from `games.count`
+        ("bos", None, 50, 0),
+        ("LAL", "scheduled", 1, 0),
+        ("NYK", "final", 5, 3),  # past the end of a team's and a status's page
+        (None, "final", 50, 0),
+        ("BOS", "live", 50, 0),  # nothing: 0, after the team's check
+    ],
+)
+async def test_a_days_games_read_on_the_driver_are_the_engines(
+    league: AsyncEngine, team: str | None, status: str | None, limit: int, offset: int
+) -> None:
+    build = _games_json(PageParams(limit, offset), team, status)
+    sent: list[str] = []
+    listener = lambda *args: sent.append(args[2])  # noqa: E731
+    event.listen(league.sync_engine, "before_cursor_execute", listener)
+    try:
+        on_driver = await driver_reads.read(build)
+    finally:
+        event.remove(league.sync_engine, "before_cursor_execute", listener)
+    assert sent == []
+    assert on_driver == await db.read(build)
+
+
+async def test_an_unknown_team_is_the_same_404_on_the_driver(league: AsyncEngine) -> None:
+    for offset in (0, 10):  # an empty first page, and one past the end
+        build = _games_json(PageParams(50, offset), "XYZ", None)
+        with pytest.raises(NotFound):
+            await driver_reads.read(build)
+        with pytest.raises(NotFound):
+            await db.read(build)
+
+
+async def test_a_build_that_asks_for_more_than_named_statements_is_the_engines(
+    league: AsyncEngine,
+) -> None:
+    """Anything of SQLAlchemy's connection is the engine's to give: read there, not a 500."""
+
+    async def build(connection: Any) -> object:
+        return await connection.scalar(text("SELECT 1"))
+
+    pid = await _driver_pid()
+    assert await driver_reads.read(build) is NOT_READ
+    assert await db.read(build) == 1
+    assert await _driver_pid() == pid
 
 
 async def test_the_path_is_off_unless_every_condition_holds(
@@ -370,12 +481,16 @@ def committed_teams(league: AsyncEngine, postgres_url: str) -> str:
     return postgres_url
 
 
-async def test_a_cold_public_miss_of_the_teams_page_imports_no_sqlalchemy(
+async def test_a_cold_public_miss_of_a_named_page_imports_no_sqlalchemy(
     committed_teams: str,
 ) -> None:
     """As the public Lambda runs (Redis, the stacks' `DB_DRIVER_READS`): the first miss
     of the teams page is read without SQLAlchemy; a route that needs the engine loads it,
     and the teams page is then read through it, the same bytes each time."""
+    games = "/v1/games?date=2026-12-08&team=bos"
+    (day,) = _cold_public([games], committed_teams, driver=True)
+    assert (day["status"], day["cache"], day["sqlalchemy"]) == (200, "miss", False)
+    assert [g["external_id"] for g in json.loads(day["body"])["items"]] == ["g0", "g1"]
     targets = ["/v1/teams?limit=50", "/v1/teams/BOS", "/v1/teams?limit=2"]
     first, team, then = _cold_public(targets, committed_teams, driver=True)
     assert (first["status"], first["cache"], first["sqlalchemy"]) == (200, "miss", False)

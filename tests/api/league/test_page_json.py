@@ -22,9 +22,8 @@ from courtside.http_cache import etag_for
 from courtside.models import Team
 from courtside.schemas.common import Page, PageParams
 from courtside.schemas.league import GameRead, TeamRead
-from courtside.services import league, teams_page
-from courtside.services.league_json import page_json, team_row
-from courtside.services.league_rows import game_at
+from courtside.services import games_page, teams_page
+from courtside.services.league_json import game_at, page_json, team_row
 from tests.helpers import both_dialects, make_game, utc
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -168,10 +167,10 @@ async def test_games_pages_from_the_database_are_the_same_bytes(
         }
         if team == "XXX":
             with pytest.raises(NotFound):
-                await league.games_page_json(connection, page, **arguments)
+                await games_page.games_page_json(connection, page, **arguments)
             continue
-        result = await league.list_games(connection, page, **arguments)
-        new = await league.games_page_json(connection, page, **arguments)
+        result = await games_page.list_games(connection, page, **arguments)
+        new = await games_page.games_page_json(connection, page, **arguments)
         assert new == old_page(GameRead, list(result.items), result.total, page), arguments
         compared += bool(result.items)
     assert compared >= 40  # most combinations had games to compare, not only empty pages
@@ -195,7 +194,7 @@ async def test_served_bodies_and_etags_are_the_pydantic_round_trips(
 ):
     page = PageParams(50, 0)
     teams = await teams_page.list_teams(connection, page)
-    games = await league.list_games(
+    games = await games_page.list_games(
         connection, page, day=datetime(2026, 11, 23).date(), zone=NEW_YORK
     )
     for path, expected in [
