@@ -11,37 +11,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.api.core.cold import EVENT, child_env, within
+from tests.api.core.cold import child_env, cold_public, within
 from tests.conftest import REDIS_PREFIX, REDIS_URL
-
-CHILD = """
-import json, sys
-from courtside.lambda_services.public import handler
-event = json.load(open(sys.argv[1]))
-class Context:
-    aws_request_id = "cold"
-answers = []
-for target in json.loads(sys.argv[2]):
-    path, _, query = target.partition("?")
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["rawQueryString"] = query
-    response = handler(event, Context())
-    headers = response["headers"]
-    answers.append({
-        "status": response["statusCode"],
-        "cache": headers.get("x-cache"),
-        "retry_after": headers.get("retry-after"),
-        "body": response["body"],
-        "modules": sorted(sys.modules),
-    })
-print(json.dumps(answers))
-"""
 
 DATABASE_LAYER = (
     "sqlalchemy",
@@ -64,14 +39,7 @@ FIRST_REQUESTS = ["/v1/teams?limit=50", "/v1/standings"]
 def _cold_process(targets: list[str], database_url: str, prefix: str) -> list[dict[str, Any]]:
     env = child_env(database_url, "courtside-public")
     env.update(REDIS_URL=REDIS_URL, CACHE_PREFIX=prefix)
-    completed = subprocess.run(
-        [sys.executable, "-c", CHILD, str(EVENT), json.dumps(targets)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return cold_public(targets, env)
 
 
 def _sqlite_copy(migrated: Path, tmp_path: Path) -> str:

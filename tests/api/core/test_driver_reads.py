@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -31,7 +29,7 @@ from courtside.schemas.common import PageParams
 from courtside.services import games_page, teams_page
 from courtside.settings import reset_settings
 from scripts.compile_statements import named_statements
-from tests.api.core.cold import EVENT, child_env
+from tests.api.core.cold import child_env, cold_public
 from tests.conftest import REDIS_PREFIX, REDIS_URL
 
 pytestmark = pytest.mark.postgres_only
@@ -436,29 +434,6 @@ async def test_a_connection_older_than_the_recycle_age_is_replaced(
     assert await _driver_pid() != pid
 
 
-CHILD = """
-import json, sys
-from courtside.lambda_services.public import handler
-event = json.load(open(sys.argv[1]))
-class Context:
-    aws_request_id = "cold"
-answers = []
-for target in json.loads(sys.argv[2]):
-    path, _, query = target.partition("?")
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["rawQueryString"] = query
-    response = handler(event, Context())
-    answers.append({
-        "status": response["statusCode"],
-        "cache": response["headers"].get("x-cache"),
-        "retry_after": response["headers"].get("retry-after"),
-        "body": response["body"],
-        "sqlalchemy": "sqlalchemy" in sys.modules,
-    })
-print(json.dumps(answers))
-"""
-
-
 def _cold_public(targets: list[str], url: str, driver: bool) -> list[dict[str, Any]]:
     env = child_env(url, "courtside-public")
     env.update(
@@ -466,14 +441,10 @@ def _cold_public(targets: list[str], url: str, driver: bool) -> list[dict[str, A
         CACHE_PREFIX=f"{REDIS_PREFIX}:driver-{uuid.uuid4().hex[:8]}",  # every entry a miss
         DB_DRIVER_READS=str(driver).lower(),
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", CHILD, str(EVENT), json.dumps(targets)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return [
+        {**answer, "sqlalchemy": "sqlalchemy" in answer["modules"]}
+        for answer in cold_public(targets, env)
+    ]
 
 
 @pytest.fixture
