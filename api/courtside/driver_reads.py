@@ -76,7 +76,10 @@ class DriverConnection:
 
     def __getattr__(self, name: str) -> Any:
         """Anything of SQLAlchemy's connection (`execute`, `scalar`, ...) is the engine's: a
-        build that asks for it is read there (`NOT_READ`), never answered with an error."""
+        build that asks for it is read there (`NOT_READ`), never answered with an error.
+        (Python's own probes, `__...__`, get the usual AttributeError.)"""
+        if name.startswith("__"):
+            raise AttributeError(name)
         raise NeedsDatabaseLayer(f"{name!r} needs the engine")
 
 

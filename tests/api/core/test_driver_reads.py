@@ -280,6 +280,7 @@ async def test_a_build_that_asks_for_more_than_named_statements_is_the_engines(
     pid = await _driver_pid()
     assert await driver_reads.read(build) is NOT_READ
     assert await db.read(build) == 1
+    assert not hasattr(DriverConnection(None), "__wrapped__")
     assert await _driver_pid() == pid
 
 
